@@ -1,0 +1,65 @@
+/*
+ * cocoboot: attest a confidential VM through configfs-tsm, fetch the root
+ * volume key from a cocobroker over mutual TLS, unlock the LUKS2 root and
+ * switch to it. This file only dispatches; each step lives in its own file.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/version.h>
+
+#include "exitcodes.h"
+
+#ifndef COCOBOOT_VERSION
+#define COCOBOOT_VERSION "unknown"
+#endif
+
+static void usage(FILE *out)
+{
+	fputs("usage: cocoboot [--help] [--version] [COMMAND [ARGS]]\n"
+	      "\n"
+	      "As PID 1 (the initramfs /init) cocoboot attests, unlocks the root volume\n"
+	      "and switches to it, configured by rd.cocoboot.* on the kernel command line.\n"
+	      "\n"
+	      "commands:\n"
+	      "  boot     the PID-1 flow (the default when running as PID 1)\n"
+	      "  unlock   attest and unlock the volume, then exit (for other initramfs frameworks)\n"
+	      "  report   fetch a raw attestation report for a given inblob (for operators)\n"
+	      "\n"
+	      "options:\n"
+	      "  -h, --help     show this help\n"
+	      "  -V, --version  show the version and the linked mbedTLS version\n"
+	      "\n"
+	      "See cocoboot(8) and cocoboot.cmdline(7).\n",
+	      out);
+}
+
+static int not_implemented(const char *cmd)
+{
+	fprintf(stderr, "cocoboot: %s: not implemented yet\n", cmd);
+	return COCOBOOT_EXIT_NOT_IMPLEMENTED;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : (getpid() == 1 ? "boot" : NULL);
+
+	if (!cmd) {
+		usage(stderr);
+		return COCOBOOT_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("cocoboot %s (%s)\n", COCOBOOT_VERSION, MBEDTLS_VERSION_STRING_FULL);
+		return 0;
+	}
+	if (!strcmp(cmd, "boot") || !strcmp(cmd, "unlock") || !strcmp(cmd, "report"))
+		return not_implemented(cmd);
+
+	fprintf(stderr, "cocoboot: unknown command '%s' (try --help)\n", cmd);
+	return COCOBOOT_EXIT_USAGE;
+}

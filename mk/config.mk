@@ -1,0 +1,13 @@
+# Toolchains and flags shared by every part of the build.
+HOST_CC  ?= gcc
+MUSL_CC  ?= musl-gcc
+CLANG    ?= clang
+
+WARN       := -Wall -Wextra -Werror
+HOST_CFLAGS ?= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE
+# Sanitizer flavour of the host build, used by the *-asan test binaries.
+SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+GUEST_CFLAGS ?= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -ffunction-sections -fdata-sections
+GUEST_LDFLAGS ?= -static -Wl,--gc-sections -s
+
+VERSION := $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || echo unknown)

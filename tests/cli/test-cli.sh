@@ -1,0 +1,30 @@
+#!/bin/bash
+# test-cli.sh COCOBOOT: the command-line contract of build/cocoboot.
+set -u
+bin=$1
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_rc() { # expect_rc RC DESCRIPTION -- ARGS...
+	local want=$1 what=$2; shift 3
+	"$bin" "$@" >/dev/null 2>&1; local rc=$?
+	[ "$rc" -eq "$want" ] && ok || bad "$what: exit $rc, expected $want"
+}
+
+file "$bin" | grep -q 'statically linked' && ok || bad "not statically linked: $(file "$bin")"
+"$bin" --help | grep -q '^usage: cocoboot' && ok || bad "--help prints no usage"
+expect_rc 0 "--help" -- --help
+"$bin" --version | grep -Eq '^cocoboot .* \(Mbed TLS 3\.6\.[0-9]+\)$' && ok || bad "--version: $("$bin" --version)"
+expect_rc 2 "no arguments" --
+expect_rc 2 "unknown command" -- frobnicate
+"$bin" frobnicate 2>&1 | grep -q "unknown command 'frobnicate'" && ok || bad "unknown command message"
+# Not yet configured (no rd.cocoboot.*, not PID 1): never a fake success.
+for c in boot unlock report; do
+	"$bin" "$c" >/dev/null 2>&1 </dev/null; rc=$?
+	[ "$rc" -ne 0 ] && ok || bad "'$c' exited 0 without an environment to act on"
+done
+size=$(stat -c %s "$bin")
+[ "$size" -le $((1024 * 1024)) ] && ok || bad "binary is $size bytes"
+echo "cocoboot size: $size bytes"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
