@@ -1,0 +1,15 @@
+# Test key chains for the simulated configfs-tsm provider (see keys/README.md).
+# Generated fresh into build/keys/ by the openssl CLI; never committed.
+KEYS_DIR   := $(BUILD)/keys
+KEYS_STAMP := $(KEYS_DIR)/.generated
+SNP_SIM_PARAMS := $(KEYS_DIR)/snp/sim-params
+TDX_SIM_PARAMS := $(KEYS_DIR)/tdx/sim-params
+
+$(KEYS_STAMP): keys/gen-test-keys.sh keys/test-identity.sh | $(DEPS_STAMP)
+	@echo "  KEYS    $(KEYS_DIR)"
+	@keys/gen-test-keys.sh $(KEYS_DIR)
+	@touch $@
+
+keys: $(KEYS_STAMP)
+ALL_TARGETS += $(KEYS_STAMP)
+.PHONY: keys
