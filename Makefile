@@ -35,7 +35,6 @@ export FUZZ_SECONDS
 
 include mk/mbedtls.mk
 include kernel/kernel.mk
-include tests/qemu/qemu.mk
 include init/init.mk
 # Parts that arrive in later steps bring their own fragment.
 -include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk))
