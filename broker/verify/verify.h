@@ -228,6 +228,9 @@ int cb_verify(cb_trust *t, const cb_evidence *ev, cb_claims *claims, cb_refusal 
  */
 char *cb_claims_to_json(const cb_claims *c);
 
+/* "2025-06-01T00:00:00Z" / "...+02:00" (fraction ignored) -> time_t; 0 or -1. */
+int cb_parse_rfc3339(const char *s, time_t *out);
+
 /* Parse "sev_guest"/"tdx_guest"; CB_PROVIDER_NONE if neither. */
 cb_provider cb_provider_from_string(const char *s);
 

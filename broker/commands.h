@@ -1,0 +1,19 @@
+/*
+ * cocobroker subcommands.  Adding one: declare its entry point here and add
+ * one line to the table in main.c.
+ */
+#ifndef COCOBOOT_BROKER_COMMANDS_H
+#define COCOBOOT_BROKER_COMMANDS_H
+
+struct cb_command {
+	const char *name;
+	int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name */
+	const char *summary;
+};
+
+/* Exit codes shared by the subcommands. */
+enum { CB_EXIT_OK = 0, CB_EXIT_REJECTED = 1, CB_EXIT_USAGE = 2 };
+
+int cmd_verify(int argc, char **argv);
+
+#endif

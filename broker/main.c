@@ -1,0 +1,31 @@
+/* cocobroker: the key broker's entry point, a table of subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct cb_command commands[] = {
+	{ "verify", cmd_verify, "verify SEV-SNP/TDX evidence and print its claims" },
+};
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: cocobroker <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`cocobroker <command> --help` describes a command's options.\n");
+	return f == stdout ? CB_EXIT_OK : CB_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+		return usage(stdout);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "cocobroker: unknown command \"%s\"\n", argv[1]);
+	return usage(stderr);
+}

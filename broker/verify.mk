@@ -1,0 +1,55 @@
+# Evidence verification library (broker/verify), `cocobroker` and its tests,
+# fuzz targets and benchmark.
+#
+# Other broker fragments add to the cocobroker link with
+#   COCOBROKER_OBJS += $(BUILD)/broker/foo.o      (built by the pattern rule
+#                                                 below from broker/foo.c, or their own rule)
+#   COCOBROKER_LIBS += -lsqlite3
+# and may add compile flags for broker/*.c with BROKER_CFLAGS += ...
+
+VERIFY_DIR      := broker/verify
+VERIFY_SRCS     := $(sort $(wildcard $(VERIFY_DIR)/*.c))
+VERIFY_HDRS     := $(wildcard $(VERIFY_DIR)/*.h)
+VERIFY_CFLAGS    = $(MBEDTLS_HOST_CFLAGS) -I$(VERIFY_DIR) -DCOCOBOOT_VENDOR_DIR='"$(TOP)/keys/vendor"'
+VERIFY_LDLIBS   := -lcjson -lpthread
+VERIFY_LIB      := $(BUILD)/broker/libcbverify.a
+VERIFY_LIB_SAN  := $(BUILD)/broker/libcbverify-san.a
+VERIFY_OBJS     := $(patsubst $(VERIFY_DIR)/%.c,$(BUILD)/broker/verify/%.o,$(VERIFY_SRCS))
+VERIFY_OBJS_SAN := $(patsubst $(VERIFY_DIR)/%.c,$(BUILD)/broker/verify-san/%.o,$(VERIFY_SRCS))
+VERIFY_OBJS_FUZZ := $(patsubst $(VERIFY_DIR)/%.c,$(BUILD)/broker/verify-fuzz/%.o,$(VERIFY_SRCS))
+
+$(BUILD)/broker/verify/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
+$(BUILD)/broker/verify-san/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
+$(BUILD)/broker/verify-fuzz/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined $(VERIFY_CFLAGS) -c $< -o $@
+
+$(VERIFY_LIB): $(VERIFY_OBJS)
+	@rm -f $@ && ar rcs $@ $^
+$(VERIFY_LIB_SAN): $(VERIFY_OBJS_SAN)
+	@rm -f $@ && ar rcs $@ $^
+$(BUILD)/broker/libcbverify-fuzz.a: $(VERIFY_OBJS_FUZZ)
+	@rm -f $@ && ar rcs $@ $^
+
+# ---- cocobroker -----------------------------------------------------------
+BROKER_CFLAGS   += $(MBEDTLS_HOST_CFLAGS) -Ibroker
+COCOBROKER_OBJS += $(BUILD)/broker/main.o $(BUILD)/broker/cmd_verify.o
+COCOBROKER_LIBS += $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+
+$(BUILD)/broker/%.o: broker/%.c broker/commands.h $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(BROKER_CFLAGS) -c $< -o $@
+
+# Second expansion so objects appended by fragments included after this one
+# still become prerequisites.
+.SECONDEXPANSION:
+$(BUILD)/cocobroker: $$(COCOBROKER_OBJS) $(VERIFY_LIB) $(MBEDTLS_HOST_STAMP)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(COCOBROKER_OBJS) $(COCOBROKER_LIBS)
+
+cocobroker: $(BUILD)/cocobroker
+.PHONY: cocobroker
+ALL_TARGETS += $(BUILD)/cocobroker

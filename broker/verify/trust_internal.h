@@ -1,0 +1,72 @@
+/*
+ * The trust store's insides, shared by trust.c and the SNP/TDX verifiers.
+ */
+#ifndef COCOBOOT_BROKER_TRUST_INTERNAL_H
+#define COCOBOOT_BROKER_TRUST_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <mbedtls/x509_crt.h>
+
+#include "amd_ext.h"
+#include "sgx_ext.h"
+#include "verify.h"
+
+#define TRUST_MAX_CERTS 32
+#define TRUST_MAX_SNP 16
+#define TRUST_MAX_TDX 4
+#define CHAIN_CACHE_SLOTS 256
+
+struct snp_signer {
+	cb_product product;
+	bool vlek;                 /* an ASVK: signs VLEKs */
+	bool test;
+	mbedtls_x509_crt *ark;
+	mbedtls_x509_crt *ask;     /* NULL: test chain whose ASK comes with the evidence */
+};
+
+struct tdx_root {
+	cb_product product;
+	bool test;
+	mbedtls_x509_crt *root;
+};
+
+/* A verified leaf (VCEK/VLEK or PCK) with what the verifiers need of it. */
+struct chain_entry {
+	bool used;
+	uint8_t key[32];           /* SHA-256 over the presented chain bytes */
+	time_t not_before, not_after; /* intersection over the whole chain */
+	cb_product product;
+	bool test;
+	bool vlek;
+	mbedtls_ecp_group_id gid;
+	uint8_t point[97];
+	size_t point_len;
+	struct amd_cert_ext amd;   /* SNP */
+	struct sgx_pck_ext sgx;    /* TDX */
+	uint8_t pck_ca_serial[32]; /* TDX: to check the PCK CA against the root CRL */
+	size_t pck_ca_serial_len;
+	uint8_t pck_serial[32];
+	size_t pck_serial_len;
+	bool pck_ca_is_platform;   /* issuer CN "Intel SGX PCK Platform CA" vs Processor */
+};
+
+struct cb_trust {
+	mbedtls_x509_crt *owned[TRUST_MAX_CERTS];
+	size_t n_owned;
+	struct snp_signer snp[TRUST_MAX_SNP];
+	size_t n_snp;
+	struct tdx_root tdx[TRUST_MAX_TDX];
+	size_t n_tdx;
+	bool has_test;
+	bool cache_enabled;
+	pthread_mutex_t lock;
+	struct chain_entry cache[CHAIN_CACHE_SLOTS];
+};
+
+/* Copy a cached entry out (1 hit, 0 miss). */
+int chain_cache_get(cb_trust *t, const uint8_t key[32], struct chain_entry *out);
+void chain_cache_put(cb_trust *t, const struct chain_entry *e);
+
+#endif
