@@ -1,0 +1,130 @@
+#include "metrics.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../verify/verify.h"
+
+static const int statuses[] = { 200, 400, 403, 404, 405, 408, 413, 500, 503 };
+#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
+
+/* Refusal reasons: the verification codes plus the broker's own. */
+static const char *const reasons[] = {
+	CB_REASON_MALFORMED, CB_REASON_UNSUPPORTED, CB_REASON_SIGNATURE_INVALID,
+	CB_REASON_CHAIN_INVALID, CB_REASON_REVOKED, CB_REASON_COLLATERAL_INVALID,
+	CB_REASON_TCB_MISMATCH, CB_REASON_PRODUCT_MISMATCH, CB_REASON_TCB_TOO_OLD,
+	CB_REASON_MEASUREMENT_MISMATCH, CB_REASON_DEBUG_POLICY, CB_REASON_GUEST_POLICY,
+	CB_REASON_IDENTITY_MISMATCH, CB_REASON_NO_POLICY, CB_REASON_INTERNAL,
+	"binding-mismatch", "unknown-volume", "no-client-certificate", "other",
+};
+#define NREASON (sizeof(reasons) / sizeof(reasons[0]))
+
+/* Latency buckets of an unlock (request read -> answer ready), seconds. */
+static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+#define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
+
+static atomic_ulong requests[NSTATUS + 1];
+static atomic_ulong releases, refusals[NREASON];
+static atomic_ulong latency_bucket[NBUCKET + 1], latency_count;
+static atomic_ullong latency_sum_us;
+static atomic_long inflight, connections;
+static atomic_ulong handshake_failures, overloads, timeouts;
+
+void metrics_request(int http_status)
+{
+	size_t i;
+
+	for (i = 0; i < NSTATUS && statuses[i] != http_status; i++)
+		;
+	atomic_fetch_add(&requests[i], 1);
+}
+
+static void observe(double seconds)
+{
+	size_t i;
+
+	for (i = 0; i < NBUCKET && seconds > buckets[i]; i++)
+		;
+	atomic_fetch_add(&latency_bucket[i], 1);
+	atomic_fetch_add(&latency_count, 1);
+	atomic_fetch_add(&latency_sum_us, (unsigned long long)(seconds * 1e6));
+}
+
+void metrics_release(double seconds)
+{
+	atomic_fetch_add(&releases, 1);
+	observe(seconds);
+}
+
+void metrics_refusal(const char *reason, double seconds)
+{
+	size_t i;
+
+	for (i = 0; i < NREASON - 1 && strcmp(reasons[i], reason); i++)
+		;
+	atomic_fetch_add(&refusals[i], 1);
+	observe(seconds);
+}
+
+void metrics_inflight(int delta) { atomic_fetch_add(&inflight, delta); }
+void metrics_connections(int delta) { atomic_fetch_add(&connections, delta); }
+void metrics_handshake_failure(void) { atomic_fetch_add(&handshake_failures, 1); }
+void metrics_overload(void) { atomic_fetch_add(&overloads, 1); }
+void metrics_timeout(void) { atomic_fetch_add(&timeouts, 1); }
+
+#define PUT(...)                                                                \
+	do {                                                                    \
+		if (pos < cap)                                                  \
+			pos += (size_t)snprintf(buf + pos, cap - pos, __VA_ARGS__); \
+	} while (0)
+
+size_t metrics_render(char *buf, size_t cap)
+{
+	size_t pos = 0;
+	unsigned long cumulative = 0;
+
+	PUT("# HELP cocobroker_requests_total HTTP requests answered, by status.\n"
+	    "# TYPE cocobroker_requests_total counter\n");
+	for (size_t i = 0; i <= NSTATUS; i++) {
+		if (i < NSTATUS)
+			PUT("cocobroker_requests_total{code=\"%d\"} %lu\n", statuses[i], atomic_load(&requests[i]));
+		else
+			PUT("cocobroker_requests_total{code=\"other\"} %lu\n", atomic_load(&requests[i]));
+	}
+	PUT("# HELP cocobroker_releases_total Volume keys released.\n"
+	    "# TYPE cocobroker_releases_total counter\n"
+	    "cocobroker_releases_total %lu\n", atomic_load(&releases));
+	PUT("# HELP cocobroker_refusals_total Unlock requests refused, by reason code.\n"
+	    "# TYPE cocobroker_refusals_total counter\n");
+	for (size_t i = 0; i < NREASON; i++)
+		PUT("cocobroker_refusals_total{reason=\"%s\"} %lu\n", reasons[i], atomic_load(&refusals[i]));
+	PUT("# HELP cocobroker_unlock_duration_seconds Time from a complete request to its answer.\n"
+	    "# TYPE cocobroker_unlock_duration_seconds histogram\n");
+	for (size_t i = 0; i < NBUCKET; i++) {
+		cumulative += atomic_load(&latency_bucket[i]);
+		PUT("cocobroker_unlock_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[i], cumulative);
+	}
+	cumulative += atomic_load(&latency_bucket[NBUCKET]);
+	PUT("cocobroker_unlock_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cumulative);
+	PUT("cocobroker_unlock_duration_seconds_sum %.6f\n", (double)atomic_load(&latency_sum_us) / 1e6);
+	PUT("cocobroker_unlock_duration_seconds_count %lu\n", atomic_load(&latency_count));
+	PUT("# HELP cocobroker_inflight Unlock requests queued or being verified.\n"
+	    "# TYPE cocobroker_inflight gauge\n"
+	    "cocobroker_inflight %ld\n", atomic_load(&inflight));
+	PUT("# HELP cocobroker_connections Open TLS connections.\n"
+	    "# TYPE cocobroker_connections gauge\n"
+	    "cocobroker_connections %ld\n", atomic_load(&connections));
+	PUT("# HELP cocobroker_handshake_failures_total TLS handshakes that failed.\n"
+	    "# TYPE cocobroker_handshake_failures_total counter\n"
+	    "cocobroker_handshake_failures_total %lu\n", atomic_load(&handshake_failures));
+	PUT("# HELP cocobroker_overload_total Requests answered 503 because the work queue was full.\n"
+	    "# TYPE cocobroker_overload_total counter\n"
+	    "cocobroker_overload_total %lu\n", atomic_load(&overloads));
+	PUT("# HELP cocobroker_timeouts_total Connections dropped by the handshake or idle timeout.\n"
+	    "# TYPE cocobroker_timeouts_total counter\n"
+	    "cocobroker_timeouts_total %lu\n", atomic_load(&timeouts));
+	if (pos >= cap)
+		pos = cap - 1;
+	return pos;
+}

@@ -1,0 +1,261 @@
+#include "unlock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/constant_time.h>
+#include <mbedtls/platform_util.h>
+
+#include "../../proto/request.h"
+#include "../store/store.h"
+#include "../verify/policy.h"
+#include "log.h"
+
+#define REASON_BINDING        "binding-mismatch"
+#define REASON_UNKNOWN_VOLUME "unknown-volume"
+#define REASON_NO_CLIENT_CERT "no-client-certificate"
+#define REASON_MALFORMED_REQ  "malformed-request"
+
+struct decoded {
+	char volume[40];
+	char provider[16];
+	uint8_t *outblob, *auxblob;
+	size_t outblob_len, auxblob_len;
+};
+
+static void decoded_free(struct decoded *d)
+{
+	free(d->outblob);
+	free(d->auxblob);
+}
+
+static int b64_field(const cJSON *item, uint8_t **out, size_t *len)
+{
+	const char *s = item->valuestring;
+	size_t n = strlen(s), olen = 0;
+
+	if (n == 0 || mbedtls_base64_decode(NULL, 0, &olen, (const unsigned char *)s, n) !=
+			      MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL)
+		return -1;
+	if (!(*out = malloc(olen)) ||
+	    mbedtls_base64_decode(*out, olen, len, (const unsigned char *)s, n) || *len == 0)
+		return -1;
+	return 0;
+}
+
+/* Strict: an object with exactly the protocol's members, each once, each a string. */
+static int decode(const char *body, size_t len, struct decoded *d, const char **detail)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len), *item;
+	int seen_volume = 0, seen_provider = 0, seen_outblob = 0, seen_auxblob = 0, ret = -1;
+
+	memset(d, 0, sizeof(*d));
+	*detail = "body is not a JSON object";
+	if (!cJSON_IsObject(root))
+		goto out;
+	cJSON_ArrayForEach(item, root) {
+		int *seen;
+		if (!strcmp(item->string, "volume"))
+			seen = &seen_volume;
+		else if (!strcmp(item->string, "provider"))
+			seen = &seen_provider;
+		else if (!strcmp(item->string, "outblob"))
+			seen = &seen_outblob;
+		else if (!strcmp(item->string, "auxblob"))
+			seen = &seen_auxblob;
+		else {
+			*detail = "unknown member";
+			goto out;
+		}
+		if ((*seen)++) {
+			*detail = "duplicate member";
+			goto out;
+		}
+		if (!cJSON_IsString(item)) {
+			*detail = "members must be strings";
+			goto out;
+		}
+		if (seen == &seen_volume) {
+			*detail = "volume is not a UUID";
+			if (!coco_uuid_is_valid(item->valuestring))
+				goto out;
+			memcpy(d->volume, item->valuestring, 37);
+			/* the store keys volumes by the lowercase form */
+			for (char *c = d->volume; *c; c++)
+				if (*c >= 'A' && *c <= 'F')
+					*c = (char)(*c - 'A' + 'a');
+		} else if (seen == &seen_provider) {
+			*detail = "unknown provider";
+			if (!coco_provider_is_valid(item->valuestring))
+				goto out;
+			snprintf(d->provider, sizeof(d->provider), "%s", item->valuestring);
+		} else if (seen == &seen_outblob) {
+			*detail = "outblob is not base64";
+			if (b64_field(item, &d->outblob, &d->outblob_len))
+				goto out;
+		} else {
+			*detail = "auxblob is not base64";
+			if (b64_field(item, &d->auxblob, &d->auxblob_len))
+				goto out;
+		}
+	}
+	*detail = "volume, provider and outblob are required";
+	if (!seen_volume || !seen_provider || !seen_outblob)
+		goto out;
+	ret = 0;
+out:
+	cJSON_Delete(root);
+	if (ret)
+		decoded_free(d);
+	return ret;
+}
+
+void unlock_error_body(struct unlock_output *out, int status, const char *code)
+{
+	out->status = status;
+	snprintf(out->reason, sizeof(out->reason), "%s", code);
+	out->body_len = (size_t)snprintf(out->body, sizeof(out->body), "{\"error\":\"%s\"}", code);
+}
+
+static void hex(char *out, const uint8_t *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Audit and log a refusal, then fill the answer. */
+static void refuse(const struct unlock_env *env, const struct unlock_input *in, const struct decoded *d,
+		   const char *measurement, int status, const char *code, const char *detail,
+		   struct unlock_output *out)
+{
+	struct audit_record rec = {
+		.time = time(NULL), .volume = d->volume, .client_key = in->client_key,
+		.provider = d->provider, .measurement = measurement, .decision = "refuse", .reason = code,
+	};
+
+	if (store_audit_append(env->store, &rec) != STORE_OK)
+		log_event("error", "audit-failed", "volume", d->volume, "detail", store_last_error(env->store), NULL);
+	log_event("info", "unlock", "volume", d->volume, "client_key", in->client_key, "provider", d->provider,
+		  "measurement", measurement, "decision", "refuse", "reason", code, "detail", detail, NULL);
+	unlock_error_body(out, status, code);
+}
+
+void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
+		   struct unlock_output *out)
+{
+	struct decoded d;
+	const char *detail;
+	char *policy_json = NULL;
+	cb_policy *policy = NULL;
+	cb_refusal why = { 0 };
+	cb_claims claims;
+	cb_evidence ev;
+	char measurement[97] = "";
+	const uint8_t *report_data;
+	uint8_t key[VOLUME_KEY_LEN];
+	size_t olen;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (decode(in->body, in->body_len, &d, &detail)) {
+		log_event("info", "bad-request", "client_key", in->client_key, "detail", detail, NULL);
+		unlock_error_body(out, 400, REASON_MALFORMED_REQ);
+		return;
+	}
+	if (!in->has_client_cert) {
+		refuse(env, in, &d, "", 403, REASON_NO_CLIENT_CERT, "the client sent no certificate", out);
+		goto done;
+	}
+	rc = store_volume_policy(env->store, d.volume, &policy_json);
+	if (rc == STORE_NOT_FOUND) {
+		refuse(env, in, &d, "", 404, REASON_UNKNOWN_VOLUME, "no such volume", out);
+		goto done;
+	}
+	if (rc != STORE_OK) {
+		log_event("error", "store", "detail", store_last_error(env->store), NULL);
+		unlock_error_body(out, 503, "store-unavailable");
+		out->retry_after = 1;
+		goto done;
+	}
+
+	memset(&ev, 0, sizeof(ev));
+	ev.provider = d.provider;
+	ev.outblob = d.outblob;
+	ev.outblob_len = d.outblob_len;
+	ev.auxblob = d.auxblob;
+	ev.auxblob_len = d.auxblob_len;
+	ev.snp_cert_dir = env->snp_cert_dir;
+	ev.collateral_dir = env->collateral_dir;
+	/* report data is compared below, after the signature, with a code of our own */
+	if (cb_verify(env->trust, &ev, &claims, &why)) {
+		refuse(env, in, &d, "", 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail, out);
+		goto done;
+	}
+	if (claims.provider == CB_PROVIDER_SNP) {
+		hex(measurement, claims.snp.measurement, sizeof(claims.snp.measurement));
+		report_data = claims.snp.report_data;
+	} else {
+		hex(measurement, claims.tdx.mrtd, sizeof(claims.tdx.mrtd));
+		report_data = claims.tdx.report_data;
+	}
+	if (mbedtls_ct_memcmp(report_data, in->inblob, COCO_INBLOB_LEN) != 0) {
+		refuse(env, in, &d, measurement, 403, REASON_BINDING,
+		       "report data is not bound to this TLS session and client key", out);
+		goto done;
+	}
+	if (cb_policy_parse(&policy, policy_json, strlen(policy_json), &why)) {
+		refuse(env, in, &d, measurement, 403, CB_REASON_NO_POLICY, "stored policy does not parse", out);
+		goto done;
+	}
+	if (cb_policy_check(policy, &claims, &why)) {
+		refuse(env, in, &d, measurement, 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail, out);
+		goto done;
+	}
+	rc = store_volume_key(env->store, d.volume, key);
+	if (rc != STORE_OK) {
+		refuse(env, in, &d, measurement, 500, CB_REASON_INTERNAL, store_last_error(env->store), out);
+		goto done;
+	}
+	{
+		struct audit_record rec = {
+			.time = time(NULL), .volume = d.volume, .client_key = in->client_key,
+			.provider = d.provider, .measurement = measurement, .decision = "release", .reason = "",
+		};
+		/* no durable audit row, no key */
+		if (store_audit_append(env->store, &rec) != STORE_OK) {
+			mbedtls_platform_zeroize(key, sizeof(key));
+			log_event("error", "audit-failed", "volume", d.volume, "detail",
+				  store_last_error(env->store), NULL);
+			unlock_error_body(out, 503, "store-unavailable");
+			out->retry_after = 1;
+			goto done;
+		}
+	}
+	memcpy(out->body, "{\"key\":\"", 8);
+	if (mbedtls_base64_encode((unsigned char *)out->body + 8, sizeof(out->body) - 10, &olen,
+				  key, sizeof(key))) {
+		mbedtls_platform_zeroize(key, sizeof(key));
+		unlock_error_body(out, 500, CB_REASON_INTERNAL);
+		goto done;
+	}
+	mbedtls_platform_zeroize(key, sizeof(key));
+	memcpy(out->body + 8 + olen, "\"}", 3);
+	out->body_len = 8 + olen + 2;
+	out->status = 200;
+	log_event("info", "unlock", "volume", d.volume, "client_key", in->client_key, "provider", d.provider,
+		  "measurement", measurement, "decision", "release", NULL);
+done:
+	cb_policy_free(policy);
+	free(policy_json);
+	decoded_free(&d);
+	mbedtls_platform_zeroize(&claims, sizeof(claims));
+}

@@ -1,0 +1,47 @@
+/*
+ * POST /v1/unlock, the decision: decode the body, find the volume, verify the
+ * evidence, compare its report data with the inblob of *this* session, apply
+ * the volume's policy, audit, release. Runs on a worker thread; everything it
+ * touches is per worker (store) or thread-safe (trust store).
+ */
+#ifndef COCOBOOT_BROKER_UNLOCK_H
+#define COCOBOOT_BROKER_UNLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../proto/binding.h"
+#include "../verify/verify.h"
+
+struct store;
+
+struct unlock_env {
+	struct store *store;
+	cb_trust *trust;
+	const char *snp_cert_dir;
+	const char *collateral_dir;
+};
+
+struct unlock_input {
+	const char *body;
+	size_t body_len;
+	int has_client_cert;
+	uint8_t inblob[COCO_INBLOB_LEN];  /* the broker's own view of the session */
+	char client_key[65];              /* hex SHA-256 of the client SPKI */
+};
+
+struct unlock_output {
+	int status;              /* HTTP status */
+	int retry_after;         /* 1: send Retry-After */
+	char reason[48];         /* reason code ("" on release) */
+	char body[192];          /* JSON answer; holds the key on release: wipe after use */
+	size_t body_len;
+};
+
+void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
+		   struct unlock_output *out);
+
+/* The JSON answer {"error": code} for status codes decided outside unlock_handle. */
+void unlock_error_body(struct unlock_output *out, int status, const char *code);
+
+#endif

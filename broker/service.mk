@@ -1,0 +1,98 @@
+# cocobroker serve / volume (broker/server, broker/store), the shared wire
+# protocol module (proto/, built for the host here and for musl as a check),
+# their tests (tests/broker), fuzz target and the boot-storm benchmark.
+
+SERVICE_SRCS := $(sort $(wildcard broker/server/*.c broker/store/*.c))
+PROTO_SRCS   := $(sort $(wildcard proto/*.c))
+SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h) $(VERIFY_HDRS)
+SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker
+SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
+PROTO_OBJS   := $(patsubst %.c,$(BUILD)/service/%.o,$(PROTO_SRCS))
+PROTO_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(PROTO_SRCS))
+STORE_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(sort $(wildcard broker/store/*.c)))
+SERVICE_LIBS := -lsqlite3 -lhttp_parser -lcjson -lpthread
+
+$(BUILD)/service/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(SERVICE_CFLAGS) -c $< -o $@
+$(BUILD)/service-san/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(HOST_CC) $(SAN_CFLAGS) $(SERVICE_CFLAGS) -c $< -o $@
+
+$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o: $(SERVICE_HDRS)
+COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(SERVICE_OBJS) $(PROTO_OBJS)
+COCOBROKER_LIBS += $(SERVICE_LIBS)
+
+# ---- proto/ for the guest: the same sources with musl and the trimmed mbedTLS
+PROTO_MUSL_OBJS := $(patsubst %.c,$(BUILD)/proto-musl/%.o,$(PROTO_SRCS))
+$(BUILD)/proto-musl/%.o: %.c $(wildcard proto/*.h) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -c $< -o $@
+PROTO_MUSL_LIB := $(BUILD)/proto-musl/libcocoproto.a
+$(PROTO_MUSL_LIB): $(PROTO_MUSL_OBJS)
+	@rm -f $@ && ar rcs $@ $^
+ALL_TARGETS += $(PROTO_MUSL_LIB)
+
+# ---- tests -----------------------------------------------------------------
+TB := $(BUILD)/tests/broker
+TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -Itests/lib
+
+# proto unit tests: host with sanitizers, and the same test as a static musl binary
+$(TB)/test-proto: tests/broker/test_proto.c $(PROTO_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(PROTO_OBJS_SAN) $(MBEDTLS_HOST_LIBS)
+$(TB)/test-proto-musl: tests/broker/test_proto.c $(PROTO_MUSL_LIB) $(MBEDTLS_MUSL_STAMP)
+	@mkdir -p $(@D)
+	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -Itests/lib -o $@ $< $(PROTO_MUSL_LIB) $(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
+
+CHECK_SUITES += proto
+check-proto: $(TB)/test-proto $(TB)/test-proto-musl
+	@$(TB)/test-proto-musl | sed 's/^/musl: /' | grep -v ' passed, ' || true
+	@$(TB)/test-proto-musl >/dev/null || { echo "musl build of the proto tests failed"; exit 1; }
+	@$(TB)/test-proto
+.PHONY: check-proto
+
+# store unit tests (sanitizers)
+$(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3
+
+CHECK_SUITES += broker-store
+check-broker-store: $(TB)/test-store
+	@$(TB)/test-store $(TB)/store-tmp
+.PHONY: check-broker-store
+
+# the test client: handshake with an ephemeral identity, binding, evidence
+$(TB)/unlock-client: tests/broker/unlock_client.c tests/broker/sim_snp.c tests/broker/sim_snp.h $(PROTO_OBJS) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/unlock_client.c tests/broker/sim_snp.c $(PROTO_OBJS) $(MBEDTLS_HOST_LIBS)
+$(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/sim_snp.h $(PROTO_OBJS) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/bootstorm.c tests/broker/sim_snp.c $(PROTO_OBJS) $(MBEDTLS_HOST_LIBS) -lm
+
+CHECK_SUITES += broker
+check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(KEYS_STAMP)
+	@tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e
+.PHONY: check-broker
+
+BENCH_TARGETS += bootstorm
+BOOTSTORM_CLIENTS ?= 1000
+bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(TB)/unlock-client $(KEYS_STAMP)
+	@tests/broker/bench-bootstorm.sh $(BUILD)/cocobroker $(TB)/bootstorm $(BUILD)/keys $(TB)/bench $(BOOTSTORM_CLIENTS)
+.PHONY: bench-bootstorm
+
+# ---- fuzz: the guest's answer parser (it reads what a hostile network sends)
+FUZZ_TARGETS += proto-response
+$(BUILD)/fuzz/proto-response: broker/fuzz-service/fuzz_response.c $(PROTO_SRCS) $(wildcard proto/*.h) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(MBEDTLS_HOST_CFLAGS) \
+		-o $@ broker/fuzz-service/fuzz_response.c $(PROTO_SRCS) $(MBEDTLS_HOST_LIBS)
+fuzz-proto-response: $(BUILD)/fuzz/proto-response
+	@mkdir -p $(BUILD)/fuzz/proto-response-corpus
+	@$(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/proto-response-corpus 2>&1 | tail -n 3
+.PHONY: fuzz-proto-response

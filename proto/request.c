@@ -1,0 +1,92 @@
+#include "request.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/base64.h>
+
+int coco_uuid_is_valid(const char *s)
+{
+	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t i;
+
+	if (!s || strlen(s) != sizeof(form) - 1)
+		return 0;
+	for (i = 0; form[i]; i++) {
+		char c = s[i];
+		int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			  (c >= 'A' && c <= 'F');
+		if (form[i] == '-' ? c != '-' : !hex)
+			return 0;
+	}
+	return 1;
+}
+
+int coco_provider_is_valid(const char *s)
+{
+	return s && (!strcmp(s, COCO_PROVIDER_SNP) || !strcmp(s, COCO_PROVIDER_TDX));
+}
+
+static size_t b64_len(size_t n)
+{
+	return (n + 2) / 3 * 4;
+}
+
+size_t coco_request_encoded_max(size_t outblob_len, size_t auxblob_len)
+{
+	/* fixed text + uuid + provider + both base64 fields + NUL */
+	return 96 + 36 + 16 + b64_len(outblob_len) + b64_len(auxblob_len) + 1;
+}
+
+/* Appends base64 of src at buf+*pos; keeps room for the NUL. */
+static int put_b64(char *buf, size_t cap, size_t *pos, const uint8_t *src, size_t n)
+{
+	size_t olen = 0;
+
+	if (mbedtls_base64_encode((unsigned char *)buf + *pos, cap - *pos, &olen, src, n))
+		return COCO_PROTO_TOO_LARGE;
+	*pos += olen;
+	return COCO_PROTO_OK;
+}
+
+static int put_str(char *buf, size_t cap, size_t *pos, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= cap - *pos)
+		return COCO_PROTO_TOO_LARGE;
+	memcpy(buf + *pos, s, n + 1);
+	*pos += n;
+	return COCO_PROTO_OK;
+}
+
+int coco_request_encode(const struct coco_unlock_request *req,
+			char *buf, size_t cap, size_t *len)
+{
+	size_t pos = 0;
+	int ret;
+
+	if (!req || !buf || cap == 0 || !coco_uuid_is_valid(req->volume) ||
+	    !coco_provider_is_valid(req->provider) || !req->outblob || req->outblob_len == 0)
+		return COCO_PROTO_BAD_INPUT;
+	/* volume and provider were validated above: no character needs escaping */
+	if ((ret = put_str(buf, cap, &pos, "{\"volume\":\"")) ||
+	    (ret = put_str(buf, cap, &pos, req->volume)) ||
+	    (ret = put_str(buf, cap, &pos, "\",\"provider\":\"")) ||
+	    (ret = put_str(buf, cap, &pos, req->provider)) ||
+	    (ret = put_str(buf, cap, &pos, "\",\"outblob\":\"")) ||
+	    (ret = put_b64(buf, cap, &pos, req->outblob, req->outblob_len)))
+		return ret;
+	if (req->auxblob && req->auxblob_len) {
+		if ((ret = put_str(buf, cap, &pos, "\",\"auxblob\":\"")) ||
+		    (ret = put_b64(buf, cap, &pos, req->auxblob, req->auxblob_len)))
+			return ret;
+	}
+	if ((ret = put_str(buf, cap, &pos, "\"}")))
+		return ret;
+	if (pos > COCO_MAX_BODY)
+		return COCO_PROTO_TOO_LARGE;
+	if (len)
+		*len = pos;
+	return COCO_PROTO_OK;
+}

@@ -1,0 +1,54 @@
+/*
+ * Wire protocol v1, POST /v1/unlock request body (design.md, "Wire protocol v1"):
+ *   {"volume": "<LUKS UUID>", "provider": "sev_guest"|"tdx_guest",
+ *    "outblob": "<base64>", "auxblob": "<base64>"}        (auxblob optional)
+ *
+ * The encoder is the one implementation used by the guest and by the test
+ * clients; it needs no JSON library (the guest is static musl), only
+ * mbedtls_base64. The broker decodes the body with cJSON (broker/server/).
+ */
+#ifndef COCOBOOT_PROTO_REQUEST_H
+#define COCOBOOT_PROTO_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define COCO_UNLOCK_PATH      "/v1/unlock"
+#define COCO_MAX_BODY         (64 * 1024)
+#define COCO_PROVIDER_SNP     "sev_guest"
+#define COCO_PROVIDER_TDX     "tdx_guest"
+
+struct coco_unlock_request {
+	const char *volume;      /* LUKS UUID, 36 characters */
+	const char *provider;    /* COCO_PROVIDER_SNP or COCO_PROVIDER_TDX */
+	const uint8_t *outblob;
+	size_t outblob_len;
+	const uint8_t *auxblob;  /* NULL or empty: field omitted */
+	size_t auxblob_len;
+};
+
+enum coco_proto_error {
+	COCO_PROTO_OK = 0,
+	COCO_PROTO_BAD_INPUT = -1,   /* a field is missing or has a bad form */
+	COCO_PROTO_TOO_LARGE = -2,   /* does not fit the buffer or the body limit */
+	COCO_PROTO_INCOMPLETE = -3,  /* more bytes needed (HTTP parsing) */
+	COCO_PROTO_MALFORMED = -4,   /* syntax error in what was received */
+};
+
+/* True for the canonical 8-4-4-4-12 hex form (either case). */
+int coco_uuid_is_valid(const char *s);
+
+/* True for the provider names of the protocol. */
+int coco_provider_is_valid(const char *s);
+
+/*
+ * Encode the JSON body into buf (NUL-terminated). *len gets the length
+ * without the NUL. Returns COCO_PROTO_OK or a negative coco_proto_error.
+ */
+int coco_request_encode(const struct coco_unlock_request *req,
+			char *buf, size_t cap, size_t *len);
+
+/* Upper bound of the encoded body for the given blob sizes. */
+size_t coco_request_encoded_max(size_t outblob_len, size_t auxblob_len);
+
+#endif
