@@ -3,8 +3,8 @@
 # configfs-tsm provider signs with, shaped like the vendors' chains:
 #   OUTDIR/snp/  ARK -> ASK (RSA-4096, RSA-PSS SHA-384) -> VCEK (ECDSA P-384)
 #   OUTDIR/tdx/  SGX-style root -> PCK CA -> PCK leaf (ECDSA P-256), attestation key
-# plus OUTDIR/{snp,tdx}/sim-params, the tsm_sim.ko load parameters that carry
-# this key material into the guest (the module has no key compiled in).
+# plus OUTDIR/{snp,tdx}/tsm-sim.material, the key material file tsm_sim.ko
+# reads at load time (material=PATH; the module has no key compiled in).
 # Everything is fresh on every run; nothing here is a secret worth keeping.
 set -euo pipefail
 
@@ -29,7 +29,9 @@ hexkey() {
 	h=$(openssl pkey -in "$1" -noout -text | awk '/^priv:/{p=1;next} /^pub:/{p=0} p' | tr -d ' :\n')
 	h=${h#00}
 	while [ ${#h} -gt $(($2 * 2)) ] && [ "${h:0:2}" = 00 ]; do h=${h:2}; done
-	printf '%0*d%s' $(($2 * 2 - ${#h})) 0 "$h"
+	while [ ${#h} -lt $(($2 * 2)) ]; do h=0$h; done
+	[ ${#h} -eq $(($2 * 2)) ] || { echo "gen-test-keys: $1: private scalar longer than $2 bytes" >&2; return 1; }
+	printf '%s' "$h"
 }
 derhex() { openssl x509 -in "$1" -outform DER | od -An -v -tx1 | tr -d ' \n'; }
 
@@ -79,12 +81,14 @@ openssl x509 -req -in "$s/vcek.csr" -CA "$s/ask.pem" -CAkey "$s/ask.key" -set_se
 openssl x509 -in "$s/vcek.pem" -outform DER -out "$s/vcek.der"
 openssl verify -CAfile "$s/ark.pem" -untrusted "$s/ask.pem" "$s/vcek.pem" >/dev/null
 {
-	printf 'format=sev_guest'
-	printf ' snp_vcek_key=%s' "$(hexkey "$s/vcek.key" 48)"
-	printf ' snp_vcek=%s snp_ask=%s snp_ark=%s' "$(derhex "$s/vcek.pem")" "$(derhex "$s/ask.pem")" "$(derhex "$s/ark.pem")"
-	printf ' chip_id=%s tcb_bl=%d tcb_tee=%d tcb_snp=%d tcb_ucode=%d\n' \
-		"$SNP_CHIP_ID" "$SNP_TCB_BL" "$SNP_TCB_TEE" "$SNP_TCB_SNP" "$SNP_TCB_UCODE"
-} >"$s/sim-params"
+	echo "# tsm_sim.ko key material (TEST ONLY), format=sev_guest"
+	echo "snp_vcek_key=$(hexkey "$s/vcek.key" 48)"
+	echo "snp_vcek=$(derhex "$s/vcek.pem")"
+	echo "snp_ask=$(derhex "$s/ask.pem")"
+	echo "snp_ark=$(derhex "$s/ark.pem")"
+	echo "chip_id=$SNP_CHIP_ID"
+	echo "tcb_bl=$SNP_TCB_BL tcb_tee=$SNP_TCB_TEE tcb_snp=$SNP_TCB_SNP tcb_ucode=$SNP_TCB_UCODE"
+} | grep -v '^#' >"$s/tsm-sim.material"
 rm -f "$s"/*.csr "$s/ext.cnf"
 
 # ---------------------------------------------------------------- TDX
@@ -160,11 +164,11 @@ openssl verify -CAfile "$t/root.pem" -untrusted "$t/pck-ca.pem" "$t/pck.pem" >/d
 # The chain as a TDX quote carries it: PEM, leaf first.
 cat "$t/pck.pem" "$t/pck-ca.pem" "$t/root.pem" >"$t/pck-chain.pem"
 {
-	printf 'format=tdx_guest'
-	printf ' tdx_ak_key=%s tdx_pck_key=%s' "$(hexkey "$t/ak.key" 32)" "$(hexkey "$t/pck.key" 32)"
-	printf ' tdx_pck_chain=%s' "$(od -An -v -tx1 "$t/pck-chain.pem" | tr -d ' \n')"
-	printf ' tdx_cpusvn=%s tdx_pcesvn=%d\n' "$TDX_CPUSVN" "$TDX_PCESVN"
-} >"$t/sim-params"
+	echo "tdx_ak_key=$(hexkey "$t/ak.key" 32)"
+	echo "tdx_pck_key=$(hexkey "$t/pck.key" 32)"
+	echo "tdx_pck_chain=$(od -An -v -tx1 "$t/pck-chain.pem" | tr -d ' \n')"
+	echo "tdx_cpusvn=$TDX_CPUSVN tdx_pcesvn=$TDX_PCESVN"
+} >"$t/tsm-sim.material"
 rm -f "$t"/*.csr "$t/ext.cnf"
 
 chmod 600 "$s"/*.key "$t"/*.key

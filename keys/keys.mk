@@ -2,8 +2,9 @@
 # Generated fresh into build/keys/ by the openssl CLI; never committed.
 KEYS_DIR   := $(BUILD)/keys
 KEYS_STAMP := $(KEYS_DIR)/.generated
-SNP_SIM_PARAMS := $(KEYS_DIR)/snp/sim-params
-TDX_SIM_PARAMS := $(KEYS_DIR)/tdx/sim-params
+# Key material files for tsm_sim.ko (material=PATH)
+SNP_SIM_MATERIAL := $(KEYS_DIR)/snp/tsm-sim.material
+TDX_SIM_MATERIAL := $(KEYS_DIR)/tdx/tsm-sim.material
 
 $(KEYS_STAMP): keys/gen-test-keys.sh keys/test-identity.sh | $(DEPS_STAMP)
 	@echo "  KEYS    $(KEYS_DIR)"

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Host half of the `tsm` suite: verify, independently of the kernel and of
+libtsm, the SEV-SNP reports and TDX quotes the guest saved, with Python's
+`cryptography` against the TEST roots in build/keys.
+
+usage: check-evidence.py KEYS_DIR OUT_DIR EXPECTATION...
+  EXPECTATION = NAME:valid | NAME:badsig | NAME:debug | NAME:nodebug
+              | NAME:vmpl=N | NAME:measurement=HEX
+Prints "PASS/FAIL NAME: what" per check and ends with "N passed, N failed".
+"""
+import hashlib
+import struct
+import sys
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+GUID_VCEK = bytes.fromhex("63da758de6644564adc5f4b93be8accd")
+GUID_ASK = bytes.fromhex("4ab7b379bbac4fe4a02f05aef327c782")
+GUID_ARK = bytes.fromhex("c0b406a4a80349529743" "3fb6014cd0ae")
+AMD_OID = "1.3.6.1.4.1.3704.1."
+SGX_OID = "1.2.840.113741.1.13.1"
+
+results = []
+
+
+def check(name, ok, what):
+    results.append(bool(ok))
+    print(f"{'PASS' if ok else 'FAIL'} {name}: {what}", flush=True)
+
+
+def pss_ok(issuer, cert):
+    try:
+        issuer.public_key().verify(
+            cert.signature, cert.tbs_certificate_bytes,
+            padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48), hashes.SHA384())
+        return True
+    except InvalidSignature:
+        return False
+
+
+def ecdsa_cert_ok(issuer, cert):
+    try:
+        issuer.public_key().verify(cert.signature, cert.tbs_certificate_bytes,
+                                   ec.ECDSA(cert.signature_hash_algorithm))
+        return True
+    except InvalidSignature:
+        return False
+
+
+def ecdsa_ok(pub, r, s, data, hash_alg):
+    try:
+        pub.verify(encode_dss_signature(r, s), data, ec.ECDSA(hash_alg))
+        return True
+    except InvalidSignature:
+        return False
+
+
+def cert_table(aux):
+    entries, off = {}, 0
+    while off + 24 <= len(aux):
+        guid = aux[off:off + 16]
+        o, n = struct.unpack_from("<II", aux, off + 16)
+        if guid == bytes(16) and o == 0 and n == 0:
+            return entries
+        entries[guid] = aux[o:o + n]
+        off += 24
+    raise ValueError("certificate table without terminator")
+
+
+def amd_ext(cert, suffix):
+    return cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(AMD_OID + suffix)).value.value
+
+
+def der_int(raw):
+    assert raw[0] == 0x02 and raw[1] == len(raw) - 2
+    return int.from_bytes(raw[2:], "big")
+
+
+def verify_snp(name, keys, rep, aux, inblob, exp):
+    ark_pin = x509.load_pem_x509_certificate(open(f"{keys}/snp/ark.pem", "rb").read())
+    check(name, len(rep) == 1184, f"SNP report is 1184 bytes ({len(rep)})")
+    version, = struct.unpack_from("<I", rep, 0)
+    check(name, version == 3 and struct.unpack_from("<I", rep, 0x34)[0] == 1,
+          f"version 3, signature algorithm 1 (got {version})")
+    table = cert_table(aux)
+    check(name, set(table) == {GUID_VCEK, GUID_ASK, GUID_ARK}, "auxblob cert table has VCEK, ASK, ARK")
+    vcek = x509.load_der_x509_certificate(table[GUID_VCEK])
+    ask = x509.load_der_x509_certificate(table[GUID_ASK])
+    ark = x509.load_der_x509_certificate(table[GUID_ARK])
+    check(name, ark.public_bytes(x509.base.serialization.Encoding.DER) ==
+          ark_pin.public_bytes(x509.base.serialization.Encoding.DER), "ARK equals the pinned TEST ARK")
+    check(name, pss_ok(ark_pin, ark) and pss_ok(ark_pin, ask) and pss_ok(ask, vcek),
+          "chain VCEK <- ASK <- pinned ARK verifies (RSA-PSS SHA-384)")
+    r = int.from_bytes(rep[0x2A0:0x2A0 + 72], "little")
+    s = int.from_bytes(rep[0x2E8:0x2E8 + 72], "little")
+    sig_ok = ecdsa_ok(vcek.public_key(), r, s, rep[:0x2A0], hashes.SHA384())
+    if exp.get("badsig"):
+        check(name, not sig_ok, "bad-signature report is rejected")
+    else:
+        check(name, sig_ok, "report signature verifies with the VCEK (P-384, SHA-384)")
+    check(name, rep[0x50:0x90] == inblob, "REPORT_DATA equals the inblob")
+    tcb = rep[0x180:0x188]
+    want = [der_int(amd_ext(vcek, s)) for s in ("3.1", "3.2", "3.3", "3.8")]
+    check(name, [tcb[0], tcb[1], tcb[6], tcb[7]] == want, f"REPORTED_TCB {tcb.hex()} matches the VCEK SPLs {want}")
+    check(name, rep[0x1A0:0x1E0] == amd_ext(vcek, "4"), "CHIP_ID equals the VCEK hwID")
+    policy, = struct.unpack_from("<Q", rep, 8)
+    if "debug" in exp:
+        check(name, bool(policy >> 19 & 1) == exp["debug"], f"policy {policy:#x} debug bit is {exp['debug']}")
+    if "vmpl" in exp:
+        check(name, struct.unpack_from("<I", rep, 0x30)[0] == exp["vmpl"], f"VMPL is {exp['vmpl']}")
+    if "measurement" in exp:
+        check(name, rep[0x90:0xC0].hex() == exp["measurement"], "MEASUREMENT is the one loaded")
+
+
+def verify_tdx(name, keys, q, inblob, exp):
+    root_pin = x509.load_pem_x509_certificate(open(f"{keys}/tdx/root.pem", "rb").read())
+    ver, akt, tee = struct.unpack_from("<HHI", q, 0)
+    check(name, (ver, akt, tee) == (4, 2, 0x81), f"quote v4, ECDSA-P256, TDX ({ver}, {akt}, {tee:#x})")
+    sig_len, = struct.unpack_from("<I", q, 632)
+    check(name, 636 + sig_len == len(q), f"signature data length {sig_len} ends the quote ({len(q)})")
+    sig, ak = q[636:700], q[700:764]
+    ak_pub = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + ak)
+    ok = ecdsa_ok(ak_pub, int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"),
+                  q[:632], hashes.SHA256())
+    if exp.get("badsig"):
+        check(name, not ok, "bad-signature quote is rejected")
+    else:
+        check(name, ok, "quote signature verifies with the attestation key")
+    ctype, csize = struct.unpack_from("<HI", q, 764)
+    check(name, ctype == 6 and 770 + csize == len(q), f"certification data type 6, size {csize}")
+    qe, qe_sig = q[770:1154], q[1154:1218]
+    auth_len, = struct.unpack_from("<H", q, 1218)
+    auth = q[1220:1220 + auth_len]
+    p = 1220 + auth_len
+    itype, isize = struct.unpack_from("<HI", q, p)
+    pem = q[p + 6:p + 6 + isize]
+    check(name, itype == 5 and pem.endswith(b"\0"), "nested type 5 PCK chain, NUL-terminated PEM")
+    end = b"-----END CERTIFICATE-----"
+    chain = [x509.load_pem_x509_certificate(part + end)
+             for part in pem.rstrip(b"\0").split(end) if part.strip()]
+    check(name, len(chain) == 3, "PCK chain has leaf, intermediate, root")
+    pck, ca, root = chain
+    check(name, root == root_pin and ecdsa_cert_ok(root_pin, ca) and ecdsa_cert_ok(ca, pck),
+          "PCK <- PCK CA <- pinned TEST root verifies")
+    check(name, qe[320:352] == hashlib.sha256(ak + auth).digest() and qe[352:384] == bytes(32),
+          "QE REPORTDATA = SHA-256(attestation key || QE auth data) || zeros")
+    check(name, ecdsa_ok(pck.public_key(), int.from_bytes(qe_sig[:32], "big"),
+                         int.from_bytes(qe_sig[32:], "big"), qe, hashes.SHA256()),
+          "QE report signature verifies with the PCK")
+    sgx = pck.extensions.get_extension_for_oid(x509.ObjectIdentifier(SGX_OID)).value.value
+    check(name, bytes.fromhex("060a2a864886f84d010d0104040600c0ffee0000") in sgx,
+          "PCK carries the SGX extension with the TEST FMSPC")
+    check(name, q[48 + 520:48 + 584] == inblob, "REPORTDATA equals the inblob")
+    attrs, = struct.unpack_from("<Q", q, 48 + 120)
+    if "debug" in exp:
+        check(name, bool(attrs & 1) == exp["debug"], f"TD attributes {attrs:#x} debug bit is {exp['debug']}")
+    if "measurement" in exp:
+        check(name, q[48 + 136:48 + 184].hex() == exp["measurement"], "MRTD is the one loaded")
+
+
+def main():
+    keys, out = sys.argv[1], sys.argv[2]
+    plan = {}
+    for e in sys.argv[3:]:
+        n, _, what = e.partition(":")
+        d = plan.setdefault(n, {})
+        k, _, v = what.partition("=")
+        if k == "badsig":
+            d["badsig"] = True
+        elif k in ("debug", "nodebug"):
+            d["debug"] = k == "debug"
+        elif k == "vmpl":
+            d["vmpl"] = int(v)
+        elif k == "measurement":
+            d["measurement"] = v
+    for name, exp in plan.items():
+        try:
+            rd = lambda ext: open(f"{out}/{name}.{ext}", "rb").read()
+            provider = rd("provider").decode()
+            if provider == "sev_guest":
+                verify_snp(name, keys, rd("out"), rd("aux"), rd("inblob"), exp)
+            elif provider == "tdx_guest":
+                verify_tdx(name, keys, rd("out"), rd("inblob"), exp)
+            else:
+                check(name, False, f"unknown provider {provider!r}")
+        except Exception as e:  # a malformed report is a failed check, not a crash
+            check(name, False, f"cannot verify: {type(e).__name__}: {e}")
+    print(f"{results.count(True)} passed, {results.count(False)} failed")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

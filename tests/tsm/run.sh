@@ -1,0 +1,41 @@
+#!/bin/bash
+# run.sh: the `tsm` check suite. One QEMU boot runs tests/tsm/guest-init.sh
+# (tsm_sim.ko loaded with several parameter sets, libtsm-based tsm-guest),
+# then check-evidence.py verifies the saved reports on the host.
+# Environment: KERNEL TSM_SIM_KO TSM_GUEST KEYS_DIR WORK (set by tests/tsm/tsm.mk).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+: "${KERNEL:?}" "${TSM_SIM_KO:?}" "${TSM_GUEST:?}" "${KEYS_DIR:?}" "${WORK:?}"
+rm -rf "$WORK" && mkdir -p "$WORK/etc" "$WORK/out"
+
+hex64() { od -An -v -N64 -tx1 /dev/urandom | tr -d ' \n'; }
+for i in 1 2 3; do hex64 >"$WORK/etc/inblob$i"; done
+initrd=$WORK/initrd.cpio.gz
+tests/qemu/mkinitramfs.sh -o "$initrd" --busybox --init tests/tsm/guest-init.sh \
+	--file "$TSM_GUEST:/bin/tsm-guest:0755" --file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644" \
+	--file "$KEYS_DIR/snp/tsm-sim.material:/etc/tsm/snp.material:0644" \
+	--file "$KEYS_DIR/tdx/tsm-sim.material:/etc/tsm/tdx.material:0644" \
+	--file "$WORK/etc/inblob1:/etc/tsm/inblob1:0644" \
+	--file "$WORK/etc/inblob2:/etc/tsm/inblob2:0644" \
+	--file "$WORK/etc/inblob3:/etc/tsm/inblob3:0644" || { echo "0 passed, 1 failed"; exit 1; }
+truncate -s 16M "$WORK/out.img"
+tests/qemu/boot.sh --initrd "$initrd" --log "$WORK/console.log" --disk "$WORK/out.img" \
+	--timeout 180 --expect TSM-GUEST-DONE
+boot_rc=$?
+
+pass=$(grep -c '^TSM-CHECK PASS' "$WORK/console.log")
+fail=$(grep -c '^TSM-CHECK FAIL' "$WORK/console.log")
+grep -E '^TSM-(CHECK FAIL|RESULT|BENCH|ERROR|STEP)' "$WORK/console.log"
+[ "$boot_rc" -eq 0 ] || fail=$((fail + 1))
+tar -xf "$WORK/out.img" -C "$WORK/out" 2>/dev/null || { echo "no report archive on the disk"; fail=$((fail + 1)); }
+
+measurement=$(printf 'ab%.0s' $(seq 48))
+/usr/bin/python3 tests/tsm/check-evidence.py "$KEYS_DIR" "$WORK/out" \
+	snp-1:valid snp-1:nodebug snp-1:vmpl=0 snp-vmpl2:vmpl=2 snp-race:valid snp-busy:valid \
+	snp-bad:badsig snp-bad:debug snp-bad:measurement=$measurement \
+	tdx-1:valid tdx-1:nodebug tdx-race:valid tdx-bad:badsig tdx-bad:debug | tee "$WORK/host-check.log"
+hp=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$WORK/host-check.log")
+hf=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$WORK/host-check.log")
+[ -n "$hp" ] || { hp=0; hf=1; }
+echo "$((pass + hp)) passed, $((fail + hf)) failed"
+[ $((fail + hf)) -eq 0 ]
