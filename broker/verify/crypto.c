@@ -74,6 +74,18 @@ static int ecdsa_der_to_raw(const uint8_t *sig, size_t sig_len, uint8_t *r, uint
 	return p == end ? 0 : -1;
 }
 
+int cb_ecdsa_verify_der(mbedtls_ecp_group_id gid, const uint8_t *point, size_t point_len,
+			const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len)
+{
+	uint8_t r[66], s[66];
+	if (point_len < 3 || (point_len - 1) / 2 > sizeof r)
+		return -1;
+	size_t clen = (point_len - 1) / 2;
+	if (ecdsa_der_to_raw(sig, sig_len, r, s, clen) != 0)
+		return -1;
+	return cb_ecdsa_verify_raw(gid, point, point_len, hash, hash_len, r, s, clen);
+}
+
 int cb_cert_signed_by(const mbedtls_x509_crt *child, const mbedtls_x509_crt *parent)
 {
 	if (child->issuer_raw.len != parent->subject_raw.len ||

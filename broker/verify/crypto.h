@@ -18,6 +18,10 @@ int cb_ecdsa_verify_raw(mbedtls_ecp_group_id gid, const uint8_t *point, size_t p
 			const uint8_t *hash, size_t hash_len,
 			const uint8_t *r, const uint8_t *s, size_t clen);
 
+/* Same with a DER ECDSA-Sig-Value (X.509 and CRL signatures). */
+int cb_ecdsa_verify_der(mbedtls_ecp_group_id gid, const uint8_t *point, size_t point_len,
+			const uint8_t *hash, size_t hash_len, const uint8_t *sig, size_t sig_len);
+
 /* Export an EC certificate key as an uncompressed point; returns the group or
  * MBEDTLS_ECP_DP_NONE if the key is not EC. */
 mbedtls_ecp_group_id cb_ec_point(const mbedtls_pk_context *pk, uint8_t *out, size_t cap, size_t *len);

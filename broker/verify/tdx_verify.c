@@ -1,7 +1,154 @@
+/*
+ * TDX: quote signature by the attestation key, the key bound into the QE
+ * report, the QE report signed by the PCK, the PCK chain to a pinned root;
+ * then, with a collateral directory, TCB info / QE identity / CRLs.
+ */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#include <stdlib.h>
+
+#include <mbedtls/sha256.h>
+
+#include "crypto.h"
 #include "internal.h"
+#include "tdx_collateral.h"
+#include "tdx_quote.h"
+#include "trust_internal.h"
 #include "verify_internal.h"
+
+static int copy_serial(const mbedtls_x509_crt *c, uint8_t *out, size_t *len)
+{
+	if (c->serial.len > 32)
+		return -1;
+	memcpy(out, c->serial.p, c->serial.len);
+	*len = c->serial.len;
+	return 0;
+}
+
+static void narrow(struct chain_entry *e, const mbedtls_x509_crt *c)
+{
+	time_t nb = cb_x509_time_to_time(&c->valid_from), na = cb_x509_time_to_time(&c->valid_to);
+	if (nb > e->not_before)
+		e->not_before = nb;
+	if (na < e->not_after)
+		e->not_after = na;
+}
+
+/* Find leaf <- CA <- pinned root in the quote's chain.  The root the quote
+ * carries is never trusted; only the pinned one is used. */
+static int pck_chain_verify(cb_trust *t, const uint8_t *pem, size_t len, struct chain_entry *e, cb_refusal *why)
+{
+	mbedtls_x509_crt chain;
+	mbedtls_x509_crt_init(&chain);
+	int ret = -1;
+	if (cb_certs_parse(&chain, pem, len) != 0) {
+		cb_refuse(why, CB_REASON_MALFORMED, "TDX PCK certificate chain does not parse");
+		goto out;
+	}
+	const mbedtls_x509_crt *leaf = NULL, *ca = NULL;
+	int root = -1;
+	for (const mbedtls_x509_crt *l = &chain; l && !leaf; l = l->next) {
+		if (cb_cert_is_ca(l) == 0)
+			continue;
+		for (const mbedtls_x509_crt *i = &chain; i && !leaf; i = i->next) {
+			if (i == l || cb_cert_is_ca(i) != 0 || cb_cert_signed_by(l, i) != 0)
+				continue;
+			for (size_t r = 0; r < t->n_tdx; r++)
+				if (cb_cert_signed_by(i, t->tdx[r].root) == 0) {
+					leaf = l;
+					ca = i;
+					root = (int)r;
+					break;
+				}
+		}
+	}
+	if (!leaf) {
+		cb_refuse(why, CB_REASON_CHAIN_INVALID, "TDX PCK chain does not lead to a pinned root");
+		goto out;
+	}
+	memset(e, 0, sizeof *e);
+	char err[128];
+	if (sgx_ext_parse(leaf, &e->sgx, err, sizeof err) != 0) {
+		cb_refuse(why, CB_REASON_MALFORMED, "%s", err);
+		goto out;
+	}
+	e->gid = cb_ec_point(&leaf->pk, e->point, sizeof e->point, &e->point_len);
+	if (e->gid != MBEDTLS_ECP_DP_SECP256R1 ||
+	    cb_ec_point(&ca->pk, e->ca_point, sizeof e->ca_point, &e->ca_point_len) != MBEDTLS_ECP_DP_SECP256R1) {
+		cb_refuse(why, CB_REASON_UNSUPPORTED, "TDX PCK or PCK CA key is not ECDSA P-256");
+		goto out;
+	}
+	if (copy_serial(leaf, e->pck_serial, &e->pck_serial_len) || copy_serial(ca, e->pck_ca_serial, &e->pck_ca_serial_len)) {
+		cb_refuse(why, CB_REASON_MALFORMED, "TDX PCK certificate serial too long");
+		goto out;
+	}
+	cb_sha256(ca->subject_raw.p, ca->subject_raw.len, e->ca_subject_hash);
+	e->root_index = root;
+	e->product = t->tdx[root].product;
+	e->test = t->tdx[root].test;
+	e->not_before = 0;
+	e->not_after = (time_t)INT64_MAX;
+	narrow(e, leaf);
+	narrow(e, ca);
+	narrow(e, t->tdx[root].root);
+	ret = 0;
+out:
+	mbedtls_x509_crt_free(&chain);
+	return ret;
+}
+
 int cb_verify_tdx(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out, cb_refusal *why)
 {
-	(void)t; (void)ev; (void)at; (void)out;
-	return cb_refuse(why, CB_REASON_UNSUPPORTED, "TDX not implemented yet");
+	cb_tdx_claims *c = &out->tdx;
+	struct tdx_quote q;
+	if (tdx_quote_parse(ev->outblob, ev->outblob_len, &q, c, why))
+		return -1;
+
+	uint8_t hash[32], point[65];
+	point[0] = 0x04;
+	memcpy(point + 1, q.attest_key, 64);
+	mbedtls_sha256(q.signed_part, q.signed_len, hash, 0);
+	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, point, sizeof point, hash, 32, q.signature,
+				q.signature + 32, 32))
+		return cb_refuse(why, CB_REASON_SIGNATURE_INVALID, "TDX quote signature does not verify with its attestation key");
+
+	struct sgx_report_body qe;
+	sgx_report_body_parse(q.qe_report, &qe);
+	mbedtls_sha256_context sha;
+	mbedtls_sha256_init(&sha);
+	mbedtls_sha256_starts(&sha, 0);
+	mbedtls_sha256_update(&sha, q.attest_key, 64);
+	mbedtls_sha256_update(&sha, q.qe_auth, q.qe_auth_len);
+	mbedtls_sha256_finish(&sha, hash);
+	mbedtls_sha256_free(&sha);
+	if (memcmp(hash, qe.report_data, 32) != 0 || !cb_all_zero(qe.report_data + 32, 32))
+		return cb_refuse(why, CB_REASON_SIGNATURE_INVALID,
+				 "QE report data does not bind the attestation key (SHA-256(key || auth data) || zeros)");
+
+	struct chain_entry e;
+	uint8_t key[32];
+	cb_sha256(q.pck_chain, q.pck_chain_len, key);
+	if (!chain_cache_get(t, key, &e)) {
+		if (pck_chain_verify(t, q.pck_chain, q.pck_chain_len, &e, why))
+			return -1;
+		memcpy(e.key, key, 32);
+		chain_cache_put(t, &e);
+	}
+	if (at < e.not_before || at > e.not_after)
+		return cb_refuse(why, CB_REASON_CHAIN_INVALID,
+				 "TDX PCK chain is not valid at the verification time (%lld, window %lld..%lld)",
+				 (long long)at, (long long)e.not_before, (long long)e.not_after);
+	mbedtls_sha256(q.qe_report, SGX_REPORT_BODY_SIZE, hash, 0);
+	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, e.point, e.point_len, hash, 32, q.qe_report_sig,
+				q.qe_report_sig + 32, 32))
+		return cb_refuse(why, CB_REASON_SIGNATURE_INVALID, "QE report signature does not verify with the PCK");
+
+	memcpy(c->fmspc, e.sgx.fmspc, 6);
+	memcpy(c->pceid, e.sgx.pceid, 2);
+	c->pcesvn = e.sgx.pcesvn;
+	memcpy(c->sgx_tcb_comp, e.sgx.comp_svn, 16);
+	c->product = e.product;
+	out->test_root = e.test;
+	if (ev->collateral_dir)
+		return tdx_collateral_check(t, ev->collateral_dir, at, &e, &qe, c, why);
+	return 0;
 }

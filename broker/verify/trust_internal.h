@@ -49,7 +49,10 @@ struct chain_entry {
 	size_t pck_ca_serial_len;
 	uint8_t pck_serial[32];
 	size_t pck_serial_len;
-	bool pck_ca_is_platform;   /* issuer CN "Intel SGX PCK Platform CA" vs Processor */
+	uint8_t ca_point[65];      /* TDX: PCK CA key, verifies the PCK CRL */
+	size_t ca_point_len;
+	uint8_t ca_subject_hash[32]; /* TDX: SHA-256 of the PCK CA subject, matches the CRL issuer */
+	int root_index;            /* TDX: which trust->tdx root */
 };
 
 struct cb_trust {

@@ -1,0 +1,462 @@
+/* TDX collateral: signatures, CRLs and Intel's TCB status matching. */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <mbedtls/md.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crl.h>
+
+#include "crypto.h"
+#include "internal.h"
+#include "tdx_collateral.h"
+
+#define MAX_COLLATERAL_FILE (512 * 1024)
+
+/* ---- raw JSON extraction ------------------------------------------------ */
+
+int json_raw_value(const char *text, size_t len, const char *key, const char **start, size_t *vlen)
+{
+	char pat[64];
+	int n = snprintf(pat, sizeof pat, "\"%s\"", key);
+	if (n < 0 || (size_t)n >= sizeof pat)
+		return -1;
+	const char *p = memmem(text, len, pat, (size_t)n), *end = text + len;
+	if (!p)
+		return -1;
+	p += n;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p == end || *p++ != ':')
+		return -1;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p == end || *p != '{')
+		return -1;
+	const char *s = p;
+	int depth = 0, in_str = 0;
+	for (; p < end; p++) {
+		if (in_str) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				in_str = 0;
+		} else if (*p == '"') {
+			in_str = 1;
+		} else if (*p == '{') {
+			depth++;
+		} else if (*p == '}' && --depth == 0) {
+			*start = s;
+			*vlen = (size_t)(p + 1 - s);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- directory scan ------------------------------------------------------ */
+
+typedef int (*file_cb)(const char *path, const uint8_t *data, size_t len, void *ctx);
+
+static int for_each_file(const char *dir, const char *prefix, const char *suffix, file_cb cb, void *ctx)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *de;
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	while ((de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name);
+		if (nl < pl + sl || strncmp(de->d_name, prefix, pl) || strcmp(de->d_name + nl - sl, suffix))
+			continue;
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		uint8_t *data;
+		size_t len;
+		if (cb_read_file(path, MAX_COLLATERAL_FILE, &data, &len) != 0)
+			continue;
+		cb(path, data, len, ctx);
+		free(data);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ---- TCB signing key ----------------------------------------------------- */
+
+struct signer_search {
+	const mbedtls_x509_crt *root;
+	time_t at;
+	int found;
+	uint8_t point[65];
+	size_t point_len;
+	uint8_t serial[32];
+	size_t serial_len;
+};
+
+static int signer_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+{
+	(void)path;
+	struct signer_search *s = vctx;
+	mbedtls_x509_crt chain;
+	mbedtls_x509_crt_init(&chain);
+	if (!s->found && cb_certs_parse(&chain, data, len) == 0)
+		for (const mbedtls_x509_crt *c = &chain; c; c = c->next)
+			if (cb_cert_is_ca(c) != 0 && c->serial.len <= 32 && cb_cert_signed_by(c, s->root) == 0 &&
+			    cb_cert_valid_at(c, s->at) == 0 && cb_cert_valid_at(s->root, s->at) == 0 &&
+			    cb_ec_point(&c->pk, s->point, sizeof s->point, &s->point_len) == MBEDTLS_ECP_DP_SECP256R1) {
+				memcpy(s->serial, c->serial.p, c->serial.len);
+				s->serial_len = c->serial.len;
+				s->found = 1;
+				break;
+			}
+	mbedtls_x509_crt_free(&chain);
+	return 0;
+}
+
+/* ---- CRLs ---------------------------------------------------------------- */
+
+struct crl_search {
+	const uint8_t *issuer_point;
+	size_t issuer_point_len;
+	const uint8_t *issuer_subject_hash;   /* NULL: the root */
+	const mbedtls_x509_crt *root;
+	time_t at;
+	time_t best_this_update;
+	int found;
+	/* serials to look up and whether the best CRL revokes them */
+	const uint8_t *serial[2];
+	size_t serial_len[2];
+	int revoked[2];
+};
+
+static int crl_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+{
+	(void)path;
+	struct crl_search *s = vctx;
+	mbedtls_x509_crl crl;
+	mbedtls_x509_crl_init(&crl);
+	if (mbedtls_x509_crl_parse_der(&crl, data, len) != 0)
+		goto out;
+	uint8_t h[32];
+	cb_sha256(crl.issuer_raw.p, crl.issuer_raw.len, h);
+	if (s->issuer_subject_hash ? memcmp(h, s->issuer_subject_hash, 32) != 0
+				   : (crl.issuer_raw.len != s->root->subject_raw.len ||
+				      memcmp(crl.issuer_raw.p, s->root->subject_raw.p, crl.issuer_raw.len) != 0))
+		goto out;
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl.sig_md);
+	uint8_t hash[MBEDTLS_MD_MAX_SIZE];
+	if (!md || crl.sig_pk != MBEDTLS_PK_ECDSA || mbedtls_md(md, crl.tbs.p, crl.tbs.len, hash) != 0 ||
+	    cb_ecdsa_verify_der(MBEDTLS_ECP_DP_SECP256R1, s->issuer_point, s->issuer_point_len, hash,
+				mbedtls_md_get_size(md), crl.sig.p, crl.sig.len) != 0)
+		goto out;
+	if (cb_time_within(&crl.this_update, &crl.next_update, s->at) != 0)
+		goto out;
+	time_t tu = cb_x509_time_to_time(&crl.this_update);
+	if (s->found && tu <= s->best_this_update)
+		goto out;
+	s->found = 1;
+	s->best_this_update = tu;
+	for (int i = 0; i < 2; i++) {
+		s->revoked[i] = 0;
+		if (!s->serial[i])
+			continue;
+		for (const mbedtls_x509_crl_entry *e = &crl.entry; e && e->serial.len; e = e->next)
+			if (e->serial.len == s->serial_len[i] && memcmp(e->serial.p, s->serial[i], e->serial.len) == 0)
+				s->revoked[i] = 1;
+	}
+out:
+	mbedtls_x509_crl_free(&crl);
+	return 0;
+}
+
+/* ---- signed JSON (TCB info, QE identity) --------------------------------- */
+
+struct json_search {
+	const char *body_key;                  /* "tcbInfo" | "enclaveIdentity" */
+	const uint8_t *signer_point;
+	size_t signer_point_len;
+	time_t at;
+	const uint8_t *fmspc;                  /* TCB info: must match; NULL for QE identity */
+	int bad_signature;
+	time_t best_issue;
+	cJSON *best;                           /* the body object of the chosen file */
+};
+
+static int json_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+{
+	(void)path;
+	struct json_search *s = vctx;
+	cJSON *root = cJSON_ParseWithLength((const char *)data, len);
+	if (!root)
+		return 0;
+	cJSON *body = cJSON_DetachItemFromObject(root, s->body_key);
+	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(root, "signature");
+	const cJSON *id = body ? cJSON_GetObjectItemCaseSensitive(body, "id") : NULL;
+	const cJSON *issue = body ? cJSON_GetObjectItemCaseSensitive(body, "issueDate") : NULL;
+	const cJSON *next = body ? cJSON_GetObjectItemCaseSensitive(body, "nextUpdate") : NULL;
+	time_t ti, tn;
+	uint8_t rs[64];
+	if (!cJSON_IsObject(body) || !cJSON_IsString(sig) || !cJSON_IsString(id) || !cJSON_IsString(issue) ||
+	    !cJSON_IsString(next) || cb_parse_rfc3339(issue->valuestring, &ti) || cb_parse_rfc3339(next->valuestring, &tn))
+		goto out;
+	if (strcmp(id->valuestring, s->fmspc ? "TDX" : "TD_QE") != 0)
+		goto out;
+	if (s->fmspc) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "fmspc");
+		uint8_t fm[6];
+		if (!cJSON_IsString(f) || cb_unhex(fm, 6, f->valuestring) || memcmp(fm, s->fmspc, 6))
+			goto out;
+	}
+	if (s->at < ti || s->at > tn || (s->best && ti <= s->best_issue))
+		goto out;
+	const char *raw;
+	size_t rawlen;
+	uint8_t hash[32];
+	if (cb_unhex(rs, 64, sig->valuestring) || json_raw_value((const char *)data, len, s->body_key, &raw, &rawlen))
+		goto out;
+	mbedtls_sha256((const uint8_t *)raw, rawlen, hash, 0);
+	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, s->signer_point, s->signer_point_len, hash, 32, rs,
+				rs + 32, 32)) {
+		s->bad_signature = 1;
+		goto out;
+	}
+	cJSON_Delete(s->best);
+	s->best = body;
+	s->best_issue = ti;
+	body = NULL;
+out:
+	cJSON_Delete(body);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* ---- TCB status ---------------------------------------------------------- */
+
+static const char *const status_order[] = {
+	"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+	"OutOfDate", "OutOfDateConfigurationNeeded", "Revoked",
+};
+
+static int status_rank(const char *s)
+{
+	for (size_t i = 0; i < sizeof status_order / sizeof status_order[0]; i++)
+		if (!strcmp(s, status_order[i]))
+			return (int)i;
+	return -1;
+}
+
+static int svn_at(const cJSON *arr, int i, int *out)
+{
+	const cJSON *item = cJSON_GetArrayItem(arr, i);
+	const cJSON *svn = item ? cJSON_GetObjectItemCaseSensitive(item, "svn") : NULL;
+	if (!cJSON_IsNumber(svn))
+		return -1;
+	*out = svn->valueint;
+	return 0;
+}
+
+static int masked_hex_equal(const cJSON *obj, const char *val_key, const char *mask_key, const uint8_t *actual, size_t n)
+{
+	uint8_t v[48], m[48];
+	const cJSON *jv = cJSON_GetObjectItemCaseSensitive(obj, val_key);
+	const cJSON *jm = mask_key ? cJSON_GetObjectItemCaseSensitive(obj, mask_key) : NULL;
+	if (!cJSON_IsString(jv) || cb_unhex(v, n, jv->valuestring))
+		return 0;
+	if (mask_key) {
+		if (!cJSON_IsString(jm) || cb_unhex(m, n, jm->valuestring))
+			return 0;
+	} else {
+		memset(m, 0xff, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((actual[i] & m[i]) != (v[i] & m[i]))
+			return 0;
+	return 1;
+}
+
+/* Intel's matching: the first level whose SGX components and PCESVN (from
+ * the PCK) and TDX components (TEE_TCB_SVN) are all >=.  NULL: none. */
+static const char *platform_status(const cJSON *tcbinfo, const struct chain_entry *pck, const cb_tdx_claims *c)
+{
+	const cJSON *levels = cJSON_GetObjectItemCaseSensitive(tcbinfo, "tcbLevels"), *lvl;
+	int skip = c->tee_tcb_svn[1] > 0 ? 2 : 0;
+	cJSON_ArrayForEach(lvl, levels) {
+		const cJSON *tcb = cJSON_GetObjectItemCaseSensitive(lvl, "tcb");
+		const cJSON *sgx = cJSON_GetObjectItemCaseSensitive(tcb, "sgxtcbcomponents");
+		const cJSON *tdx = cJSON_GetObjectItemCaseSensitive(tcb, "tdxtcbcomponents");
+		const cJSON *pcesvn = cJSON_GetObjectItemCaseSensitive(tcb, "pcesvn");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(lvl, "tcbStatus");
+		if (!cJSON_IsArray(sgx) || !cJSON_IsArray(tdx) || !cJSON_IsNumber(pcesvn) || !cJSON_IsString(st))
+			return NULL;
+		int ok = pck->sgx.pcesvn >= pcesvn->valueint;
+		for (int i = 0; i < 16 && ok; i++) {
+			int v;
+			if (svn_at(sgx, i, &v) || pck->sgx.comp_svn[i] < v)
+				ok = 0;
+		}
+		for (int i = skip; i < 16 && ok; i++) {
+			int v;
+			if (svn_at(tdx, i, &v) || c->tee_tcb_svn[i] < v)
+				ok = 0;
+		}
+		if (ok)
+			return st->valuestring;
+	}
+	return NULL;
+}
+
+/* TDX module identity TDX_<major>: its first level with isvsvn <= minor SVN. */
+static const char *module_status(const cJSON *tcbinfo, const cb_tdx_claims *c, cb_refusal *why)
+{
+	if (c->tee_tcb_svn[1] == 0)
+		return "UpToDate"; /* TDX 1.0 module: covered by the platform levels */
+	char id[16];
+	snprintf(id, sizeof id, "TDX_%02X", c->tee_tcb_svn[1]);
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(tcbinfo, "tdxModuleIdentities"), *m;
+	cJSON_ArrayForEach(m, ids) {
+		const cJSON *jid = cJSON_GetObjectItemCaseSensitive(m, "id");
+		if (!cJSON_IsString(jid) || strcasecmp(jid->valuestring, id))
+			continue;
+		if (!masked_hex_equal(m, "mrsigner", NULL, c->mrsignerseam, 48) ||
+		    !masked_hex_equal(m, "attributes", "attributesMask", c->seam_attributes, 8)) {
+			cb_refuse(why, CB_REASON_TCB_MISMATCH, "TDX module does not match identity %s in TCB info", id);
+			return NULL;
+		}
+		const cJSON *lvl;
+		cJSON_ArrayForEach(lvl, cJSON_GetObjectItemCaseSensitive(m, "tcbLevels")) {
+			const cJSON *svn = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lvl, "tcb"), "isvsvn");
+			const cJSON *st = cJSON_GetObjectItemCaseSensitive(lvl, "tcbStatus");
+			if (cJSON_IsNumber(svn) && cJSON_IsString(st) && c->tee_tcb_svn[0] >= svn->valueint)
+				return st->valuestring;
+		}
+		cb_refuse(why, CB_REASON_TCB_TOO_OLD, "TDX module %s SVN %u is below every TCB level", id, c->tee_tcb_svn[0]);
+		return NULL;
+	}
+	cb_refuse(why, CB_REASON_TCB_MISMATCH, "TCB info has no TDX module identity %s", id);
+	return NULL;
+}
+
+static const char *qe_status(const cJSON *qeid, const struct sgx_report_body *qe, cb_refusal *why)
+{
+	uint8_t misc[4] = { (uint8_t)qe->misc_select, (uint8_t)(qe->misc_select >> 8),
+			    (uint8_t)(qe->misc_select >> 16), (uint8_t)(qe->misc_select >> 24) };
+	/* miscselect is a big-endian hex u32 in the JSON */
+	uint8_t misc_be[4] = { misc[3], misc[2], misc[1], misc[0] };
+	const cJSON *prod = cJSON_GetObjectItemCaseSensitive(qeid, "isvprodid");
+	if (!masked_hex_equal(qeid, "mrsigner", NULL, qe->mr_signer, 32) ||
+	    !masked_hex_equal(qeid, "miscselect", "miscselectMask", misc_be, 4) ||
+	    !masked_hex_equal(qeid, "attributes", "attributesMask", qe->attributes, 16) ||
+	    !cJSON_IsNumber(prod) || prod->valueint != qe->isv_prod_id) {
+		cb_refuse(why, CB_REASON_TCB_MISMATCH, "the quoting enclave does not match Intel's TD QE identity");
+		return NULL;
+	}
+	const cJSON *lvl;
+	cJSON_ArrayForEach(lvl, cJSON_GetObjectItemCaseSensitive(qeid, "tcbLevels")) {
+		const cJSON *svn = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lvl, "tcb"), "isvsvn");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(lvl, "tcbStatus");
+		if (cJSON_IsNumber(svn) && cJSON_IsString(st) && qe->isv_svn >= svn->valueint)
+			return st->valuestring;
+	}
+	cb_refuse(why, CB_REASON_TCB_TOO_OLD, "QE ISVSVN %u is below every QE identity level", qe->isv_svn);
+	return NULL;
+}
+
+static const char *worse(const char *a, const char *b)
+{
+	int ra = status_rank(a), rb = status_rank(b);
+	if (ra < 0)
+		return a;
+	if (rb < 0)
+		return b;
+	return rb > ra ? b : a;
+}
+
+int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct chain_entry *pck,
+			 const struct sgx_report_body *qe, cb_tdx_claims *c, cb_refusal *why)
+{
+	const mbedtls_x509_crt *root = t->tdx[pck->root_index].root;
+	uint8_t root_point[65];
+	size_t root_point_len;
+	if (cb_ec_point(&root->pk, root_point, sizeof root_point, &root_point_len) != MBEDTLS_ECP_DP_SECP256R1)
+		return cb_refuse(why, CB_REASON_UNSUPPORTED, "TDX root key is not P-256");
+
+	struct signer_search signer = { .root = root, .at = at };
+	if (for_each_file(dir, "tcb-signing-chain", ".pem", signer_cb, &signer) != 0)
+		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "cannot read collateral directory %s", dir);
+	if (!signer.found)
+		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID,
+				 "no TCB signing certificate signed by the pinned root and valid at the verification time");
+
+	struct crl_search rootcrl = { .issuer_point = root_point, .issuer_point_len = root_point_len, .root = root,
+				      .at = at, .serial = { pck->pck_ca_serial, signer.serial },
+				      .serial_len = { pck->pck_ca_serial_len, signer.serial_len } };
+	for_each_file(dir, "rootcrl", ".der", crl_cb, &rootcrl);
+	if (!rootcrl.found)
+		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no root CRL signed by the root and current at the verification time");
+	if (rootcrl.revoked[0] || rootcrl.revoked[1])
+		return cb_refuse(why, CB_REASON_REVOKED, "the %s is revoked by the root CRL",
+				 rootcrl.revoked[0] ? "PCK CA" : "TCB signing certificate");
+
+	struct crl_search pckcrl = { .issuer_point = pck->ca_point, .issuer_point_len = pck->ca_point_len,
+				     .issuer_subject_hash = pck->ca_subject_hash, .root = root, .at = at,
+				     .serial = { pck->pck_serial, NULL }, .serial_len = { pck->pck_serial_len, 0 } };
+	for_each_file(dir, "pckcrl", ".der", crl_cb, &pckcrl);
+	if (!pckcrl.found)
+		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no PCK CRL signed by the PCK CA and current at the verification time");
+	if (pckcrl.revoked[0])
+		return cb_refuse(why, CB_REASON_REVOKED, "the PCK certificate is revoked");
+
+	struct json_search ti = { .body_key = "tcbInfo", .signer_point = signer.point,
+				  .signer_point_len = signer.point_len, .at = at, .fmspc = pck->sgx.fmspc };
+	struct json_search qi = { .body_key = "enclaveIdentity", .signer_point = signer.point,
+				  .signer_point_len = signer.point_len, .at = at };
+	for_each_file(dir, "tcbinfo", ".json", json_cb, &ti);
+	for_each_file(dir, "qeidentity", ".json", json_cb, &qi);
+	int ret = -1;
+	char fm[13];
+	cb_hex(fm, pck->sgx.fmspc, 6);
+	if (!ti.best) {
+		cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no %sTCB info for FMSPC %s current at the verification time",
+			  ti.bad_signature ? "correctly signed " : "", fm);
+		goto out;
+	}
+	if (!qi.best) {
+		cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no %sTD QE identity current at the verification time",
+			  qi.bad_signature ? "correctly signed " : "");
+		goto out;
+	}
+	const cJSON *mod = cJSON_GetObjectItemCaseSensitive(ti.best, "tdxModule");
+	if (mod && (!masked_hex_equal(mod, "mrsigner", NULL, c->mrsignerseam, 48) ||
+		    !masked_hex_equal(mod, "attributes", "attributesMask", c->seam_attributes, 8))) {
+		cb_refuse(why, CB_REASON_TCB_MISMATCH, "TDX module MRSIGNER/attributes do not match TCB info");
+		goto out;
+	}
+	const char *qs = qe_status(qi.best, qe, why);
+	if (!qs)
+		goto out;
+	const char *ps = platform_status(ti.best, pck, c);
+	if (!ps) {
+		cb_refuse(why, CB_REASON_TCB_TOO_OLD, "platform TCB is below every level of the TCB info for FMSPC %s (not supported)", fm);
+		goto out;
+	}
+	const char *ms = module_status(ti.best, c, why);
+	if (!ms)
+		goto out;
+	const char *status = worse(worse(ps, ms), qs);
+	if (!strcmp(status, "Revoked")) {
+		cb_refuse(why, CB_REASON_REVOKED, "TCB status is Revoked");
+		goto out;
+	}
+	snprintf(c->tcb_status, sizeof c->tcb_status, "%s", status);
+	snprintf(c->qe_tcb_status, sizeof c->qe_tcb_status, "%s", qs);
+	c->has_tcb_status = true;
+	ret = 0;
+out:
+	cJSON_Delete(ti.best);
+	cJSON_Delete(qi.best);
+	return ret;
+}
