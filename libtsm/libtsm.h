@@ -19,7 +19,8 @@ struct tsm_report_req {
 	const void *inblob;		/* report data, 1..64 bytes (providers want 64) */
 	size_t inblob_len;
 	int privlevel;			/* >= 0: write it (SEV-SNP VMPL); < 0: leave unset */
-	const char *configfs_root;	/* NULL: /sys/kernel/config (mounted if needed) */
+	const char *configfs_root;	/* NULL: /sys/kernel/config, mounted if needed;
+					   otherwise used as it is (never mounted) */
 	unsigned int max_attempts;	/* 0: TSM_DEFAULT_ATTEMPTS */
 	/*
 	 * Tests only: called once per attempt after the attributes were written

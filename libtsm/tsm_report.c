@@ -23,7 +23,15 @@ struct ctx {
 	const struct tsm_report_req *req;
 	char *err;
 	char dir[512];		/* <root>/tsm/report/<entry> */
+	const char *retry_step;	/* the step the last transient error came from */
 };
+
+/* Remember where a retryable error happened, for the message if retries run out. */
+static int transient(struct ctx *c, int err, const char *step)
+{
+	c->retry_step = step;
+	return err;
+}
 
 static int fail(struct ctx *c, int err, const char *step, const char *fmt, ...)
 {
@@ -64,7 +72,10 @@ static const char *attr(struct ctx *c, const char *name, char *buf, size_t size)
 	return buf;
 }
 
-/* tsm/report must exist; mount configfs at the root first if it is not there. */
+/*
+ * tsm/report must exist. At the default root, mount configfs first if it is
+ * not there (early boot); a caller-chosen root is used as it is.
+ */
 static int ensure_report_dir(struct ctx *c, const char *root, char *reports, size_t size)
 {
 	struct stat st;
@@ -72,7 +83,8 @@ static int ensure_report_dir(struct ctx *c, const char *root, char *reports, siz
 	snprintf(reports, size, "%s/tsm/report", root);
 	if (stat(reports, &st) == 0)
 		return 0;
-	if (mount("configfs", root, "configfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
+	if (!c->req->configfs_root &&
+	    mount("configfs", root, "configfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
 	    errno != EBUSY)
 		return fail(c, -errno, "mount configfs", "on %s", root);
 	if (stat(reports, &st) < 0)
@@ -141,20 +153,20 @@ static int attempt_once(struct ctx *c, struct tsm_report *r, unsigned int n)
 		if (err && !is_transient(err))
 			return fail(c, err, "write privlevel", "%d to %s", req->privlevel, path);
 		if (err)
-			return err;
+			return transient(c, err, "write privlevel");
 		writes++;
 	}
 	err = tsm_write_file(attr(c, "inblob", path, sizeof(path)), req->inblob, req->inblob_len);
 	if (err && !is_transient(err))
 		return fail(c, err, "write inblob", "%s", path);
 	if (err)
-		return err;
+		return transient(c, err, "write inblob");
 	/* The kernel drops a rejected inblob silently at close(): count the writes. */
 	err = tsm_read_ulong(attr(c, "generation", path, sizeof(path)), &gen_written);
 	if (err)
 		return fail(c, err, "read", "%s", path);
 	if (gen_written == gen_before)
-		return -EBUSY;
+		return transient(c, -EBUSY, "write inblob (not applied)");
 	if (gen_written != gen_before + writes)
 		return -ESTALE;
 	if (req->after_write)
@@ -164,7 +176,7 @@ static int attempt_once(struct ctx *c, struct tsm_report *r, unsigned int n)
 	if (err && !is_transient(err))
 		return fail(c, err, "read outblob", "%s", path);
 	if (err)
-		return err;
+		return transient(c, err, "read outblob");
 	if (r->outblob_len == 0)
 		return fail(c, -ENODATA, "read outblob", "%s: empty", path);
 	err = read_optional(c, "auxblob", &r->auxblob, &r->auxblob_len);
@@ -173,7 +185,7 @@ static int attempt_once(struct ctx *c, struct tsm_report *r, unsigned int n)
 	if (err && !is_transient(err))
 		return fail(c, err, "read auxblob/manifestblob", "in %s", c->dir);
 	if (err)
-		return err;
+		return transient(c, err, "read auxblob/manifestblob");
 	err = tsm_read_line(attr(c, "provider", path, sizeof(path)), r->provider, sizeof(r->provider));
 	if (err)
 		return fail(c, err, "read", "%s", path);
@@ -233,7 +245,8 @@ int tsm_report_get(const struct tsm_report_req *req, struct tsm_report *out,
 		fail(&c, err, "check generation", "%s: another writer changed it on all %u attempts",
 		     c.dir, max);
 	else if (is_transient(err))
-		fail(&c, err, "fetch report", "%s: still failing after %u attempts", c.dir, max);
+		fail(&c, err, c.retry_step ? c.retry_step : "fetch report",
+		     "in %s: still failing after %u attempts", c.dir, max);
 
 	if (rmdir(c.dir) < 0 && !err)
 		err = fail(&c, -errno, "remove report entry", "%s", c.dir);

@@ -23,8 +23,8 @@ check-libtsm: $(TSM_UNIT) $(TSM_UNIT_SAN)
 	 $(TSM_UNIT_SAN) >$(BUILD)/tsm/unit-san.log; rc2=$$?; \
 	 cat $(BUILD)/tsm/unit.log; grep FAIL $(BUILD)/tsm/unit-san.log; \
 	 tail -n 1 $(BUILD)/tsm/unit-san.log | sed 's/^/asan: /'; \
-	 p=$$(sed -nE '$$s/^([0-9]+) passed.*/\1/p' $(BUILD)/tsm/unit.log $(BUILD)/tsm/unit-san.log | paste -sd+ | bc); \
-	 f=$$(sed -nE '$$s/.* ([0-9]+) failed.*/\1/p' $(BUILD)/tsm/unit.log $(BUILD)/tsm/unit-san.log | paste -sd+ | bc); \
+	 p=$$(sed -snE '$$s/^([0-9]+) passed.*/\1/p' $(BUILD)/tsm/unit.log $(BUILD)/tsm/unit-san.log | paste -sd+ | bc); \
+	 f=$$(sed -snE '$$s/.* ([0-9]+) failed.*/\1/p' $(BUILD)/tsm/unit.log $(BUILD)/tsm/unit-san.log | paste -sd+ | bc); \
 	 [ $$rc1 -eq 0 ] && [ $$rc2 -eq 0 ] || f=$$((f + 1)); \
 	 echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
