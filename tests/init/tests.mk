@@ -1,0 +1,51 @@
+# Host unit tests of the cocoboot guest binary's parts (`make check-init`),
+# each built twice: plain and under ASan+UBSan.
+INIT_TEST_DIR := $(BUILD)/tests/init
+LUKS2_FIXTURES := $(INIT_TEST_DIR)/luks2-fixtures
+
+# test name -> init/ sources it needs
+INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c
+INIT_TEST_json    := init/json.c
+INIT_TEST_luks2   := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
+INIT_TEST_secret  := init/secret.c
+INIT_TEST_backoff := init/backoff.c
+INIT_TEST_http    := init/http.c init/json.c init/errors.c init/secret.c
+INIT_TESTS := cmdline json luks2 secret backoff http
+
+define init_test
+$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@$(HOST_CC) $(HOST_CFLAGS) -Iinit $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
+$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@$(HOST_CC) $(SAN_CFLAGS) -Iinit $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
+endef
+$(foreach t,$(INIT_TESTS),$(eval $(call init_test,$(t))))
+
+$(LUKS2_FIXTURES)/.made: tests/init/make-luks2-fixtures.sh tests/init/luks2-rewrite.py | $(DEPS_STAMP)
+	@tests/init/make-luks2-fixtures.sh $(LUKS2_FIXTURES)
+	@touch $@
+
+INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TEST_DIR)/test-$(t)-asan)
+init_test_cmd = $(if $(findstring luks2,$(1)),$(1) $(LUKS2_FIXTURES),$(1))
+
+CHECK_SUITES += init
+check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made
+	@tests/init/run-unit.sh $(foreach b,$(INIT_TEST_BINS),"$(call init_test_cmd,$(b))")
+.PHONY: check-init
+
+# Fuzz targets (libFuzzer): the kernel command line and the LUKS2 JSON allowlist.
+INIT_FUZZ_DIR := $(BUILD)/fuzz/init
+INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c
+INIT_FUZZ_luks2-json := init/luks2_json.c init/json.c init/errors.c
+define init_fuzz
+$(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -fsanitize=fuzzer,address,undefined -o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1))
+FUZZ_TARGETS += $(1)
+fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
+	@mkdir -p $(INIT_FUZZ_DIR)/corpus-$(1)
+	@$$< -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 $(INIT_FUZZ_DIR)/corpus-$(1) init/fuzz/seeds-$(1) 2>&1 | grep -E "^Done|ERROR|SUMMARY" ; test $${PIPESTATUS[0]} -eq 0
+.PHONY: fuzz-$(1)
+endef
+$(foreach f,cmdline luks2-json,$(eval $(call init_fuzz,$(f))))
