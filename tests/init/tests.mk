@@ -45,7 +45,7 @@ $(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard 
 FUZZ_TARGETS += $(1)
 fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
 	@mkdir -p $(INIT_FUZZ_DIR)/corpus-$(1)
-	@$$< -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 $(INIT_FUZZ_DIR)/corpus-$(1) init/fuzz/seeds-$(1) 2>&1 | grep -E "^Done|ERROR|SUMMARY" ; test $${PIPESTATUS[0]} -eq 0
+	@set -o pipefail; $$< -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 $(INIT_FUZZ_DIR)/corpus-$(1) init/fuzz/seeds-$(1) 2>&1 | grep -E "^Done|ERROR|SUMMARY"
 .PHONY: fuzz-$(1)
 endef
 $(foreach f,cmdline luks2-json,$(eval $(call init_fuzz,$(f))))
