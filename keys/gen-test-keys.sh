@@ -167,7 +167,7 @@ cat "$t/pck.pem" "$t/pck-ca.pem" "$t/root.pem" >"$t/pck-chain.pem"
 	echo "tdx_ak_key=$(hexkey "$t/ak.key" 32)"
 	echo "tdx_pck_key=$(hexkey "$t/pck.key" 32)"
 	echo "tdx_pck_chain=$(od -An -v -tx1 "$t/pck-chain.pem" | tr -d ' \n')"
-	echo "tdx_cpusvn=$TDX_CPUSVN tdx_pcesvn=$TDX_PCESVN"
+	echo "tdx_cpusvn=$TDX_CPUSVN"
 } >"$t/tsm-sim.material"
 rm -f "$t"/*.csr "$t/ext.cnf"
 

@@ -40,7 +40,6 @@ struct sim_tdx {
 	size_t pck_chain_len;
 	u8 mrtd[48];
 	u8 cpusvn[16];
-	u16 pcesvn;
 	u64 td_attributes;
 	u64 xfam;
 };
@@ -62,7 +61,7 @@ enum { SIM_MAT_SNP_VCEK_KEY, SIM_MAT_SNP_VCEK, SIM_MAT_SNP_ASK, SIM_MAT_SNP_ARK,
        SIM_MAT_CHIP_ID, SIM_MAT_TDX_AK_KEY, SIM_MAT_TDX_PCK_KEY, SIM_MAT_TDX_PCK_CHAIN,
        SIM_MAT_TDX_CPUSVN, SIM_MAT_TEXT_COUNT };
 enum { SIM_MAT_TCB_BL, SIM_MAT_TCB_TEE, SIM_MAT_TCB_SNP, SIM_MAT_TCB_UCODE,
-       SIM_MAT_TDX_PCESVN, SIM_MAT_INT_COUNT };
+       SIM_MAT_INT_COUNT };
 struct sim_material {
 	char *buf;
 	const char *text[SIM_MAT_TEXT_COUNT];	/* NULL when absent */

@@ -47,13 +47,12 @@ MODULE_PARM_DESC(material, "path of the key material file (keys, certificates, c
 static char *chip_id;
 module_param(chip_id, charp, 0444);
 MODULE_PARM_DESC(chip_id, "hex, 64 bytes: CHIP_ID (= the VCEK hwID)");
-static int tcb_bl = -1, tcb_tee = -1, tcb_snp = -1, tcb_ucode = -1, tdx_pcesvn = -1;
+static int tcb_bl = -1, tcb_tee = -1, tcb_snp = -1, tcb_ucode = -1;
 module_param(tcb_bl, int, 0444);
 module_param(tcb_tee, int, 0444);
 module_param(tcb_snp, int, 0444);
 module_param(tcb_ucode, int, 0444);
 MODULE_PARM_DESC(tcb_ucode, "TCB SPLs (bl, tee, snp, ucode) for all TCB fields of the report");
-module_param(tdx_pcesvn, int, 0444);
 
 static unsigned long long policy = 0x30000;
 module_param(policy, ullong, 0444);
@@ -195,15 +194,10 @@ static int load_snp(struct sim_state *st, const struct sim_material *m)
 static int load_tdx(struct sim_state *st, const struct sim_material *m)
 {
 	struct sim_tdx *q = &st->tdx_q;
-	int pcesvn = pick(tdx_pcesvn, m, SIM_MAT_TDX_PCESVN, 0);
 	u8 *pem = NULL;
 	size_t pem_len;
 	int rc;
 
-	if (pcesvn > 0xffff) {
-		pr_err("tsm_sim: tdx_pcesvn is 16-bit\n");
-		return -EINVAL;
-	}
 	rc = sim_key_load("tdx_ak_key", m->text[SIM_MAT_TDX_AK_KEY], ECC_CURVE_NIST_P256,
 			  ECC_CURVE_NIST_P256_DIGITS, &q->ak);
 	if (!rc)
@@ -225,7 +219,6 @@ static int load_tdx(struct sim_state *st, const struct sim_material *m)
 	}
 	q->pck_chain[pem_len] = 0;
 	q->pck_chain_len = pem_len + 1;
-	q->pcesvn = pcesvn;
 	q->td_attributes = td_attributes | (debug ? TD_ATTR_DEBUG : 0);
 	q->xfam = xfam;
 	return 0;

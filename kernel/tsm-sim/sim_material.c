@@ -31,7 +31,6 @@ static const char *const int_fields[SIM_MAT_INT_COUNT] = {
 	[SIM_MAT_TCB_TEE] = "tcb_tee",
 	[SIM_MAT_TCB_SNP] = "tcb_snp",
 	[SIM_MAT_TCB_UCODE] = "tcb_ucode",
-	[SIM_MAT_TDX_PCESVN] = "tdx_pcesvn",
 };
 
 static int set_field(struct sim_material *m, char *tok)

@@ -29,6 +29,7 @@
 #define OFF_MEASUREMENT		0x090
 #define OFF_HOST_DATA		0x0C0
 #define OFF_REPORT_ID		0x140
+#define OFF_REPORT_ID_MA	0x160
 #define OFF_REPORTED_TCB	0x180
 #define OFF_CPUID_FAM		0x188
 #define OFF_CPUID_MOD		0x189
@@ -151,6 +152,7 @@ int sim_snp_report(const struct sim_state *st, struct tsm_report *report)
 	memcpy(rep + OFF_MEASUREMENT, snp->measurement, sizeof(snp->measurement));
 	memcpy(rep + OFF_HOST_DATA, snp->host_data, sizeof(snp->host_data));
 	get_random_bytes(rep + OFF_REPORT_ID, 32);
+	memset(rep + OFF_REPORT_ID_MA, 0xff, 32);	/* no migration agent, as on hardware */
 	put_unaligned_le64(snp->tcb, rep + OFF_REPORTED_TCB);
 	rep[OFF_CPUID_FAM] = SNP_CPUID_FAMILY;
 	rep[OFF_CPUID_MOD] = SNP_CPUID_MODEL;

@@ -2,11 +2,24 @@
 # run.sh: the `tsm` check suite. One QEMU boot runs tests/tsm/guest-init.sh
 # (tsm_sim.ko loaded with several parameter sets, libtsm-based tsm-guest),
 # then check-evidence.py verifies the saved reports on the host.
-# Environment: KERNEL TSM_SIM_KO TSM_GUEST KEYS_DIR WORK (set by tests/tsm/tsm.mk).
+# Environment: KERNEL TSM_SIM_KO TSM_GUEST KEYS_DIR WORK (set by tests/tsm/tsm.mk),
+# TESTDATA (real evidence, default ../shared/testdata: the checker first proves
+# itself on real reports; reported as skipped when the directory is absent).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${KERNEL:?}" "${TSM_SIM_KO:?}" "${TSM_GUEST:?}" "${KEYS_DIR:?}" "${WORK:?}"
 rm -rf "$WORK" && mkdir -p "$WORK/etc" "$WORK/out"
+TESTDATA=${TESTDATA:-$(cd .. && pwd)/shared/testdata}
+vp=0 vf=0 skipped=0
+if [ -f "$TESTDATA/vectors.json" ]; then
+	/usr/bin/python3 tests/tsm/check-evidence.py --vectors "$TESTDATA" | tee "$WORK/vectors.log" | grep -v '^PASS'
+	vp=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$WORK/vectors.log")
+	vf=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$WORK/vectors.log")
+	[ -n "$vp" ] || { vp=0; vf=1; }
+else
+	echo "SKIP checker self-test on real evidence: no $TESTDATA/vectors.json (set TESTDATA)"
+	skipped=1
+fi
 
 hex64() { od -An -v -N64 -tx1 /dev/urandom | tr -d ' \n'; }
 for i in 1 2 3; do hex64 >"$WORK/etc/inblob$i"; done
@@ -37,5 +50,5 @@ measurement=$(printf 'ab%.0s' $(seq 48))
 hp=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$WORK/host-check.log")
 hf=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$WORK/host-check.log")
 [ -n "$hp" ] || { hp=0; hf=1; }
-echo "$((pass + hp)) passed, $((fail + hf)) failed"
-[ $((fail + hf)) -eq 0 ]
+echo "$((pass + hp + vp)) passed, $((fail + hf + vf)) failed, $skipped skipped"
+[ $((fail + hf + vf)) -eq 0 ]
