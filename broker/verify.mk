@@ -53,3 +53,27 @@ $(BUILD)/cocobroker: $$(COCOBROKER_OBJS) $(VERIFY_LIB) $(MBEDTLS_HOST_STAMP)
 cocobroker: $(BUILD)/cocobroker
 .PHONY: cocobroker
 ALL_TARGETS += $(BUILD)/cocobroker
+
+# ---- tests -----------------------------------------------------------------
+# Each test program is built twice: plain and with ASan+UBSan.
+TV            := $(BUILD)/tests/verify
+VERIFY_TESTS  := vectors adversarial policy
+TESTDATA_DIR  ?= $(abspath $(TOP)/../shared/testdata)
+TV_CFLAGS      = $(VERIFY_CFLAGS) -Itests/lib -Itests/verify -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
+                 -DCOCOBOOT_TEST_KEYS='"$(BUILD)/keys"'
+TV_SRCS_COMMON := tests/verify/testutil.c
+TV_HDRS       := $(VERIFY_HDRS) tests/verify/testutil.h tests/lib/check.h
+
+$(TV)/test-%: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+$(TV)/test-%-san: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+
+VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-san)
+
+CHECK_SUITES += verify
+check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
+	@tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)"
+.PHONY: check-verify

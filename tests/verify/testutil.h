@@ -1,0 +1,46 @@
+/* Shared helpers of the verification tests: test data files and vectors.json. */
+#ifndef COCOBOOT_TESTS_VERIFY_TESTUTIL_H
+#define COCOBOOT_TESTS_VERIFY_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "verify.h"
+
+/* $COCOBOOT_TESTDATA or the compiled-in ../shared/testdata */
+const char *testdata_dir(void);
+/* Read testdata_dir()/sub/name; aborts the test binary if missing. */
+uint8_t *td_read(const char *sub, const char *name, size_t *len);
+uint8_t *read_path(const char *path, size_t *len);
+/* vectors.json, parsed */
+cJSON *td_vectors(void);
+/* "2022-09-24 00:55:28+00:00" -> time_t */
+time_t td_time(const char *s);
+/* lowercase hex of bytes, static buffer per call site not needed: caller buffer */
+void hexs(char *out, const uint8_t *p, size_t n);
+/* one shared trust store with the pinned vendor roots */
+cb_trust *vendor_trust(void);
+
+/* SNP vector -> evidence (report + signer certificate as --cert) at a time
+ * inside the certificate's validity.  Buffers are owned by the struct. */
+struct snp_case {
+	uint8_t *report, *cert;
+	size_t report_len, cert_len;
+	cb_buf certs[1];
+	cb_evidence ev;
+};
+void snp_case_load(struct snp_case *sc, const cJSON *vec);
+void snp_case_free(struct snp_case *sc);
+
+struct tdx_case {
+	uint8_t *quote;
+	size_t quote_len;
+	cb_evidence ev;
+};
+void tdx_case_load(struct tdx_case *tc, const cJSON *vec);
+void tdx_case_free(struct tdx_case *tc);
+
+#endif
