@@ -5,7 +5,8 @@ libtsm, the SEV-SNP reports and TDX quotes the guest saved, with Python's
 
 usage: check-evidence.py KEYS_DIR OUT_DIR EXPECTATION...
   EXPECTATION = NAME:valid | NAME:badsig | NAME:debug | NAME:nodebug
-              | NAME:vmpl=N | NAME:measurement=HEX
+              | NAME:vmpl=N | NAME:measurement=HEX | NAME:host_data=HEX
+              | NAME:ucode=N (REPORTED_TCB microcode N, below the VCEK's)
        check-evidence.py --vectors TESTDATA_DIR
   The second form runs the same verification code on real hardware evidence
   (../shared/testdata), so the offsets and encodings it checks the simulated
@@ -108,7 +109,14 @@ def verify_snp(name, ark_pin, rep, aux, inblob, exp):
     check(name, rep[0x50:0x90] == inblob, "REPORT_DATA equals the inblob")
     tcb = rep[0x180:0x188]
     want = [der_int(amd_ext(vcek, s)) for s in ("3.1", "3.2", "3.3", "3.8")]
-    check(name, [tcb[0], tcb[1], tcb[6], tcb[7]] == want, f"REPORTED_TCB {tcb.hex()} matches the VCEK SPLs {want}")
+    got = [tcb[0], tcb[1], tcb[6], tcb[7]]
+    if "ucode" in exp:
+        check(name, got[3] == exp["ucode"] and got != want,
+              f"REPORTED_TCB {tcb.hex()} has microcode {exp['ucode']}, not the VCEK's SPLs {want}")
+    else:
+        check(name, got == want, f"REPORTED_TCB {tcb.hex()} matches the VCEK SPLs {want}")
+    if "host_data" in exp:
+        check(name, rep[0xC0:0xE0].hex() == exp["host_data"], "HOST_DATA is the one loaded")
     check(name, rep[0x1A0:0x1E0] == amd_ext(vcek, "4"), "CHIP_ID equals the VCEK hwID")
     policy, = struct.unpack_from("<Q", rep, 8)
     if "debug" in exp:
@@ -222,8 +230,10 @@ def main():
             d["debug"] = k == "debug"
         elif k == "vmpl":
             d["vmpl"] = int(v)
-        elif k == "measurement":
-            d["measurement"] = v
+        elif k in ("measurement", "host_data"):
+            d[k] = v
+        elif k == "ucode":
+            d["ucode"] = int(v)
     for name, exp in plan.items():
         try:
             rd = lambda ext: open(f"{out}/{name}.{ext}", "rb").read()

@@ -36,6 +36,11 @@ load $SNP debug=1 bad_signature=1 measurement=$(printf 'ab%.0s' $(seq 48))
 $T fetch snp-bad "$IN1"
 unload
 
+step "SEV-SNP, older TCB than the VCEK, host data"
+load $SNP tcb_ucode=100 host_data=$(printf 'cd%.0s' $(seq 32))
+$T fetch snp-oldtcb "$IN3"
+unload
+
 step "SEV-SNP, transient EBUSY x3 then EAGAIN forever"
 load $SNP fail_first=3 fail_errno=EBUSY
 $T busy snp-busy "$IN2" 4

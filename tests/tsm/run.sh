@@ -46,6 +46,7 @@ measurement=$(printf 'ab%.0s' $(seq 48))
 /usr/bin/python3 tests/tsm/check-evidence.py "$KEYS_DIR" "$WORK/out" \
 	snp-1:valid snp-1:nodebug snp-1:vmpl=0 snp-vmpl2:vmpl=2 snp-race:valid snp-busy:valid \
 	snp-bad:badsig snp-bad:debug snp-bad:measurement=$measurement \
+	snp-oldtcb:valid snp-oldtcb:ucode=100 snp-oldtcb:host_data=$(printf 'cd%.0s' $(seq 32)) \
 	tdx-1:valid tdx-1:nodebug tdx-race:valid tdx-bad:badsig tdx-bad:debug | tee "$WORK/host-check.log"
 hp=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$WORK/host-check.log")
 hf=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$WORK/host-check.log")
