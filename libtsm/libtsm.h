@@ -6,6 +6,7 @@
 #ifndef LIBTSM_H
 #define LIBTSM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,8 @@
 struct tsm_report_req {
 	const void *inblob;		/* report data, 1..64 bytes (providers want 64) */
 	size_t inblob_len;
-	int privlevel;			/* >= 0: write it (SEV-SNP VMPL); < 0: leave unset */
+	bool use_privlevel;		/* write privlevel (SEV-SNP VMPL); false: leave it */
+	unsigned int privlevel;		/* 0..3, only with use_privlevel */
 	const char *configfs_root;	/* NULL: /sys/kernel/config, mounted if needed;
 					   otherwise used as it is (never mounted) */
 	unsigned int max_attempts;	/* 0: TSM_DEFAULT_ATTEMPTS */

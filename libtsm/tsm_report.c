@@ -145,13 +145,14 @@ static int attempt_once(struct ctx *c, struct tsm_report *r, unsigned int n)
 	err = tsm_read_ulong(attr(c, "generation", path, sizeof(path)), &gen_before);
 	if (err)
 		return fail(c, err, "read", "%s", path);
-	if (req->privlevel >= 0) {
+	if (req->use_privlevel) {
 		char text[16];
 
-		snprintf(text, sizeof(text), "%d\n", req->privlevel);
+		snprintf(text, sizeof(text), "%u\n", req->privlevel);
 		err = tsm_write_file(attr(c, "privlevel", path, sizeof(path)), text, strlen(text));
 		if (err && !is_transient(err))
-			return fail(c, err, "write privlevel", "%d to %s", req->privlevel, path);
+			return fail(c, err, "write privlevel", "%u to %s%s", req->privlevel, path,
+				    err == -ENOENT ? " (this provider has no privilege levels)" : "");
 		if (err)
 			return transient(c, err, "write privlevel");
 		writes++;
@@ -222,8 +223,8 @@ int tsm_report_get(const struct tsm_report_req *req, struct tsm_report *out,
 	if (!req->inblob || req->inblob_len == 0 || req->inblob_len > TSM_INBLOB_MAX)
 		return fail(&c, -EINVAL, "check request", "inblob must be 1..%d bytes, got %zu",
 			    TSM_INBLOB_MAX, req->inblob ? req->inblob_len : 0);
-	if (req->privlevel > 3)
-		return fail(&c, -EINVAL, "check request", "privlevel %d > 3", req->privlevel);
+	if (req->use_privlevel && req->privlevel > 3)
+		return fail(&c, -EINVAL, "check request", "privlevel %u > 3", req->privlevel);
 	err = ensure_report_dir(&c, req->configfs_root ? req->configfs_root : TSM_DEFAULT_ROOT,
 				reports, sizeof(reports));
 	if (!err)

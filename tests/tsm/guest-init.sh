@@ -53,6 +53,7 @@ step "TDX"
 load $TDX
 $T fetch tdx-1 "$IN1"
 $T race tdx-race "$IN3"
+$T fail tdx-privlevel "$IN1" ENOENT 1
 $T bench tdx-bench 5
 unload
 load $TDX bad_signature=1 debug=1

@@ -75,7 +75,7 @@ static void test_file_helpers(void)
 
 static void test_request_checks(void)
 {
-	struct tsm_report_req req = { .privlevel = -1, .configfs_root = root };
+	struct tsm_report_req req = { .configfs_root = root };
 	struct tsm_report r;
 	char err[TSM_ERRBUF_SIZE];
 	uint8_t in[TSM_INBLOB_MAX + 1] = { 0 };
@@ -90,10 +90,11 @@ static void test_request_checks(void)
 	rc = tsm_report_get(&req, &r, err);
 	CHECK(rc == -EINVAL && strstr(err, "got 65"), "65-byte inblob refused: '%s'", err);
 	req.inblob_len = 64;
+	req.use_privlevel = true;
 	req.privlevel = 4;
 	rc = tsm_report_get(&req, &r, err);
 	CHECK(rc == -EINVAL && strstr(err, "privlevel 4"), "privlevel 4 refused: '%s'", err);
-	req.privlevel = -1;
+	req.use_privlevel = false;
 	rc = tsm_report_get(&req, &r, err);
 	CHECK(rc == -ENOENT && strstr(err, "tsm/report") && strstr(err, "CONFIG_TSM_REPORTS"),
 	      "root without tsm/report: %d '%s'", rc, err);
@@ -104,7 +105,7 @@ static void test_request_checks(void)
 
 static void test_entry_removed_on_failure(void)
 {
-	struct tsm_report_req req = { .privlevel = -1, .configfs_root = root };
+	struct tsm_report_req req = { .configfs_root = root };
 	struct tsm_report r;
 	char err[TSM_ERRBUF_SIZE], reports[128];
 	uint8_t in[TSM_INBLOB_MAX] = { 1 };

@@ -9,7 +9,7 @@
  *   tsm-guest OUTDIR busy NAME INBLOB_HEX EXPECTED_ATTEMPTS
  *   tsm-guest OUTDIR race NAME INBLOB_HEX
  *   tsm-guest OUTDIR race-forever NAME INBLOB_HEX
- *   tsm-guest OUTDIR fail NAME INBLOB_HEX ERRNO_NAME
+ *   tsm-guest OUTDIR fail NAME INBLOB_HEX ERRNO_NAME [PRIVLEVEL]
  *   tsm-guest OUTDIR threads NAME
  *   tsm-guest OUTDIR bench NAME COUNT
  */
@@ -152,7 +152,7 @@ static void *thread_main(void *arg)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		struct tsm_report_req req = { .privlevel = -1 };
+		struct tsm_report_req req = { 0 };
 		struct tsm_report r;
 		char err[TSM_ERRBUF_SIZE];
 		uint8_t in[TSM_INBLOB_MAX];
@@ -174,7 +174,7 @@ static int errno_by_name(const char *s)
 {
 	static const struct { const char *n; int e; } t[] = {
 		{ "EBUSY", EBUSY }, { "EAGAIN", EAGAIN }, { "EINVAL", EINVAL },
-		{ "ESTALE", ESTALE }, { "ENXIO", ENXIO },
+		{ "ESTALE", ESTALE }, { "ENXIO", ENXIO }, { "ENOENT", ENOENT },
 	};
 	size_t i;
 
@@ -187,7 +187,7 @@ static int errno_by_name(const char *s)
 
 int main(int argc, char **argv)
 {
-	struct tsm_report_req req = { .privlevel = -1 };
+	struct tsm_report_req req = { 0 };
 	struct tsm_report r;
 	char err[TSM_ERRBUF_SIZE];
 	uint8_t in[TSM_INBLOB_MAX];
@@ -210,8 +210,10 @@ int main(int argc, char **argv)
 	}
 
 	if (!strcmp(cmd, "fetch") || !strcmp(cmd, "busy")) {
-		if (!strcmp(cmd, "fetch") && argc > 5)
-			req.privlevel = atoi(argv[5]);
+		if (!strcmp(cmd, "fetch") && argc > 5) {
+			req.use_privlevel = true;
+			req.privlevel = (unsigned int)atoi(argv[5]);
+		}
 		t0 = now_us();
 		rc = tsm_report_get(&req, &r, err);
 		t1 = now_us();
@@ -250,6 +252,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "fail")) {
 		int want = errno_by_name(argv[5]);
 
+		if (argc > 6) {
+			req.use_privlevel = true;
+			req.privlevel = (unsigned int)atoi(argv[6]);
+		}
 		rc = tsm_report_get(&req, &r, err);
 		check(rc == -want, "%s: fails with %s: rc %d, '%s'", name, argv[5], rc, err);
 		printf("TSM-ERROR %s %s\n", name, err);
