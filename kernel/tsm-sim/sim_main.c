@@ -143,8 +143,8 @@ static int load_measurement(u8 *out)
 /* A parameter given at load time wins over the material file, which wins over the default. */
 static int pick(int param, const struct sim_material *m, int field, int fallback)
 {
-	if (param >= 0)
-		return param;
+	if (param != -1)
+		return param;	/* range-checked by the caller, negatives included */
 	return m->num[field] >= 0 ? m->num[field] : fallback;
 }
 
@@ -159,7 +159,8 @@ static int load_snp(struct sim_state *st, const struct sim_material *m)
 	int ucode = pick(tcb_ucode, m, SIM_MAT_TCB_UCODE, 115);
 	int rc;
 
-	if (bl > 255 || tee > 255 || spl_snp > 255 || ucode > 255) {
+	if ((unsigned int)bl > 255 || (unsigned int)tee > 255 || (unsigned int)spl_snp > 255 ||
+	    (unsigned int)ucode > 255) {
 		pr_err("tsm_sim: tcb_* values are 8-bit SPLs\n");
 		return -EINVAL;
 	}
