@@ -66,6 +66,8 @@ insmod /lib/modules/tsm_sim.ko format=sev_guest material=/tmp/short-key.material
 	&& echo "TSM-CHECK FAIL insmod accepted a 1-byte key" || echo "TSM-CHECK PASS insmod refuses a 1-byte key"
 insmod /lib/modules/tsm_sim.ko format=sev_guest 2>/dev/null \
 	&& echo "TSM-CHECK FAIL insmod without material" || echo "TSM-CHECK PASS insmod refuses to load without key material"
+insmod /lib/modules/tsm_sim.ko $SNP tcb_ucode=300 2>/dev/null \
+	&& echo "TSM-CHECK FAIL insmod accepted tcb_ucode=300" || echo "TSM-CHECK PASS insmod refuses a TCB SPL over 255"
 insmod /lib/modules/tsm_sim.ko format=tdx_guest material=/etc/tsm/snp.material 2>/dev/null \
 	&& echo "TSM-CHECK FAIL insmod tdx with snp material" || echo "TSM-CHECK PASS insmod refuses TDX without TDX keys"
 
