@@ -1,0 +1,106 @@
+#!/bin/bash
+# cli.sh COCOBROKER TESTDATA: `cocobroker verify` keeps its contract on every
+# vector: exit 0 + claims JSON when accepted, 1 + "code: detail" on stderr
+# when rejected, 2 on usage and I/O errors.
+set -u
+cb=$1 td=$2
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME WANT_RC STDERR_PATTERN ARGS...
+expect() {
+	local name=$1 want=$2 pat=$3
+	shift 3
+	"$cb" verify "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "FAIL $name: exit $rc, want $want: $(head -c 300 "$tmp/err")"
+		fail=$((fail + 1)); return
+	fi
+	if [ -n "$pat" ] && ! grep -qE "$pat" "$tmp/err"; then
+		echo "FAIL $name: stderr does not match /$pat/: $(head -c 300 "$tmp/err")"
+		fail=$((fail + 1)); return
+	fi
+	if [ "$want" -eq 0 ] && ! /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>/dev/null; then
+		echo "FAIL $name: stdout is not one JSON object"
+		fail=$((fail + 1)); return
+	fi
+	pass=$((pass + 1))
+}
+
+# field NAME KEY VALUE: the last accepted run printed KEY = VALUE
+field() {
+	local got
+	got=$(/usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print(json.dumps(v) if not isinstance(v,str) else v)' "$tmp/out" "$2")
+	if [ "$got" = "$3" ]; then pass=$((pass + 1)); else echo "FAIL $1: $2 = $got, want $3"; fail=$((fail + 1)); fi
+}
+
+# every SNP vector, from vectors.json: file names and a time inside the VCEK's validity
+while IFS=' ' read -r name report cert at meas; do
+	case $name in
+	neg-*) expect "snp $name" 1 '^chain-invalid: ' --provider sev_guest --outblob "$td/snp/$report" --cert "$td/snp/$cert" --at "$at" ;;
+	*)
+		expect "snp $name" 0 '' --provider sev_guest --outblob "$td/snp/$report" --cert "$td/snp/$cert" --at "$at"
+		field "snp $name" measurement "$meas"
+		;;
+	esac
+done < <(/usr/bin/python3 - "$td/vectors.json" <<'PY'
+import json, sys, datetime
+d = json.load(open(sys.argv[1]))
+for name, v in d["snp"].items():
+    nb = datetime.datetime.fromisoformat(v["signer_cert"]["not_before"]) + datetime.timedelta(days=1)
+    print(name, v["files"]["report"], v["files"]["vcek"], nb.strftime("%Y-%m-%dT%H:%M:%SZ"), v["fields"]["measurement"])
+PY
+)
+
+# every TDX quote, without collateral, a day after its PCK chain's latest not-before
+while IFS=' ' read -r name quote at mrtd; do
+	expect "tdx $name" 0 '' --provider tdx_guest --outblob "$td/tdx/$quote" --at "$at"
+	field "tdx $name" mrtd "$mrtd"
+done < <(/usr/bin/python3 - "$td/vectors.json" <<'PY'
+import json, sys, datetime
+d = json.load(open(sys.argv[1]))
+for name, v in d["tdx"].items():
+    nb = max(datetime.datetime.fromisoformat(w[0]) for w in v["fields"]["pck_validity"]) + datetime.timedelta(days=1)
+    print(name, v["files"]["quote"], nb.strftime("%Y-%m-%dT%H:%M:%SZ"), v["fields"]["td_report"]["mrtd"])
+PY
+)
+
+s="$td/snp" t="$td/tdx"
+# collateral and TCB status
+expect "tdx collateral 2023" 0 '' --provider tdx_guest --outblob "$t/quote-v4-2-debug.bin" --collateral "$t/collateral" --at 2023-06-19T00:00:00Z
+field "tdx collateral 2023" tcb_status UpToDate
+expect "tdx collateral 2026" 0 '' --provider tdx_guest --outblob "$t/quote-v4-2-debug.bin" --collateral "$t/collateral" --at 2026-03-20T00:00:00Z
+field "tdx collateral 2026" tcb_status OutOfDate
+expect "tdx no TCB level" 1 '^tcb-too-old: ' --provider tdx_guest --outblob "$t/quote-v5-2.bin" --collateral "$t/collateral" --at 2026-02-19T00:00:00Z
+# policies
+echo '{"tdx":{"allow_debug":true,"tcb_statuses":["UpToDate"]}}' >"$tmp/uptodate.json"
+expect "tdx status policy" 1 '^tcb-too-old: ' --provider tdx_guest --outblob "$t/quote-v4-2-debug.bin" --collateral "$t/collateral" --at 2026-03-20T00:00:00Z --policy "$tmp/uptodate.json"
+echo '{"snp":{}}' >"$tmp/snp.json"
+expect "snp debug policy" 1 '^debug-policy: ' --provider sev_guest --outblob "$s/milan-report-1.bin" --cert "$s/milan-vcek-1.der" --at 2023-01-01T00:00:00Z --policy "$tmp/snp.json"
+expect "snp policy ok" 0 '' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --at 2023-06-01T00:00:00Z --policy "$tmp/snp.json"
+echo '{"snp":{},"nope":1}' >"$tmp/bad.json"
+expect "bad policy is a usage error" 2 'unknown' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --policy "$tmp/bad.json"
+# report data
+rd=ec6c52d7533cc2c4f45be7849cf112ab82b2009fe7bd43e71ed08c14400ad7e20000000000000000000000000000000000000000000000000000000000000000
+expect "report data equal" 0 '' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --at 2023-06-01T00:00:00Z --report-data "$rd"
+expect "report data differs" 1 '^report-data-mismatch: ' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --at 2023-06-01T00:00:00Z --report-data "${rd%0}1"
+# chain files in any order, several --cert
+expect "chain then VCEK" 0 '' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/kds-cert_chain-milan.pem" --cert "$s/milan-vcek-2.der" --at 2023-06-01T00:00:00Z
+# expired at a pinned time
+expect "expired VLEK" 1 '^chain-invalid: ' --provider sev_guest --outblob "$s/milan-vlek-report-1.bin" --cert "$s/milan-vlek-1.der" --at 2026-01-01T00:00:00Z
+# wrong provider for the blob
+expect "SNP report as TDX" 1 '^(malformed|unsupported): ' --provider tdx_guest --outblob "$s/milan-report-2.bin"
+# usage and I/O errors
+expect "no arguments" 2 ''
+expect "bad provider" 2 'provider' --provider sgx --outblob "$s/milan-report-2.bin"
+expect "missing outblob" 2 'cannot read' --provider sev_guest --outblob "$tmp/none"
+expect "missing cert" 2 'cannot read' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$tmp/none"
+expect "bad time" 2 'RFC 3339' --provider sev_guest --outblob "$s/milan-report-2.bin" --at yesterday
+expect "bad report data" 2 'hex' --provider sev_guest --outblob "$s/milan-report-2.bin" --report-data 00
+expect "stray argument" 2 'unexpected' --provider sev_guest --outblob "$s/milan-report-2.bin" extra
+"$cb" verify --help >/dev/null 2>&1 && pass=$((pass + 1)) || { echo "FAIL --help"; fail=$((fail + 1)); }
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

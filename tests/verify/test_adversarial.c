@@ -1,0 +1,579 @@
+/*
+ * Adversarial cases: bit flips across the signed regions, swapped
+ * signatures, a VCEK of another chip, truncated and over-long inputs, broken
+ * length fields, wrong product roots, expired chains at a pinned time, the
+ * GHCB certificate table, the chain cache, concurrent use, and a report
+ * signed under the TEST roots.
+ */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha512.h>
+
+#include "amd_ext.h"
+#include "check.h"
+#include "internal.h"
+#include "testutil.h"
+#include "trust_internal.h"
+
+#ifndef COCOBOOT_TEST_KEYS
+#define COCOBOOT_TEST_KEYS "build/keys"
+#endif
+
+static const cJSON *vec(const char *kind, const char *name)
+{
+	return cJSON_GetObjectItem(cJSON_GetObjectItem(td_vectors(), kind), name);
+}
+
+static const char *verify_code(cb_trust *t, const cb_evidence *ev)
+{
+	cb_claims c;
+	cb_refusal why;
+	return cb_verify(t, ev, &c, &why) == 0 ? "accepted" : why.code;
+}
+
+/* ---- SNP ------------------------------------------------------------------ */
+
+static void snp_bit_flips(void)
+{
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "milan-2"));
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "milan-2 baseline\n");
+	int accepted = 0, n = 0, sig_invalid_measurement = 1;
+	for (size_t off = 0; off < 0x2A0; off += 5) {
+		uint8_t bit = (uint8_t)(1u << (off % 8));
+		sc.report[off] ^= bit;
+		const char *code = verify_code(vendor_trust(), &sc.ev);
+		sc.report[off] ^= bit;
+		n++;
+		if (!strcmp(code, "accepted")) {
+			accepted++;
+			printf("flip at 0x%zx accepted\n", off);
+		}
+		if (off >= 0x90 && off < 0xC0 && strcmp(code, CB_REASON_SIGNATURE_INVALID))
+			sig_invalid_measurement = 0;
+	}
+	CHECK(accepted == 0, "%d of %d single-bit flips in the signed region were accepted\n", accepted, n);
+	CHECK(sig_invalid_measurement, "flips in the measurement must be signature-invalid\n");
+	/* flips in R and S, including the must-be-zero upper bytes */
+	static const size_t sig_offsets[] = { 0x2A0, 0x2A0 + 20, 0x2A0 + 47, 0x2A0 + 50, 0x2E8, 0x2E8 + 47, 0x2E8 + 71 };
+	for (size_t i = 0; i < sizeof sig_offsets / sizeof sig_offsets[0]; i++) {
+		sc.report[sig_offsets[i]] ^= 0x10;
+		const char *code = verify_code(vendor_trust(), &sc.ev);
+		sc.report[sig_offsets[i]] ^= 0x10;
+		CHECK(!strcmp(code, CB_REASON_SIGNATURE_INVALID), "signature flip at 0x%zx: %s\n", sig_offsets[i], code);
+	}
+	snp_case_free(&sc);
+}
+
+static void snp_swaps_and_chips(void)
+{
+	struct snp_case a, b;
+	snp_case_load(&a, vec("snp", "milan-2"));
+	snp_case_load(&b, vec("snp", "milan-3"));
+	uint8_t saved[512];
+	memcpy(saved, b.report + 0x2A0, 512);
+	memcpy(b.report + 0x2A0, a.report + 0x2A0, 512);
+	CHECK(!strcmp(verify_code(vendor_trust(), &b.ev), CB_REASON_SIGNATURE_INVALID), "swapped SNP signature\n");
+	memcpy(b.report + 0x2A0, saved, 512);
+	/* milan-2's report with milan-3's VCEK (same TCB, other chip) */
+	a.ev.certs = b.certs;
+	a.ev.at = b.ev.at; /* inside both VCEKs' validity */
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_TCB_MISMATCH), "VCEK of another chip\n");
+	/* both VCEKs offered: the right one is picked */
+	cb_buf two[2] = { b.certs[0], a.certs[0] };
+	a.ev.certs = two;
+	a.ev.n_certs = 2;
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), "accepted"), "right VCEK among several\n");
+	/* milan-5 (v3) with milan-2's VCEK: TCB and chip differ */
+	struct snp_case c5;
+	snp_case_load(&c5, vec("snp", "milan-5"));
+	c5.ev.certs = a.certs;
+	c5.ev.n_certs = 1;
+	CHECK(!strcmp(verify_code(vendor_trust(), &c5.ev), CB_REASON_TCB_MISMATCH), "VCEK with another TCB\n");
+	snp_case_free(&c5);
+	snp_case_free(&a);
+	snp_case_free(&b);
+}
+
+static void snp_lengths(void)
+{
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "milan-2"));
+	static const size_t lens[] = { 0, 1, 4, 0x2A0, 0x49F };
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		sc.ev.outblob_len = lens[i];
+		CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "SNP report of %zu bytes\n", lens[i]);
+	}
+	uint8_t *longer = calloc(1, 0x4A0 + 16);
+	memcpy(longer, sc.report, 0x4A0);
+	sc.ev.outblob = longer;
+	sc.ev.outblob_len = 0x4A1;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "over-long SNP report\n");
+	free(longer);
+	sc.ev.outblob = sc.report;
+	sc.ev.outblob_len = sc.report_len;
+	/* unsupported version and signing key fields */
+	sc.report[0] = 1;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_UNSUPPORTED), "version 1\n");
+	sc.report[0] = 6;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_UNSUPPORTED), "version 6\n");
+	sc.report[0] = 2;
+	sc.report[0x48] |= 7 << 2;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_UNSUPPORTED), "signing key 7 (none)\n");
+	sc.report[0x48] &= (uint8_t)~(7 << 2);
+	/* no certificate at all */
+	sc.ev.n_certs = 0;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_CHAIN_INVALID), "no VCEK supplied\n");
+	/* a certificate that does not parse */
+	uint8_t junk[100] = { 0x30, 0x82 };
+	cb_buf bad = { junk, sizeof junk };
+	sc.ev.certs = &bad;
+	sc.ev.n_certs = 1;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "garbage certificate\n");
+	snp_case_free(&sc);
+}
+
+static void snp_products_and_time(void)
+{
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "milan-5"));
+	sc.report[0x189] = 0x11; /* CPUID model of a Genoa */
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_PRODUCT_MISMATCH), "Milan key, Genoa CPUID\n");
+	snp_case_free(&sc);
+	snp_case_load(&sc, vec("snp", "turin-1"));
+	sc.report[0x188] = 0x19; /* Turin report claiming family 19h */
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_PRODUCT_MISMATCH), "Turin key, family 19h\n");
+	snp_case_free(&sc);
+
+	/* expiry at a pinned time */
+	snp_case_load(&sc, vec("snp", "milan-vlek-1"));
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "VLEK within its year\n");
+	cb_parse_rfc3339("2026-01-01T00:00:00Z", &sc.ev.at);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_CHAIN_INVALID), "expired VLEK\n");
+	snp_case_free(&sc);
+	snp_case_load(&sc, vec("snp", "milan-1"));
+	cb_parse_rfc3339("2022-09-23T00:00:00Z", &sc.ev.at);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_CHAIN_INVALID), "VCEK not yet valid\n");
+	cb_parse_rfc3339("2029-09-25T00:00:00Z", &sc.ev.at);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_CHAIN_INVALID), "VCEK expired\n");
+	snp_case_free(&sc);
+
+	/* a vendor directory whose Milan ARK is another product's: refused at load */
+	char dir[] = "/tmp/cb-verify-vendor-XXXXXX", cmd[512];
+	if (!mkdtemp(dir))
+		exit(1);
+	snprintf(cmd, sizeof cmd, "cp %s/*.pem %s/ && cp %s/ark-genoa.pem %s/ark-milan.pem", COCOBOOT_VENDOR_DIR, dir,
+		 COCOBOOT_VENDOR_DIR, dir);
+	CHECK(system(cmd) == 0, "copy vendor dir\n");
+	cb_trust *t = NULL;
+	cb_refusal why;
+	CHECK(cb_trust_new(&t, dir, &why) != 0 && !strcmp(why.code, CB_REASON_CHAIN_INVALID) && !t,
+	      "swapped vendor root must fail the pinned fingerprint\n");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup\n");
+	CHECK(cb_trust_new(&t, "/nonexistent", &why) != 0, "missing vendor dir\n");
+}
+
+/* GHCB certificate table: {GUID, offset, length}..., zero entry, certs. */
+static size_t build_table(uint8_t *out, const uint8_t *const *der, const size_t *len, const char *const *guid, int n)
+{
+	size_t off = 24 * (size_t)(n + 1);
+	memset(out, 0, off);
+	for (int i = 0; i < n; i++) {
+		cb_unhex(out + 24 * i, 16, guid[i]);
+		uint32_t o = (uint32_t)off, l = (uint32_t)len[i];
+		memcpy(out + 24 * i + 16, &o, 4);
+		memcpy(out + 24 * i + 20, &l, 4);
+		memcpy(out + off, der[i], len[i]);
+		off += len[i];
+	}
+	return off;
+}
+
+static uint8_t *pem_file_der(const char *name, size_t *len)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "openssl x509 -in %s/snp/%s -outform DER -out /tmp/cb-verify-der-%d.der", testdata_dir(), name,
+		 (int)getpid());
+	if (system(cmd) != 0)
+		exit(1);
+	snprintf(cmd, sizeof cmd, "/tmp/cb-verify-der-%d.der", (int)getpid());
+	uint8_t *d = read_path(cmd, len);
+	unlink(cmd);
+	return d;
+}
+
+static void snp_certtable(void)
+{
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "milan-2"));
+	size_t ask_len, ark_len;
+	uint8_t *ask = pem_file_der("ask-milan.pem", &ask_len), *ark = pem_file_der("ark-milan.pem", &ark_len);
+	const uint8_t *der[3] = { sc.cert, ask, ark };
+	const size_t len[3] = { sc.cert_len, ask_len, ark_len };
+	static const char *rfc[3] = { "63da758de6644564adc5f4b93be8accd", "4ab7b379bbac4fe4a02f05aef327c782",
+				      "c0b406a4a803495297433fb6014cd0ae" };
+	/* the same GUIDs in EFI (mixed-endian) byte order */
+	static const char *efi[3] = { "8d75da6364e66445adc5f4b93be8accd", "79b3b74aacbbe44fa02f05aef327c782",
+				      "a406b4c003a8524997433fb6014cd0ae" };
+	uint8_t *table = malloc(16384);
+	sc.ev.n_certs = 0;
+	sc.ev.auxblob = table;
+	sc.ev.auxblob_len = build_table(table, der, len, rfc, 3);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "VCEK from the GHCB table\n");
+	uint8_t *table2 = malloc(16384);
+	sc.ev.auxblob = table2;
+	sc.ev.auxblob_len = build_table(table2, der, len, efi, 3);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "GHCB table with EFI-order GUIDs\n");
+	free(table2);
+	sc.ev.auxblob = table;
+	sc.ev.auxblob_len = build_table(table, der, len, rfc, 3);
+	/* no terminator */
+	size_t full = sc.ev.auxblob_len;
+	sc.ev.auxblob_len = 24 * 3;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "table without terminator\n");
+	sc.ev.auxblob_len = full;
+	/* entry pointing past the end */
+	uint32_t bad = (uint32_t)full;
+	memcpy(table + 16, &bad, 4);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "entry past the end\n");
+	/* entry overlapping the table */
+	bad = 0;
+	memcpy(table + 16, &bad, 4);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "entry overlapping the table\n");
+	/* length overflow */
+	bad = 24 * 4;
+	memcpy(table + 16, &bad, 4);
+	bad = 0xFFFFFFF0u;
+	memcpy(table + 20, &bad, 4);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "entry length overflow\n");
+	/* certs in any order: KDS cert_chain (ASK, ARK) after the VCEK, and before it */
+	size_t chain_len;
+	uint8_t *chain = td_read("snp", "kds-cert_chain-milan.pem", &chain_len);
+	cb_buf order1[2] = { { sc.cert, sc.cert_len }, { chain, chain_len } };
+	cb_buf order2[2] = { { chain, chain_len }, { sc.cert, sc.cert_len } };
+	sc.ev.auxblob = NULL;
+	sc.ev.auxblob_len = 0;
+	sc.ev.certs = order1;
+	sc.ev.n_certs = 2;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "VCEK then chain\n");
+	sc.ev.certs = order2;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "chain then VCEK\n");
+	free(chain);
+	free(table);
+	free(ask);
+	free(ark);
+	snp_case_free(&sc);
+}
+
+/* ---- TDX ------------------------------------------------------------------ */
+
+static void tdx_flips(const char *name)
+{
+	struct tdx_case tc;
+	tdx_case_load(&tc, vec("tdx", name));
+	CHECK(!strcmp(verify_code(vendor_trust(), &tc.ev), "accepted"), "%s baseline\n", name);
+	size_t signed_len = cb_le16(tc.quote) == 5 ? 702 : 632;
+	int accepted = 0, n = 0;
+	for (size_t off = 0; off < signed_len; off += 7) {
+		tc.quote[off] ^= 0x04;
+		const char *code = verify_code(vendor_trust(), &tc.ev);
+		tc.quote[off] ^= 0x04;
+		n++;
+		accepted += !strcmp(code, "accepted");
+	}
+	CHECK(accepted == 0, "%s: %d of %d flips in the signed region accepted\n", name, accepted, n);
+	/* signature data: quote signature, attestation key, QE report, QE signature, auth data */
+	size_t sd = signed_len + 4;
+	static const struct {
+		size_t off;
+		const char *what;
+	} parts[] = { { 0, "quote signature r" }, { 40, "quote signature s" }, { 64 + 10, "attestation key" },
+		      { 128 + 6 + 100, "QE report" }, { 128 + 6 + 384 + 5, "QE report signature" },
+		      { 128 + 6 + 384 + 64 + 2 + 3, "QE auth data" } };
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		tc.quote[sd + parts[i].off] ^= 0x01;
+		const char *code = verify_code(vendor_trust(), &tc.ev);
+		tc.quote[sd + parts[i].off] ^= 0x01;
+		CHECK(!strcmp(code, CB_REASON_SIGNATURE_INVALID), "%s: flip in the %s: %s\n", name, parts[i].what, code);
+	}
+	tdx_case_free(&tc);
+}
+
+static void tdx_swaps_and_lengths(void)
+{
+	struct tdx_case a, b;
+	tdx_case_load(&a, vec("tdx", "v5-1"));
+	tdx_case_load(&b, vec("tdx", "v5-2"));
+	memcpy(b.quote + 702 + 4, a.quote + 702 + 4, 64);
+	CHECK(!strcmp(verify_code(vendor_trust(), &b.ev), CB_REASON_SIGNATURE_INVALID), "swapped quote signature\n");
+	/* whole signature data swapped: binding still breaks (other report) */
+	tdx_case_free(&b);
+	tdx_case_load(&b, vec("tdx", "v5-2"));
+	memcpy(b.quote + 702, a.quote + 702, 4300 + 4 < a.quote_len - 702 ? 4304 : a.quote_len - 702);
+	CHECK(strcmp(verify_code(vendor_trust(), &b.ev), "accepted"), "v5-2 body with v5-1's signature data\n");
+	tdx_case_free(&b);
+
+	/* every truncation of the quote is malformed */
+	uint32_t sig_len = cb_le32(a.quote + 702);
+	size_t qlen = 702 + 4 + sig_len;
+	int bad = 0;
+	for (size_t l = 0; l < qlen; l++) {
+		a.ev.outblob_len = l;
+		const char *code = verify_code(vendor_trust(), &a.ev);
+		if (strcmp(code, CB_REASON_MALFORMED) && strcmp(code, CB_REASON_CHAIN_INVALID))
+			bad++;
+	}
+	CHECK(bad == 0, "%d truncations not refused as malformed\n", bad);
+	/* trailing bytes after the length-delimited quote are ignored (padding) */
+	uint8_t *longer = malloc(qlen + 100);
+	memcpy(longer, a.quote, qlen);
+	memset(longer + qlen, 'x', 100);
+	a.ev.outblob = longer;
+	a.ev.outblob_len = qlen + 100;
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), "accepted"), "quote with trailing bytes\n");
+	/* broken length fields */
+	uint32_t huge = 0xFFFFFFFFu;
+	memcpy(longer + 702, &huge, 4);
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_MALFORMED), "signature length overflow\n");
+	memcpy(longer + 702, &sig_len, 4);
+	memcpy(longer + 702 + 4 + 128 + 2, &huge, 4);
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_MALFORMED), "certification data size overflow\n");
+	memcpy(longer, a.quote, qlen);
+	longer[702 + 4 + 128 + 6 + 384 + 64] = 0xFF; /* QE auth data length */
+	longer[702 + 4 + 128 + 6 + 384 + 64 + 1] = 0xFF;
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_MALFORMED), "auth data length overflow\n");
+	memcpy(longer, a.quote, qlen);
+	longer[0] = 3;
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_UNSUPPORTED), "quote version 3\n");
+	longer[0] = 5;
+	longer[48] = 1; /* body type SGX */
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_UNSUPPORTED), "v5 body type 1\n");
+	memcpy(longer, a.quote, qlen);
+	longer[4] = 0; /* TEE type SGX */
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_PRODUCT_MISMATCH), "SGX quote\n");
+	free(longer);
+	a.ev.outblob = a.quote;
+	a.ev.outblob_len = a.quote_len;
+
+	/* expired / not yet valid PCK chain */
+	cb_parse_rfc3339("2020-01-01T00:00:00Z", &a.ev.at);
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_CHAIN_INVALID), "PCK not yet valid\n");
+	cb_parse_rfc3339("2034-01-01T00:00:00Z", &a.ev.at);
+	CHECK(!strcmp(verify_code(vendor_trust(), &a.ev), CB_REASON_CHAIN_INVALID), "PCK expired\n");
+	tdx_case_free(&a);
+}
+
+/* A quote whose PCK chain leads to the Intel root is refused when only a
+ * test TDX root is trusted. */
+static void tdx_wrong_root(void)
+{
+	struct tdx_case tc;
+	tdx_case_load(&tc, vec("tdx", "v4-4"));
+	cb_trust *t;
+	cb_refusal why;
+	CHECK(cb_trust_new(&t, NULL, &why) == 0, "trust\n");
+	t->n_tdx = 0; /* drop the Intel root (test only) */
+	CHECK(!strcmp(verify_code(t, &tc.ev), CB_REASON_CHAIN_INVALID), "Intel quote without the Intel root\n");
+	cb_trust_free(t);
+	tdx_case_free(&tc);
+}
+
+/* ---- cache and threads ------------------------------------------------------ */
+
+static void cache_checks(void)
+{
+	cb_trust *t;
+	cb_refusal why;
+	CHECK(cb_trust_new(&t, NULL, &why) == 0, "trust\n");
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "milan-vlek-1"));
+	time_t good = sc.ev.at;
+	CHECK(!strcmp(verify_code(t, &sc.ev), "accepted"), "first (uncached)\n");
+	CHECK(!strcmp(verify_code(t, &sc.ev), "accepted"), "second (cached)\n");
+	cb_parse_rfc3339("2026-01-01T00:00:00Z", &sc.ev.at);
+	CHECK(!strcmp(verify_code(t, &sc.ev), CB_REASON_CHAIN_INVALID), "cached chain still checks the time\n");
+	sc.ev.at = good;
+	sc.report[0x90] ^= 1;
+	CHECK(!strcmp(verify_code(t, &sc.ev), CB_REASON_SIGNATURE_INVALID), "cached chain still checks the signature\n");
+	sc.report[0x90] ^= 1;
+	cb_trust_set_cache(t, false);
+	CHECK(!strcmp(verify_code(t, &sc.ev), "accepted"), "cache off\n");
+	snp_case_free(&sc);
+	cb_trust_free(t);
+}
+
+struct thread_arg {
+	cb_trust *t;
+	int failures;
+};
+
+static void *worker(void *p)
+{
+	struct thread_arg *a = p;
+	static const char *snp[] = { "milan-2", "genoa-1", "turin-1" };
+	static const char *tdx[] = { "v4-4", "v5-1" };
+	for (int i = 0; i < 6; i++) {
+		struct snp_case sc;
+		struct tdx_case tc;
+		snp_case_load(&sc, vec("snp", snp[i % 3]));
+		tdx_case_load(&tc, vec("tdx", tdx[i % 2]));
+		a->failures += strcmp(verify_code(a->t, &sc.ev), "accepted") != 0;
+		a->failures += strcmp(verify_code(a->t, &tc.ev), "accepted") != 0;
+		snp_case_free(&sc);
+		tdx_case_free(&tc);
+	}
+	return NULL;
+}
+
+static void threads(void)
+{
+	cb_trust *t;
+	cb_refusal why;
+	CHECK(cb_trust_new(&t, NULL, &why) == 0, "trust\n");
+	pthread_t th[4];
+	struct thread_arg args[4];
+	for (int i = 0; i < 4; i++) {
+		args[i] = (struct thread_arg){ t, 0 };
+		pthread_create(&th[i], NULL, worker, &args[i]);
+	}
+	int failures = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		failures += args[i].failures;
+	}
+	CHECK(failures == 0, "%d concurrent verifications failed\n", failures);
+	cb_trust_free(t);
+}
+
+/* ---- a report signed under the TEST roots --------------------------------- */
+
+static void test_roots(void)
+{
+	const char *k = COCOBOOT_TEST_KEYS;
+	char ark[4096], ask[4096], vcek[4096], key[4096], root[4096];
+	snprintf(ark, sizeof ark, "%s/snp/ark.pem", k);
+	snprintf(ask, sizeof ask, "%s/snp/ask.pem", k);
+	snprintf(vcek, sizeof vcek, "%s/snp/vcek.pem", k);
+	snprintf(key, sizeof key, "%s/snp/vcek.key", k);
+	snprintf(root, sizeof root, "%s/tdx/root.pem", k);
+	if (access(vcek, R_OK) != 0) {
+		CHECK(0, "test keys missing under %s (make keys)\n", k);
+		return;
+	}
+	size_t vcek_len;
+	uint8_t *vcek_pem = read_path(vcek, &vcek_len);
+	mbedtls_x509_crt crt;
+	mbedtls_x509_crt_init(&crt);
+	uint8_t *z = calloc(1, vcek_len + 1);
+	memcpy(z, vcek_pem, vcek_len);
+	CHECK(mbedtls_x509_crt_parse(&crt, z, vcek_len + 1) == 0, "test VCEK parses\n");
+	free(z);
+	struct amd_cert_ext ext;
+	char err[128];
+	CHECK(amd_ext_parse(&crt, &ext, err, sizeof err) == 0, "test VCEK extensions: %s\n", err);
+
+	/* a v3 report for this chip and TCB, signed with the test VCEK key */
+	uint8_t report[0x4A0] = { 0 };
+	report[0] = 3;
+	report[0x08] = 0x00; report[0x0A] = 0x03; /* policy 0x30000 */
+	report[0x34] = 1;
+	report[0x50] = 0xAB; /* report_data */
+	report[0x90] = 0x11; /* measurement */
+	uint8_t tcb[8] = { ext.bootloader, ext.tee, 0, 0, 0, 0, ext.snp, ext.microcode };
+	memcpy(report + 0x180, tcb, 8);
+	memcpy(report + 0x38, tcb, 8);
+	report[0x188] = 0x19; report[0x189] = 0x01; report[0x18A] = 0x01;
+	memcpy(report + 0x1A0, ext.hwid, ext.hwid_len);
+
+	mbedtls_entropy_context ent;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_pk_context pk;
+	mbedtls_entropy_init(&ent);
+	mbedtls_ctr_drbg_init(&drbg);
+	mbedtls_pk_init(&pk);
+	CHECK(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) == 0, "drbg\n");
+	CHECK(mbedtls_pk_parse_keyfile(&pk, key, NULL, mbedtls_ctr_drbg_random, &drbg) == 0, "test VCEK key\n");
+	uint8_t hash[48];
+	mbedtls_sha512(report, 0x2A0, hash, 1);
+	mbedtls_mpi r, s;
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&s);
+	mbedtls_ecp_keypair *kp = mbedtls_pk_ec(pk);
+	CHECK(kp && mbedtls_ecdsa_sign(&kp->grp, &r, &s, &kp->d, hash, 48, mbedtls_ctr_drbg_random, &drbg) == 0, "sign\n");
+	uint8_t be[48];
+	mbedtls_mpi_write_binary(&r, be, 48);
+	for (int i = 0; i < 48; i++)
+		report[0x2A0 + i] = be[47 - i];
+	mbedtls_mpi_write_binary(&s, be, 48);
+	for (int i = 0; i < 48; i++)
+		report[0x2E8 + i] = be[47 - i];
+
+	cb_buf cert = { vcek_pem, vcek_len };
+	cb_evidence ev = { .provider = "sev_guest", .outblob = report, .outblob_len = sizeof report,
+			   .certs = &cert, .n_certs = 1 };
+	CHECK(!strcmp(verify_code(vendor_trust(), &ev), CB_REASON_CHAIN_INVALID), "test chain refused by vendor roots\n");
+	cb_trust *t;
+	cb_refusal why;
+	CHECK(cb_trust_new(&t, NULL, &why) == 0, "trust\n");
+	CHECK(!cb_trust_has_test_roots(t), "no test roots by default\n");
+	CHECK(cb_trust_add_test_snp(t, ark, ask, &why) == 0, "add test SNP roots: %s\n", why.detail);
+	CHECK(cb_trust_add_test_tdx(t, root, &why) == 0, "add test TDX root: %s\n", why.detail);
+	CHECK(cb_trust_add_test_snp(t, ask, NULL, &why) != 0, "an ASK is not a self-signed root\n");
+	CHECK(cb_trust_has_test_roots(t), "has test roots\n");
+	cb_claims c;
+	int rc = cb_verify(t, &ev, &c, &why);
+	CHECK(rc == 0 && c.test_root && c.snp.product == CB_PRODUCT_SNP_TEST && c.snp.report_data[0] == 0xAB,
+	      "report under test roots: %s\n", rc ? why.detail : "claims");
+	report[0x90] ^= 1;
+	CHECK(!strcmp(verify_code(t, &ev), CB_REASON_SIGNATURE_INVALID), "tampered test report\n");
+	report[0x90] ^= 1;
+	/* test ARK only: the ASK must come with the evidence */
+	cb_trust *t2;
+	CHECK(cb_trust_new(&t2, NULL, &why) == 0 && cb_trust_add_test_snp(t2, ark, NULL, &why) == 0, "test ARK only\n");
+	CHECK(!strcmp(verify_code(t2, &ev), CB_REASON_CHAIN_INVALID), "ASK missing\n");
+	size_t ask_len;
+	uint8_t *ask_pem = read_path(ask, &ask_len);
+	cb_buf both[2] = { { ask_pem, ask_len }, cert };
+	ev.certs = both;
+	ev.n_certs = 2;
+	CHECK(!strcmp(verify_code(t2, &ev), "accepted"), "ASK supplied with the evidence\n");
+	free(ask_pem);
+	cb_trust_free(t2);
+	cb_trust_free(t);
+	mbedtls_mpi_free(&r);
+	mbedtls_mpi_free(&s);
+	mbedtls_pk_free(&pk);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&ent);
+	mbedtls_x509_crt_free(&crt);
+	free(vcek_pem);
+}
+
+int main(void)
+{
+	snp_bit_flips();
+	snp_swaps_and_chips();
+	snp_lengths();
+	snp_products_and_time();
+	snp_certtable();
+	tdx_flips("v4-4");
+	tdx_flips("v5-1");
+	tdx_swaps_and_lengths();
+	tdx_wrong_root();
+	cache_checks();
+	threads();
+	test_roots();
+	cb_trust_free(vendor_trust());
+	cJSON_Delete(td_vectors());
+	return check_done();
+}
