@@ -28,6 +28,7 @@ struct cb_config {
 	char rootflags[CB_VALUE_MAX + 1];
 	char init[CB_VALUE_MAX + 1];
 	int root_readonly;              /* the kernel's ro/rw; read-only unless rw */
+	int wait_for_devices;           /* PID 1: block devices may still be probing */
 	/* Unknown rd.cocoboot.* keys: reported, not fatal (see cocoboot.cmdline(7)). */
 	char unknown[CB_MAX_UNKNOWN][64];
 	unsigned n_unknown;

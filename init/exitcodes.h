@@ -1,4 +1,7 @@
-/* Exit codes of the cocoboot command (documented in cocoboot(8)). */
+/*
+ * Exit codes of the cocoboot command (documented in cocoboot(8)). Failures of
+ * `unlock` and `report` exit with 10 + the stable error code (errors.h).
+ */
 #ifndef COCOBOOT_EXITCODES_H
 #define COCOBOOT_EXITCODES_H
 

@@ -10,6 +10,7 @@
 #include <mbedtls/version.h>
 
 #include "exitcodes.h"
+#include "flow.h"
 
 #ifndef COCOBOOT_VERSION
 #define COCOBOOT_VERSION "unknown"
@@ -24,8 +25,11 @@ static void usage(FILE *out)
 	      "\n"
 	      "commands:\n"
 	      "  boot     the PID-1 flow (the default when running as PID 1)\n"
-	      "  unlock   attest and unlock the volume, then exit (for other initramfs frameworks)\n"
-	      "  report   fetch a raw attestation report for a given inblob (for operators)\n"
+	      "  unlock [--url URL]... [--volume UUID=...|/dev/...] [--name NAME] [--ca FILE]\n"
+	      "         [--timeout SECONDS] [--no-cmdline]\n"
+	      "           attest and unlock the volume, then exit (for other initramfs frameworks)\n"
+	      "  report --inblob HEX --out FILE [--aux FILE] [--privlevel N]\n"
+	      "           fetch a raw attestation report for a given inblob (for operators)\n"
 	      "\n"
 	      "options:\n"
 	      "  -h, --help     show this help\n"
@@ -33,12 +37,6 @@ static void usage(FILE *out)
 	      "\n"
 	      "See cocoboot(8) and cocoboot.cmdline(7).\n",
 	      out);
-}
-
-static int not_implemented(const char *cmd)
-{
-	fprintf(stderr, "cocoboot: %s: not implemented yet\n", cmd);
-	return COCOBOOT_EXIT_NOT_IMPLEMENTED;
 }
 
 int main(int argc, char **argv)
@@ -57,8 +55,12 @@ int main(int argc, char **argv)
 		printf("cocoboot %s (%s)\n", COCOBOOT_VERSION, MBEDTLS_VERSION_STRING_FULL);
 		return 0;
 	}
-	if (!strcmp(cmd, "boot") || !strcmp(cmd, "unlock") || !strcmp(cmd, "report"))
-		return not_implemented(cmd);
+	if (!strcmp(cmd, "boot"))
+		return cb_cmd_boot();
+	if (!strcmp(cmd, "unlock"))
+		return cb_cmd_unlock(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cb_cmd_report(argc - 1, argv + 1);
 
 	fprintf(stderr, "cocoboot: unknown command '%s' (try --help)\n", cmd);
 	return COCOBOOT_EXIT_USAGE;

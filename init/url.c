@@ -92,6 +92,9 @@ int cb_url_parse(const char *text, struct cb_url *url, char *why, unsigned why_l
 			len--;
 		if (len > CB_URL_PATH_MAX)
 			return reject(why, why_len, "path too long");
+		/* Protocol v1 has one fixed endpoint, /v1/unlock, at the root. */
+		if (len > 0)
+			return reject(why, why_len, "a path prefix is not supported (protocol v1 posts to /v1/unlock)");
 		memcpy(url->base_path, p, len);
 		url->base_path[len] = '\0';
 	}

@@ -1,0 +1,385 @@
+/*
+ * Talking to cocobroker (design.md, "The path of one boot" and "Trust and
+ * binding"). Trust in the broker comes only from the CA bundle pinned in the
+ * measured initramfs; the system trust store is never consulted. Trust in us
+ * comes from the report, which binds the TLS exporter and our ephemeral SPKI.
+ *
+ * Certificate validity times and the host-controlled clock: the guest clock
+ * is set by the host, so it can neither be trusted to extend trust nor be
+ * allowed to block boot on its own. Rule: "not yet valid" is ignored (a clock
+ * behind real time is normal this early); "expired" is judged against the
+ * later of the guest clock and COCOBOOT_TIME_FLOOR, the build time of this
+ * binary, so a host cannot revive a certificate that had expired before the
+ * initramfs was built by turning the clock back. Revocation is re-pinning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <psa/crypto.h>
+
+#include "backoff.h"
+#include "binding.h"
+#include "broker.h"
+#include "client_cert.h"
+#include "http.h"
+#include "libtsm.h"
+#include "log.h"
+#include "net.h"
+#include "request.h"
+#include "response.h"
+
+#ifndef COCOBOOT_TIME_FLOOR
+#define COCOBOOT_TIME_FLOOR 0
+#endif
+
+#define CONNECT_TIMEOUT_MS 5000u
+#define IO_TIMEOUT_MS 15000u
+#define CA_BUNDLE_MAX (256 * 1024)
+#define ANSWER_MAX (COCO_MAX_BODY + 8192)
+
+struct session_env {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt ca;
+	struct coco_client_identity id;
+	mbedtls_ssl_config conf;
+};
+
+/* x509 time as seconds since the epoch (UTC, proleptic Gregorian). */
+static long long x509_time_seconds(const mbedtls_x509_time *t)
+{
+	long long y = t->year, m = t->mon, days;
+
+	if (m <= 2) {
+		y--;
+		m += 12;
+	}
+	days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + t->day - 719469;
+	return days * 86400 + t->hour * 3600 + t->min * 60 + t->sec;
+}
+
+static int verify_times(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	(void)ctx;
+	(void)depth;
+	*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_FUTURE;
+	if (x509_time_seconds(&crt->valid_to) < (long long)COCOBOOT_TIME_FLOOR)
+		*flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+	return 0;
+}
+
+/* The pinned bundle: PEM certificates only (no FS_IO in the trimmed mbedTLS). */
+static int load_ca(mbedtls_x509_crt *ca, const char *path, struct cb_err *err)
+{
+	char *pem;
+	size_t len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	ssize_t n;
+
+	if (fd < 0)
+		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s: %s", path, strerror(errno));
+	pem = malloc(CA_BUNDLE_MAX + 1);
+	if (!pem) {
+		close(fd);
+		return cb_fail(err, CB_ERR_SETUP, "out of memory");
+	}
+	while (len < CA_BUNDLE_MAX && (n = read(fd, pem + len, CA_BUNDLE_MAX - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	pem[len] = '\0';
+	if (len == CA_BUNDLE_MAX) {
+		free(pem);
+		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s is larger than %d bytes", path, CA_BUNDLE_MAX);
+	}
+	rc = strstr(pem, "-----BEGIN CERTIFICATE-----") ? mbedtls_x509_crt_parse(ca, (unsigned char *)pem, len + 1) : -1;
+	free(pem);
+	/* A positive value counts certificates that failed to parse: refuse a partly broken bundle. */
+	if (rc != 0)
+		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s is not a valid PEM certificate bundle (%d)", path, rc);
+	return 0;
+}
+
+static int env_init(struct session_env *env, const struct cb_config *cfg, struct cb_err *err)
+{
+	static const char pers[] = "cocoboot";
+	int rc;
+
+	memset(env, 0, sizeof(*env));
+	mbedtls_entropy_init(&env->entropy);
+	mbedtls_ctr_drbg_init(&env->drbg);
+	mbedtls_x509_crt_init(&env->ca);
+	mbedtls_ssl_config_init(&env->conf);
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return cb_fail(err, CB_ERR_KEYGEN, "PSA crypto initialisation failed");
+	rc = mbedtls_ctr_drbg_seed(&env->drbg, mbedtls_entropy_func, &env->entropy, (const unsigned char *)pers,
+				   sizeof(pers) - 1);
+	if (rc)
+		return cb_fail(err, CB_ERR_KEYGEN, "random generator seeding failed (-0x%04x)", (unsigned)-rc);
+	if (load_ca(&env->ca, cfg->ca, err) < 0)
+		return -1;
+	rc = coco_client_identity_generate(&env->id, mbedtls_ctr_drbg_random, &env->drbg);
+	if (rc)
+		return cb_fail(err, CB_ERR_KEYGEN, "ephemeral key/certificate generation failed (-0x%04x)", (unsigned)-rc);
+
+	rc = mbedtls_ssl_config_defaults(&env->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+					 MBEDTLS_SSL_PRESET_DEFAULT);
+	if (rc)
+		return cb_fail(err, CB_ERR_KEYGEN, "TLS configuration failed (-0x%04x)", (unsigned)-rc);
+	mbedtls_ssl_conf_min_tls_version(&env->conf, MBEDTLS_SSL_VERSION_TLS1_3);
+	mbedtls_ssl_conf_max_tls_version(&env->conf, MBEDTLS_SSL_VERSION_TLS1_3);
+	mbedtls_ssl_conf_authmode(&env->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(&env->conf, &env->ca, NULL);
+	mbedtls_ssl_conf_verify(&env->conf, verify_times, NULL);
+	mbedtls_ssl_conf_rng(&env->conf, mbedtls_ctr_drbg_random, &env->drbg);
+	rc = mbedtls_ssl_conf_own_cert(&env->conf, &env->id.cert, &env->id.key);
+	if (rc)
+		return cb_fail(err, CB_ERR_KEYGEN, "client certificate setup failed (-0x%04x)", (unsigned)-rc);
+	return 0;
+}
+
+static void env_free(struct session_env *env)
+{
+	mbedtls_ssl_config_free(&env->conf);
+	coco_client_identity_free(&env->id);
+	mbedtls_x509_crt_free(&env->ca);
+	mbedtls_ctr_drbg_free(&env->drbg);
+	mbedtls_entropy_free(&env->entropy);
+}
+
+static void describe_verify_failure(uint32_t flags, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s(flags 0x%x)",
+		 flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED ? "not issued by the pinned CA; " : "",
+		 flags & MBEDTLS_X509_BADCERT_CN_MISMATCH ? "name does not match the URL host; " : "",
+		 flags & MBEDTLS_X509_BADCERT_EXPIRED ? "expired; " : "",
+		 flags & (MBEDTLS_X509_BADCERT_BAD_KEY | MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK)
+			 ? "unacceptable key or signature algorithm; " : "",
+		 (unsigned)flags);
+}
+
+static int write_all(mbedtls_ssl_context *ssl, const unsigned char *p, size_t len)
+{
+	while (len) {
+		int n = mbedtls_ssl_write(ssl, p, len);
+
+		if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (n <= 0)
+			return n ? n : -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Report for INBLOB, encoded as the request body (malloc'ed into *BODY). */
+static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_LEN], char **body, size_t *body_len,
+			     struct cb_err *err)
+{
+	struct tsm_report_req req = { .inblob = inblob, .inblob_len = COCO_INBLOB_LEN, .privlevel = -1 };
+	struct tsm_report rep;
+	char errbuf[TSM_ERRBUF_SIZE] = "";
+	struct coco_unlock_request ureq;
+	size_t cap;
+	int rc;
+
+	rc = tsm_report_get(&req, &rep, errbuf);
+	if (rc < 0)
+		return cb_fail(err, CB_ERR_REPORT, "configfs-tsm: %s", errbuf);
+	cb_log("report: provider %s, %zu bytes of evidence, %zu auxiliary, %u attempt(s)", rep.provider,
+	       rep.outblob_len, rep.auxblob_len, rep.attempts);
+	if (!coco_provider_is_valid(rep.provider)) {
+		cb_fail(err, CB_ERR_REPORT, "provider '%.64s' is not one the protocol knows", rep.provider);
+		tsm_report_free(&rep);
+		return -1;
+	}
+	ureq = (struct coco_unlock_request){ .volume = uuid, .provider = rep.provider, .outblob = rep.outblob,
+					     .outblob_len = rep.outblob_len, .auxblob = rep.auxblob,
+					     .auxblob_len = rep.auxblob_len };
+	cap = coco_request_encoded_max(rep.outblob_len, rep.auxblob_len) + 1;
+	*body = malloc(cap);
+	rc = *body ? coco_request_encode(&ureq, *body, cap, body_len) : COCO_PROTO_TOO_LARGE;
+	tsm_report_free(&rep);
+	if (rc != COCO_PROTO_OK) {
+		free(*body);
+		*body = NULL;
+		return cb_fail(err, CB_ERR_REPORT, "evidence does not fit a request (%d)", rc);
+	}
+	return 0;
+}
+
+/* One connection to one broker. */
+static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *url, const char *uuid,
+				  unsigned remaining_ms, struct cb_secret *key, unsigned *retry_after_ms,
+				  struct cb_err *err)
+{
+	mbedtls_ssl_context ssl;
+	mbedtls_net_context net;
+	struct cb_secret answer = { 0 };
+	uint8_t inblob[COCO_INBLOB_LEN];
+	char why[160], host_header[CB_URL_HOST_MAX + 10], head[512];
+	char *body = NULL;
+	size_t body_len = 0;
+	enum cb_verdict verdict = CB_VERDICT_RETRY;
+	int rc, head_len, eof = 0;
+	unsigned connect_ms = remaining_ms < CONNECT_TIMEOUT_MS ? remaining_ms : CONNECT_TIMEOUT_MS;
+
+	*retry_after_ms = 0;
+	mbedtls_ssl_init(&ssl);
+	mbedtls_net_init(&net);
+	net.fd = cb_tcp_connect(url->host, url->port, connect_ms ? connect_ms : 1, IO_TIMEOUT_MS, why, sizeof(why));
+	if (net.fd < 0) {
+		cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "%s", why);
+		goto out;
+	}
+	if ((rc = mbedtls_ssl_setup(&ssl, &env->conf)) != 0 || (rc = mbedtls_ssl_set_hostname(&ssl, url->host)) != 0) {
+		cb_fail(err, CB_ERR_KEYGEN, "TLS session setup failed (-0x%04x)", (unsigned)-rc);
+		verdict = CB_VERDICT_FINAL;
+		goto out;
+	}
+	mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, mbedtls_net_recv, NULL);
+	while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+			describe_verify_failure(mbedtls_ssl_get_verify_result(&ssl), why, sizeof(why));
+			cb_fail(err, CB_ERR_BROKER_UNTRUSTED, "%s:%s: %s", url->host, url->port, why);
+		} else {
+			cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "TLS 1.3 handshake with %s:%s failed (-0x%04x)",
+				url->host, url->port, (unsigned)-rc);
+		}
+		goto out;
+	}
+	cb_log("TLS 1.3 session with %s:%s (%s)", url->host, url->port, mbedtls_ssl_get_ciphersuite(&ssl));
+
+	rc = coco_binding_for_session(&ssl, env->id.cert.pk_raw.p, env->id.cert.pk_raw.len, inblob);
+	if (rc) {
+		cb_fail(err, CB_ERR_REPORT, "session binding failed (-0x%04x)", (unsigned)-rc);
+		goto out;
+	}
+	if (attest_and_encode(uuid, inblob, &body, &body_len, err) < 0)
+		goto out;
+	snprintf(host_header, sizeof(host_header), "%s%s%s:%s", strchr(url->host, ':') ? "[" : "", url->host,
+		 strchr(url->host, ':') ? "]" : "", url->port);
+	head_len = coco_http_request_head(head, sizeof(head), host_header, body_len);
+	if (head_len < 0) {
+		cb_fail(err, CB_ERR_BROKER_PROTOCOL, "request head does not fit");
+		verdict = CB_VERDICT_FINAL;
+		goto out;
+	}
+	if ((rc = write_all(&ssl, (const unsigned char *)head, (size_t)head_len)) != 0 ||
+	    (rc = write_all(&ssl, (const unsigned char *)body, body_len)) != 0) {
+		cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "sending the request to %s:%s failed (-0x%04x)", url->host,
+			url->port, (unsigned)-rc);
+		goto out;
+	}
+
+	/* The answer may carry the key: receive it straight into locked memory. */
+	if (cb_secret_alloc(&answer, ANSWER_MAX) < 0) {
+		cb_fail(err, CB_ERR_SETUP, "cannot lock memory for the answer");
+		verdict = CB_VERDICT_FINAL;
+		goto out;
+	}
+	for (;;) {
+		if (!eof && answer.len < answer.cap) {
+			int n = mbedtls_ssl_read(&ssl, answer.data + answer.len, answer.cap - answer.len);
+
+			if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+				continue;
+			if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+				eof = 1;
+			else if (n < 0) {
+				cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "reading the answer from %s:%s failed (-0x%04x)",
+					url->host, url->port, (unsigned)-n);
+				goto out;
+			} else
+				answer.len += (size_t)n;
+		} else {
+			eof = 1;
+		}
+		verdict = cb_answer_verdict((const char *)answer.data, answer.len, eof, key, retry_after_ms, err);
+		if (verdict != CB_VERDICT_INCOMPLETE)
+			break;
+	}
+	if (verdict == CB_VERDICT_KEY)
+		mbedtls_ssl_close_notify(&ssl);
+out:
+	if (verdict == CB_VERDICT_INCOMPLETE)
+		verdict = CB_VERDICT_RETRY;
+	mbedtls_platform_zeroize(inblob, sizeof(inblob));
+	free(body);
+	cb_secret_free(&answer);
+	mbedtls_ssl_free(&ssl);
+	mbedtls_net_free(&net);
+	return verdict;
+}
+
+int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
+			struct cb_secret *key, struct cb_err *err)
+{
+	struct session_env *env = calloc(1, sizeof(*env));
+	struct cb_backoff backoff;
+	unsigned attempts = 0;
+	int rc = -1;
+
+	if (!env)
+		return cb_fail(err, CB_ERR_SETUP, "out of memory");
+	if (cfg->n_urls == 0) {
+		free(env);
+		return cb_fail(err, CB_ERR_CMDLINE, "no broker URL: set rd.cocoboot.url=https://HOST[:PORT]");
+	}
+	if (env_init(env, cfg, err) < 0)
+		goto out;
+	cb_log("ephemeral P-256 client key and certificate ready; pinned CA %s", cfg->ca);
+	cb_backoff_init(&backoff, 500, 8000);
+	for (;;) {
+		const struct cb_url *url = &cfg->urls[attempts % cfg->n_urls];
+		unsigned long long now = cb_now_ms();
+		unsigned retry_after_ms, delay;
+		uint32_t random = 0;
+		enum cb_verdict v;
+
+		if (now >= deadline_ms) {
+			char last[sizeof(err->detail)];
+
+			memcpy(last, err->detail, sizeof(last));
+			snprintf(err->detail, sizeof(err->detail), "gave up after %u attempt(s): %.*s", attempts,
+				 (int)sizeof(last) - 40, last);
+			break;
+		}
+		attempts++;
+		cb_log("attempt %u: https://%s%s%s:%s", attempts, strchr(url->host, ':') ? "[" : "", url->host,
+		       strchr(url->host, ':') ? "]" : "", url->port);
+		v = try_broker(env, url, uuid, (unsigned)(deadline_ms - now), key, &retry_after_ms, err);
+		if (v == CB_VERDICT_KEY) {
+			cb_log("volume key received (%zu bytes, kept in locked memory)", key->len);
+			rc = 0;
+			break;
+		}
+		if (v == CB_VERDICT_FINAL)
+			break;
+		now = cb_now_ms();
+		mbedtls_ctr_drbg_random(&env->drbg, (unsigned char *)&random, sizeof(random));
+		delay = cb_backoff_next_ms(&backoff, random, retry_after_ms,
+					   now >= deadline_ms ? 0 : (unsigned)(deadline_ms - now));
+		cb_log("attempt %u failed (%s: %s); next in %u ms", attempts, cb_error_name(err->code), err->detail,
+		       delay);
+		if (delay)
+			usleep(delay * 1000u);
+	}
+out:
+	env_free(env);
+	free(env);
+	return rc;
+}

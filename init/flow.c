@@ -1,0 +1,52 @@
+/* attest + unlock, the part every mode shares (see flow.h). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "flow.h"
+#include "log.h"
+#include "secret.h"
+#include "unlock.h"
+#include "volume.h"
+
+int cb_config_from_kernel(struct cb_config *cfg, struct cb_err *err)
+{
+	char line[4096];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return cb_fail(err, CB_ERR_SETUP, "cannot read /proc/cmdline");
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 0)
+		return cb_fail(err, CB_ERR_SETUP, "cannot read /proc/cmdline");
+	line[n] = '\0';
+	if (cb_cmdline_parse(line, cfg, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_unknown; i++)
+		cb_log("warning: unknown parameter %s ignored (see cocoboot.cmdline(7))", cfg->unknown[i]);
+	return 0;
+}
+
+int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
+{
+	unsigned long long deadline = cb_now_ms() + cfg->timeout_s * 1000ull;
+	struct luks2_info info;
+	struct cb_secret key;
+	char dev[300];
+	int rc;
+
+	/* The header is judged before anything is sent anywhere. */
+	if (cb_volume_find_and_validate(cfg->volume, cfg->wait_for_devices ? deadline : 0, dev, sizeof(dev), &info, err) < 0)
+		return -1;
+	if (cb_secret_alloc(&key, LUKS2_KEY_BYTES) < 0)
+		return cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the key");
+	rc = cb_broker_fetch_key(cfg, info.uuid, deadline, &key, err);
+	if (rc == 0)
+		rc = cb_unlock_volume(dev, cfg->name, &key, &info, err);
+	cb_secret_free(&key);
+	return rc;
+}

@@ -1,0 +1,13 @@
+/* TCP connect with a deadline (mbedtls_net_connect has none). */
+#ifndef COCOBOOT_NET_H
+#define COCOBOOT_NET_H
+
+/*
+ * Connect to HOST:PORT (numeric addresses or names), giving up after
+ * TIMEOUT_MS. Returns a blocking socket with send/receive timeouts of
+ * IO_TIMEOUT_MS, or -1 with a reason in WHY.
+ */
+int cb_tcp_connect(const char *host, const char *port, unsigned timeout_ms, unsigned io_timeout_ms,
+		   char *why, unsigned why_len);
+
+#endif

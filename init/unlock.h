@@ -1,0 +1,18 @@
+/* Activating the volume with the released key, through cryptsetup. */
+#ifndef COCOBOOT_UNLOCK_H
+#define COCOBOOT_UNLOCK_H
+
+#include "errors.h"
+#include "luks2.h"
+#include "secret.h"
+
+/*
+ * cryptsetup open DEV NAME with KEY as the volume key, handed over on a pipe
+ * (never a file); KEY is wiped before this returns, whatever happens. Then the
+ * active mapping is checked against INFO (cipher, key size, offset): the
+ * header could have been swapped between validation and activation.
+ */
+int cb_unlock_volume(const char *dev, const char *name, struct cb_secret *key, const struct luks2_info *info,
+		     struct cb_err *err);
+
+#endif
