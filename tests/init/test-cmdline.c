@@ -33,7 +33,7 @@ static void test_full(void)
 	struct cb_config c;
 	struct cb_err e;
 	const char *line =
-		"console=ttyS0 rd.cocoboot.url=https://10.0.2.2:8443 rd.cocoboot.url=https://broker.example/base/ "
+		"console=ttyS0 rd.cocoboot.url=https://10.0.2.2:8443 rd.cocoboot.url=https://broker.example/ "
 		"rd.cocoboot.volume=UUID=0b6f2c3e-1111-4a2b-9c3d-00aabbccddee rd.cocoboot.name=cryptroot "
 		"rd.cocoboot.timeout=45 rd.cocoboot.onfail=shell rd.cocoboot.ca=/etc/ca2.pem "
 		"root=/dev/mapper/cryptroot rootfstype=ext4 \"rootflags=noatime,data=ordered\" init=/bin/sh rw";
@@ -43,7 +43,7 @@ static void test_full(void)
 	CHECK(!strcmp(c.urls[0].host, "10.0.2.2") && !strcmp(c.urls[0].port, "8443"), "url0 host/port");
 	CHECK(c.urls[0].base_path[0] == '\0', "url0 no path");
 	CHECK(!strcmp(c.urls[1].host, "broker.example") && !strcmp(c.urls[1].port, "443"), "url1 default port");
-	CHECK(!strcmp(c.urls[1].base_path, "/base"), "url1 base path without trailing slash: %s", c.urls[1].base_path);
+	CHECK(c.urls[1].base_path[0] == '\0', "url1 trailing slash is no path: %s", c.urls[1].base_path);
 	CHECK(!strcmp(c.volume, "UUID=0b6f2c3e-1111-4a2b-9c3d-00aabbccddee"), "volume");
 	CHECK(!strcmp(c.name, "cryptroot"), "name");
 	CHECK(c.timeout_s == 45, "timeout");
@@ -133,8 +133,9 @@ static void test_url_forms(void)
 	struct cb_url u;
 	char why[128];
 
-	CHECK(cb_url_parse("https://[fd00::1]:8443/x", &u, why, sizeof(why)) == 0, "ipv6 url: %s", why);
-	CHECK(!strcmp(u.host, "fd00::1") && !strcmp(u.port, "8443") && !strcmp(u.base_path, "/x"), "ipv6 parts");
+	CHECK(cb_url_parse("https://[fd00::1]:8443", &u, why, sizeof(why)) == 0, "ipv6 url: %s", why);
+	CHECK(!strcmp(u.host, "fd00::1") && !strcmp(u.port, "8443"), "ipv6 parts");
+	CHECK(cb_url_parse("https://h/base", &u, why, sizeof(why)) == -1 && strstr(why, "path prefix"), "path prefix refused");
 	CHECK(cb_url_parse("https://h/", &u, why, sizeof(why)) == 0 && u.base_path[0] == '\0', "root path");
 	CHECK(cb_url_parse("HTTPS://h", &u, why, sizeof(why)) == -1, "scheme is case-sensitive");
 }

@@ -9,16 +9,16 @@ INIT_TEST_json    := init/json.c
 INIT_TEST_luks2   := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
 INIT_TEST_secret  := init/secret.c
 INIT_TEST_backoff := init/backoff.c
-INIT_TEST_http    := init/http.c init/json.c init/errors.c init/secret.c
+INIT_TEST_http    := init/http.c init/errors.c init/secret.c proto/response.c proto/request.c
 INIT_TESTS := cmdline json luks2 secret backoff http
 
 define init_test
 $(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(HOST_CFLAGS) -Iinit $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
+	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
 $(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(SAN_CFLAGS) -Iinit $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
+	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
 endef
 $(foreach t,$(INIT_TESTS),$(eval $(call init_test,$(t))))
 
