@@ -77,3 +77,29 @@ CHECK_SUITES += verify
 check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
 	@tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)"
 .PHONY: check-verify
+
+# ---- fuzz (libFuzzer) ---------------------------------------------------------
+# One target per parser plus the whole verifier; seeds come from the shared
+# test data (broker/fuzz/seed.sh), the growing corpus stays under build/.
+VERIFY_FUZZ      := snp-report snp-certtable tdx-quote x509-ext policy verify
+VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
+VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
+
+$(VERIFY_FUZZ_DIR)/fuzz-%: broker/fuzz/fuzz_$$(subst -,_,$$*).c $(VERIFY_FUZZ_LIB) $(VERIFY_HDRS)
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) -o $@ $< \
+		$(VERIFY_FUZZ_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+
+define verify_fuzz
+FUZZ_TARGETS += verify-$(1)
+fuzz-verify-$(1): $(VERIFY_FUZZ_DIR)/fuzz-$(1)
+	@rm -rf $(VERIFY_FUZZ_DIR)/seeds-$(1) && broker/fuzz/seed.sh $(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) $(TESTDATA_DIR)
+	@mkdir -p $(VERIFY_FUZZ_DIR)/corpus-$(1)
+	@echo "  FUZZ    verify-$(1) ($$(FUZZ_SECONDS) s)"
+	@set -o pipefail; $(VERIFY_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+		-artifact_prefix=$(VERIFY_FUZZ_DIR)/crash-$(1)- $(VERIFY_FUZZ_DIR)/corpus-$(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) 2>&1 \
+		| grep -E "^Done|ERROR|SUMMARY|Test unit written"
+.PHONY: fuzz-verify-$(1)
+endef
+$(foreach f,$(VERIFY_FUZZ),$(eval $(call verify_fuzz,$(f))))
