@@ -103,3 +103,13 @@ fuzz-verify-$(1): $(VERIFY_FUZZ_DIR)/fuzz-$(1)
 .PHONY: fuzz-verify-$(1)
 endef
 $(foreach f,$(VERIFY_FUZZ),$(eval $(call verify_fuzz,$(f))))
+
+# ---- benchmark ----------------------------------------------------------------
+BENCH_TARGETS += verify
+$(TV)/bench-verify: tests/verify/bench_verify.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+bench-verify: $(TV)/bench-verify
+	@$(TV)/bench-verify $(VERIFY_BENCH_SECONDS)
+VERIFY_BENCH_SECONDS ?= 2
+.PHONY: bench-verify
