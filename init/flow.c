@@ -1,4 +1,5 @@
 /* attest + unlock, the part every mode shares (see flow.h). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,7 +44,7 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 	if (cb_volume_find_and_validate(cfg->volume, cfg->wait_for_devices ? deadline : 0, dev, sizeof(dev), &info, err) < 0)
 		return -1;
 	if (cb_secret_alloc(&key, LUKS2_KEY_BYTES) < 0)
-		return cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the key");
+		return cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the key: %s", strerror(errno));
 	rc = cb_broker_fetch_key(cfg, info.uuid, deadline, &key, err);
 	if (rc == 0)
 		rc = cb_unlock_volume(dev, cfg->name, &key, &info, err);

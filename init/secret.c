@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,7 +30,19 @@ int cb_secret_alloc(struct cb_secret *s, size_t cap)
 	if (p == MAP_FAILED)
 		return -1;
 	/* The raw syscall: sanitizer runtimes turn the mlock() wrapper into a no-op. */
-	if (syscall(SYS_mlock, p, s->map_len) < 0 || madvise(p, s->map_len, MADV_DONTDUMP) < 0) {
+	if (syscall(SYS_mlock, p, s->map_len) < 0) {
+		saved = errno;
+		munmap(p, s->map_len);
+		errno = saved;
+		return -1;
+	}
+	/*
+	 * Keep it out of core dumps: per mapping where the kernel has madvise
+	 * (CONFIG_ADVISE_SYSCALLS), and for the whole process in any case, which
+	 * also keeps ptrace-style access by same-uid processes away.
+	 */
+	(void)madvise(p, s->map_len, MADV_DONTDUMP);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		saved = errno;
 		munmap(p, s->map_len);
 		errno = saved;

@@ -1,8 +1,9 @@
 /*
  * Memory for secrets (the volume key, the broker's answer that carries it):
  * its own anonymous mapping, mlock'ed so it never reaches swap, excluded from
- * core dumps (MADV_DONTDUMP) and from children (MADV_WIPEONFORK), and wiped
- * before it is unmapped.
+ * core dumps (MADV_DONTDUMP where the kernel has madvise, and the process is
+ * made non-dumpable in any case) and from children (MADV_WIPEONFORK), and
+ * wiped before it is unmapped.
  */
 #ifndef COCOBOOT_SECRET_H
 #define COCOBOOT_SECRET_H

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "../lib/check.h"
 #include "secret.h"
@@ -58,6 +59,7 @@ int main(void)
 	CHECK(strstr(flags, " lo") != NULL, "mapping is mlock'ed (VmFlags:%s)", flags);
 	CHECK(strstr(flags, " dd") != NULL, "mapping is MADV_DONTDUMP (VmFlags:%s)", flags);
 	CHECK(locked_kb * 1024 >= (long)s.map_len, "Locked: %ld kB", locked_kb);
+	CHECK(prctl(PR_GET_DUMPABLE) == 0, "process is no longer dumpable");
 	cb_secret_wipe(&s);
 	CHECK(s.len == 0 && s.data[0] == 0 && s.data[99] == 0, "wipe keeps the buffer, zeroes it");
 	memset(s.data, 0x5a, s.cap);

@@ -1,0 +1,31 @@
+# End-to-end: a QEMU guest with cocoboot in its initramfs attests to cocobroker
+# on the host and unlocks its LUKS2 root (tests/e2e/run.sh, `make e2e`), the
+# demo (`make demo` runs tests/e2e/demo.sh), and the plain initramfs
+# (`make initramfs`: cocoboot as /init, cryptsetup, the pinned CA).
+E2E_DIR := $(BUILD)/e2e
+E2E_ROOT_INIT := $(E2E_DIR)/root-init
+INITRAMFS := $(BUILD)/initramfs.cpio.gz
+# The CA the plain initramfs pins; the e2e test PKI unless told otherwise.
+COCOBOOT_CA ?= $(E2E_DIR)/pki/ca.pem
+
+$(E2E_ROOT_INIT): tests/e2e/root-init.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(MUSL_CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_LDFLAGS)
+
+E2E_DEPS = $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) $(KERNEL) $(E2E_ROOT_INIT)
+
+$(E2E_DIR)/pki/ca.pem: tests/e2e/lib.sh | $(DEPS_STAMP)
+	@mkdir -p $(E2E_DIR)
+	@bash -c '. tests/e2e/lib.sh && e2e_pki'
+
+$(INITRAMFS): $(COCOBOOT) $(COCOBOOT_CA) tests/e2e/lib.sh tests/qemu/mkinitramfs.sh $(KERNEL)
+	@echo "  CPIO    $@"
+	@bash -c '. tests/e2e/lib.sh && e2e_initramfs $@ $(COCOBOOT_CA)'
+	@ls -l $@ | awk '{ print "  initramfs: " $$5 " bytes" }'
+initramfs: $(INITRAMFS)
+.PHONY: initramfs
+
+e2e: $(E2E_DEPS)
+	@tests/e2e/run.sh $(E2E_CASES)
+check-e2e: e2e
+.PHONY: e2e check-e2e

@@ -1,0 +1,156 @@
+# lib.sh: shared pieces of the end-to-end rig (sourced by run.sh and demo.sh).
+# Needs: TOP, and the built artefacts below. Everything goes under $W.
+set -u
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+W=${E2E_DIR:-$BUILD/e2e}
+BROKER=$BUILD/cocobroker
+COCOBOOT=$BUILD/cocoboot
+TSM_SIM_KO=$BUILD/kernel-modules/tsm_sim.ko
+KEYS=$BUILD/keys
+SIM_MEASUREMENT=$(printf '%02x' $(seq 0 47))   # tsm_sim's default: bytes 00 01 .. 2f
+BPID=
+
+e2e_need() {
+	local f
+	for f in "$BROKER" "$COCOBOOT" "$TSM_SIM_KO" "$KEYS/snp/tsm-sim.material" "$KEYS/snp/ark.pem" \
+		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init"; do
+		[ -e "$f" ] || { echo "e2e: missing $f (make e2e builds it)" >&2; return 1; }
+	done
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The broker's PKI: the CA the guest pins, and a rogue CA with a server
+# certificate for the very same names (the "not signed by the pinned CA" case).
+e2e_pki() {
+	local d=$W/pki name
+	mkdir -p "$d"
+	[ -s "$d/server.pem" ] && [ -s "$d/rogue-server.pem" ] && return 0
+	printf 'subjectAltName=IP:10.0.2.2,IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+	for name in "" rogue-; do
+		openssl ecparam -name prime256v1 -genkey -noout -out "$d/${name}ca.key" 2>/dev/null
+		openssl req -x509 -new -key "$d/${name}ca.key" -subj "/CN=cocoboot TEST ${name}broker CA" -days 30 \
+			-out "$d/${name}ca.pem" 2>/dev/null
+		openssl ecparam -name prime256v1 -genkey -noout -out "$d/${name}server.key" 2>/dev/null
+		openssl req -new -key "$d/${name}server.key" -subj "/CN=10.0.2.2" -out "$d/${name}server.csr" 2>/dev/null
+		openssl x509 -req -in "$d/${name}server.csr" -CA "$d/${name}ca.pem" -CAkey "$d/${name}ca.key" \
+			-CAcreateserial -days 30 -extfile "$d/ext.cnf" -out "$d/${name}server.pem" 2>/dev/null
+	done
+	[ -s "$d/server.pem" ] && [ -s "$d/rogue-server.pem" ]
+}
+
+# e2e_broker_config NAME PORT [rogue-]: a broker configuration in $W/NAME.json
+e2e_broker_config() {
+	local name=$1 port=$2 cert=${3:-}
+	cat >"$W/$name.json" <<JSON
+{
+  "listen": "127.0.0.1:$port",
+  "metrics_listen": "127.0.0.1:$(free_port)",
+  "cert": "$W/pki/${cert}server.pem",
+  "key": "$W/pki/${cert}server.key",
+  "database": "$W/store/keys.db",
+  "master_key": "$W/store/master.key",
+  "test_snp_ark": "$KEYS/snp/ark.pem",
+  "test_snp_ask": "$KEYS/snp/ask.pem",
+  "workers": 2,
+  "handshake_timeout_ms": 30000,
+  "idle_timeout_ms": 30000
+}
+JSON
+}
+
+# Policy matching the simulated guest: its measurement, TCB and identity.
+e2e_policy() {
+	cat >"$W/policy.json" <<JSON
+{"snp": {"products": ["test"], "measurements": ["$SIM_MEASUREMENT"], "vmpls": [0],
+         "host_data": "$(printf '00%.0s' $(seq 32))",
+         "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}}}
+JSON
+}
+
+# e2e_root_image UUID OUT: ext4 (4 KiB blocks) with root-init as /sbin/init,
+# encrypted offline into LUKS2 with the volume key enrolled at the broker —
+# the key goes from `cocobroker volume add` to cryptsetup through a pipe.
+e2e_root_image() {
+	local uuid=$1 out=$2 root=$W/rootfs pass
+	rm -rf "$root" "$out" && mkdir -p "$root"/{sbin,proc,sys,dev,run,etc,tmp}
+	cp "$BUILD/e2e/root-init" "$root/sbin/init"
+	echo "unlocked root $uuid" >"$root/etc/e2e-marker"
+	truncate -s 8M "$out"
+	mkfs.ext4 -q -F -b 4096 -L e2e-root -d "$root" "$out" >/dev/null
+	resize2fs -M "$out" >/dev/null 2>&1
+	truncate -s +16M "$out"
+	mkdir -p "$W/store"
+	# The keyslot passphrase is random and thrown away: only the broker can unlock.
+	pass=$(mktemp "$W/pass.XXXXXX")
+	head -c 32 /dev/urandom >"$pass"
+	set -o pipefail
+	"$BROKER" volume add --uuid "$uuid" --policy "$W/policy.json" --config "$W/broker.json" 2>>"$W/enrol.log" |
+		cryptsetup reencrypt --encrypt --type luks2 --batch-mode --force-offline-reencrypt --uuid "$uuid" \
+			--volume-key-file /dev/stdin --key-size 512 --sector-size 4096 --pbkdf pbkdf2 \
+			--pbkdf-force-iterations 1000 --reduce-device-size 16M --key-file "$pass" "$out" >>"$W/enrol.log" 2>&1
+	local rc=$?
+	set +o pipefail
+	rm -f "$pass"
+	[ $rc -eq 0 ] || { echo "e2e: building the encrypted root failed (see $W/enrol.log)" >&2; return 1; }
+	[ "$(cryptsetup luksUUID "$out")" = "$uuid" ]
+}
+
+# The files every initramfs needs: cryptsetup, its libraries and the loader.
+e2e_cryptsetup_files() {
+	local cs lib
+	cs=$(command -v cryptsetup || echo /sbin/cryptsetup)
+	echo "--file $cs:/sbin/cryptsetup:0755"
+	for lib in $(ldd "$cs" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
+		echo "--file $lib:$lib:0755"
+	done
+}
+
+# e2e_initramfs OUT CA [sim]: cocoboot as /init; with "sim", a busybox /init
+# that loads the TEST provider first and then execs cocoboot.
+e2e_initramfs() {
+	local out=$1 ca=$2 mode=${3:-}
+	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644")
+	# shellcheck disable=SC2207
+	args+=($(e2e_cryptsetup_files))
+	if [ "$mode" = sim ]; then
+		args+=(--busybox --init "$TOP/tests/e2e/sim-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755"
+			--file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644"
+			--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644")
+	else
+		args+=(--init "$COCOBOOT")
+	fi
+	"$TOP/tests/qemu/mkinitramfs.sh" "${args[@]}"
+}
+
+# e2e_start_broker CONFIG: serve in the background and wait until it listens.
+e2e_start_broker() {
+	local cfg=$1 port
+	port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["listen"].rsplit(":",1)[1])' "$cfg")
+	"$BROKER" serve --config "$cfg" 2>>"$W/broker.log" &
+	BPID=$!
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		kill -0 "$BPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "e2e: broker did not start (see $W/broker.log)" >&2
+	return 1
+}
+
+e2e_stop_broker() {
+	if [ -n "$BPID" ]; then
+		kill "$BPID" 2>/dev/null
+		wait "$BPID" 2>/dev/null
+		BPID=
+	fi
+}
+
+# e2e_boot NAME DISK APPEND TIMEOUT [boot.sh markers...]
+e2e_boot() {
+	local name=$1 disk=$2 append=$3 timeout=$4
+	shift 4
+	"$TOP/tests/qemu/boot.sh" --initrd "${E2E_INITRD:-$W/initramfs-sim.cpio.gz}" --log "$W/logs/$name.log" \
+		--timeout "$timeout" --disk "$disk" --net --append "ip=dhcp $append" "$@"
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# run.sh [CASE...]: end-to-end tests — a QEMU guest whose initramfs runs
+# cocoboot attests to a cocobroker on the host's loopback and unlocks its
+# LUKS2 root, or fails closed with its own reason and the configured action.
+# Prints "N passed, N failed".
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit' EXIT
+
+e2e_need || { fail=1; exit; }
+mkdir -p "$W/logs" && rm -f "$W"/logs/*.log "$W/broker.log"
+rm -rf "$W/store"
+e2e_pki || { bad "test PKI"; exit; }
+PORT=$(free_port)
+e2e_broker_config broker "$PORT"
+e2e_broker_config rogue "$PORT" rogue-
+e2e_policy
+UUID=$(cat /proc/sys/kernel/random/uuid)
+e2e_root_image "$UUID" "$W/root.img" || { bad "encrypted root image"; exit; }
+e2e_initramfs "$W/initramfs-sim.cpio.gz" "$W/pki/ca.pem" sim || { bad "initramfs"; exit; }
+URL="rd.cocoboot.url=https://10.0.2.2:$PORT"
+FAILMARK=(--fail-on 'Kernel panic' --fail-on 'E2E-ROOT-OK')
+
+# The console must show REASON as the one error line, and the action taken.
+expect_failure() { # NAME REASON-SUBSTRING ACTION APPEND [DISK]
+	local name=$1 reason=$2 action=$3 append=$4 disk=${5:-$W/root.img}
+	if e2e_boot "$name" "$disk" "$URL $append" 120 --expect "cocoboot: error $reason" \
+		--expect "onfail: $action" "${FAILMARK[@]}" >"$W/logs/$name.out" 2>&1; then
+		ok "$name: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/$name.log")"
+	else
+		bad "$name"; cat "$W/logs/$name.out"
+	fi
+}
+expect_success() { # NAME APPEND
+	local name=$1 append=$2
+	if e2e_boot "$name" "$W/root.img" "$URL $append" 120 --expect 'E2E-ROOT-OK' \
+		--fail-on 'cocoboot: error' --fail-on 'Kernel panic' >"$W/logs/$name.out" 2>&1; then
+		ok "$name ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$name.out"))"
+	else
+		bad "$name"; cat "$W/logs/$name.out"
+	fi
+}
+want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
+CASES=("$@")
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy)
+
+e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
+
+want success && expect_success success "rd.cocoboot.timeout=60"
+want measurement && expect_failure measurement "broker-refused: measurement-mismatch" poweroff \
+	"rd.cocoboot.timeout=60 e2e.sim=measurement=$(printf 'ee%.0s' $(seq 48))"
+want debug && expect_failure debug "broker-refused: debug" reboot \
+	"rd.cocoboot.timeout=60 rd.cocoboot.onfail=reboot e2e.sim=debug=1"
+if want cipher-null; then
+	# The host swaps the header for one with cipher_null (valid checksums):
+	# refused locally, before any connection to the broker.
+	cp --sparse=always "$W/root.img" "$W/root-cipher-null.img"
+	"$TOP/tests/init/luks2-rewrite.py" "$W/root-cipher-null.img" \
+		--sub '"encryption":"aes-xts-plain64","sector_size"' '"encryption":"cipher_null-ecb","sector_size"'
+	expect_failure cipher-null "luks2-forbidden: cipher_null" halt "rd.cocoboot.timeout=60 rd.cocoboot.onfail=halt" \
+		"$W/root-cipher-null.img"
+	if grep -q 'attempt 1' "$W/logs/cipher-null.log"; then bad "cipher-null: a broker was contacted"; else ok "cipher-null: no broker contact"; fi
+	rm -f "$W/root-cipher-null.img"
+fi
+if want untrusted; then
+	e2e_stop_broker
+	e2e_start_broker "$W/rogue.json" || bad "rogue broker start"
+	expect_failure untrusted "broker-untrusted: 10.0.2.2:$PORT: not issued by the pinned CA" poweroff "rd.cocoboot.timeout=8"
+	e2e_stop_broker
+	e2e_start_broker "$W/broker.json" || bad "broker restart"
+fi
+if want late-broker; then
+	# Broker down at boot, up within the timeout: backoff gets there.
+	e2e_stop_broker
+	( sleep 12; e2e_start_broker "$W/broker.json"; wait ) &
+	late=$!
+	expect_success late-broker "rd.cocoboot.timeout=90"
+	grep -q 'attempt 2' "$W/logs/late-broker.log" && ok "late-broker: retried" || bad "late-broker: no retry seen"
+	kill $late 2>/dev/null; pkill -P $late 2>/dev/null; wait $late 2>/dev/null
+	e2e_start_broker "$W/broker.json" || bad "broker restart"
+fi
+if want unreachable; then
+	e2e_stop_broker
+	expect_failure unreachable "broker-unreachable: gave up after" poweroff "rd.cocoboot.timeout=6"
+	e2e_start_broker "$W/broker.json" || bad "broker restart"
+fi
+want ebusy && expect_success ebusy "rd.cocoboot.timeout=60 e2e.sim=fail_first=3,fail_errno=EBUSY"
