@@ -60,7 +60,7 @@ TV            := $(BUILD)/tests/verify
 VERIFY_TESTS  := vectors adversarial policy
 TESTDATA_DIR  ?= $(abspath $(TOP)/../shared/testdata)
 TV_CFLAGS      = $(VERIFY_CFLAGS) -Itests/lib -Itests/verify -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
-                 -DCOCOBOOT_TEST_KEYS='"$(BUILD)/keys"'
+                 -DCOCOBOOT_TEST_KEYS='"$(BUILD)/keys"' -DCOCOBOOT_TEST_SRC='"$(TOP)/tests/verify"'
 TV_SRCS_COMMON := tests/verify/testutil.c
 TV_HDRS       := $(VERIFY_HDRS) tests/verify/testutil.h tests/lib/check.h
 

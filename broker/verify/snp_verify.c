@@ -211,7 +211,7 @@ int cb_verify_snp(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 		cb_refusal err;
 		int rank = 1;
 		cb_sha256(ec->c[i].der, ec->c[i].len, key);
-		if (!chain_cache_get(t, key, &e)) {
+		if (!chain_cache_get(t, CB_PROVIDER_SNP, key, &e)) {
 			if (chain_from_candidate(t, ec->c[i].der, ec->c[i].len, ec, &e, &rank, &err)) {
 				if (rank > best_rank) {
 					best = err;
@@ -220,6 +220,7 @@ int cb_verify_snp(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 				continue;
 			}
 			memcpy(e.key, key, 32);
+			e.provider = CB_PROVIDER_SNP;
 			chain_cache_put(t, &e);
 		}
 		if (leaf_matches_report(c, &e, at, &err)) {
@@ -232,7 +233,8 @@ int cb_verify_snp(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 		found = 1;
 	}
 	if (!found) {
-		*why = best;
+		if (why)
+			*why = best;
 		goto out;
 	}
 

@@ -190,16 +190,20 @@ static int json_cb(const char *path, const uint8_t *data, size_t len, void *vctx
 {
 	(void)path;
 	struct json_search *s = vctx;
-	cJSON *root = cJSON_ParseWithLength((const char *)data, len);
-	if (!root)
-		return 0;
-	cJSON *body = cJSON_DetachItemFromObject(root, s->body_key);
+	cJSON *root = cJSON_ParseWithLength((const char *)data, len), *body = NULL;
+	const char *raw;
+	size_t rawlen;
+	if (!root || json_raw_value((const char *)data, len, s->body_key, &raw, &rawlen) != 0)
+		goto out;
+	/* Evaluate exactly the bytes the signature covers: a second, unsigned
+	 * copy of the key elsewhere in the file must not be what is used. */
+	body = cJSON_ParseWithLength(raw, rawlen);
 	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(root, "signature");
 	const cJSON *id = body ? cJSON_GetObjectItemCaseSensitive(body, "id") : NULL;
 	const cJSON *issue = body ? cJSON_GetObjectItemCaseSensitive(body, "issueDate") : NULL;
 	const cJSON *next = body ? cJSON_GetObjectItemCaseSensitive(body, "nextUpdate") : NULL;
 	time_t ti, tn;
-	uint8_t rs[64];
+	uint8_t rs[64], hash[32];
 	if (!cJSON_IsObject(body) || !cJSON_IsString(sig) || !cJSON_IsString(id) || !cJSON_IsString(issue) ||
 	    !cJSON_IsString(next) || cb_parse_rfc3339(issue->valuestring, &ti) || cb_parse_rfc3339(next->valuestring, &tn))
 		goto out;
@@ -213,10 +217,7 @@ static int json_cb(const char *path, const uint8_t *data, size_t len, void *vctx
 	}
 	if (s->at < ti || s->at > tn || (s->best && ti <= s->best_issue))
 		goto out;
-	const char *raw;
-	size_t rawlen;
-	uint8_t hash[32];
-	if (cb_unhex(rs, 64, sig->valuestring) || json_raw_value((const char *)data, len, s->body_key, &raw, &rawlen))
+	if (cb_unhex(rs, 64, sig->valuestring))
 		goto out;
 	mbedtls_sha256((const uint8_t *)raw, rawlen, hash, 0);
 	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, s->signer_point, s->signer_point_len, hash, 32, rs,

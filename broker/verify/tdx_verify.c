@@ -127,10 +127,11 @@ int cb_verify_tdx(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 	struct chain_entry e;
 	uint8_t key[32];
 	cb_sha256(q.pck_chain, q.pck_chain_len, key);
-	if (!chain_cache_get(t, key, &e)) {
+	if (!chain_cache_get(t, CB_PROVIDER_TDX, key, &e)) {
 		if (pck_chain_verify(t, q.pck_chain, q.pck_chain_len, &e, why))
 			return -1;
 		memcpy(e.key, key, 32);
+		e.provider = CB_PROVIDER_TDX;
 		chain_cache_put(t, &e);
 	}
 	if (at < e.not_before || at > e.not_after)

@@ -237,13 +237,13 @@ void cb_trust_free(cb_trust *t)
 }
 
 /* Direct-mapped: a collision just evicts, the cache only saves work. */
-int chain_cache_get(cb_trust *t, const uint8_t key[32], struct chain_entry *out)
+int chain_cache_get(cb_trust *t, cb_provider provider, const uint8_t key[32], struct chain_entry *out)
 {
 	int hit = 0;
 	pthread_mutex_lock(&t->lock);
 	if (t->cache_enabled) {
 		const struct chain_entry *e = &t->cache[key[0] % CHAIN_CACHE_SLOTS];
-		if (e->used && memcmp(e->key, key, 32) == 0) {
+		if (e->used && e->provider == provider && memcmp(e->key, key, 32) == 0) {
 			*out = *e;
 			hit = 1;
 		}

@@ -36,6 +36,7 @@ struct tdx_root {
 struct chain_entry {
 	bool used;
 	uint8_t key[32];           /* SHA-256 over the presented chain bytes */
+	cb_provider provider;      /* entries of one provider never serve the other */
 	time_t not_before, not_after; /* intersection over the whole chain */
 	cb_product product;
 	bool test;
@@ -69,7 +70,7 @@ struct cb_trust {
 };
 
 /* Copy a cached entry out (1 hit, 0 miss). */
-int chain_cache_get(cb_trust *t, const uint8_t key[32], struct chain_entry *out);
+int chain_cache_get(cb_trust *t, cb_provider provider, const uint8_t key[32], struct chain_entry *out);
 void chain_cache_put(cb_trust *t, const struct chain_entry *e);
 
 #endif

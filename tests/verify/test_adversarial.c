@@ -24,6 +24,9 @@
 #include "testutil.h"
 #include "trust_internal.h"
 
+#ifndef COCOBOOT_TEST_SRC
+#define COCOBOOT_TEST_SRC "tests/verify"
+#endif
 #ifndef COCOBOOT_TEST_KEYS
 #define COCOBOOT_TEST_KEYS "build/keys"
 #endif
@@ -273,6 +276,59 @@ static void snp_certtable(void)
 	free(ask);
 	free(ark);
 	snp_case_free(&sc);
+}
+
+/* VCEKs from a cache directory, as the broker's snp_cert_dir */
+static void snp_cert_dir(void)
+{
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "genoa-2"));
+	char dir[] = "/tmp/cb-verify-vcek-XXXXXX", path[256];
+	if (!mkdtemp(dir))
+		exit(1);
+	snprintf(path, sizeof path, "%s/genoa-vcek-2.pem", dir);
+	FILE *f = fopen(path, "wb");
+	fwrite(sc.cert, 1, sc.cert_len, f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/notes.txt", dir);
+	f = fopen(path, "wb");
+	fputs("ignored", f);
+	fclose(f);
+	sc.ev.n_certs = 0;
+	sc.ev.snp_cert_dir = dir;
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "VCEK from the cache directory\n");
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup\n");
+	snp_case_free(&sc);
+}
+
+/* A collateral file with a second, unsigned "tcbInfo" must be judged on the
+ * signed bytes: put a copy of the signed TCB info, with every level claiming
+ * UpToDate, nowhere but in an unsigned place; the status must not change. */
+static void tdx_collateral_decoy(void)
+{
+	char dir[] = "/tmp/cb-verify-decoy-XXXXXX", cmd[2048];
+	if (!mkdtemp(dir))
+		exit(1);
+	const char *td = testdata_dir();
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && cp %s/tdx/collateral/qeidentity-tdqe-2026-03-16.json %s/tdx/collateral/pckcrl-platform-2026-03-16.der "
+		 "%s/tdx/collateral/rootcrl-2026-02-26.der %s/tdx/collateral/tcb-signing-chain-2025.pem . && "
+		 "%s/make-decoy.py %s/tdx/collateral/tcbinfo-50806f000000-2026-03-16.json tcbinfo-decoy.json",
+		 dir, td, td, td, td, COCOBOOT_TEST_SRC, td);
+	CHECK(system(cmd) == 0, "make decoy collateral\n");
+	struct tdx_case tc;
+	tdx_case_load(&tc, vec("tdx", "v4-2-debug"));
+	tc.ev.collateral_dir = dir;
+	cb_parse_rfc3339("2026-03-20T00:00:00Z", &tc.ev.at);
+	cb_claims c;
+	cb_refusal why;
+	int r = cb_verify(vendor_trust(), &tc.ev, &c, &why);
+	CHECK(r == 0 && !strcmp(c.tdx.tcb_status, "OutOfDate"), "decoy tcbInfo: %s\n", r ? why.detail : c.tdx.tcb_status);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup\n");
+	tdx_case_free(&tc);
 }
 
 /* ---- TDX ------------------------------------------------------------------ */
@@ -566,6 +622,8 @@ int main(void)
 	snp_lengths();
 	snp_products_and_time();
 	snp_certtable();
+	snp_cert_dir();
+	tdx_collateral_decoy();
 	tdx_flips("v4-4");
 	tdx_flips("v5-1");
 	tdx_swaps_and_lengths();
