@@ -20,13 +20,16 @@ VERIFY_OBJS_FUZZ := $(patsubst $(VERIFY_DIR)/%.c,$(BUILD)/broker/verify-fuzz/%.o
 
 $(BUILD)/broker/verify/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
 $(BUILD)/broker/verify-san/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(HOST_CC) $(SAN_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
 $(BUILD)/broker/verify-fuzz/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined $(VERIFY_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined $(VERIFY_CFLAGS) -c $< -o $@
 
 $(VERIFY_LIB): $(VERIFY_OBJS)
 	@rm -f $@ && ar rcs $@ $^
@@ -42,13 +45,15 @@ COCOBROKER_LIBS += $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 
 $(BUILD)/broker/%.o: broker/%.c broker/commands.h $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(BROKER_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(BROKER_CFLAGS) -c $< -o $@
 
 # Second expansion so objects appended by fragments included after this one
 # still become prerequisites.
 .SECONDEXPANSION:
 $(BUILD)/cocobroker: $$(COCOBROKER_OBJS) $(VERIFY_LIB) $(MBEDTLS_HOST_STAMP)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(COCOBROKER_OBJS) $(COCOBROKER_LIBS)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) -o $@ $(COCOBROKER_OBJS) $(COCOBROKER_LIBS)
 
 cocobroker: $(BUILD)/cocobroker
 .PHONY: cocobroker
@@ -66,10 +71,12 @@ TV_HDRS       := $(VERIFY_HDRS) tests/verify/testutil.h tests/lib/check.h
 
 $(TV)/test-%: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 $(TV)/test-%-san: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 
 VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-san)
 
@@ -108,7 +115,8 @@ $(foreach f,$(VERIFY_FUZZ),$(eval $(call verify_fuzz,$(f))))
 BENCH_TARGETS += verify
 $(TV)/bench-verify: tests/verify/bench_verify.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 bench-verify: $(TV)/bench-verify
 	@$(TV)/bench-verify $(VERIFY_BENCH_SECONDS)
 VERIFY_BENCH_SECONDS ?= 2
