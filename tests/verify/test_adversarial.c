@@ -16,10 +16,12 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
 
 #include "amd_ext.h"
 #include "check.h"
+#include "crypto.h"
 #include "internal.h"
 #include "testutil.h"
 #include "trust_internal.h"
@@ -615,6 +617,136 @@ static void test_roots(void)
 	free(vcek_pem);
 }
 
+/* ECDSA-sign hash with the EC key in a PEM file; r||s big-endian, clen each. */
+static int sign_with(const char *keyfile, const uint8_t *hash, size_t hlen, uint8_t *rs, size_t clen)
+{
+	mbedtls_entropy_context ent;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_pk_context pk;
+	mbedtls_mpi r, s;
+	int ret = -1;
+	mbedtls_entropy_init(&ent);
+	mbedtls_ctr_drbg_init(&drbg);
+	mbedtls_pk_init(&pk);
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&s);
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) == 0 &&
+	    mbedtls_pk_parse_keyfile(&pk, keyfile, NULL, mbedtls_ctr_drbg_random, &drbg) == 0 &&
+	    mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY) {
+		mbedtls_ecp_keypair *kp = mbedtls_pk_ec(pk);
+		if (mbedtls_ecdsa_sign(&kp->grp, &r, &s, &kp->d, hash, hlen, mbedtls_ctr_drbg_random, &drbg) == 0 &&
+		    mbedtls_mpi_write_binary(&r, rs, clen) == 0 && mbedtls_mpi_write_binary(&s, rs + clen, clen) == 0)
+			ret = 0;
+	}
+	mbedtls_mpi_free(&r);
+	mbedtls_mpi_free(&s);
+	mbedtls_pk_free(&pk);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&ent);
+	return ret;
+}
+
+/* Public key of a PEM private key as X||Y. */
+static int public_xy(const char *keyfile, uint8_t xy[64])
+{
+	mbedtls_pk_context pk;
+	mbedtls_entropy_context ent;
+	mbedtls_ctr_drbg_context drbg;
+	uint8_t pt[65];
+	size_t len = 0;
+	int ret = -1;
+	mbedtls_pk_init(&pk);
+	mbedtls_entropy_init(&ent);
+	mbedtls_ctr_drbg_init(&drbg);
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) == 0 &&
+	    mbedtls_pk_parse_keyfile(&pk, keyfile, NULL, mbedtls_ctr_drbg_random, &drbg) == 0 &&
+	    cb_ec_point(&pk, pt, sizeof pt, &len) == MBEDTLS_ECP_DP_SECP256R1 && len == 65) {
+		memcpy(xy, pt + 1, 64);
+		ret = 0;
+	}
+	mbedtls_pk_free(&pk);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&ent);
+	return ret;
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+
+/* A v4 quote built and signed with the TEST TDX keys (attestation key, PCK). */
+static void tdx_test_root(void)
+{
+	char ak[4096], pck[4096], chain_path[4096], root[4096];
+	snprintf(ak, sizeof ak, "%s/tdx/ak.key", COCOBOOT_TEST_KEYS);
+	snprintf(pck, sizeof pck, "%s/tdx/pck.key", COCOBOOT_TEST_KEYS);
+	snprintf(chain_path, sizeof chain_path, "%s/tdx/pck-chain.pem", COCOBOOT_TEST_KEYS);
+	snprintf(root, sizeof root, "%s/tdx/root.pem", COCOBOOT_TEST_KEYS);
+	if (access(ak, R_OK) != 0) {
+		CHECK(0, "test TDX keys missing under %s (make keys)\n", COCOBOOT_TEST_KEYS);
+		return;
+	}
+	size_t chain_len;
+	uint8_t *chain = read_path(chain_path, &chain_len);
+	size_t qlen = 48 + 584 + 4 + 128 + 6 + 384 + 64 + 2 + 32 + 6 + chain_len + 1;
+	uint8_t *q = calloc(1, qlen), *p = q;
+	put16(p, 4); put16(p + 2, 2); put32(p + 4, 0x81);
+	cb_unhex(p + 12, 16, "939a7233f79c4ca9940a0db3957f0607");
+	p += 48;
+	uint8_t *body = p;
+	body[0] = 3; body[1] = 1;                /* tee_tcb_svn */
+	memset(body + 136, 0x42, 48);            /* mrtd */
+	memset(body + 520, 0xCD, 64);            /* report_data */
+	p += 584;
+	put32(p, (uint32_t)(qlen - 48 - 584 - 4));
+	p += 4;
+	uint8_t *sig = p, *key = p + 64;
+	CHECK(public_xy(ak, key) == 0, "attestation key\n");
+	p += 128;
+	put16(p, 6);
+	put32(p + 2, (uint32_t)(384 + 64 + 2 + 32 + 6 + chain_len + 1));
+	p += 6;
+	uint8_t *qe = p, *qe_sig = p + 384, *auth = p + 384 + 64 + 2;
+	put16(qe + 256, 2);                      /* isv_prod_id */
+	put16(p + 384 + 64, 32);
+	for (int i = 0; i < 32; i++)
+		auth[i] = (uint8_t)i;
+	mbedtls_sha256_context sha;
+	mbedtls_sha256_init(&sha);
+	mbedtls_sha256_starts(&sha, 0);
+	mbedtls_sha256_update(&sha, key, 64);
+	mbedtls_sha256_update(&sha, auth, 32);
+	mbedtls_sha256_finish(&sha, qe + 320);
+	mbedtls_sha256_free(&sha);
+	p = auth + 32;
+	put16(p, 5);
+	put32(p + 2, (uint32_t)chain_len + 1);  /* PEM with its NUL, as real quotes carry it */
+	memcpy(p + 6, chain, chain_len);
+	uint8_t h[32];
+	mbedtls_sha256(qe, 384, h, 0);
+	CHECK(sign_with(pck, h, 32, qe_sig, 32) == 0, "sign QE report\n");
+	mbedtls_sha256(q, 48 + 584, h, 0);
+	CHECK(sign_with(ak, h, 32, sig, 32) == 0, "sign quote\n");
+
+	cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = qlen };
+	CHECK(!strcmp(verify_code(vendor_trust(), &ev), CB_REASON_CHAIN_INVALID), "test PCK refused by the Intel root\n");
+	cb_trust *t;
+	cb_refusal why;
+	CHECK(cb_trust_new(&t, NULL, &why) == 0 && cb_trust_add_test_tdx(t, root, &why) == 0, "test TDX root\n");
+	cb_claims c;
+	int r = cb_verify(t, &ev, &c, &why);
+	CHECK(r == 0 && c.test_root && c.tdx.product == CB_PRODUCT_TDX_TEST && c.tdx.mrtd[0] == 0x42 &&
+	      c.tdx.report_data[63] == 0xCD && !c.tdx.debug,
+	      "quote under the test root: %s\n", r ? why.detail : "claims");
+	q[48 + 136] ^= 1;
+	CHECK(!strcmp(verify_code(t, &ev), CB_REASON_SIGNATURE_INVALID), "tampered test quote\n");
+	q[48 + 136] ^= 1;
+	qe[320] ^= 1;                            /* breaks the binding and the QE signature */
+	CHECK(!strcmp(verify_code(t, &ev), CB_REASON_SIGNATURE_INVALID), "unbound attestation key\n");
+	cb_trust_free(t);
+	free(q);
+	free(chain);
+}
+
 int main(void)
 {
 	snp_bit_flips();
@@ -631,6 +763,7 @@ int main(void)
 	cache_checks();
 	threads();
 	test_roots();
+	tdx_test_root();
 	cb_trust_free(vendor_trust());
 	cJSON_Delete(td_vectors());
 	return check_done();
