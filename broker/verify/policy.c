@@ -195,6 +195,19 @@ static int parse_snp(const cJSON *o, struct snp_policy *p, cb_refusal *why)
 	return 0;
 }
 
+/* A typo would otherwise be a status that never matches. */
+static int known_status(const char *s)
+{
+	static const char *const known[] = {
+		"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+		"OutOfDate", "OutOfDateConfigurationNeeded",
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (!strcmp(s, known[i]))
+			return 1;
+	return 0;
+}
+
 static int parse_tdx(const cJSON *o, struct tdx_policy *p, cb_refusal *why)
 {
 	p->present = true;
@@ -229,8 +242,9 @@ static int parse_tdx(const cJSON *o, struct tdx_policy *p, cb_refusal *why)
 			cJSON_ArrayForEach(item, f) {
 				if (r)
 					break;
-				if (!cJSON_IsString(item) || strlen(item->valuestring) >= sizeof p->statuses[0])
-					r = cb_refuse(why, CB_REASON_MALFORMED, "policy: bad \"tcb_statuses\" entry");
+				if (!cJSON_IsString(item) || !known_status(item->valuestring))
+					r = cb_refuse(why, CB_REASON_MALFORMED,
+						      "policy: \"tcb_statuses\" entries must be Intel TCB statuses (UpToDate, OutOfDate, ...)");
 				else
 					strcpy(p->statuses[p->n_statuses++], item->valuestring);
 			}

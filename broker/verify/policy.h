@@ -30,7 +30,7 @@
  *     "mrconfigid": "<96 hex>", "mrowner": "<96 hex>", "mrownerconfig": "<96 hex>",
  *     "xfam": "<16 hex>",                   exact
  *     "min_tee_tcb_svn": "<32 hex>",        component-wise minimum
- *     "tcb_statuses": ["UpToDate", ...]     needs collateral; without it the status is unknown -> refused
+ *     "tcb_statuses": ["UpToDate", ...]     Intel statuses (not Revoked); needs collateral, without it refused
  *   }
  * }
  * For TDX evidence verified against a test root, "allow_test_root": true is

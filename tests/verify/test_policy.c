@@ -146,6 +146,8 @@ static const struct policy_case v51_cases[] = {
 	{ "status without collateral", "{\"tdx\":{\"tcb_statuses\":[\"UpToDate\"]}}", "tcb-too-old" },
 	{ "snp-only policy", "{\"snp\":{}}", "product-mismatch" },
 	{ "unknown tdx key", "{\"tdx\":{\"rtmr4\":\"" ZERO48 "\"}}", "parse-error" },
+	{ "unknown status", "{\"tdx\":{\"tcb_statuses\":[\"UptoDate\"]}}", "parse-error" },
+	{ "Revoked is never allowed", "{\"tdx\":{\"tcb_statuses\":[\"Revoked\"]}}", "parse-error" },
 	{ "statuses not list", "{\"tdx\":{\"tcb_statuses\":\"UpToDate\"}}", "parse-error" },
 };
 
