@@ -12,7 +12,7 @@
 
 #include "verify.h"
 
-#define EVIDENCE_MAX_CERTS 64
+#define EVIDENCE_MAX_CERTS 128
 
 struct evidence_certs {
 	struct {

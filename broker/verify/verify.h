@@ -124,7 +124,8 @@ typedef struct cb_evidence {
 	const cb_buf *certs;           /* optional extra certificates, PEM or DER, any order;
 	                                  a PEM buffer may hold several certificates */
 	size_t n_certs;
-	const char *snp_cert_dir;      /* optional: directory of cached VCEK/VLEK/ASK certs (.pem/.der) */
+	const char *snp_cert_dir;      /* optional: directory of cached VCEK/VLEK/ASK certs (.pem/.der/.crt/.cer);
+	                                  every file is read per call: keep it small (<= 128 certs) */
 	const char *collateral_dir;    /* optional, TDX: tcbinfo-*.json, qeidentity-*.json,
 	                                  pckcrl-*.der, rootcrl-*.der, tcb-signing-chain-*.pem */
 	time_t at;                     /* verification time; 0 = now */
