@@ -82,7 +82,8 @@ VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-
 
 CHECK_SUITES += verify
 check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
-	@tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)"
+	@tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)" \
+		"tests/verify/collateral.sh $(BUILD)/cocobroker $(BUILD)/keys"
 .PHONY: check-verify
 
 # ---- fuzz (libFuzzer) ---------------------------------------------------------
