@@ -1,0 +1,271 @@
+#!/bin/bash
+# End-to-end tests of `cocobroker serve` with the test client (tests/broker/
+# unlock_client.c) and curl: release, every refusal the simulated evidence can
+# provoke, replay and key substitution, HTTP and TLS abuse, store behaviour
+# across restarts, master key checks, reload and graceful shutdown.
+# usage: test-broker.sh COCOBROKER UNLOCK_CLIENT KEYDIR WORKDIR
+set -u
+BROKER=$(realpath "$1") CLIENT=$(realpath "$2") KEYS=$(realpath "$3") W=$4
+TESTDATA=${COCOBOOT_TESTDATA:-$(dirname "$0")/../../../shared/testdata}
+rm -rf "$W" && mkdir -p "$W" && W=$(realpath "$W")
+pass=0 fail=0
+ok()   { pass=$((pass + 1)); echo "ok   $*"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+finish() {
+	[ -n "${BPID:-}" ] && kill "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit
+}
+trap finish EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port) MPORT=$(free_port)
+
+# ---- the broker's PKI (the CA is what the guest pins) ----
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/ca.key" 2>/dev/null
+openssl req -x509 -new -key "$W/ca.key" -subj "/CN=cocoboot TEST broker CA" -days 2 -out "$W/ca.pem" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/server.key" 2>/dev/null
+openssl req -new -key "$W/server.key" -subj "/CN=localhost" -out "$W/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$W/ext.cnf"
+openssl x509 -req -in "$W/server.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -days 2 \
+	-extfile "$W/ext.cnf" -out "$W/server.pem" 2>/dev/null
+
+write_config() { # extra JSON members in $1
+	cat > "$W/broker.json" <<JSON
+{
+  "listen": "127.0.0.1:$PORT",
+  "metrics_listen": "127.0.0.1:$MPORT",
+  "cert": "$W/server.pem",
+  "key": "$W/server.key",
+  "database": "$W/keys.db",
+  "master_key": "$W/master.key",
+  "test_snp_ark": "$KEYS/snp/ark.pem",
+  "test_snp_ask": "$KEYS/snp/ask.pem",
+  "workers": 2,
+  "handshake_timeout_ms": 2000,
+  "idle_timeout_ms": 1500${1:+,
+  $1}
+}
+JSON
+}
+write_config
+
+MEAS=$(printf 'a5%.0s' $(seq 48))
+cat > "$W/policy.json" <<JSON
+{"snp": {"products": ["test"], "measurements": ["$MEAS"], "vmpls": [0],
+         "host_data": "$(printf '00%.0s' $(seq 32))",
+         "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}}}
+JSON
+sed 's/"microcode": 115/"microcode": 200/' "$W/policy.json" > "$W/policy-newtcb.json"
+echo '{"tdx": {"allow_debug": false}}' > "$W/policy-tdx.json"
+sed 's/"products"/"allow_debug": true, "products"/' "$W/policy.json" > "$W/policy-debug.json"
+
+VOL=0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b
+VOL_OLD=11111111-2222-4333-8444-555555555555
+VOL_TDX=22222222-3333-4444-8555-666666666666
+UNKNOWN=99999999-9999-4999-8999-999999999999
+
+# ---- enrolment ----
+"$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" > "$W/vol.key" 2>"$W/add.err"
+check "volume add prints a 64-byte key" test "$(stat -c %s "$W/vol.key")" -eq 64
+check "master key created 0600" test "$(stat -c %a "$W/master.key")" = 600
+"$BROKER" volume add --uuid "$VOL_OLD" --policy "$W/policy-newtcb.json" --config "$W/broker.json" > "$W/old.key" 2>/dev/null
+"$BROKER" volume add --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" > /dev/null 2>&1
+"$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" > "$W/dup.key" 2>/dev/null
+check "volume add refuses a duplicate" test $? -ne 0 -a ! -s "$W/dup.key"
+echo '{"snp": {"measurment": []}}' > "$W/typo.json"
+"$BROKER" volume add --uuid 33333333-3333-4333-8333-333333333333 --policy "$W/typo.json" --config "$W/broker.json" >/dev/null 2>&1
+check "volume add refuses a policy with an unknown field" test $? -ne 0
+check "volume list shows three volumes" test "$("$BROKER" volume list --config "$W/broker.json" | grep -c '"uuid"')" -eq 3
+check "the stored key is wrapped (raw key not in the database)" \
+	python3 -c "import sys; sys.exit(open('$W/vol.key','rb').read() in open('$W/keys.db','rb').read())"
+
+start_broker() {
+	"$BROKER" serve --config "$W/broker.json" 2>>"$W/broker.log" &
+	BPID=$!
+	for _ in $(seq 100); do
+		grep -q '"event":"listening"' "$W/broker.log" 2>/dev/null && \
+			[ "$(grep -c '"event":"listening"' "$W/broker.log")" -ge "$1" ] && return 0
+		kill -0 "$BPID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+stop_broker() { kill -TERM "$BPID"; wait "$BPID"; local rc=$?; BPID=; return $rc; }
+
+check "broker starts" start_broker 1
+check "broker warns loudly about TEST roots" grep -q 'THIS BROKER TRUSTS TEST ROOTS' "$W/broker.log"
+
+client() { "$CLIENT" --connect "127.0.0.1:$PORT" --ca "$W/ca.pem" "$@" 2>>"$W/client.err"; }
+expect() { # NAME EXPECTED-REGEX CLIENT-ARGS...
+	local name=$1 want=$2; shift 2
+	local got; got=$(client "$@")
+	if [[ $got =~ $want ]]; then ok "$name"; else bad "$name: expected /$want/, got '$got'"; fi
+}
+
+# ---- release ----
+expect "release on good simulated evidence" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS" --key-out "$W/released.key"
+check "released key equals the enrolled key" cmp -s "$W/vol.key" "$W/released.key"
+expect "uppercase UUID finds the volume" '^status=200' --volume "${VOL^^}" --sim-snp "$KEYS"
+
+# ---- refusals, one per reason the simulated evidence can provoke ----
+expect "debug guest -> debug-policy" 'status=403 error=debug-policy$' --volume "$VOL" --sim-snp "$KEYS" --sim-debug
+expect "other measurement -> measurement-mismatch" 'status=403 error=measurement-mismatch$' --volume "$VOL" --sim-snp "$KEYS" --sim-other-measurement
+expect "bad signature -> signature-invalid" 'status=403 error=signature-invalid$' --volume "$VOL" --sim-snp "$KEYS" --sim-bad-signature
+expect "reported TCB != VCEK -> tcb-mismatch" 'status=403 error=tcb-mismatch$' --volume "$VOL" --sim-snp "$KEYS" --sim-ucode-delta 1
+expect "VMPL 1 -> guest-policy" 'status=403 error=guest-policy$' --volume "$VOL" --sim-snp "$KEYS" --sim-vmpl 1
+expect "other host_data -> identity-mismatch" 'status=403 error=identity-mismatch$' --volume "$VOL" --sim-snp "$KEYS" --sim-host-data 1
+expect "TCB below the minimum -> tcb-too-old" 'status=403 error=tcb-too-old$' --volume "$VOL_OLD" --sim-snp "$KEYS"
+expect "SNP evidence, TDX-only policy -> product-mismatch" 'status=403 error=product-mismatch$' --volume "$VOL_TDX" --sim-snp "$KEYS"
+head -c 1184 /dev/urandom > "$W/garbage.bin"
+expect "garbage report -> 403 with a reason" 'status=403 error=(malformed|unsupported|signature-invalid)$' --volume "$VOL" --outblob "$W/garbage.bin"
+
+# ---- binding ----
+expect "evidence saved from session A" '^status=200' --volume "$VOL" --sim-snp "$KEYS" --save-evidence "$W/sessionA"
+expect "replay of A's evidence on session B -> binding-mismatch" 'status=403 error=binding-mismatch$' \
+	--volume "$VOL" --outblob "$W/sessionA.outblob" --auxblob "$W/sessionA.auxblob"
+expect "evidence bound to another client key -> binding-mismatch" 'status=403 error=binding-mismatch$' \
+	--volume "$VOL" --sim-snp "$KEYS" --bind-other-key
+if [ -f "$TESTDATA/snp/milan-report-5.bin" ]; then
+	expect "real Milan report (bound elsewhere) is refused" 'status=403 error=(binding-mismatch|chain-invalid)$' \
+		--volume "$VOL" --outblob "$TESTDATA/snp/milan-report-5.bin"
+fi
+expect "no client certificate -> no-client-certificate" 'status=403 error=no-client-certificate$' \
+	--volume "$VOL" --sim-snp "$KEYS" --no-client-cert
+
+# ---- HTTP abuse ----
+expect "unknown volume -> 404" 'status=404 error=unknown-volume$' --volume "$UNKNOWN" --sim-snp "$KEYS"
+echo '{"volume": "'"$VOL"'", "provider": ' > "$W/bad.json"
+expect "malformed JSON -> 400" 'status=400 error=malformed-request$' --volume "$VOL" --raw-body "$W/bad.json"
+echo '{"volume": "'"$VOL"'", "provider": "sev_guest", "outblob": "AAAA", "extra": "x"}' > "$W/extra.json"
+expect "unknown member -> 400" 'status=400 error=malformed-request$' --volume "$VOL" --raw-body "$W/extra.json"
+echo '{"volume": "'"$VOL"'", "provider": "sev_guest", "outblob": "%%%%"}' > "$W/b64.json"
+expect "outblob not base64 -> 400" 'status=400 error=malformed-request$' --volume "$VOL" --raw-body "$W/b64.json"
+expect "oversized body (70000 bytes) -> 413" 'status=413 error=too-large$' --volume "$VOL" --pad-body 70000
+
+t0=$(date +%s.%N)
+got=$(client --volume "$VOL" --sim-snp "$KEYS" --stall-after-head)
+t1=$(date +%s.%N)
+check "slow client is dropped after the idle timeout ($got)" \
+	python3 -c "import sys; d=$t1-$t0; sys.exit(not ('broker closed' in '''$got''' and 1.0 < d < 6))"
+python3 - "$PORT" <<'PY'
+import os, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(os.urandom(3000))
+s.settimeout(5)
+try:
+    while s.recv(4096): pass
+except Exception: pass
+PY
+python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")   # plain HTTP on the TLS port
+s.settimeout(5)
+try:
+    while s.recv(4096): pass
+except Exception: pass
+PY
+check "TLS garbage is counted as a failed handshake" \
+	bash -c "curl -s http://127.0.0.1:$MPORT/metrics | grep -q '^cocobroker_handshake_failures_total [1-9]'"
+expect "broker still serves after abuse" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS"
+
+# ---- interop with a standard TLS stack (curl / OpenSSL) ----
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/curl.key" 2>/dev/null
+openssl req -x509 -new -key "$W/curl.key" -subj "/CN=curl client" -days 1 -out "$W/curl.pem" 2>/dev/null
+python3 - "$W/sessionA.outblob" "$W/sessionA.auxblob" "$VOL" > "$W/curl-body.json" <<'PY'
+import base64, json, sys
+o = open(sys.argv[1], "rb").read(); a = open(sys.argv[2], "rb").read()
+print(json.dumps({"volume": sys.argv[3], "provider": "sev_guest",
+                  "outblob": base64.b64encode(o).decode(), "auxblob": base64.b64encode(a).decode()}))
+PY
+out=$(curl -s --tlsv1.3 --cacert "$W/ca.pem" --cert "$W/curl.pem" --key "$W/curl.key" \
+	-H 'Content-Type: application/json' --data-binary @"$W/curl-body.json" -w ' %{http_code}' \
+	"https://localhost:$PORT/v1/unlock")
+check "curl --cert: evidence of another session -> 403 binding-mismatch ($out)" test "$out" = '{"error":"binding-mismatch"} 403'
+out=$(curl -s --tlsv1.3 --cacert "$W/ca.pem" --data-binary @"$W/curl-body.json" -w ' %{http_code}' "https://localhost:$PORT/v1/unlock")
+check "curl without a client certificate -> 403 ($out)" test "$out" = '{"error":"no-client-certificate"} 403'
+out=$(curl -s --tlsv1.3 --cacert "$W/ca.pem" --cert "$W/curl.pem" --key "$W/curl.key" -w ' %{http_code}' "https://localhost:$PORT/v1/other")
+check "curl: unknown path -> 404 ($out)" test "$out" = '{"error":"not-found"} 404'
+out=$(curl -s --tlsv1.3 --cacert "$W/ca.pem" --cert "$W/curl.pem" --key "$W/curl.key" -w ' %{http_code}' "https://localhost:$PORT/v1/unlock")
+check "curl: GET /v1/unlock -> 405 ($out)" test "$out" = '{"error":"method-not-allowed"} 405'
+curl -s --tls-max 1.2 --cacert "$W/ca.pem" "https://localhost:$PORT/v1/unlock" >/dev/null 2>&1
+check "TLS 1.2 is refused" test $? -ne 0
+
+# ---- metrics, logs, audit ----
+curl -s "http://127.0.0.1:$MPORT/metrics" > "$W/metrics.txt"
+check "metrics: releases counted" grep -q '^cocobroker_releases_total [1-9]' "$W/metrics.txt"
+check "metrics: refusals by reason" grep -q '^cocobroker_refusals_total{reason="binding-mismatch"} [1-9]' "$W/metrics.txt"
+check "metrics: latency histogram" grep -q '^cocobroker_unlock_duration_seconds_bucket{le="+Inf"} [1-9]' "$W/metrics.txt"
+check "metrics: in-flight gauge" grep -q '^cocobroker_inflight 0$' "$W/metrics.txt"
+check "logs are JSON lines" python3 -c "
+import json,sys
+n=0
+for l in open('$W/broker.log'):
+    json.loads(l); n+=1
+sys.exit(n == 0)"
+check "log has decisions with reason codes" grep -q '"decision":"refuse","reason":"debug-policy"' "$W/broker.log"
+check "no key material in the log" python3 -c "
+import base64,sys
+k=base64.b64encode(open('$W/vol.key','rb').read()).decode()
+sys.exit(k in open('$W/broker.log').read())"
+releases=$(grep -c '"decision":"release"' "$W/broker.log")
+check "one audit row per release ($releases)" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where decision='release'")" -eq "$releases"
+check "audit rows carry client key and measurement" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where decision='release' and length(client_key)=64 and measurement='$MEAS'")" -eq "$releases"
+check "audit has a refusal row for binding-mismatch" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where reason='binding-mismatch'")" -ge 3
+sqlite3 "$W/keys.db" "delete from audit" 2>/dev/null
+check "audit is append-only" test "$(sqlite3 "$W/keys.db" "select count(*) from audit")" -gt 0
+
+# no audit row, no key
+sqlite3 "$W/keys.db" "CREATE TRIGGER test_block_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'test'); END;"
+expect "audit write fails -> no key (503)" '^status=503 retry_after=1 error=store-unavailable$' --volume "$VOL" --sim-snp "$KEYS"
+sqlite3 "$W/keys.db" "DROP TRIGGER test_block_audit"
+expect "release again once the audit works" '^status=200' --volume "$VOL" --sim-snp "$KEYS"
+
+# ---- policy changes take effect at once ----
+"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json"
+expect "set-policy allowing debug -> debug guest released" '^status=200' --volume "$VOL" --sim-snp "$KEYS" --sim-debug
+"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json"
+
+# ---- overload: 40 clients at once, 1 worker, no queue: every answer is 200 or 503+Retry-After ----
+write_config '"queue_depth": 0'
+kill -HUP "$BPID"
+for _ in $(seq 50); do grep -q '"event":"reloaded"' "$W/broker.log" && break; sleep 0.1; done
+check "SIGHUP reloads the configuration" grep -q '"event":"reloaded"' "$W/broker.log"
+pids=()
+for i in $(seq 40); do client --volume "$VOL" --sim-snp "$KEYS" > "$W/burst.$i" & pids+=($!); done
+wait "${pids[@]}"
+n200=$(cat "$W"/burst.* | grep -c '^status=200 key_bytes=64$')
+n503=$(cat "$W"/burst.* | grep -c '^status=503 retry_after=1 error=overloaded$')
+check "burst: every answer is a release or 503 with Retry-After ($n200 released, $n503 shed)" test $((n200 + n503)) -eq 40
+write_config
+kill -HUP "$BPID"
+
+# ---- graceful stop, restart keeps keys ----
+check "SIGTERM stops the broker cleanly" stop_broker
+check "stop is logged" grep -q '"event":"stopped"' "$W/broker.log"
+check "broker restarts" start_broker 2
+expect "restart keeps keys: release after restart" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS" --key-out "$W/released2.key"
+check "same key after restart" cmp -s "$W/vol.key" "$W/released2.key"
+"$BROKER" volume remove --uuid "$VOL_OLD" --config "$W/broker.json"
+expect "removed volume -> 404" 'status=404 error=unknown-volume$' --volume "$VOL_OLD" --sim-snp "$KEYS"
+stop_broker
+
+# ---- master key checks ----
+cp "$W/master.key" "$W/master.key.good"
+chmod 0644 "$W/master.key"
+"$BROKER" serve --config "$W/broker.json" 2>"$W/perm.log"; rc=$?
+check "master key readable by others -> refuses to start (rc=$rc)" test "$rc" -ne 0
+check "  ...and says why" grep -q 'must not be accessible to group or others' "$W/perm.log"
+head -c 32 /dev/urandom > "$W/master.key"; chmod 0600 "$W/master.key"
+"$BROKER" serve --config "$W/broker.json" 2>"$W/wrong.log"; rc=$?
+check "wrong master key -> refuses to start (rc=$rc)" test "$rc" -ne 0
+check "  ...and says why" grep -q 'master key does not match this database' "$W/wrong.log"
+"$BROKER" volume list --config "$W/broker.json" >/dev/null 2>&1
+check "wrong master key -> volume commands refuse too" test $? -ne 0
+cp "$W/master.key.good" "$W/master.key"; chmod 0600 "$W/master.key"
