@@ -159,12 +159,12 @@ static void env_free(struct session_env *env)
 
 static void describe_verify_failure(uint32_t flags, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s%s%s%s(flags 0x%x)",
-		 flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED ? "not issued by the pinned CA; " : "",
-		 flags & MBEDTLS_X509_BADCERT_CN_MISMATCH ? "name does not match the URL host; " : "",
-		 flags & MBEDTLS_X509_BADCERT_EXPIRED ? "expired; " : "",
+	snprintf(out, cap, "%s%s%s%s(verify flags 0x%x)",
+		 flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED ? "not issued by the pinned CA " : "",
+		 flags & MBEDTLS_X509_BADCERT_CN_MISMATCH ? "name does not match the URL host " : "",
+		 flags & MBEDTLS_X509_BADCERT_EXPIRED ? "expired " : "",
 		 flags & (MBEDTLS_X509_BADCERT_BAD_KEY | MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK)
-			 ? "unacceptable key or signature algorithm; " : "",
+			 ? "unacceptable key or signature algorithm " : "",
 		 (unsigned)flags);
 }
 

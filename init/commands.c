@@ -71,6 +71,17 @@ fail:
 	return cb_error_exit_status(err.code);
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t n = strlen(hex);
@@ -78,12 +89,11 @@ static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 	if (n == 0 || n % 2 || n / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+		if (hi < 0 || lo < 0)
 			return -1;
-		out[i] = (uint8_t)v;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = n / 2;
 	return 0;

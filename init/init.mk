@@ -18,9 +18,9 @@ $(COCOBOOT): $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTL
 # The same, unstripped, to see what the size is made of (`make cocoboot-size`).
 $(COCOBOOT).unstripped: $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
 	@$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) \
-		-o $@ $(COCOBOOT_SRCS) $(filter-out -s,$(GUEST_LDFLAGS)) $(MBEDTLS_MUSL_LIBS)
+		-o $@ $(COCOBOOT_SRCS) $(filter-out -s,$(GUEST_LDFLAGS)) -Wl,-Map=$@.map $(MBEDTLS_MUSL_LIBS)
 cocoboot-size: $(COCOBOOT) $(COCOBOOT).unstripped
-	@init/size-report.sh $(COCOBOOT) $(COCOBOOT).unstripped $(MBEDTLS_MUSL_DIR)/library
+	@init/size-report.sh $(COCOBOOT) $(COCOBOOT).unstripped $(COCOBOOT).unstripped.map
 
 cocoboot: $(COCOBOOT)
 ALL_TARGETS += $(COCOBOOT)

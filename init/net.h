@@ -1,9 +1,9 @@
-/* TCP connect with a deadline (mbedtls_net_connect has none). */
+/* TCP connect with a deadline (mbedtls_net_connect has none and would use DNS). */
 #ifndef COCOBOOT_NET_H
 #define COCOBOOT_NET_H
 
 /*
- * Connect to HOST:PORT (numeric addresses or names), giving up after
+ * Connect to HOST:PORT (an IP literal or a name in /etc/hosts), giving up after
  * TIMEOUT_MS. Returns a blocking socket with send/receive timeouts of
  * IO_TIMEOUT_MS, or -1 with a reason in WHY.
  */
