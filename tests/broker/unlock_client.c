@@ -27,6 +27,10 @@
 #include "../../proto/response.h"
 #include "sim_snp.h"
 
+/* what the guest's trimmed mbedTLS offers (init/mbedtls_config_guest.h) */
+static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+					 MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1, MBEDTLS_SSL_IANA_TLS_GROUP_NONE };
+
 struct options {
 	const char *host, *port, *ca, *servername, *volume, *provider;
 	const char *sim_keydir, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
@@ -175,6 +179,7 @@ int main(int argc, char **argv)
 	mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
 	mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&conf, &ca, NULL);
+	mbedtls_ssl_conf_groups(&conf, guest_groups);
 	if (!o.no_client_cert && (ret = mbedtls_ssl_conf_own_cert(&conf, &id.cert, &id.key)))
 		die_tls("own cert", ret);
 	mbedtls_ssl_init(&ssl);
