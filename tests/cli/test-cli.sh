@@ -23,8 +23,20 @@ for c in boot unlock report; do
 	"$bin" "$c" >/dev/null 2>&1 </dev/null; rc=$?
 	[ "$rc" -ne 0 ] && ok || bad "'$c' exited 0 without an environment to act on"
 done
+# Operator commands: precise usage errors, stable codes, nothing done.
+expect_rc 2 "report without --out" -- report --inblob 00
+expect_rc 2 "report with bad hex" -- report --inblob 0g --out /dev/null
+expect_rc 2 "report with 65 bytes" -- report --inblob "$(printf '00%.0s' $(seq 65))" --out /dev/null
+expect_rc 2 "report with unknown option" -- report --frob
+expect_rc 2 "unlock with unknown option" -- unlock --no-cmdline --frob
+expect_rc 2 "unlock with an http URL" -- unlock --no-cmdline --url http://10.0.2.2
+"$bin" unlock --no-cmdline --url http://10.0.2.2 2>&1 | grep -q "must start with https://" && ok || bad "unlock: URL reason"
+expect_rc 13 "unlock of a missing device" -- unlock --no-cmdline --url https://127.0.0.1:1 --volume /dev/cocoboot-none
+"$bin" unlock --no-cmdline --url https://127.0.0.1:1 --volume /dev/cocoboot-none 2>&1 |
+	grep -q '^cocoboot: error volume-not-found: cannot open /dev/cocoboot-none$' && ok || bad "unlock: error line"
+"$bin" boot 2>&1 | grep -q "^cocoboot: error usage: 'boot' runs only as PID 1" && ok || bad "boot outside PID 1"
 size=$(stat -c %s "$bin")
-[ "$size" -le $((1024 * 1024)) ] && ok || bad "binary is $size bytes"
+[ "$size" -le $((256 * 1024)) ] && ok || bad "binary is $size bytes, the target is 262144"
 echo "cocoboot size: $size bytes"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

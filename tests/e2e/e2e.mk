@@ -29,3 +29,6 @@ e2e: $(E2E_DEPS)
 	@tests/e2e/run.sh $(E2E_CASES)
 check-e2e: e2e
 .PHONY: e2e check-e2e
+
+e2e-deps: $(E2E_DEPS)
+.PHONY: e2e-deps

@@ -10,7 +10,8 @@ INIT_TEST_luks2   := init/luks2_header.c init/luks2_json.c init/json.c init/erro
 INIT_TEST_secret  := init/secret.c
 INIT_TEST_backoff := init/backoff.c
 INIT_TEST_http    := init/http.c init/errors.c init/secret.c proto/response.c proto/request.c
-INIT_TESTS := cmdline json luks2 secret backoff http
+INIT_TEST_errors  := init/errors.c
+INIT_TESTS := cmdline json luks2 secret backoff http errors
 
 define init_test
 $(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
@@ -27,10 +28,10 @@ $(LUKS2_FIXTURES)/.made: tests/init/make-luks2-fixtures.sh tests/init/luks2-rewr
 	@touch $@
 
 INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TEST_DIR)/test-$(t)-asan)
-init_test_cmd = $(if $(findstring luks2,$(1)),$(1) $(LUKS2_FIXTURES),$(1))
+init_test_cmd = $(if $(findstring luks2,$(1)),$(1) $(LUKS2_FIXTURES),$(if $(findstring errors,$(1)),$(1) docs/cocoboot.cmdline.7,$(1)))
 
 CHECK_SUITES += init
-check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made
+check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 	@tests/init/run-unit.sh $(foreach b,$(INIT_TEST_BINS),"$(call init_test_cmd,$(b))")
 .PHONY: check-init
 
