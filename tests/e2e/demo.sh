@@ -47,7 +47,7 @@ echo "timeline (guest seconds since kernel start, QEMU TCG):"
 printf '  %-34s %8s\n' \
 	"kernel start" "$(stamp 'Linux version')" \
 	"network up (ip=dhcp)" "$(stamp 'Sending DHCP requests')" \
-	"initramfs /init" "$(stamp 'Run /init')" \
+	"test provider loaded (insmod)" "$(stamp 'TEST-ONLY provider')" \
 	"cocoboot start (PID 1)" "$(stamp 'cocoboot: .*start \(PID 1\)')" \
 	"LUKS2 header validated" "$(stamp 'LUKS2 header of')" \
 	"TLS 1.3 session up" "$(stamp 'TLS 1.3 session')" \

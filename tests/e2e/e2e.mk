@@ -12,7 +12,8 @@ $(E2E_ROOT_INIT): tests/e2e/root-init.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(MUSL_CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_LDFLAGS)
 
-E2E_DEPS = $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) $(KERNEL) $(E2E_ROOT_INIT)
+E2E_DEPS = $(COCOBOOT) $(BUILD)/cocobroker $(BUILD)/tests/broker/unlock-client $(TSM_SIM_KO) $(KEYS_STAMP) $(KERNEL) \
+	$(E2E_ROOT_INIT)
 
 $(E2E_DIR)/pki/ca.pem: tests/e2e/lib.sh | $(DEPS_STAMP)
 	@mkdir -p $(E2E_DIR)

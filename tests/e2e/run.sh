@@ -46,7 +46,7 @@ expect_success() { # NAME APPEND
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -92,3 +92,29 @@ if want unreachable; then
 	e2e_start_broker "$W/broker.json" || bad "broker restart"
 fi
 want ebusy && expect_success ebusy "rd.cocoboot.timeout=60 e2e.sim=fail_first=3,fail_errno=EBUSY"
+if want replay; then
+	# Evidence made in a real guest by `cocoboot report` for report data of an
+	# earlier session (here: random) and replayed by a host-side client on a
+	# new session: the broker must see that it is not bound to this session.
+	inblob=$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	"$TOP/tests/qemu/mkinitramfs.sh" -o "$W/initramfs-report.cpio.gz" --busybox --init "$here/report-init.sh" \
+		--file "$COCOBOOT:/sbin/cocoboot:0755" --file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644" \
+		--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
+	rm -f "$W/out.disk" "$W/aux.disk" && truncate -s 64K "$W/out.disk" "$W/aux.disk"
+	if E2E_INITRD=$W/initramfs-report.cpio.gz e2e_boot report "$W/root.img" "e2e.inblob=$inblob" 60 \
+		--disk "$W/out.disk" --disk "$W/aux.disk" --expect E2E-REPORT >"$W/logs/report.out" 2>&1; then
+		sizes=$(grep -m1 -o 'outblob=[0-9]* auxblob=[0-9]*' "$W/logs/report.log")
+		out_len=${sizes#outblob=}; out_len=${out_len%% *}; aux_len=${sizes##*auxblob=}
+		head -c "$out_len" "$W/out.disk" >"$W/replay.outblob"
+		head -c "$aux_len" "$W/aux.disk" >"$W/replay.auxblob"
+		got=$(od -An -tx1 -j $((0x50)) -N 64 "$W/replay.outblob" | tr -d ' \n')
+		[ "$got" = "$inblob" ] && ok "report: cocoboot report in the guest, report_data = inblob ($out_len + $aux_len bytes)" ||
+			bad "report: report_data $got != inblob $inblob"
+		answer=$("$BUILD/tests/broker/unlock-client" --connect "127.0.0.1:$PORT" --ca "$W/pki/ca.pem" --volume "$UUID" \
+			--provider sev_guest --outblob "$W/replay.outblob" --auxblob "$W/replay.auxblob" 2>&1)
+		[[ $answer == *"status=403 error=binding-mismatch"* ]] && ok "replay: broker answers binding-mismatch" ||
+			bad "replay: broker answered '$answer'"
+	else
+		bad "report guest"; cat "$W/logs/report.out"
+	fi
+fi
