@@ -31,6 +31,7 @@
 #include "backoff.h"
 #include "binding.h"
 #include "broker.h"
+#include "certtime.h"
 #include "client_cert.h"
 #include "http.h"
 #include "libtsm.h"
@@ -56,26 +57,11 @@ struct session_env {
 	mbedtls_ssl_config conf;
 };
 
-/* x509 time as seconds since the epoch (UTC, proleptic Gregorian). */
-static long long x509_time_seconds(const mbedtls_x509_time *t)
-{
-	long long y = t->year, m = t->mon, days;
-
-	if (m <= 2) {
-		y--;
-		m += 12;
-	}
-	days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + t->day - 719469;
-	return days * 86400 + t->hour * 3600 + t->min * 60 + t->sec;
-}
-
 static int verify_times(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	(void)ctx;
 	(void)depth;
-	*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_FUTURE;
-	if (x509_time_seconds(&crt->valid_to) < (long long)COCOBOOT_TIME_FLOOR)
-		*flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+	cb_cert_time_rule(crt, (long long)COCOBOOT_TIME_FLOOR, flags);
 	return 0;
 }
 

@@ -11,7 +11,8 @@ INIT_TEST_secret  := init/secret.c
 INIT_TEST_backoff := init/backoff.c
 INIT_TEST_http    := init/http.c init/errors.c init/secret.c proto/response.c proto/request.c
 INIT_TEST_errors  := init/errors.c
-INIT_TESTS := cmdline json luks2 secret backoff http errors
+INIT_TEST_certtime := init/certtime.c
+INIT_TESTS := cmdline json luks2 secret backoff http errors certtime
 
 define init_test
 $(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
