@@ -8,9 +8,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "flow.h"
@@ -55,11 +57,23 @@ static void console_stdio(void)
 static void __attribute__((noreturn)) fail_action(enum cb_onfail onfail)
 {
 	if (onfail == CB_ONFAIL_SHELL) {
-		char *argv[] = { "/bin/sh", NULL };
+		/* A child, not exec: when the shell exits, PID 1 powers off instead of panicking. */
+		pid_t pid;
 
-		cb_log("onfail=shell: starting /bin/sh as requested on the command line");
-		execv(argv[0], argv);
-		cb_log("no /bin/sh in the initramfs (%s); powering off", strerror(errno));
+		cb_log("onfail=shell: starting /bin/sh as requested on the command line; power off when it exits");
+		pid = fork();
+		if (pid == 0) {
+			char *argv[] = { "/bin/sh", NULL };
+
+			setsid();
+			ioctl(0, TIOCSCTTY, 1);
+			execv(argv[0], argv);
+			cb_log("no /bin/sh in the initramfs (%s)", strerror(errno));
+			_exit(127);
+		}
+		if (pid > 0)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
 		onfail = CB_ONFAIL_POWEROFF;
 	}
 	cb_log("onfail: %s", cb_onfail_name(onfail));

@@ -46,7 +46,7 @@ expect_success() { # NAME APPEND
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay plain)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -116,5 +116,17 @@ if want replay; then
 			bad "replay: broker answered '$answer'"
 	else
 		bad "report guest"; cat "$W/logs/report.out"
+	fi
+fi
+if want plain; then
+	# The production layout (`make initramfs`): cocoboot itself is /init. With
+	# no provider in this kernel (no tsm_sim loaded) it must fail closed.
+	e2e_initramfs "$W/initramfs-plain.cpio.gz" "$W/pki/ca.pem" || bad "plain initramfs"
+	if E2E_INITRD=$W/initramfs-plain.cpio.gz e2e_boot plain "$W/root.img" "$URL rd.cocoboot.timeout=4" 60 \
+		--expect 'start (PID 1)' --expect 'cocoboot: error report: gave up after' --expect 'no attestation provider registered' --expect 'onfail: poweroff' \
+		"${FAILMARK[@]}" >"$W/logs/plain.out" 2>&1; then
+		ok "plain: cocoboot as /init, no provider: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/plain.log")"
+	else
+		bad "plain"; cat "$W/logs/plain.out"
 	fi
 fi
