@@ -4,7 +4,10 @@
 
 SERVICE_SRCS := $(sort $(wildcard broker/server/*.c broker/store/*.c))
 PROTO_SRCS   := $(sort $(wildcard proto/*.c))
-SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h) $(VERIFY_HDRS)
+# (fragments are included in sorted order: this one comes before verify.mk and
+# keys/keys.mk, so their variables are not used in prerequisites here)
+SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h)
+SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
 SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
 PROTO_OBJS   := $(patsubst %.c,$(BUILD)/service/%.o,$(PROTO_SRCS))
@@ -76,13 +79,28 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/bootstorm.c tests/broker/sim_snp.c $(PROTO_OBJS) $(MBEDTLS_HOST_LIBS) -lm
 
 CHECK_SUITES += broker
-check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(KEYS_STAMP)
+check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e
 .PHONY: check-broker
 
+# the same end-to-end suite against a broker built with ASan+UBSan
+COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c $(SERVICE_SRCS) $(PROTO_SRCS)
+COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
+$(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
+$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
+
+CHECK_SUITES += broker-asan
+check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		tests/broker/test-broker.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e-asan
+.PHONY: check-broker-asan
+
 BENCH_TARGETS += bootstorm
 BOOTSTORM_CLIENTS ?= 1000
-bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(TB)/unlock-client $(KEYS_STAMP)
+bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
 	@tests/broker/bench-bootstorm.sh $(BUILD)/cocobroker $(TB)/bootstorm $(BUILD)/keys $(TB)/bench $(BOOTSTORM_CLIENTS)
 .PHONY: bench-bootstorm
 

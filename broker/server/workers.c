@@ -13,6 +13,8 @@
 #include "generation.h"
 #include "log.h"
 
+#define WORKER_STACK (1024 * 1024)
+
 struct worker {
 	struct workers *pool;
 	pthread_t thread;
@@ -72,6 +74,7 @@ int workers_start(struct workers **out, int n, int queue_depth, const char *db_p
 {
 	struct workers *pool = calloc(1, sizeof(*pool));
 	sigset_t all, old;
+	pthread_attr_t attr;
 
 	*out = NULL;
 	if (!pool || !(pool->w = calloc((size_t)n, sizeof(*pool->w)))) {
@@ -91,9 +94,13 @@ int workers_start(struct workers **out, int n, int queue_depth, const char *db_p
 	/* signals belong to the event loop's signalfd */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* with mlockall every stack page is resident: do not take the 8 MiB default */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	for (int i = 0; i < n; i++) {
-		if (pthread_create(&pool->w[i].thread, NULL, worker_main, &pool->w[i])) {
+		if (pthread_create(&pool->w[i].thread, &attr, worker_main, &pool->w[i])) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			pthread_attr_destroy(&attr);
 			snprintf(err, errlen, "cannot start worker threads");
 			pool->nworkers = i;
 			workers_stop(pool);
@@ -102,6 +109,7 @@ int workers_start(struct workers **out, int n, int queue_depth, const char *db_p
 		pool->nworkers = i + 1;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	*out = pool;
 	return 0;
 fail:

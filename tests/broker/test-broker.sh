@@ -150,6 +150,18 @@ got=$(client --volume "$VOL" --sim-snp "$KEYS" --stall-after-head)
 t1=$(date +%s.%N)
 check "slow client is dropped after the idle timeout ($got)" \
 	python3 -c "import sys; d=$t1-$t0; sys.exit(not ('broker closed' in '''$got''' and 1.0 < d < 6))"
+t0=$(date +%s.%N)
+python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))   # connects, never says hello
+s.settimeout(10)
+try:
+    while s.recv(4096): pass
+except Exception: pass
+PY
+t1=$(date +%s.%N)
+check "silent connection is dropped after the handshake timeout" \
+	python3 -c "import sys; d=$t1-$t0; sys.exit(not (1.5 < d < 6))"
 python3 - "$PORT" <<'PY'
 import os, socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -193,6 +205,18 @@ out=$(curl -s --tlsv1.3 --cacert "$W/ca.pem" --cert "$W/curl.pem" --key "$W/curl
 check "curl: GET /v1/unlock -> 405 ($out)" test "$out" = '{"error":"method-not-allowed"} 405'
 curl -s --tls-max 1.2 --cacert "$W/ca.pem" "https://localhost:$PORT/v1/unlock" >/dev/null 2>&1
 check "TLS 1.2 is refused" test $? -ne 0
+
+# the exporter (binding input) as OpenSSL derives it for the same session
+SPORT=$(free_port)
+sleep 5 | openssl s_server -accept "127.0.0.1:$SPORT" -tls1_3 -cert "$W/server.pem" -key "$W/server.key" \
+	-keymatexport EXPORTER-cocoboot-v1 -keymatexportlen 32 -naccept 1 > "$W/s_server.out" 2>&1 &
+SPID=$!
+for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$SPORT " && break; sleep 0.1; done
+ours=$("$CLIENT" --connect "127.0.0.1:$SPORT" --ca "$W/ca.pem" --volume "$VOL" --print-ekm 2>>"$W/client.err")
+sleep 0.3
+kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
+theirs=$(sed -n 's/^ *Keying material: *//p' "$W/s_server.out" | head -n 1)
+check "exporter value equals OpenSSL's for the same session (${ours#ekm=})" test -n "$theirs" -a "$ours" = "ekm=$theirs"
 
 # ---- metrics, logs, audit ----
 curl -s "http://127.0.0.1:$MPORT/metrics" > "$W/metrics.txt"

@@ -35,7 +35,7 @@ struct options {
 	const char *host, *port, *ca, *servername, *volume, *provider;
 	const char *sim_keydir, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
 	struct sim_snp_opts sim;
-	int bind_other_key, no_client_cert, stall_after_head;
+	int bind_other_key, no_client_cert, stall_after_head, print_ekm;
 	long pad_body;
 };
 
@@ -48,7 +48,8 @@ static void usage(void)
 		"           --sim-ucode-delta N --sim-host-data BYTE\n"
 		"options:   --servername NAME (default localhost) --save-evidence PREFIX --key-out FILE\n"
 		"           --bind-other-key --no-client-cert --raw-body FILE --pad-body BYTES\n"
-		"           --stall-after-head (send the request head, never the body)\n");
+		"           --stall-after-head (send the request head, never the body)\n"
+		"           --print-ekm (print the session's exporter value and stop)\n");
 	exit(2);
 }
 
@@ -78,6 +79,7 @@ static void parse(int argc, char **argv, struct options *o)
 		FLAG("--sim-debug", o->sim.debug) FLAG("--sim-other-measurement", o->sim.other_measurement)
 		FLAG("--sim-bad-signature", o->sim.bad_signature) FLAG("--bind-other-key", o->bind_other_key)
 		FLAG("--no-client-cert", o->no_client_cert) FLAG("--stall-after-head", o->stall_after_head)
+		FLAG("--print-ekm", o->print_ekm)
 		if (!strcmp(a, "--sim-vmpl") && v) { o->sim.vmpl = (uint32_t)atoi(v); i++; continue; }
 		if (!strcmp(a, "--sim-ucode-delta") && v) { o->sim.ucode_delta = atoi(v); i++; continue; }
 		if (!strcmp(a, "--sim-host-data") && v) { o->sim.host_data_byte = atoi(v); i++; continue; }
@@ -87,7 +89,7 @@ static void parse(int argc, char **argv, struct options *o)
 	}
 	if (!o->host || !o->ca || !o->volume)
 		usage();
-	if (!o->raw_body && !o->pad_body && !o->sim_keydir && !o->outblob)
+	if (!o->raw_body && !o->pad_body && !o->sim_keydir && !o->outblob && !o->print_ekm)
 		usage();
 }
 
@@ -192,6 +194,18 @@ int main(int argc, char **argv)
 	while ((ret = mbedtls_ssl_handshake(&ssl)) != 0)
 		if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE)
 			die_tls("handshake", ret);
+
+	if (o.print_ekm) {
+		/* interop check: the exporter value as this side derives it */
+		uint8_t ekm[COCO_EKM_LEN];
+		if ((ret = coco_binding_ekm(&ssl, ekm)))
+			die_tls("exporter", ret);
+		printf("ekm=");
+		for (int i = 0; i < COCO_EKM_LEN; i++)
+			printf("%02X", ekm[i]);
+		printf("\n");
+		return 0;
+	}
 
 	/* the binding: this session's exporter and our own (or, to test, another) SPKI */
 	if (o.bind_other_key) {
