@@ -17,7 +17,7 @@ echo "compare-root-ok" >"$tmp/root/compare-marker"
 rm -f "$img"
 # 8 MiB filesystem, then 32 MiB more for the LUKS2 header (reencrypt moves
 # the data up by --reduce-device-size; the header itself takes 16 MiB).
-mkfs.ext4 -q -F -b 4096 -L cmproot -d "$tmp/root" "$img" 8M
+mkfs.ext4 -q -F -b 4096 -L cmproot -d "$tmp/root" "$img" 8M >/dev/null
 truncate -s 40M "$img"
 cryptsetup reencrypt --batch-mode --encrypt --type luks2 --force-offline-reencrypt \
 	--reduce-device-size 32M --cipher aes-xts-plain64 --key-size 512 \
