@@ -1,0 +1,15 @@
+#!/bin/sh
+# cmdline hook (both flavours): decide whether cocoboot runs in this boot and
+# prepare the rest of dracut for it. Runs before crypt's parse-crypt (30) and
+# the network parsers, which read what is written to /etc/cmdline.d here.
+command -v getarg > /dev/null || . /lib/dracut-lib.sh
+
+if [ -n "$(getargs rd.cocoboot.url=)" ]; then
+    : > /tmp/cocoboot.active
+    # The broker is only reachable over the network.
+    getargbool 0 rd.neednet || echo "rd.neednet=1" > /etc/cmdline.d/90-cocoboot-net.conf
+    # Without this, crypt's udev rules would prompt for a passphrase for the
+    # same LUKS device; an explicit rd.luks= on the command line still wins.
+    [ -z "$(getarg rd.luks)" ] && echo "rd.luks=0" > /etc/cmdline.d/90-cocoboot-luks.conf
+    info "cocoboot: will unlock $(getarg rd.cocoboot.volume=) as /dev/mapper/$(getarg rd.cocoboot.name=)"
+fi

@@ -1,0 +1,89 @@
+#!/bin/bash
+# dracut module "cocoboot": unlock the LUKS2 root with a volume key released by
+# a cocobroker against an attestation report (SEV-SNP / TDX via configfs-tsm).
+# See docs/dracut.md. Build-time settings (dracut.conf.d or the environment):
+#   cocoboot_binary=PATH   the static cocoboot (default: /usr/sbin/cocoboot,
+#                          then /usr/lib/cocoboot/cocoboot, then $PATH)
+#   cocoboot_ca=PATH       the broker CA to pin (default /etc/cocoboot/ca.pem)
+#   cocoboot_cmdline=PATH  optional rd.cocoboot.* defaults baked into the
+#                          initramfs (default /etc/cocoboot/cmdline.conf)
+
+# The binary this initramfs will carry.
+cocoboot_find_binary() {
+    local _b
+    for _b in ${cocoboot_binary:-} "$dracutsysrootdir"/usr/sbin/cocoboot \
+        "$dracutsysrootdir"/usr/lib/cocoboot/cocoboot; do
+        [[ -x $_b ]] && { echo "$_b"; return 0; }
+    done
+    command -v cocoboot
+}
+
+# A confidential guest: the TSM report interface or a provider device exists.
+cocoboot_is_cvm() {
+    [[ -d /sys/kernel/config/tsm/report || -e /dev/sev-guest || -e /dev/tdx_guest ]] && return 0
+    grep -qwE 'sev_snp|tdx_guest' /proc/cpuinfo 2> /dev/null
+}
+
+# called by dracut
+check() {
+    cocoboot_find_binary > /dev/null || {
+        derror "cocoboot: no cocoboot binary (set cocoboot_binary=)"
+        return 1
+    }
+    require_binaries cryptsetup blkid || return 1
+    # Host-only images of a confidential guest get the module on their own;
+    # everything else only when asked for (--add cocoboot / add_dracutmodules).
+    [[ $hostonly ]] && cocoboot_is_cvm && return 0
+    return 255
+}
+
+# called by dracut
+depends() {
+    # crypt brings dm-crypt, cryptsetup and its udev rules; network brings up
+    # the link the broker is reached over (network-legacy or systemd-networkd).
+    echo network crypt
+    return 0
+}
+
+# called by dracut
+installkernel() {
+    # configfs (the report ABI lives there), the TSM report core, both
+    # providers and dm-crypt. Not host-only: the same image must boot as an
+    # SEV-SNP or a TDX guest. Modules built into a kernel are simply skipped.
+    hostonly='' instmods configfs tsm sev-guest tdx-guest dm_crypt
+}
+
+# called by dracut
+install() {
+    local _bin _ca _cl
+    _bin=$(cocoboot_find_binary) || return 1
+    _ca=${cocoboot_ca:-$dracutsysrootdir/etc/cocoboot/ca.pem}
+    _cl=${cocoboot_cmdline:-$dracutsysrootdir/etc/cocoboot/cmdline.conf}
+
+    # Static binary: nothing to resolve. Fail the build rather than produce
+    # an initramfs that can never unlock anything.
+    inst_simple "$_bin" /usr/sbin/cocoboot || return 1
+    if [[ ! -s $_ca ]]; then
+        dfatal "cocoboot: no broker CA at $_ca (set cocoboot_ca=)"
+        return 1
+    fi
+    inst_simple "$_ca" /etc/cocoboot/ca.pem || return 1
+    # Defaults such as rd.cocoboot.url= in dracut's own cmdline.d format.
+    [[ -s $_cl ]] && inst_simple "$_cl" /etc/cmdline.d/91-cocoboot.conf
+
+    inst_multiple blkid modprobe mountpoint cryptsetup
+    inst_multiple -o poweroff reboot halt
+    inst_script "$moddir/cocoboot-dracut.sh" /usr/sbin/cocoboot-dracut
+
+    # Both flavours: decide on rd.neednet / rd.luks before network and crypt
+    # read them (under systemd the hooks run in dracut-cmdline.service).
+    inst_hook cmdline 05 "$moddir/cocoboot-cmdline.sh"
+    if dracut_module_included "systemd"; then
+        inst_simple "$moddir/cocoboot.service" "$systemdsystemunitdir/cocoboot.service"
+        inst_simple "$moddir/cocoboot-onfail.service" "$systemdsystemunitdir/cocoboot-onfail.service"
+        $SYSTEMCTL -q --root "$initdir" enable cocoboot.service
+    else
+        inst_hook initqueue/settled 90 "$moddir/cocoboot-settled.sh"
+        inst_hook initqueue/timeout 90 "$moddir/cocoboot-timeout.sh"
+    fi
+}

@@ -1,0 +1,84 @@
+#!/bin/bash
+# module-test.sh: the dracut module on its own, no broker needed.
+#   - `make install-dracut` lays out the module
+#   - a shell-flavour initramfs for the project kernel and a systemd-flavour
+#     one for the Debian cloud kernel carry cocoboot (the built binary), the
+#     pinned CA and the flavour's hooks/units; size with and without the module
+#   - each boots, runs cocoboot against an unreachable broker, and performs
+#     rd.cocoboot.onfail (poweroff) instead of dracut's emergency shell
+# Prints "N passed, N failed".
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+W=$top/build/dracut-module
+COCOBOOT=$top/build/cocoboot
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+trap 'echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit' EXIT
+rm -rf "$W" && mkdir -p "$W"
+
+# 1. install layout
+if make -s -C "$top" install-dracut DESTDIR="$W/dest" >"$W/install.out" 2>&1 &&
+	[ -x "$W/dest/usr/lib/dracut/modules.d/91cocoboot/module-setup.sh" ] &&
+	[ -f "$W/dest/usr/lib/dracut/modules.d/91cocoboot/cocoboot.service" ] &&
+	[ -x "$W/dest/usr/sbin/cocoboot" ]; then ok "install-dracut"
+else bad "install-dracut"; cat "$W/install.out"; fi
+for s in "$top"/dracut-module/91cocoboot/*.sh; do
+	sh -n "$s" 2>"$W/syntax.out" || { bad "syntax $(basename "$s")"; cat "$W/syntax.out"; }
+done
+
+# A throwaway CA: only its presence in the initramfs is checked here.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+	-subj "/CN=cocoboot module-test CA" -days 1 -out "$W/ca.pem" 2>/dev/null
+truncate -s 32M "$W/luks.img"
+head -c 32 /dev/urandom >"$W/pass"
+cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --sector-size 4096 \
+	--key-file "$W/pass" "$W/luks.img" >/dev/null 2>&1 || bad "LUKS2 test volume"
+UUID=$(cryptsetup luksUUID "$W/luks.img")
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+check_config() { # KERNEL FLAVOUR
+	local k=$1 f=$2 img=$W/$1-$2.img x=$W/$1-$2.x
+	if ! "$here/mkinitrd.sh" --kernel "$k" --flavour "$f" --ca "$W/ca.pem" --out "$img" >"$W/$k-$f.out" 2>&1; then
+		bad "$k/$f: dracut"; tail -n 20 "$W/$k-$f.out"; return 1
+	fi
+	rm -rf "$x" && mkdir -p "$x" && (cd "$x" && zcat "$img" | cpio -id --quiet 2>/dev/null)
+	[ "$("$x/usr/sbin/cocoboot" --version 2>/dev/null)" = "$("$COCOBOOT" --version)" ] &&
+		ok "$k/$f: initramfs carries $("$COCOBOOT" --version)" || bad "$k/$f: cocoboot binary"
+	cmp -s "$x/etc/cocoboot/ca.pem" "$W/ca.pem" && ok "$k/$f: pinned CA" || bad "$k/$f: pinned CA"
+	if [ "$f" = shell ]; then
+		[ -f "$x/usr/lib/dracut/hooks/cmdline/05-cocoboot-cmdline.sh" ] &&
+			[ -f "$x/usr/lib/dracut/hooks/initqueue/settled/90-cocoboot-settled.sh" ] &&
+			grep -qx network-legacy "$x/usr/lib/dracut/modules.txt"
+	else
+		[ -L "$x/etc/systemd/system/initrd.target.wants/cocoboot.service" ] &&
+			[ -f "$x/usr/lib/systemd/system/cocoboot-onfail.service" ] &&
+			grep -qx systemd-networkd "$x/usr/lib/dracut/modules.txt"
+	fi && ok "$k/$f: hooks and network" || bad "$k/$f: hooks and network"
+	grep -qx crypt "$x/usr/lib/dracut/modules.txt" && ok "$k/$f: crypt" || bad "$k/$f: crypt"
+	# The module's cost: the same initramfs with network and crypt, no cocoboot.
+	if "$here/mkinitrd.sh" --kernel "$k" --flavour "$f" --without-module --out "$W/$k-$f-without.img" \
+		>"$W/$k-$f-without.out" 2>&1; then
+		local a b
+		a=$(stat -c %s "$img") b=$(stat -c %s "$W/$k-$f-without.img")
+		ok "$k/$f: size $a bytes with the module, $b without (+$((a - b)))"
+	else bad "$k/$f: dracut without the module"; tail -n 20 "$W/$k-$f-without.out"; fi
+
+	local kargs=()
+	[ "$k" = debian ] && kargs=(--kernel "$("$here/debian-kernel.sh" vmlinuz)")
+	# Nothing listens on PORT: cocoboot gives up after its timeout and the
+	# module must power the guest off, saying why.
+	if "$top/tests/qemu/boot.sh" "${kargs[@]}" --initrd "$img" --log "$W/$k-$f-boot.log" --timeout 240 \
+		--mem 1024 --disk "$W/luks.img" --net \
+		--append "root=/dev/mapper/cocoboot-root rd.cocoboot.url=https://10.0.2.2:$PORT rd.cocoboot.volume=UUID=$UUID rd.cocoboot.timeout=5" \
+		--expect "cocoboot-dracut: " --expect "root volume not unlocked" --expect "onfail=poweroff" \
+		--expect "reboot: Power down" --fail-on "Entering emergency mode" --fail-on "Kernel panic" \
+		>"$W/$k-$f-boot.out" 2>&1; then
+		ok "$k/$f: unreachable broker -> poweroff ($(grep -o 'boot: [0-9.]* s wall' "$W/$k-$f-boot.out"); $(
+			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$W/$k-$f-boot.log" | tr -d '[]' |
+			awk '{ print "cocoboot started at " $2 " s" }'))"
+	else bad "$k/$f: unreachable broker"; cat "$W/$k-$f-boot.out"; fi
+}
+
+check_config project shell
+check_config debian systemd
