@@ -28,6 +28,8 @@ initramfs: $(INITRAMFS)
 
 e2e: $(E2E_DEPS)
 	@tests/e2e/run.sh $(E2E_CASES)
+# Two full runs green in a row before it joined `make check` (about 90 s).
+CHECK_SUITES += e2e
 check-e2e: e2e
 .PHONY: e2e check-e2e
 
