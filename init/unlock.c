@@ -38,8 +38,11 @@ static int run(char *const argv[], int keep_fd, char *out, size_t out_len)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		static char *const env[] = { "PATH=/sbin:/usr/sbin:/bin:/usr/bin", "DM_DISABLE_UDEV=1", "LC_ALL=C",
-					     NULL };
+		/* Without udev (the minimal initramfs) libdevmapper must make the nodes itself. */
+		static char *const env_no_udev[] = { "PATH=/sbin:/usr/sbin:/bin:/usr/bin", "DM_DISABLE_UDEV=1",
+						     "LC_ALL=C", NULL };
+		static char *const env_udev[] = { "PATH=/sbin:/usr/sbin:/bin:/usr/bin", "LC_ALL=C", NULL };
+		char *const *env = access("/run/udev/control", F_OK) == 0 ? env_udev : env_no_udev;
 
 		if (keep_fd >= 0)
 			fcntl(keep_fd, F_SETFD, 0);
