@@ -68,6 +68,18 @@ check-broker-store: $(TB)/test-store
 	@$(TB)/test-store $(TB)/store-tmp
 .PHONY: check-broker-store
 
+# broker request input: HTTP framing and body decode (sanitizers)
+HTTP_DECODE_SAN := $(BUILD)/service-san/broker/server/http_request.o $(BUILD)/service-san/broker/server/request_decode.o \
+	$(BUILD)/service-san/proto/request.o
+$(TB)/test-http-decode: tests/broker/test_http_decode.c $(HTTP_DECODE_SAN) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(HTTP_DECODE_SAN) $(MBEDTLS_HOST_LIBS) -lhttp_parser -lcjson
+
+CHECK_SUITES += broker-input
+check-broker-input: $(TB)/test-http-decode
+	@$(TB)/test-http-decode
+.PHONY: check-broker-input
+
 # the test client: handshake with an ephemeral identity, binding, evidence
 $(TB)/unlock-client: tests/broker/unlock_client.c tests/broker/sim_snp.c tests/broker/sim_snp.h $(PROTO_OBJS) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
@@ -114,3 +126,16 @@ fuzz-proto-response: $(BUILD)/fuzz/proto-response
 	@mkdir -p $(BUILD)/fuzz/proto-response-corpus
 	@$(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/proto-response-corpus 2>&1 | tail -n 3
 .PHONY: fuzz-proto-response
+
+# ---- fuzz: the broker's request input (HTTP framing in chunks, then the JSON body)
+FUZZ_TARGETS += broker-request
+$(BUILD)/fuzz/broker-request: broker/fuzz-service/fuzz_request.c broker/server/http_request.c broker/server/request_decode.c \
+		proto/request.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(MBEDTLS_HOST_CFLAGS) \
+		-o $@ broker/fuzz-service/fuzz_request.c broker/server/http_request.c broker/server/request_decode.c \
+		proto/request.c $(MBEDTLS_HOST_LIBS) -lhttp_parser -lcjson
+fuzz-broker-request: $(BUILD)/fuzz/broker-request
+	@mkdir -p $(BUILD)/fuzz/broker-request-corpus
+	@$(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz/broker-request-corpus 2>&1 | tail -n 3
+.PHONY: fuzz-broker-request

@@ -84,7 +84,8 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 
 	if (!(text = read_text(path, err, errlen)))
 		return -1;
-	root = cJSON_Parse(text);
+	/* require_null_terminated: trailing data after the object is an error */
+	root = cJSON_ParseWithOpts(text, NULL, 1);
 	free(text);
 	if (!cJSON_IsObject(root)) {
 		snprintf(err, errlen, "%s: not a JSON object", path);

@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <http_parser.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
@@ -30,6 +29,7 @@
 #include "../store/store.h"
 #include "config.h"
 #include "generation.h"
+#include "http_request.h"
 #include "log.h"
 #include "metrics.h"
 #include "workers.h"
@@ -47,12 +47,7 @@ struct conn {
 	double deadline;
 	mbedtls_ssl_context ssl;
 	struct generation *gen;
-	http_parser parser;
-	char url[64];
-	size_t url_len;
-	int msg_complete, too_large, bad_target, bad_method;
-	char *body;
-	size_t body_len;
+	struct http_request req;
 	struct job *job;         /* between submit and completion */
 	char *out;               /* answer being written; may hold a key: wiped */
 	size_t out_len, out_off, out_cap;
@@ -72,7 +67,6 @@ struct server {
 	struct conn *conns;
 	int nconns, draining;
 	double drain_deadline;
-	http_parser_settings settings;
 };
 
 /* epoll user data: small integers for the fixed descriptors, pointers for connections */
@@ -158,7 +152,7 @@ static void conn_free(struct server *s, struct conn *c)
 		metrics_connections(-1);
 	}
 	close(c->fd);
-	free(c->body);
+	http_request_free(&c->req);
 	if (c->out) {
 		mbedtls_platform_zeroize(c->out, c->out_cap);
 		free(c->out);
@@ -226,80 +220,17 @@ static void conn_error(struct server *s, struct conn *c, int status, const char 
 	conn_answer(s, c, status, "application/json", body, (size_t)n, retry_after);
 }
 
-/* ------------------------------------------------------------- HTTP input */
-
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-	struct conn *c = p->data;
-
-	if (c->url_len + len >= sizeof(c->url)) {
-		c->bad_target = 1;
-		return 0;
-	}
-	memcpy(c->url + c->url_len, at, len);
-	c->url_len += len;
-	c->url[c->url_len] = '\0';
-	return 0;
-}
-
-static int on_headers_complete(http_parser *p)
-{
-	struct conn *c = p->data;
-	const char *want = c->is_metrics ? "/metrics" : COCO_UNLOCK_PATH;
-
-	if (c->bad_target || strcmp(c->url, want))
-		c->bad_target = 1;
-	else if (p->method != (c->is_metrics ? HTTP_GET : HTTP_POST))
-		c->bad_method = 1;
-	/* announced too large: answer 413 without reading it */
-	if ((p->flags & F_CONTENTLENGTH) && p->content_length > COCO_MAX_BODY) {
-		c->too_large = 1;
-		return 2; /* http_parser: stop here */
-	}
-	return 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len)
-{
-	struct conn *c = p->data;
-	char *nb;
-
-	if (c->body_len + len > COCO_MAX_BODY) {
-		c->too_large = 1;
-		return 1;
-	}
-	if (!(nb = realloc(c->body, c->body_len + len + 1)))
-		return 1;
-	c->body = nb;
-	memcpy(c->body + c->body_len, at, len);
-	c->body_len += len;
-	return 0;
-}
-
-static int on_message_complete(http_parser *p)
-{
-	struct conn *c = p->data;
-
-	c->msg_complete = 1;
-	http_parser_pause(p, 1);   /* one request per connection */
-	return 0;
-}
-
 /* ---------------------------------------------------------- request logic */
 
 static void dispatch(struct server *s, struct conn *c)
 {
 	struct job *job;
 
-	if (c->too_large) {
-		conn_error(s, c, 413, "too-large", 0);
-		return;
-	}
-	if (c->bad_target) {
+	if (c->req.bad_target) {
 		conn_error(s, c, 404, "not-found", 0);
 		return;
 	}
-	if (c->bad_method) {
+	if (c->req.bad_method) {
 		conn_error(s, c, 405, "method-not-allowed", 0);
 		return;
 	}
@@ -323,8 +254,8 @@ static void dispatch(struct server *s, struct conn *c)
 	job->conn = c;
 	job->gen = generation_ref(c->gen);
 	job->in = c->in;
-	job->in.body = c->body ? c->body : "";
-	job->in.body_len = c->body_len;
+	job->in.body = c->req.body ? c->req.body : "";
+	job->in.body_len = c->req.body_len;
 	job->t_queued = now_s();
 	if (workers_submit(s->workers, job)) {
 		generation_unref(job->gen);
@@ -382,23 +313,20 @@ static void after_handshake(struct conn *c)
 /* Feed received bytes to the HTTP parser; 0 to go on, -1 after answering or to close. */
 static int feed(struct server *s, struct conn *c, const char *buf, size_t len)
 {
-	size_t used = http_parser_execute(&c->parser, &s->settings, buf, len);
-	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-
-	if (c->too_large) {
+	switch (http_request_feed(&c->req, buf, len)) {
+	case HTTP_FEED_MORE:
+		return 0;
+	case HTTP_FEED_TOO_LARGE:
 		conn_error(s, c, 413, "too-large", 0);
 		return -1;
-	}
-	if (e != HPE_OK && e != HPE_PAUSED) {
+	case HTTP_FEED_MALFORMED:
 		conn_error(s, c, 400, "malformed-request", 0);
 		return -1;
+	case HTTP_FEED_COMPLETE:
+		break;
 	}
-	(void)used;
-	if (c->msg_complete) {
-		dispatch(s, c);
-		return -1;
-	}
-	return 0;
+	dispatch(s, c);
+	return -1;
 }
 
 static void drive_plain_read(struct server *s, struct conn *c)
@@ -539,8 +467,10 @@ static void accept_all(struct server *s, int lfd, int is_metrics)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->fd = fd;
 		c->is_metrics = is_metrics;
-		http_parser_init(&c->parser, HTTP_REQUEST);
-		c->parser.data = c;
+		if (is_metrics)
+			http_request_init(&c->req, "/metrics", HTTP_GET);
+		else
+			http_request_init(&c->req, COCO_UNLOCK_PATH, HTTP_POST);
 		c->deadline = now_s() + s->cfg.handshake_timeout_ms / 1e3;
 		if (is_metrics) {
 			c->state = ST_READ;
@@ -658,7 +588,7 @@ static void sweep(struct server *s, int timeouts)
 			metrics_timeout();
 			c->state = ST_CLOSING;
 		}
-		if (s->draining && (c->state == ST_HANDSHAKE || (c->state == ST_READ && c->url_len == 0 && !c->body)))
+		if (s->draining && (c->state == ST_HANDSHAKE || (c->state == ST_READ && !http_request_started(&c->req))))
 			c->state = ST_CLOSING;
 		if (c->state == ST_CLOSING)
 			conn_free(s, c);
@@ -734,10 +664,6 @@ static int setup(struct server *s, char *err, size_t errlen)
 	ev.data.u64 = TAG_DONE;
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, workers_done_fd(s->workers), &ev);
 
-	s->settings.on_url = on_url;
-	s->settings.on_headers_complete = on_headers_complete;
-	s->settings.on_body = on_body;
-	s->settings.on_message_complete = on_message_complete;
 	return 0;
 }
 

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/constant_time.h>
 #include <mbedtls/platform_util.h>
@@ -14,105 +13,12 @@
 #include "../store/store.h"
 #include "../verify/policy.h"
 #include "log.h"
+#include "request_decode.h"
 
 #define REASON_BINDING        "binding-mismatch"
 #define REASON_UNKNOWN_VOLUME "unknown-volume"
 #define REASON_NO_CLIENT_CERT "no-client-certificate"
 #define REASON_MALFORMED_REQ  "malformed-request"
-
-struct decoded {
-	char volume[40];
-	char provider[16];
-	uint8_t *outblob, *auxblob;
-	size_t outblob_len, auxblob_len;
-};
-
-static void decoded_free(struct decoded *d)
-{
-	free(d->outblob);
-	free(d->auxblob);
-}
-
-static int b64_field(const cJSON *item, uint8_t **out, size_t *len)
-{
-	const char *s = item->valuestring;
-	size_t n = strlen(s), olen = 0;
-
-	if (n == 0 || mbedtls_base64_decode(NULL, 0, &olen, (const unsigned char *)s, n) !=
-			      MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL)
-		return -1;
-	if (!(*out = malloc(olen)) ||
-	    mbedtls_base64_decode(*out, olen, len, (const unsigned char *)s, n) || *len == 0)
-		return -1;
-	return 0;
-}
-
-/* Strict: an object with exactly the protocol's members, each once, each a string. */
-static int decode(const char *body, size_t len, struct decoded *d, const char **detail)
-{
-	cJSON *root = cJSON_ParseWithLength(body, len), *item;
-	int seen_volume = 0, seen_provider = 0, seen_outblob = 0, seen_auxblob = 0, ret = -1;
-
-	memset(d, 0, sizeof(*d));
-	*detail = "body is not a JSON object";
-	if (!cJSON_IsObject(root))
-		goto out;
-	cJSON_ArrayForEach(item, root) {
-		int *seen;
-		if (!strcmp(item->string, "volume"))
-			seen = &seen_volume;
-		else if (!strcmp(item->string, "provider"))
-			seen = &seen_provider;
-		else if (!strcmp(item->string, "outblob"))
-			seen = &seen_outblob;
-		else if (!strcmp(item->string, "auxblob"))
-			seen = &seen_auxblob;
-		else {
-			*detail = "unknown member";
-			goto out;
-		}
-		if ((*seen)++) {
-			*detail = "duplicate member";
-			goto out;
-		}
-		if (!cJSON_IsString(item)) {
-			*detail = "members must be strings";
-			goto out;
-		}
-		if (seen == &seen_volume) {
-			*detail = "volume is not a UUID";
-			if (!coco_uuid_is_valid(item->valuestring))
-				goto out;
-			memcpy(d->volume, item->valuestring, 37);
-			/* the store keys volumes by the lowercase form */
-			for (char *c = d->volume; *c; c++)
-				if (*c >= 'A' && *c <= 'F')
-					*c = (char)(*c - 'A' + 'a');
-		} else if (seen == &seen_provider) {
-			*detail = "unknown provider";
-			if (!coco_provider_is_valid(item->valuestring))
-				goto out;
-			snprintf(d->provider, sizeof(d->provider), "%s", item->valuestring);
-		} else if (seen == &seen_outblob) {
-			*detail = "outblob is not base64";
-			if (b64_field(item, &d->outblob, &d->outblob_len))
-				goto out;
-		} else {
-			*detail = "auxblob is not base64";
-			if (b64_field(item, &d->auxblob, &d->auxblob_len))
-				goto out;
-		}
-	}
-	*detail = "volume, provider and outblob are required";
-	if (!seen_volume || !seen_provider || !seen_outblob)
-		goto out;
-	ret = 0;
-out:
-	cJSON_Delete(root);
-	if (ret)
-		decoded_free(d);
-	return ret;
-}
 
 void unlock_error_body(struct unlock_output *out, int status, const char *code)
 {
@@ -133,7 +39,7 @@ static void hex(char *out, const uint8_t *in, size_t n)
 }
 
 /* Audit and log a refusal, then fill the answer. */
-static void refuse(const struct unlock_env *env, const struct unlock_input *in, const struct decoded *d,
+static void refuse(const struct unlock_env *env, const struct unlock_input *in, const struct unlock_fields *d,
 		   const char *measurement, int status, const char *code, const char *detail,
 		   struct unlock_output *out)
 {
@@ -152,7 +58,7 @@ static void refuse(const struct unlock_env *env, const struct unlock_input *in, 
 void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		   struct unlock_output *out)
 {
-	struct decoded d;
+	struct unlock_fields d;
 	const char *detail;
 	char *policy_json = NULL;
 	cb_policy *policy = NULL;
@@ -166,7 +72,7 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (decode(in->body, in->body_len, &d, &detail)) {
+	if (unlock_request_decode(in->body, in->body_len, &d, &detail)) {
 		log_event("info", "bad-request", "client_key", in->client_key, "detail", detail, NULL);
 		unlock_error_body(out, 400, REASON_MALFORMED_REQ);
 		return;
@@ -256,6 +162,6 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 done:
 	cb_policy_free(policy);
 	free(policy_json);
-	decoded_free(&d);
+	unlock_fields_free(&d);
 	mbedtls_platform_zeroize(&claims, sizeof(claims));
 }
