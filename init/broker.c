@@ -219,12 +219,14 @@ static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *
 	size_t body_len = 0;
 	enum cb_verdict verdict = CB_VERDICT_RETRY;
 	int rc, head_len, eof = 0;
-	unsigned connect_ms = remaining_ms < CONNECT_TIMEOUT_MS ? remaining_ms : CONNECT_TIMEOUT_MS;
+	unsigned connect_ms = remaining_ms < CONNECT_TIMEOUT_MS ? remaining_ms : CONNECT_TIMEOUT_MS, io_ms;
 
 	*retry_after_ms = 0;
 	mbedtls_ssl_init(&ssl);
 	mbedtls_net_init(&net);
-	net.fd = cb_tcp_connect(url->host, url->port, connect_ms ? connect_ms : 1, IO_TIMEOUT_MS, why, sizeof(why));
+	/* A stalled broker must not hold the boot much past the total timeout. */
+	io_ms = remaining_ms < IO_TIMEOUT_MS ? (remaining_ms > 1000 ? remaining_ms : 1000) : IO_TIMEOUT_MS;
+	net.fd = cb_tcp_connect(url->host, url->port, connect_ms ? connect_ms : 1, io_ms, why, sizeof(why));
 	if (net.fd < 0) {
 		cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "%s", why);
 		goto out;
