@@ -103,14 +103,35 @@ static int make_listener(const char *addr, char *err, size_t errlen)
 	return fd;
 }
 
+/* events 0 takes the descriptor out of the set: epoll would still report
+ * hang-ups, and a connection waiting for its worker has nothing to do. */
 static void set_interest(struct server *s, struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
+	int op = !events ? EPOLL_CTL_DEL : !c->events ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
 
 	if (c->events == events)
 		return;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+	if (epoll_ctl(s->epfd, op, c->fd, &ev) == 0)
 		c->events = events;
+}
+
+static void listen_pause(struct server *s)
+{
+	if (s->listening)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+	s->listening = 0;
+}
+
+/* Accept again when below the limits; called as connections close and by the sweep. */
+static void listen_resume(struct server *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
+
+	if (s->listening || s->draining || s->listen_fd < 0 || s->nconns >= s->cfg.max_connections)
+		return;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev) == 0)
+		s->listening = 1;
 }
 
 static int tls_send(void *ctx, const unsigned char *buf, size_t len)
@@ -159,12 +180,7 @@ static void conn_free(struct server *s, struct conn *c)
 	}
 	mbedtls_platform_zeroize(&c->in, sizeof(c->in));
 	free(c);
-	/* room again below the connection limit */
-	if (!s->listening && !s->draining && s->nconns < s->cfg.max_connections) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
-		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev) == 0)
-			s->listening = 1;
-	}
+	listen_resume(s);
 }
 
 static const char *status_text(int status)
@@ -456,8 +472,13 @@ static void accept_all(struct server *s, int lfd, int is_metrics)
 		struct epoll_event ev;
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of descriptors: stop polling the listener (it would fire
+				 * forever) until a connection closes or the next sweep */
 				log_event("warning", "accept", "detail", strerror(errno), NULL);
+				if (lfd == s->listen_fd)
+					listen_pause(s);
+			}
 			return;
 		}
 		if (!(c = calloc(1, sizeof(*c)))) {
@@ -501,8 +522,7 @@ static void accept_all(struct server *s, int lfd, int is_metrics)
 		s->nconns++;
 		/* the handshake starts when the ClientHello arrives */
 		if (!is_metrics && s->nconns >= s->cfg.max_connections && s->listening) {
-			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fd, NULL);
-			s->listening = 0;
+			listen_pause(s);
 			log_event("warning", "connection-limit", "detail", "max_connections reached; not accepting", NULL);
 			return;
 		}
@@ -552,9 +572,7 @@ static void start_drain(struct server *s)
 		return;
 	s->draining = 1;
 	s->drain_deadline = now_s() + s->cfg.shutdown_timeout_ms / 1e3;
-	if (s->listening)
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fd, NULL);
-	s->listening = 0;
+	listen_pause(s);
 	close(s->listen_fd);
 	s->listen_fd = -1;
 	log_event("info", "shutdown", "detail", "finishing in-flight requests", NULL);
@@ -593,6 +611,7 @@ static void sweep(struct server *s, int timeouts)
 		if (c->state == ST_CLOSING)
 			conn_free(s, c);
 	}
+	listen_resume(s);
 }
 
 static int setup(struct server *s, char *err, size_t errlen)

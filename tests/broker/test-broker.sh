@@ -293,3 +293,17 @@ check "  ...and says why" grep -q 'master key does not match this database' "$W/
 "$BROKER" volume list --config "$W/broker.json" >/dev/null 2>&1
 check "wrong master key -> volume commands refuse too" test $? -ne 0
 cp "$W/master.key.good" "$W/master.key"; chmod 0600 "$W/master.key"
+
+# ---- configuration errors: precise message, exit 2, nothing started ----
+bad_config() { # NAME EXPECTED-MESSAGE JSON
+	echo "$3" > "$W/bad-config.json"
+	"$BROKER" serve --config "$W/bad-config.json" 2>"$W/bad-config.log"; local rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "$2" "$W/bad-config.log"; then ok "$1"; else bad "$1 (rc=$rc: $(cat "$W/bad-config.log"))"; fi
+}
+base='"listen": "127.0.0.1:1", "cert": "c", "key": "k", "database": "d", "master_key": "m"'
+bad_config "config: unknown key refused" 'unknown key \\"lisen\\"' "{$base, \"lisen\": \"x\"}"
+bad_config "config: metrics on a non-loopback address refused" 'must be a loopback address' "{$base, \"metrics_listen\": \"0.0.0.0:9\"}"
+bad_config "config: out-of-range number refused" '\\"workers\\" must be an integer' "{$base, \"workers\": 0}"
+bad_config "config: missing required key refused" 'are required' '{"listen": "127.0.0.1:1"}'
+bad_config "config: trailing data refused" 'not a JSON object' "{$base} x"
+bad_config "config: bad listen address refused" 'expected ADDR:PORT' '{"listen": "localhost", "cert": "c", "key": "k", "database": "d", "master_key": "m"}'
