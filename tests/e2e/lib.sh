@@ -107,15 +107,16 @@ e2e_cryptsetup_files() {
 	done
 }
 
-# e2e_initramfs OUT CA [sim]: cocoboot as /init; with "sim", a busybox /init
-# that loads the TEST provider first and then execs cocoboot.
+# e2e_initramfs OUT CA [sim|unlock]: cocoboot as /init; with "sim", a busybox
+# /init that loads the TEST provider first and then execs cocoboot; with
+# "unlock", a busybox /init that runs `cocoboot unlock` and mounts the volume.
 e2e_initramfs() {
 	local out=$1 ca=$2 mode=${3:-}
 	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644")
 	# shellcheck disable=SC2207
 	args+=($(e2e_cryptsetup_files))
-	if [ "$mode" = sim ]; then
-		args+=(--busybox --init "$TOP/tests/e2e/sim-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755"
+	if [ -n "$mode" ]; then
+		args+=(--busybox --init "$TOP/tests/e2e/$mode-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755"
 			--file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644"
 			--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644")
 	else

@@ -46,7 +46,7 @@ expect_success() { # NAME APPEND
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay plain)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay plain unlock)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -132,5 +132,17 @@ if want plain; then
 		ok "plain: cocoboot as /init, no provider: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/plain.log")"
 	else
 		bad "plain"; cat "$W/logs/plain.out"
+	fi
+fi
+if want unlock; then
+	# `cocoboot unlock` inside another framework's initramfs (settings from
+	# the kernel command line, mapper name from the option).
+	e2e_initramfs "$W/initramfs-unlock.cpio.gz" "$W/pki/ca.pem" unlock || bad "unlock initramfs"
+	if E2E_INITRD=$W/initramfs-unlock.cpio.gz e2e_boot unlock "$W/root.img" "$URL rd.cocoboot.timeout=60" 60 \
+		--expect 'E2E-UNLOCK exit=0' --expect "E2E-UNLOCK mounted: unlocked root $UUID" \
+		--fail-on 'cocoboot: error' "${FAILMARK[@]}" >"$W/logs/unlock.out" 2>&1; then
+		ok "unlock: cocoboot unlock opened /dev/mapper/framework-root for the framework to mount"
+	else
+		bad "unlock"; cat "$W/logs/unlock.out"
 	fi
 fi
