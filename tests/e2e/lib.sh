@@ -14,6 +14,7 @@ BPID=
 e2e_need() {
 	local f
 	for f in "$BROKER" "$COCOBOOT" "$TSM_SIM_KO" "$KEYS/snp/tsm-sim.material" "$KEYS/snp/ark.pem" \
+		"$KEYS/tdx/tsm-sim.material" "$KEYS/tdx/root.pem" \
 		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init" "$BUILD/tests/broker/unlock-client"; do
 		[ -e "$f" ] || { echo "e2e: missing $f (make e2e builds it)" >&2; return 1; }
 	done
@@ -53,6 +54,7 @@ e2e_broker_config() {
   "master_key": "$W/store/master.key",
   "test_snp_ark": "$KEYS/snp/ark.pem",
   "test_snp_ask": "$KEYS/snp/ask.pem",
+  "test_tdx_root": "$KEYS/tdx/root.pem",
   "workers": 2,
   "handshake_timeout_ms": 30000,
   "idle_timeout_ms": 30000
@@ -60,12 +62,14 @@ e2e_broker_config() {
 JSON
 }
 
-# Policy matching the simulated guest: its measurement, TCB and identity.
+# Policy matching the simulated guest in either format: its measurement (SNP
+# MEASUREMENT / TDX MRTD), TCB and identity, chained to the TEST roots.
 e2e_policy() {
 	cat >"$W/policy.json" <<JSON
 {"snp": {"products": ["test"], "measurements": ["$SIM_MEASUREMENT"], "vmpls": [0],
          "host_data": "$(printf '00%.0s' $(seq 32))",
-         "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}}}
+         "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}},
+ "tdx": {"allow_test_root": true, "allow_debug": false, "mrtd": ["$SIM_MEASUREMENT"]}}
 JSON
 }
 
@@ -118,7 +122,8 @@ e2e_initramfs() {
 	if [ -n "$mode" ]; then
 		args+=(--busybox --init "$TOP/tests/e2e/$mode-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755"
 			--file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644"
-			--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644")
+			--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
+			--file "$KEYS/tdx/tsm-sim.material:/etc/tsm/tdx.material:0644")
 	else
 		args+=(--init "$COCOBOOT")
 	fi

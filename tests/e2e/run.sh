@@ -46,7 +46,7 @@ expect_success() { # NAME APPEND
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay plain unlock)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay plain unlock tdx tdx-debug)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -91,6 +91,12 @@ if want unreachable; then
 	expect_failure unreachable "broker-unreachable: gave up after" poweroff "rd.cocoboot.timeout=6"
 	e2e_start_broker "$W/broker.json" || bad "broker restart"
 fi
+if want tdx; then
+	expect_success tdx "rd.cocoboot.timeout=60 e2e.format=tdx_guest"
+	grep -q 'report: provider tdx_guest' "$W/logs/tdx.log" && ok "tdx: evidence was a TDX quote" || bad "tdx: not a TDX quote"
+fi
+want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
+	"rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=debug=1"
 if want ebusy; then
 	expect_success ebusy "rd.cocoboot.timeout=60 e2e.sim=fail_first=3,fail_errno=EBUSY"
 	grep -q 'report: provider sev_guest, .* [4-9] attempt(s)' "$W/logs/ebusy.log" && ok "ebusy: -EBUSY was retried" ||
