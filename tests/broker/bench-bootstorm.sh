@@ -39,5 +39,16 @@ for _ in $(seq 100); do grep -q '"event":"listening"' "$W/broker.log" && break; 
 echo "bootstorm: $N concurrent clients against cocobroker (2 workers, queue 256) on $(nproc) cores, clients on the same machine"
 "$STORM" --connect "127.0.0.1:$PORT" --ca "$W/ca.pem" --keys "$KEYS" --volume "$VOL" \
 	--expect-key "$W/vol.key" --clients "$N" --broker-pid "$BPID"
-curl -s "http://127.0.0.1:$MPORT/metrics" | grep -E '^cocobroker_(releases_total|overload_total|handshake_failures_total|timeouts_total) ' | sed 's/^/metrics: /'
+curl -s "http://127.0.0.1:$MPORT/metrics" > "$W/metrics.txt"
+grep -E '^cocobroker_(releases_total|overload_total|handshake_failures_total|timeouts_total) ' "$W/metrics.txt" | sed 's/^/metrics: /'
+# the broker's own share of the latency: complete request -> answer ready (queue + verify + store)
+python3 - "$W/metrics.txt" <<'PY'
+import re, sys
+b = [(float(m.group(1)) if m.group(1) != "+Inf" else float("inf"), int(m.group(2)))
+     for m in re.finditer(r'^cocobroker_unlock_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$', open(sys.argv[1]).read(), re.M)]
+total = b[-1][1] if b else 0
+for q in (0.5, 0.99):
+    le = next((le for le, c in b if c >= q * total), None) if total else None
+    print("metrics: broker-side unlock latency p%d <= %s s (histogram bucket)" % (q * 100, le))
+PY
 kill -TERM "$BPID"; wait "$BPID" || true
