@@ -81,10 +81,12 @@ check-broker-input: $(TB)/test-http-decode
 .PHONY: check-broker-input
 
 # the test client: handshake with an ephemeral identity, binding, evidence
-$(TB)/unlock-client: tests/broker/unlock_client.c tests/broker/sim_snp.c tests/broker/sim_snp.h $(PROTO_OBJS) $(MBEDTLS_HOST_STAMP)
+$(TB)/unlock-client: tests/broker/unlock_client.c tests/broker/sim_snp.c tests/broker/sim_snp.h tests/broker/sim_tdx.c \
+		tests/broker/sim_tdx.h $(PROTO_OBJS) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/unlock_client.c tests/broker/sim_snp.c $(PROTO_OBJS) $(MBEDTLS_HOST_LIBS)
+	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/unlock_client.c tests/broker/sim_snp.c tests/broker/sim_tdx.c \
+		$(PROTO_OBJS) $(MBEDTLS_HOST_LIBS)
 $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/sim_snp.h $(PROTO_OBJS) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"

@@ -43,6 +43,7 @@ write_config() { # extra JSON members in $1
   "master_key": "$W/master.key",
   "test_snp_ark": "$KEYS/snp/ark.pem",
   "test_snp_ask": "$KEYS/snp/ask.pem",
+  "test_tdx_root": "$KEYS/tdx/root.pem",
   "workers": 2,
   "handshake_timeout_ms": 2000,
   "idle_timeout_ms": 1500${1:+,
@@ -59,7 +60,7 @@ cat > "$W/policy.json" <<JSON
          "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}}}
 JSON
 sed 's/"microcode": 115/"microcode": 200/' "$W/policy.json" > "$W/policy-newtcb.json"
-echo '{"tdx": {"allow_debug": false}}' > "$W/policy-tdx.json"
+echo "{\"tdx\": {\"allow_test_root\": true, \"mrtd\": [\"$(printf 'd7%.0s' $(seq 48))\"]}}" > "$W/policy-tdx.json"
 sed 's/"products"/"allow_debug": true, "products"/' "$W/policy.json" > "$W/policy-debug.json"
 
 VOL=0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b
@@ -72,7 +73,7 @@ UNKNOWN=99999999-9999-4999-8999-999999999999
 check "volume add prints a 64-byte key" test "$(stat -c %s "$W/vol.key")" -eq 64
 check "master key created 0600" test "$(stat -c %a "$W/master.key")" = 600
 "$BROKER" volume add --uuid "$VOL_OLD" --policy "$W/policy-newtcb.json" --config "$W/broker.json" > "$W/old.key" 2>/dev/null
-"$BROKER" volume add --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" > /dev/null 2>&1
+"$BROKER" volume add --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" > "$W/tdx.key" 2>/dev/null
 "$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" > "$W/dup.key" 2>/dev/null
 check "volume add refuses a duplicate" test $? -ne 0 -a ! -s "$W/dup.key"
 echo '{"snp": {"measurment": []}}' > "$W/typo.json"
@@ -119,6 +120,10 @@ expect "VMPL 1 -> guest-policy" 'status=403 error=guest-policy$' --volume "$VOL"
 expect "other host_data -> identity-mismatch" 'status=403 error=identity-mismatch$' --volume "$VOL" --sim-snp "$KEYS" --sim-host-data 1
 expect "TCB below the minimum -> tcb-too-old" 'status=403 error=tcb-too-old$' --volume "$VOL_OLD" --sim-snp "$KEYS"
 expect "SNP evidence, TDX-only policy -> product-mismatch" 'status=403 error=product-mismatch$' --volume "$VOL_TDX" --sim-snp "$KEYS"
+expect "TDX: release on a good simulated quote" '^status=200 key_bytes=64$' --volume "$VOL_TDX" --sim-tdx "$KEYS" --key-out "$W/tdx-released.key"
+check "TDX: released key equals the enrolled key" cmp -s "$W/tdx.key" "$W/tdx-released.key"
+expect "TDX: debug TD -> debug-policy" 'status=403 error=debug-policy$' --volume "$VOL_TDX" --sim-tdx "$KEYS" --sim-debug
+expect "TDX evidence, SNP-only policy -> product-mismatch" 'status=403 error=product-mismatch$' --volume "$VOL" --sim-tdx "$KEYS"
 head -c 1184 /dev/urandom > "$W/garbage.bin"
 expect "garbage report -> 403 with a reason" 'status=403 error=(malformed|unsupported|signature-invalid)$' --volume "$VOL" --outblob "$W/garbage.bin"
 
@@ -241,7 +246,7 @@ releases=$(grep -c '"decision":"release"' "$W/broker.log")
 check "one audit row per release ($releases)" \
 	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where decision='release'")" -eq "$releases"
 check "audit rows carry client key and measurement" \
-	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where decision='release' and length(client_key)=64 and measurement='$MEAS'")" -eq "$releases"
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where decision='release' and length(client_key)=64 and measurement in ('$MEAS', '$(printf 'd7%.0s' $(seq 48))')")" -eq "$releases"
 check "audit has a refusal row for binding-mismatch" \
 	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where reason='binding-mismatch'")" -ge 3
 sqlite3 "$W/keys.db" "delete from audit" 2>/dev/null

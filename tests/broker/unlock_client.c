@@ -26,6 +26,7 @@
 #include "../../proto/request.h"
 #include "../../proto/response.h"
 #include "sim_snp.h"
+#include "sim_tdx.h"
 
 /* what the guest's trimmed mbedTLS offers (init/mbedtls_config_guest.h) */
 static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
@@ -33,7 +34,7 @@ static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 
 struct options {
 	const char *host, *port, *ca, *servername, *volume, *provider;
-	const char *sim_keydir, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
+	const char *sim_keydir, *sim_tdx_keydir, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
 	struct sim_snp_opts sim;
 	int bind_other_key, no_client_cert, stall_after_head, print_ekm;
 	long pad_body;
@@ -43,7 +44,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: unlock-client --connect HOST:PORT --ca PEM --volume UUID EVIDENCE [options]\n"
-		"evidence:  --sim-snp KEYDIR | --outblob FILE [--auxblob FILE] [--provider P]\n"
+		"evidence:  --sim-snp KEYDIR | --sim-tdx KEYDIR | --outblob FILE [--auxblob FILE] [--provider P]\n"
 		"sim knobs: --sim-debug --sim-vmpl N --sim-other-measurement --sim-bad-signature\n"
 		"           --sim-ucode-delta N --sim-host-data BYTE\n"
 		"options:   --servername NAME (default localhost) --save-evidence PREFIX --key-out FILE\n"
@@ -73,7 +74,7 @@ static void parse(int argc, char **argv, struct options *o)
 			continue;
 		}
 		OPT("--ca", o->ca) OPT("--servername", o->servername) OPT("--volume", o->volume)
-		OPT("--provider", o->provider) OPT("--sim-snp", o->sim_keydir) OPT("--outblob", o->outblob)
+		OPT("--provider", o->provider) OPT("--sim-snp", o->sim_keydir) OPT("--sim-tdx", o->sim_tdx_keydir) OPT("--outblob", o->outblob)
 		OPT("--auxblob", o->auxblob) OPT("--save-evidence", o->save_prefix)
 		OPT("--raw-body", o->raw_body) OPT("--key-out", o->key_out)
 		FLAG("--sim-debug", o->sim.debug) FLAG("--sim-other-measurement", o->sim.other_measurement)
@@ -89,7 +90,7 @@ static void parse(int argc, char **argv, struct options *o)
 	}
 	if (!o->host || !o->ca || !o->volume)
 		usage();
-	if (!o->raw_body && !o->pad_body && !o->sim_keydir && !o->outblob && !o->print_ekm)
+	if (!o->raw_body && !o->pad_body && !o->sim_keydir && !o->sim_tdx_keydir && !o->outblob && !o->print_ekm)
 		usage();
 }
 
@@ -230,6 +231,18 @@ int main(int argc, char **argv)
 			return 3;
 		}
 		sim_snp_free(&sim);
+	} else if (o.sim_tdx_keydir) {
+		struct sim_tdx tdx;
+		if (sim_tdx_load(&tdx, o.sim_tdx_keydir, mbedtls_ctr_drbg_random, &drbg))
+			return 3;
+		outblob = malloc(32768);
+		outblob_len = sim_tdx_quote(&tdx, o.sim.debug, inblob, outblob, 32768, mbedtls_ctr_drbg_random, &drbg);
+		sim_tdx_free(&tdx);
+		if (!outblob_len) {
+			fprintf(stderr, "unlock-client: cannot make the simulated quote\n");
+			return 3;
+		}
+		o.provider = COCO_PROVIDER_TDX;
 	} else if (o.outblob) {
 		outblob = slurp(o.outblob, &outblob_len);
 		if (o.auxblob)
