@@ -41,7 +41,11 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : (getpid() == 1 ? "boot" : NULL);
+	/*
+	 * As PID 1 the arguments are the kernel command line's bare words that the
+	 * kernel did not recognise (e.g. "splash", "single"): never commands.
+	 */
+	const char *cmd = getpid() == 1 ? "boot" : argc > 1 ? argv[1] : NULL;
 
 	if (!cmd) {
 		usage(stderr);

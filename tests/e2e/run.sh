@@ -35,9 +35,10 @@ expect_failure() { # NAME REASON-SUBSTRING ACTION APPEND [DISK]
 		bad "$name"; cat "$W/logs/$name.out"
 	fi
 }
-expect_success() { # NAME APPEND
+expect_success() { # NAME APPEND [boot.sh markers...]
 	local name=$1 append=$2
-	if e2e_boot "$name" "$W/root.img" "$URL $append" 120 --expect 'E2E-ROOT-OK' \
+	shift 2
+	if e2e_boot "$name" "$W/root.img" "$URL $append" 120 --expect 'E2E-ROOT-OK' "$@" \
 		--fail-on 'cocoboot: error' --fail-on 'Kernel panic' >"$W/logs/$name.out" 2>&1; then
 		ok "$name ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$name.out"))"
 	else
@@ -50,7 +51,9 @@ CASES=("$@")
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
-want success && expect_success success "rd.cocoboot.timeout=60"
+# A bare word the kernel passes to init as an argument, and a misspelt key.
+want success && expect_success success "rd.cocoboot.timeout=60 splash rd.cocoboot.frob=1" \
+	--expect 'warning: unknown parameter rd.cocoboot.frob ignored'
 want measurement && expect_failure measurement "broker-refused: measurement-mismatch" poweroff \
 	"rd.cocoboot.timeout=60 e2e.sim=measurement=$(printf 'ee%.0s' $(seq 48))"
 want debug && expect_failure debug "broker-refused: debug" reboot \
@@ -132,7 +135,7 @@ if want plain; then
 	# The production layout (`make initramfs`): cocoboot itself is /init. With
 	# no provider in this kernel (no tsm_sim loaded) it must fail closed.
 	e2e_initramfs "$W/initramfs-plain.cpio.gz" "$W/pki/ca.pem" || bad "plain initramfs"
-	if E2E_INITRD=$W/initramfs-plain.cpio.gz e2e_boot plain "$W/root.img" "$URL rd.cocoboot.timeout=4" 60 \
+	if E2E_INITRD=$W/initramfs-plain.cpio.gz e2e_boot plain "$W/root.img" "$URL rd.cocoboot.timeout=4 splash" 60 \
 		--expect 'start (PID 1)' --expect 'cocoboot: error report: gave up after' --expect 'no attestation provider registered' --expect 'onfail: poweroff' \
 		"${FAILMARK[@]}" >"$W/logs/plain.out" 2>&1; then
 		ok "plain: cocoboot as /init, no provider: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/plain.log")"
