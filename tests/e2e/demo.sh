@@ -44,7 +44,11 @@ stamp() { # stamp PATTERN: guest seconds of the first console line matching PATT
 }
 echo
 echo "timeline (guest seconds since kernel start, QEMU TCG):"
-printf '  %-34s %8s\n' \
+row() { # row LABEL SECONDS|-
+	if [ "$2" = - ]; then printf '  %-34s %8s\n' "$1" -; else printf '  %-34s %8.3f\n' "$1" "$2"; fi
+}
+rows() { while [ $# -ge 2 ]; do row "$1" "$2"; shift 2; done; }
+rows \
 	"kernel start" "$(stamp 'Linux version')" \
 	"network up (ip=dhcp)" "$(stamp 'Sending DHCP requests')" \
 	"test provider loaded (insmod)" "$(stamp 'TEST-ONLY provider')" \
