@@ -31,6 +31,10 @@ vmlinuz)
 	echo "$kdir/boot/vmlinuz-$kver"
 	;;
 kmoddir)
+	# Concurrent tests share build/dracut: one preparation at a time.
+	mkdir -p "$top/build/dracut"
+	exec 9>"$top/build/dracut/.debian-kmod.lock"
+	flock 9
 	unpack_image
 	root=$("$top/mkosi/buildroot.sh")
 	# Headers and kbuild go to their packaged paths in the build root (their

@@ -12,6 +12,9 @@ project)
 	obj=$top/build/kernel/obj
 	kver=$(cat "$obj/include/config/kernel.release")
 	base=$top/build/dracut/kmod/project
+	mkdir -p "$top/build/dracut"
+	exec 9>"$top/build/dracut/.project-kmod.lock"
+	flock 9
 	dir=$base/lib/modules/$kver
 	rm -rf "$base"
 	mkdir -p "$dir/extra"

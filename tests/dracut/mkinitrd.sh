@@ -45,7 +45,10 @@ in_root() {
 	esac
 }
 
-# The module, installed the way `make install-dracut` does, into the build root.
+# The module, installed the way `make install-dracut` does, into the build
+# root; one dracut run at a time, as concurrent tests share that root.
+exec 9>"$root/.cocoboot-dracut.lock"
+flock 9
 rm -rf "$root/usr/lib/dracut/modules.d/91cocoboot"
 install -d "$root/usr/lib/dracut/modules.d/91cocoboot"
 install -m 0755 "$top"/dracut-module/91cocoboot/*.sh "$root/usr/lib/dracut/modules.d/91cocoboot/"

@@ -1,0 +1,101 @@
+#!/bin/bash
+# e2e.sh: `make e2e-mkosi`. Build the TEST variant of the mkosi image for a
+# broker on the host's loopback, encrypt its root with a volume key enrolled
+# at that broker (mkosi/enrol.sh), and boot it under QEMU (TCG) with OVMF
+# from its own ESP (systemd-boot, dracut initramfs with cocoboot):
+#   success  the root is unlocked, systemd runs from it and the TEST marker
+#            service prints MKOSI-ROOT-OK
+#   refused  the volume's policy is changed to another measurement: the
+#            broker refuses, cocoboot says why and the guest powers off
+# Prints "N passed, N failed".
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+export E2E_DIR=$top/build/mkosi/e2e
+# shellcheck source=../tests/e2e/lib.sh
+. "$top/tests/e2e/lib.sh"
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit' EXIT
+
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+[ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ] || { bad "OVMF firmware ($OVMF_CODE; make deps installs ovmf)"; exit; }
+e2e_need || { bad "prerequisites"; exit; }
+mkdir -p "$W/logs" && rm -f "$W"/logs/* "$W/broker.log"
+rm -rf "$W/store"
+e2e_pki || { bad "test PKI"; exit; }
+# The URL is part of the image's command line: a fixed port.
+PORT=${MKOSI_E2E_PORT:-18443}
+e2e_broker_config broker "$PORT"
+e2e_policy
+UUID=$(cat /proc/sys/kernel/random/uuid)
+IMG=$W/image/cocoboot-guest.raw
+
+t0=$(date +%s)
+if "$here/build-image.sh" --test --out "$W/image" --ca "$W/pki/ca.pem" --url "https://10.0.2.2:$PORT" \
+	--uuid "$UUID" >"$W/logs/build.out" 2>&1; then
+	ok "mkosi image built in $(( $(date +%s) - t0 )) s ($(grep -o 'dracut initramfs.*' "$W/logs/build.out"))"
+else
+	bad "mkosi image"; tail -n 30 "$W/logs/build.out"; exit
+fi
+if "$here/enrol.sh" "$IMG" "$UUID" "$W/broker.json" "$W/policy.json" >"$W/logs/enrol.out" 2>&1; then
+	ok "root partition encrypted, volume $UUID enrolled"
+else
+	bad "enrolment"; cat "$W/logs/enrol.out"; exit
+fi
+e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
+
+boot() { # NAME MARKERS...: boot from the disk through OVMF and systemd-boot
+	local name=$1 rc; shift
+	cp "$OVMF_VARS" "$W/vars.fd"
+	local log=$W/logs/$name.log start
+	start=$(date +%s)
+	timeout -k 5 "${MKOSI_E2E_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
+		-nodefaults -no-reboot -display none -serial stdio -monitor none \
+		-drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
+		-drive if=pflash,format=raw,unit=1,file="$W/vars.fd" \
+		-drive file="$IMG",format=raw,if=virtio \
+		-netdev user,id=n0 -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
+		</dev/null >"$log" 2>&1
+	rc=$?
+	echo "wall $(( $(date +%s) - start )) s" >>"$log.wall"
+	[ $rc -eq 124 ] && { echo "timed out"; return 1; }
+	local m
+	for m in "$@"; do
+		case $m in
+		!*) grep -qF -- "${m#!}" "$log" && { echo "console shows '${m#!}'"; return 1; } ;;
+		*) grep -qF -- "$m" "$log" || { echo "missing '$m'"; return 1; } ;;
+		esac
+	done
+	return 0
+}
+timeline() { # LOG: kernel start -> cocoboot -> unlocked -> root marker (guest uptime)
+	local log=$1
+	printf 'wall %s; cocoboot at %s s, unlocked at %s s, root marker at %s s' \
+		"$(cat "$log.wall" | awk '{ print $2 }')s" \
+		"$(grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$log" | tr -d '[]' | awk '{ print $2 }')" \
+		"$(grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] unlocked' "$log" | tr -d '[]' | awk '{ print $2 }')" \
+		"$(grep -m1 -o 'MKOSI-ROOT-OK \[[0-9.]*\]' "$log" | tr -d '[]' | awk '{ print $2 }')"
+}
+
+if why=$(boot success MKOSI-ROOT-OK '!MKOSI-ROOT-WRONG' '!cocoboot: error' '!Kernel panic' '!emergency mode'); then
+	ok "success: $(grep -m1 -o 'MKOSI-ROOT-OK.*' "$W/logs/success.log" | tr -d '\r'); $(timeline "$W/logs/success.log")"
+else
+	bad "success: $why"; grep -E 'cocoboot|Failed|error' "$W/logs/success.log" | tail -n 20
+fi
+
+# Same guest, another policy: the broker must refuse and the guest power off.
+SIM_MEASUREMENT=$(printf 'ee%.0s' $(seq 48)) e2e_policy
+cp "$W/policy.json" "$W/policy-other.json"
+if "$BROKER" volume set-policy --uuid "$UUID" --policy "$W/policy-other.json" --config "$W/broker.json" \
+	>"$W/logs/set-policy.out" 2>&1; then
+	if why=$(boot refused 'cocoboot: error broker-refused: measurement-mismatch' 'onfail=poweroff' \
+		'reboot: Power down' '!MKOSI-ROOT-OK' '!Kernel panic'); then
+		ok "refused: $(grep -m1 -o 'cocoboot: error [^ ]* [^ ]*' "$W/logs/refused.log")"
+	else
+		bad "refused: $why"; grep -E 'cocoboot|Failed' "$W/logs/refused.log" | tail -n 20
+	fi
+else
+	bad "set-policy"; cat "$W/logs/set-policy.out"
+fi
