@@ -277,8 +277,18 @@ check "burst: every answer is a release or 503 with Retry-After ($n200 released,
 write_config
 kill -HUP "$BPID"
 
-# ---- graceful stop, restart keeps keys ----
+# ---- graceful stop: a request in flight (held at its audit write by a lock) still gets its key ----
+(echo "BEGIN IMMEDIATE;"; sleep 2; echo "COMMIT;") | sqlite3 "$W/keys.db" &
+LOCKER=$!
+sleep 0.3
+client --volume "$VOL" --sim-snp "$KEYS" > "$W/inflight.out" &
+INFLIGHT=$!
+sleep 0.8
+check "the request is in flight when SIGTERM arrives" \
+	bash -c "curl -s http://127.0.0.1:$MPORT/metrics | grep -q '^cocobroker_inflight 1$'"
 check "SIGTERM stops the broker cleanly" stop_broker
+wait "$INFLIGHT" "$LOCKER"
+check "the in-flight request was finished: $(cat "$W/inflight.out")" grep -q '^status=200 key_bytes=64$' "$W/inflight.out"
 check "stop is logged" grep -q '"event":"stopped"' "$W/broker.log"
 check "broker restarts" start_broker 2
 expect "restart keeps keys: release after restart" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS" --key-out "$W/released2.key"
