@@ -15,7 +15,7 @@ e2e_need() {
 	local f
 	for f in "$BROKER" "$COCOBOOT" "$TSM_SIM_KO" "$KEYS/snp/tsm-sim.material" "$KEYS/snp/ark.pem" \
 		"$KEYS/tdx/tsm-sim.material" "$KEYS/tdx/root.pem" \
-		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init" "$BUILD/tests/broker/unlock-client"; do
+		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init" "$BUILD/e2e/relay-client"; do
 		[ -e "$f" ] || { echo "e2e: missing $f (make e2e builds it)" >&2; return 1; }
 	done
 }

@@ -47,7 +47,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy replay plain unlock tdx tdx-debug)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -105,32 +105,51 @@ if want ebusy; then
 	grep -q 'report: provider sev_guest, .* [4-9] attempt(s)' "$W/logs/ebusy.log" && ok "ebusy: -EBUSY was retried" ||
 		bad "ebusy: no retry of the report seen"
 fi
-if want replay; then
-	# Evidence made in a real guest by `cocoboot report` for report data of an
-	# earlier session (here: random) and replayed by a host-side client on a
-	# new session: the broker must see that it is not bound to this session.
-	inblob=$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	"$TOP/tests/qemu/mkinitramfs.sh" -o "$W/initramfs-report.cpio.gz" --busybox --init "$here/report-init.sh" \
-		--file "$COCOBOOT:/sbin/cocoboot:0755" --file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644" \
-		--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
+# guest_report INBLOB PREFIX: a real guest runs `cocoboot report` for INBLOB;
+# its evidence lands in PREFIX.outblob and PREFIX.auxblob.
+guest_report() {
+	local inblob=$1 prefix=$2 name sizes out_len aux_len got
+	name=report-$(basename "$prefix")
+	[ -s "$W/initramfs-report.cpio.gz" ] || "$TOP/tests/qemu/mkinitramfs.sh" -o "$W/initramfs-report.cpio.gz" \
+		--busybox --init "$here/report-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755" \
+		--file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644" --file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
 	rm -f "$W/out.disk" "$W/aux.disk" && truncate -s 64K "$W/out.disk" "$W/aux.disk"
-	if E2E_INITRD=$W/initramfs-report.cpio.gz e2e_boot report "$W/root.img" "e2e.inblob=$inblob" 60 \
-		--disk "$W/out.disk" --disk "$W/aux.disk" --expect E2E-REPORT >"$W/logs/report.out" 2>&1; then
-		sizes=$(grep -m1 -o 'outblob=[0-9]* auxblob=[0-9]*' "$W/logs/report.log")
-		out_len=${sizes#outblob=}; out_len=${out_len%% *}; aux_len=${sizes##*auxblob=}
-		head -c "$out_len" "$W/out.disk" >"$W/replay.outblob"
-		head -c "$aux_len" "$W/aux.disk" >"$W/replay.auxblob"
-		got=$(od -An -tx1 -j $((0x50)) -N 64 "$W/replay.outblob" | tr -d ' \n')
-		[ "$got" = "$inblob" ] && ok "report: cocoboot report in the guest, report_data = inblob ($out_len + $aux_len bytes)" ||
-			bad "report: report_data $got != inblob $inblob"
-		answer=$("$BUILD/tests/broker/unlock-client" --connect "127.0.0.1:$PORT" --ca "$W/pki/ca.pem" --volume "$UUID" \
-			--provider sev_guest --outblob "$W/replay.outblob" --auxblob "$W/replay.auxblob" 2>&1)
-		[[ $answer == *"status=403 error=binding-mismatch"* ]] && ok "replay: broker answers binding-mismatch" ||
-			bad "replay: broker answered '$answer'"
-	else
-		bad "report guest"; cat "$W/logs/report.out"
+	E2E_INITRD=$W/initramfs-report.cpio.gz e2e_boot "$name" "$W/root.img" "e2e.inblob=$inblob" 60 \
+		--disk "$W/out.disk" --disk "$W/aux.disk" --expect E2E-REPORT >"$W/logs/$name.out" 2>&1 ||
+		{ cat "$W/logs/$name.out"; return 1; }
+	sizes=$(grep -m1 -o 'outblob=[0-9]* auxblob=[0-9]*' "$W/logs/$name.log")
+	out_len=${sizes#outblob=}; out_len=${out_len%% *}; aux_len=${sizes##*auxblob=}
+	head -c "$out_len" "$W/out.disk" >"$prefix.outblob"
+	head -c "$aux_len" "$W/aux.disk" >"$prefix.auxblob"
+	got=$(od -An -tx1 -j $((0x50)) -N 64 "$prefix.outblob" | tr -d ' \n')
+	[ "$got" = "$inblob" ] || { echo "report_data $got != inblob $inblob"; return 1; }
+}
+
+# relay MODE EXPECTED: a hostile host client gets a genuine guest to sign the
+# report data it chooses and posts the evidence (see relay-client.c).
+relay() {
+	local mode=$1 want=$2 prefix pid answer
+	prefix=$W/relay-$mode
+	rm -f "$prefix".*
+	"$BUILD/e2e/relay-client" --connect "127.0.0.1:$PORT" --ca "$W/pki/ca.pem" --volume "$UUID" --mode "$mode" \
+		--inblob-out "$prefix.inblob" --evidence "$prefix" >"$prefix.answer" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do [ -s "$prefix.inblob" ] && break; sleep 0.1; done
+	if [ ! -s "$prefix.inblob" ] || ! guest_report "$(cat "$prefix.inblob")" "$prefix"; then
+		kill $pid 2>/dev/null; wait $pid 2>/dev/null
+		bad "$mode: no evidence from the guest"; return
 	fi
-fi
+	touch "$prefix.ready"
+	wait $pid
+	answer=$(cat "$prefix.answer")
+	[[ $answer == *"$want"* ]] && ok "$mode: guest evidence relayed, broker answers '$answer'" ||
+		bad "$mode: broker answered '$answer', expected '$want'"
+}
+# Control first: the relay machinery itself works (a guest that signs what
+# the host asks is an oracle: that is why cocoboot never does).
+want relay-honest && relay honest "status=200 key_bytes=64"
+want replay && relay replay "status=403 error=binding-mismatch"
+want other-key && relay other-key "status=403 error=binding-mismatch"
 if want plain; then
 	# The production layout (`make initramfs`): cocoboot itself is /init. With
 	# no provider in this kernel (no tsm_sim loaded) it must fail closed.
