@@ -147,7 +147,7 @@ int sim_snp_report(struct sim_snp *s, const struct sim_snp_opts *o, const uint8_
 	put_le32(r + 0x04, 1);                          /* guest SVN */
 	put_le64(r + 0x08, policy);
 	put_le32(r + 0x30, o->vmpl);
-	put_le32(r + 0x34, 1);                          /* ECDSA P-384 with SHA-384 */
+	put_le32(r + 0x34, o->signature_algo ? o->signature_algo : 1); /* ECDSA P-384 with SHA-384 */
 	put_le64(r + 0x38, tcb(s, 0));                  /* current TCB */
 	put_le64(r + 0x40, 1);                          /* platform info: SMT enabled */
 	memcpy(r + 0x50, report_data, 64);

@@ -31,6 +31,7 @@ struct sim_snp_opts {
 	int bad_signature;          /* flip a bit of R after signing */
 	int ucode_delta;            /* added to the reported microcode SPL (tcb-mismatch) */
 	int host_data_byte;         /* host_data filled with this byte (default 0) */
+	uint32_t signature_algo;    /* 0: 1 (ECDSA P-384 with SHA-384) */
 };
 
 #define SIM_SNP_MEASUREMENT_BYTE 0xa5

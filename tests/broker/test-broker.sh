@@ -124,6 +124,24 @@ expect "TDX: release on a good simulated quote" '^status=200 key_bytes=64$' --vo
 check "TDX: released key equals the enrolled key" cmp -s "$W/tdx.key" "$W/tdx-released.key"
 expect "TDX: debug TD -> debug-policy" 'status=403 error=debug-policy$' --volume "$VOL_TDX" --sim-tdx "$KEYS" --sim-debug
 expect "TDX evidence, SNP-only policy -> product-mismatch" 'status=403 error=product-mismatch$' --volume "$VOL" --sim-tdx "$KEYS"
+# the TEST VCEK with all its AMD extensions, but issued by a key no root vouches for
+python3 - "$KEYS/snp/vcek.pem" "$W/rogue-vcek.der" <<'PY'
+import sys, warnings
+warnings.simplefilter("ignore")   # naive-datetime deprecation of older/newer python3-cryptography
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+vcek = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+rogue = ec.generate_private_key(ec.SECP384R1())
+b = (x509.CertificateBuilder().subject_name(vcek.subject).issuer_name(vcek.issuer)
+     .public_key(vcek.public_key()).serial_number(x509.random_serial_number())
+     .not_valid_before(vcek.not_valid_before).not_valid_after(vcek.not_valid_after))
+for e in vcek.extensions:
+    b = b.add_extension(e.value, e.critical)
+open(sys.argv[2], "wb").write(b.sign(rogue, hashes.SHA384()).public_bytes(serialization.Encoding.DER))
+PY
+expect "VCEK not issued by a trusted ASK -> chain-invalid" 'status=403 error=chain-invalid$' --volume "$VOL" --sim-snp "$KEYS" --sim-vcek-der "$W/rogue-vcek.der"
+expect "unknown signature algorithm -> unsupported" 'status=403 error=unsupported$' --volume "$VOL" --sim-snp "$KEYS" --sim-sig-algo 2
 head -c 1184 /dev/urandom > "$W/garbage.bin"
 expect "garbage report -> 403 with a reason" 'status=403 error=(malformed|unsupported|signature-invalid)$' --volume "$VOL" --outblob "$W/garbage.bin"
 
@@ -257,6 +275,11 @@ sqlite3 "$W/keys.db" "CREATE TRIGGER test_block_audit BEFORE INSERT ON audit BEG
 expect "audit write fails -> no key (503)" '^status=503 retry_after=1 error=store-unavailable$' --volume "$VOL" --sim-snp "$KEYS"
 sqlite3 "$W/keys.db" "DROP TRIGGER test_block_audit"
 expect "release again once the audit works" '^status=200' --volume "$VOL" --sim-snp "$KEYS"
+
+# a stored policy that does not parse denies (fail closed)
+sqlite3 "$W/keys.db" "UPDATE volumes SET policy = '{\"snp\": ' WHERE uuid = '$VOL_TDX'"
+expect "stored policy broken -> no-policy" 'status=403 error=no-policy$' --volume "$VOL_TDX" --sim-tdx "$KEYS"
+"$BROKER" volume set-policy --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json"
 
 # ---- policy changes take effect at once ----
 "$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json"

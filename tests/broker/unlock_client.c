@@ -34,7 +34,7 @@ static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 
 struct options {
 	const char *host, *port, *ca, *servername, *volume, *provider;
-	const char *sim_keydir, *sim_tdx_keydir, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
+	const char *sim_keydir, *sim_tdx_keydir, *sim_vcek_der, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
 	struct sim_snp_opts sim;
 	int bind_other_key, no_client_cert, stall_after_head, print_ekm;
 	long pad_body;
@@ -46,7 +46,7 @@ static void usage(void)
 		"usage: unlock-client --connect HOST:PORT --ca PEM --volume UUID EVIDENCE [options]\n"
 		"evidence:  --sim-snp KEYDIR | --sim-tdx KEYDIR | --outblob FILE [--auxblob FILE] [--provider P]\n"
 		"sim knobs: --sim-debug --sim-vmpl N --sim-other-measurement --sim-bad-signature\n"
-		"           --sim-ucode-delta N --sim-host-data BYTE\n"
+		"           --sim-ucode-delta N --sim-host-data BYTE --sim-sig-algo N --sim-vcek-der FILE\n"
 		"options:   --servername NAME (default localhost) --save-evidence PREFIX --key-out FILE\n"
 		"           --bind-other-key --no-client-cert --raw-body FILE --pad-body BYTES\n"
 		"           --stall-after-head (send the request head, never the body)\n"
@@ -84,6 +84,8 @@ static void parse(int argc, char **argv, struct options *o)
 		if (!strcmp(a, "--sim-vmpl") && v) { o->sim.vmpl = (uint32_t)atoi(v); i++; continue; }
 		if (!strcmp(a, "--sim-ucode-delta") && v) { o->sim.ucode_delta = atoi(v); i++; continue; }
 		if (!strcmp(a, "--sim-host-data") && v) { o->sim.host_data_byte = atoi(v); i++; continue; }
+		if (!strcmp(a, "--sim-sig-algo") && v) { o->sim.signature_algo = (uint32_t)atoi(v); i++; continue; }
+		OPT("--sim-vcek-der", o->sim_vcek_der)
 		if (!strcmp(a, "--pad-body") && v) { o->pad_body = atol(v); i++; continue; }
 		fprintf(stderr, "unlock-client: unknown option %s\n", a);
 		usage();
@@ -222,6 +224,14 @@ int main(int argc, char **argv)
 		struct sim_snp sim;
 		if (sim_snp_load(&sim, o.sim_keydir, mbedtls_ctr_drbg_random, &drbg))
 			return 3;
+		if (o.sim_vcek_der) {
+			/* present another certificate for the VCEK key (chain tests) */
+			uint8_t *der = slurp(o.sim_vcek_der, &sim.vcek_der_len);
+			if (sim.vcek_der_len > sizeof(sim.vcek_der))
+				return 3;
+			memcpy(sim.vcek_der, der, sim.vcek_der_len);
+			free(der);
+		}
 		outblob = malloc(SNP_REPORT_LEN);
 		auxblob = malloc(8192);
 		outblob_len = SNP_REPORT_LEN;
