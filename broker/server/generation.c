@@ -66,6 +66,10 @@ int generation_new(struct generation **out, const struct broker_config *cfg,
 		snprintf(err, errlen, "%s: the broker key must be ECDSA", cfg->key);
 		goto fail;
 	}
+	if (mbedtls_pk_check_pair(&g->cert.pk, &g->key, mbedtls_ctr_drbg_random, rng)) {
+		snprintf(err, errlen, "%s does not belong to the certificate %s", cfg->key, cfg->cert);
+		goto fail;
+	}
 	if (setup_tls(g, rng, err, errlen))
 		goto fail;
 	if (cb_trust_new(&g->trust, cfg->vendor_dir, &why)) {

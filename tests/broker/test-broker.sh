@@ -333,6 +333,12 @@ check "  ...and says why" grep -q 'master key does not match this database' "$W/
 "$BROKER" volume list --config "$W/broker.json" >/dev/null 2>&1
 check "wrong master key -> volume commands refuse too" test $? -ne 0
 cp "$W/master.key.good" "$W/master.key"; chmod 0600 "$W/master.key"
+cp "$W/broker.json" "$W/broker.json.good"
+sed -i "s|$W/server.key|$W/curl.key|" "$W/broker.json"
+"$BROKER" serve --config "$W/broker.json" 2>"$W/pair.log"; rc=$?
+check "a key that is not the certificate's -> refuses to start (rc=$rc)" \
+	test "$rc" -ne 0 -a -n "$(grep 'does not belong to the certificate' "$W/pair.log")"
+cp "$W/broker.json.good" "$W/broker.json"
 
 # ---- configuration errors: precise message, exit 2, nothing started ----
 bad_config() { # NAME EXPECTED-MESSAGE JSON
