@@ -36,14 +36,19 @@ struct volume_args {
 	char uuid_lower[37];
 };
 
-static int usage(void)
+static int usage_to(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: cocobroker volume add --uuid UUID --policy FILE [--config FILE]\n"
 		"       cocobroker volume list [--config FILE]\n"
 		"       cocobroker volume set-policy --uuid UUID --policy FILE [--config FILE]\n"
 		"       cocobroker volume remove --uuid UUID [--config FILE]\n");
-	return CB_EXIT_USAGE;
+	return f == stdout ? CB_EXIT_OK : CB_EXIT_USAGE;
+}
+
+static int usage(void)
+{
+	return usage_to(stderr);
 }
 
 static int parse_args(int argc, char **argv, struct volume_args *a)
@@ -264,10 +269,8 @@ int cmd_volume(int argc, char **argv)
 
 	if (argc < 2)
 		return usage();
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage();
-		return CB_EXIT_OK;
-	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage_to(stdout);
 	if (parse_args(argc, argv, &a))
 		return usage();
 	if (!strcmp(argv[1], "add"))
