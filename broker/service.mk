@@ -114,8 +114,9 @@ check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP
 
 BENCH_TARGETS += bootstorm
 BOOTSTORM_CLIENTS ?= 1000
+BOOTSTORM_REQUESTS ?= $(BOOTSTORM_CLIENTS)
 bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
-	@tests/broker/bench-bootstorm.sh $(BUILD)/cocobroker $(TB)/bootstorm $(BUILD)/keys $(TB)/bench $(BOOTSTORM_CLIENTS)
+	@tests/broker/bench-bootstorm.sh $(BUILD)/cocobroker $(TB)/bootstorm $(BUILD)/keys $(TB)/bench $(BOOTSTORM_CLIENTS) $(BOOTSTORM_REQUESTS)
 .PHONY: bench-bootstorm
 
 # ---- fuzz: the guest's answer parser (it reads what a hostile network sends)

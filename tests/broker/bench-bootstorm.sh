@@ -3,9 +3,9 @@
 # a full handshake + unlock at once; prints attestations/s, p50/p99, errors,
 # wrong releases, the broker's peak RSS and the mbedTLS crypto ceiling
 # measured in the same run. Numbers only, never pass/fail.
-# usage: bench-bootstorm.sh COCOBROKER BOOTSTORM KEYDIR WORKDIR [CLIENTS]
+# usage: bench-bootstorm.sh COCOBROKER BOOTSTORM KEYDIR WORKDIR [CLIENTS [REQUESTS]]
 set -eu
-BROKER=$(realpath "$1") STORM=$(realpath "$2") KEYS=$(realpath "$3") W=$4 N=${5:-1000}
+BROKER=$(realpath "$1") STORM=$(realpath "$2") KEYS=$(realpath "$3") W=$4 N=${5:-1000} R=${6:-${5:-1000}}
 rm -rf "$W" && mkdir -p "$W" && W=$(realpath "$W")
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -36,9 +36,9 @@ BPID=$!
 trap 'kill $BPID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q '"event":"listening"' "$W/broker.log" && break; sleep 0.1; done
 
-echo "bootstorm: $N concurrent clients against cocobroker (2 workers, queue 256) on $(nproc) cores, clients on the same machine"
+echo "bootstorm: $N concurrent clients, $R requests, against cocobroker (2 workers, queue 256) on $(nproc) cores, clients on the same machine"
 "$STORM" --connect "127.0.0.1:$PORT" --ca "$W/ca.pem" --keys "$KEYS" --volume "$VOL" \
-	--expect-key "$W/vol.key" --clients "$N" --broker-pid "$BPID"
+	--expect-key "$W/vol.key" --clients "$N" --requests "$R" --broker-pid "$BPID" --summary
 curl -s "http://127.0.0.1:$MPORT/metrics" > "$W/metrics.txt"
 grep -E '^cocobroker_(releases_total|overload_total|handshake_failures_total|timeouts_total) ' "$W/metrics.txt" | sed 's/^/metrics: /'
 # the broker's own share of the latency: complete request -> answer ready (queue + verify + store)

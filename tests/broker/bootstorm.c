@@ -6,7 +6,10 @@
  * does. Single-threaded, non-blocking, epoll. Prints numbers, never pass/fail.
  *
  *   bootstorm --connect HOST:PORT --ca PEM --keys KEYDIR --volume UUID
- *             --expect-key FILE [--clients N] [--broker-pid PID]
+ *             --expect-key FILE [--clients N] [--requests R] [--broker-pid PID] [--summary]
+ *   --clients N concurrent connections (default 1000); --requests R in total
+ *   (default N: one each; more: a finished slot starts the next request at once)
+ *   --summary   also print one line "rps=.. p99_ms=.. errors=.. wrong=.." 
  *   bootstorm --ceiling        mbedTLS rates of the operations of one attestation
  */
 #include <arpa/inet.h>
@@ -200,12 +203,27 @@ static int client_start(struct client *c)
 	return 0;
 }
 
+static int requests_total, requests_started;
+
+static int client_start(struct client *c);
+
+/* A slot is done; with requests left it starts the next one at once. */
 static void finish(struct client *c, int ok)
 {
 	if (ok)
 		latencies[n_lat++] = now_s() - c->start;
 	client_reset(c);
 	c->st = C_DONE;
+	if (requests_started < requests_total) {
+		requests_started++;
+		c->start = now_s();
+		c->retries = 0;
+		if (client_start(c)) {
+			n_err++;
+			note_error("start", errno);
+			client_reset(c);
+		}
+	}
 }
 
 static int build_request(struct client *c)
@@ -360,7 +378,7 @@ int main(int argc, char **argv)
 {
 	mbedtls_entropy_context entropy;
 	const char *connect_to = NULL, *ca_path = NULL, *keys = NULL, *expect = NULL;
-	int nclients = 1000, broker_pid = 0, only_ceiling = 0;
+	int nclients = 1000, nrequests = 0, broker_pid = 0, only_ceiling = 0, summary = 0;
 	double cost[6], t0, elapsed;
 	struct client *cl;
 	FILE *f;
@@ -373,6 +391,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--volume")) volume = v, i++;
 		else if (!strcmp(argv[i], "--expect-key")) expect = v, i++;
 		else if (!strcmp(argv[i], "--clients")) nclients = atoi(v), i++;
+		else if (!strcmp(argv[i], "--requests")) nrequests = atoi(v), i++;
+		else if (!strcmp(argv[i], "--summary")) summary = 1;
 		else if (!strcmp(argv[i], "--broker-pid")) broker_pid = atoi(v), i++;
 		else if (!strcmp(argv[i], "--ceiling")) only_ceiling = 1;
 		else { fprintf(stderr, "bootstorm: unknown option %s\n", argv[i]); return 2; }
@@ -419,8 +439,12 @@ int main(int argc, char **argv)
 	fclose(f);
 
 	epfd = epoll_create1(0);
+	if (nrequests < nclients)
+		nrequests = nclients;
+	requests_total = nrequests;
+	requests_started = nclients;
 	cl = calloc((size_t)nclients, sizeof(*cl));
-	latencies = calloc((size_t)nclients, sizeof(double));
+	latencies = calloc((size_t)nrequests, sizeof(double));
 	t0 = now_s();
 	for (int i = 0; i < nclients; i++) {
 		cl[i].fd = -1;
@@ -456,7 +480,7 @@ int main(int argc, char **argv)
 	}
 	elapsed = now_s() - t0;
 	qsort(latencies, (size_t)n_lat, sizeof(double), cmp_double);
-	printf("bootstorm: clients                 %d\n", nclients);
+	printf("bootstorm: clients                 %d concurrent, %d requests\n", nclients, nrequests);
 	printf("bootstorm: released (right key)    %d\n", n_ok);
 	printf("bootstorm: wrong releases          %d\n", n_wrong);
 	printf("bootstorm: refused                 %d\n", n_refused);
@@ -475,5 +499,8 @@ int main(int argc, char **argv)
 	       100.0 * (n_ok / elapsed) / cost[0]);
 	printf("bootstorm: share of the event loop's handshake ceiling              %.0f %%\n",
 	       100.0 * (n_ok / elapsed) / cost[1]);
+	if (summary)
+		printf("rps=%.1f p99_ms=%.0f errors=%d wrong=%d\n", n_ok / elapsed,
+		       n_lat ? 1e3 * latencies[(int)ceil(n_lat * 0.99) - 1] : 0.0, n_err + n_refused, n_wrong);
 	return 0;
 }
