@@ -47,7 +47,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable swapped-disk unknown-volume ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -100,6 +100,20 @@ if want tdx; then
 fi
 want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
 	"rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=debug=1"
+if want swapped-disk || want unknown-volume; then
+	# The host swaps in another, well-formed LUKS2 disk (allowlisted header).
+	rm -f "$W/other.img" && truncate -s 24M "$W/other.img"
+	head -c 32 /dev/urandom >"$W/other.pass"
+	cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--cipher aes-xts-plain64 --key-size 512 --key-file "$W/other.pass" "$W/other.img" >/dev/null
+	rm -f "$W/other.pass"
+fi
+# With the volume pinned by UUID on the command line: refused locally.
+want swapped-disk && expect_failure swapped-disk "volume-not-found: no LUKS2 device with UUID $UUID" poweroff \
+	"rd.cocoboot.timeout=5 rd.cocoboot.volume=UUID=$UUID" "$W/other.img"
+# Without it: the broker has no key for that UUID.
+want unknown-volume && expect_failure unknown-volume "broker-refused: unknown-volume" poweroff \
+	"rd.cocoboot.timeout=30" "$W/other.img"
 if want ebusy; then
 	expect_success ebusy "rd.cocoboot.timeout=60 e2e.sim=fail_first=3,fail_errno=EBUSY"
 	grep -q 'report: provider sev_guest, .* [4-9] attempt(s)' "$W/logs/ebusy.log" && ok "ebusy: -EBUSY was retried" ||
