@@ -15,10 +15,15 @@ $(COCOBOOT): $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTL
 	@$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) \
 		-o $@ $(COCOBOOT_SRCS) $(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
 
-# The same, unstripped, to see what the size is made of (`make cocoboot-size`).
+# The same, unstripped and one object per source, to see what the size is
+# made of (`make cocoboot-size`).
+COCOBOOT_SIZE_DIR := $(BUILD)/cocoboot-size
 $(COCOBOOT).unstripped: $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
-	@$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) \
-		-o $@ $(COCOBOOT_SRCS) $(filter-out -s,$(GUEST_LDFLAGS)) -Wl,-Map=$@.map $(MBEDTLS_MUSL_LIBS)
+	@rm -rf $(COCOBOOT_SIZE_DIR) && mkdir -p $(COCOBOOT_SIZE_DIR)
+	@for src in $(COCOBOOT_SRCS); do \
+		$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) -c $$src \
+			-o $(COCOBOOT_SIZE_DIR)/$$(echo $$src | tr / _ | sed 's/\.c$$/.o/') || exit 1; done
+	@$(MUSL_CC) -o $@ $(COCOBOOT_SIZE_DIR)/*.o $(filter-out -s,$(GUEST_LDFLAGS)) -Wl,-Map=$@.map $(MBEDTLS_MUSL_LIBS)
 cocoboot-size: $(COCOBOOT) $(COCOBOOT).unstripped
 	@init/size-report.sh $(COCOBOOT) $(COCOBOOT).unstripped $(COCOBOOT).unstripped.map
 

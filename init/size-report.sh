@@ -29,7 +29,7 @@ for line in open(sys.argv[1]):
         member = lib.group(2)
     else:
         origin = "cocoboot (init/, proto/, libtsm/)" 
-        member = re.sub(r".*/", "", obj)
+        member = re.sub(r".*/", "", obj).replace("_", "/", 1)
     by_origin[origin] += size
     by_object[origin.split()[0] + ":" + member] += size
 print("by origin (text+rodata+data bytes):")
