@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -686,6 +687,25 @@ static int setup(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * mlockall(MCL_FUTURE) under a finite RLIMIT_MEMLOCK would make allocations
+ * fail once the limit is reached, i.e. under load: lock everything only when
+ * the limit allows it (root or LimitMEMLOCK=infinity), else only the key
+ * buffers (secure_alloc) are locked.
+ */
+static void lock_all_memory(void)
+{
+	struct rlimit rl;
+
+	if (geteuid() != 0 && (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur != RLIM_INFINITY)) {
+		log_event("warning", "mlockall", "detail",
+			  "RLIMIT_MEMLOCK is finite: only key buffers are locked (set LimitMEMLOCK=infinity)", NULL);
+		return;
+	}
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		log_event("warning", "mlockall", "detail", strerror(errno), NULL);
+}
+
 int server_run(const char *config_path)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -706,8 +726,7 @@ int server_run(const char *config_path)
 	/* secrets must never reach swap; buffers of connections hold keys briefly.
 	 * (Not under AddressSanitizer: locking its shadow mappings would fail them.) */
 #ifndef __SANITIZE_ADDRESS__
-	if (mlockall(MCL_CURRENT | MCL_FUTURE))
-		log_event("warning", "mlockall", "detail", strerror(errno), NULL);
+	lock_all_memory();
 #endif
 	if (setup(s, err, sizeof(err))) {
 		log_event("error", "startup", "detail", err, NULL);
