@@ -47,7 +47,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted late-broker unreachable swapped-disk unknown-volume ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -77,6 +77,18 @@ if want untrusted; then
 		bad "untrusted: reason does not name the pinned CA"
 	e2e_stop_broker
 	e2e_start_broker "$W/broker.json" || bad "broker restart"
+fi
+if want two-urls; then
+	# The first broker is down: the second URL is used.
+	dead=$(free_port)
+	if e2e_boot two-urls "$W/root.img" "rd.cocoboot.url=https://10.0.2.2:$dead $URL rd.cocoboot.timeout=60" 120 \
+		--expect E2E-ROOT-OK --expect "attempt 1: https://10.0.2.2:$dead" \
+		--expect "attempt 2: https://10.0.2.2:$PORT" --fail-on 'cocoboot: error' --fail-on 'Kernel panic' \
+		>"$W/logs/two-urls.out" 2>&1; then
+		ok "two-urls: first URL down, second used"
+	else
+		bad "two-urls"; cat "$W/logs/two-urls.out"
+	fi
 fi
 if want late-broker; then
 	# Broker down at boot, up within the timeout: backoff gets there.
