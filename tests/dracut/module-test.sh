@@ -1,11 +1,12 @@
 #!/bin/bash
 # module-test.sh: the dracut module on its own, no broker needed.
 #   - `make install-dracut` lays out the module
-#   - a shell-flavour initramfs for the project kernel and a systemd-flavour
-#     one for the Debian cloud kernel carry cocoboot (the built binary), the
+#   - initramfs images for the project kernel (shell flavour) and the Debian
+#     cloud kernel (shell and systemd) carry cocoboot (the built binary), the
 #     pinned CA and the flavour's hooks/units; size with and without the module
-#   - each boots, runs cocoboot against an unreachable broker, and performs
-#     rd.cocoboot.onfail (poweroff) instead of dracut's emergency shell
+#   - the Debian ones boot, run cocoboot against an unreachable broker, and
+#     perform rd.cocoboot.onfail (poweroff) instead of dracut's emergency
+#     shell (the project kernel lacks what udev needs: docs/dracut.md)
 # Prints "N passed, N failed".
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -37,8 +38,8 @@ cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 10
 UUID=$(cryptsetup luksUUID "$W/luks.img")
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-check_config() { # KERNEL FLAVOUR
-	local k=$1 f=$2 img=$W/$1-$2.img x=$W/$1-$2.x
+check_config() { # KERNEL FLAVOUR [noboot]
+	local k=$1 f=$2 noboot=${3:-} img=$W/$1-$2.img x=$W/$1-$2.x
 	if ! "$here/mkinitrd.sh" --kernel "$k" --flavour "$f" --ca "$W/ca.pem" --out "$img" >"$W/$k-$f.out" 2>&1; then
 		bad "$k/$f: dracut"; tail -n 20 "$W/$k-$f.out"; return 1
 	fi
@@ -64,6 +65,7 @@ check_config() { # KERNEL FLAVOUR
 		ok "$k/$f: size $a bytes with the module, $b without (+$((a - b)))"
 	else bad "$k/$f: dracut without the module"; tail -n 20 "$W/$k-$f-without.out"; fi
 
+	[ -n "$noboot" ] && return 0
 	local kargs=()
 	[ "$k" = debian ] && kargs=(--kernel "$("$here/debian-kernel.sh" vmlinuz)")
 	# Nothing listens on PORT: cocoboot gives up after its timeout and the
@@ -80,5 +82,6 @@ check_config() { # KERNEL FLAVOUR
 	else bad "$k/$f: unreachable broker"; cat "$W/$k-$f-boot.out"; fi
 }
 
-check_config project shell
+check_config project shell noboot
+check_config debian shell
 check_config debian systemd
