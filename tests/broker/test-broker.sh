@@ -300,6 +300,28 @@ check "burst: every answer is a release or 503 with Retry-After ($n200 released,
 write_config
 kill -HUP "$BPID"
 
+# a broken configuration is refused on reload; the broker keeps serving with the old one
+cp "$W/broker.json" "$W/broker.json.keep"
+echo '{"listen": ' > "$W/broker.json"
+kill -HUP "$BPID"
+for _ in $(seq 50); do grep -q '"event":"reload-failed"' "$W/broker.log" && break; sleep 0.1; done
+check "a broken configuration on SIGHUP is refused and logged" grep -q '"event":"reload-failed"' "$W/broker.log"
+expect "  ...and the broker keeps serving" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS"
+cp "$W/broker.json.keep" "$W/broker.json"
+
+# certificate rotation: new files, SIGHUP, new connections get the new certificate
+served_serial() { openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 </dev/null 2>/dev/null | openssl x509 -noout -serial; }
+old_serial=$(served_serial)
+openssl req -new -key "$W/server.key" -subj "/CN=localhost" -out "$W/server2.csr" 2>/dev/null
+openssl x509 -req -in "$W/server2.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -set_serial 4242 -days 2 \
+	-extfile "$W/ext.cnf" -out "$W/server.pem.new" 2>/dev/null && mv "$W/server.pem.new" "$W/server.pem"
+n_reloads=$(grep -c '"event":"reloaded"' "$W/broker.log")
+kill -HUP "$BPID"
+for _ in $(seq 50); do [ "$(grep -c '"event":"reloaded"' "$W/broker.log")" -gt "$n_reloads" ] && break; sleep 0.1; done
+new_serial=$(served_serial)
+check "SIGHUP rotates the certificate ($old_serial -> $new_serial)" test "$new_serial" = "serial=1092" -a "$old_serial" != "$new_serial"
+expect "  ...and clients pinning the CA still unlock" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS"
+
 # ---- graceful stop: a request in flight (held at its audit write by a lock) still gets its key ----
 (echo "BEGIN IMMEDIATE;"; sleep 2; echo "COMMIT;") | sqlite3 "$W/keys.db" &
 LOCKER=$!
