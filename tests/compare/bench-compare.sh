@@ -7,22 +7,22 @@
 #   (c) key server requests/s and p99 at the same concurrency
 # Prints numbers, never pass/fail on timing. Exit non-zero only when the
 # setup itself breaks. Knobs: COMPARE_ROUNDS (boots per side, default 3),
-# COMPARE_CONCURRENCY (default 50), COMPARE_SECONDS (tang load, default 5),
-# COMPARE_REQUESTS (cocobroker storm size, default 500).
+# COMPARE_LOADS (key server load points CONCURRENT:REQUESTS, default
+# "100:1000 1000:1000": steady, and a thousand guests booting at once).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 OUT=$BUILD/compare
-ROUNDS=${COMPARE_ROUNDS:-3} CONC=${COMPARE_CONCURRENCY:-50}
-SECS=${COMPARE_SECONDS:-5} REQS=${COMPARE_REQUESTS:-500}
+ROUNDS=${COMPARE_ROUNDS:-3}
+LOADS=${COMPARE_LOADS:-100:1000 1000:1000}
 export TOP BUILD
 rm -rf "$OUT" && mkdir -p "$OUT/logs"
 # shellcheck source=tang.sh
 . "$here/tang.sh"
 . "$here/results.sh"
 
-for t in clevis jose curl socat wrk cryptsetup mkfs.ext4 qemu-system-x86_64 python3; do
+for t in clevis jose curl socat cryptsetup mkfs.ext4 qemu-system-x86_64 python3; do
 	command -v "$t" >/dev/null || { echo "compare: $t missing (make deps installs mk/packages.txt)" >&2; exit 1; }
 done
 [ -f "$BUILD/kernel/bzImage" ] || { echo "compare: no $BUILD/kernel/bzImage (make kernel)" >&2; exit 1; }
@@ -94,8 +94,9 @@ boot_one() { # METHOD ROUND -> appends "METHOD unlock_s wall_s" to $OUT/boots.tx
 		b=$(tr -d '\r' <"$log" | awk '/^COMPARE: t_before/ { print $3 }')
 		a=$(tr -d '\r' <"$log" | awk '/^COMPARE: t_after/ { print $3 }')
 		wall=$(grep -o 'boot: [0-9.]* s wall' "$OUT/logs/$m-$r.out" | awk '{ print $2 }')
-		echo "$m $(echo "$a - $b" | bc) $wall $b" >>"$OUT/boots.txt"
-		echo "  $m #$r: unlock $(echo "$a - $b" | bc) s (guest clock), boot to power-off ${wall} s wall"
+		u=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a - b }')
+		echo "$m $u $wall $b" >>"$OUT/boots.txt"
+		echo "  $m #$r: unlock $u s (guest clock), boot to power-off ${wall} s wall"
 	else
 		echo "  $m #$r: FAILED (see $OUT/logs/$m-$r.out)"
 	fi
@@ -106,16 +107,24 @@ for r in $(seq "$ROUNDS"); do
 	[ $COCO -eq 1 ] && boot_one cocoboot "$r"
 done
 
-# (c) key servers, one after the other, alone on the machine's loopback.
-echo "== (c) key servers at concurrency $CONC"
+# (c) key servers, one after the other, each alone on the loopback; the
+# same load model and points for both (tang-storm.py mirrors bootstorm.c).
+echo "== (c) key servers: (concurrent:requests) $LOADS"
 KID=$(tang_rec_request "$OUT/tang")
-REC_BODY=$OUT/tang/rec.json timeout $((SECS + 30)) wrk -t2 -c"$CONC" -d"${SECS}s" --latency \
-	-s "$here/tang-rec.lua" "http://127.0.0.1:$TPORT/rec/$KID" >"$OUT/logs/tang-wrk.txt" 2>&1 || true
+for l in $LOADS; do
+	c=${l%%:*} n=${l#*:}
+	echo "  tang $c:$n"
+	timeout 300 python3 "$here/tang-storm.py" 127.0.0.1 "$TPORT" "$KID" "$OUT/tang/rec.json" "$c" "$n" \
+		>"$OUT/logs/tang-$c-$n.txt" 2>&1 || echo "  tang $c:$n failed (see $OUT/logs/tang-$c-$n.txt)"
+done
 tang_stop
-if [ $COCO -eq 1 ]; then
-	e2e_stop_broker || true   # wait reports the SIGTERM
-	"$here/broker-load.sh" "$CONC" "$REQS" >"$OUT/logs/broker-load.txt" 2>&1 || true
-fi
+[ $COCO -eq 1 ] && { e2e_stop_broker || true; }   # wait reports the SIGTERM
+for l in $LOADS; do
+	c=${l%%:*} n=${l#*:}
+	echo "  cocobroker $c:$n"
+	timeout 600 "$here/broker-load.sh" "$c" "$n" "$OUT/bootstorm-$c-$n" >"$OUT/logs/broker-$c-$n.txt" 2>&1 ||
+		echo "  cocobroker $c:$n: no result (see $OUT/logs/broker-$c-$n.txt)"
+done
 
 results >"$OUT/results.md"
 cat "$OUT/results.md"

@@ -8,15 +8,8 @@ gz() { [ -f "$OUT/$1.cpio.gz" ] && stat -c %s "$OUT/$1.cpio.gz" || echo -; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") print "-"; else print a - b }'; }
 files() { [ -f "$OUT/$1.cpio.gz.files" ] && awk '{ s += $1 } END { print s + 0 }' "$OUT/$1.cpio.gz.files" || echo -; }
 nfiles() { [ -f "$OUT/$1.cpio.gz.files" ] && wc -l <"$OUT/$1.cpio.gz.files" || echo -; }
-# wrk: requests/s, p99 in ms, non-2xx + socket errors
-wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$1" 2>/dev/null | grep . || echo -; }
-wrk_p99() {
-	awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-		if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000; printf "%.1f\n", v }' \
-		"$1" 2>/dev/null | grep . || echo -
-}
-wrk_err() { awk '/Non-2xx/ { e += $NF } /Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } END { print e + 0 }' "$1"; }
-kv() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1" 2>/dev/null | tail -n 1 | grep . || echo -; }
+# kv FILE KEY: the value of KEY= on the last "rps=..." summary line of FILE
+kv() { grep '^rps=' "$1" 2>/dev/null | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p" | grep . || echo -; }
 
 results() {
 	local nb cu cw bu bw n_c n_k
@@ -57,24 +50,19 @@ results() {
 	echo "Ratio of the bytes added over the base (gz), clevis / cocoboot: $(ratio "$(minus "$(gz clevis)" "$(gz base)")" "$(minus "$(gz cocoboot)" "$(gz base)")");" \
 		"over base + cryptsetup: $(ratio "$(minus "$(gz clevis)" "$(gz crypt)")" "$(minus "$(gz cocoboot)" "$(gz crypt)")")."
 	echo
-	echo "## (c) key server at concurrency $CONC (one request per connection)"
+	echo "## (c) key server under the same load (fresh connection per request; clients on the same 2 cores)"
 	echo
-	local tr tp br bp
-	tr=$(wrk_rps "$OUT/logs/tang-wrk.txt") tp=$(wrk_p99 "$OUT/logs/tang-wrk.txt")
-	br=$(kv "$OUT/logs/broker-load.txt" rps) bp=$(kv "$OUT/logs/broker-load.txt" p99_ms)
-	echo "| | tang /rec (socat + tangd per connection) | cocobroker /v1/unlock (TLS 1.3 + SNP verify) | tang / cocobroker |"
-	echo "|---|---|---|---|"
-	if [ "$br" != - ]; then
-		echo "| requests/s | $tr | $br | $(ratio "$tr" "$br") |"
-		echo "| p99 latency (ms) | $tp | $bp | $(ratio "$tp" "$bp") |"
-		echo "| errors | $(wrk_err "$OUT/logs/tang-wrk.txt") | $(kv "$OUT/logs/broker-load.txt" errors) | |"
-	else
-		local why
-		why=$(grep -m1 '^PENDING' "$OUT/logs/broker-load.txt" 2>/dev/null || echo "PENDING: ${COCO_WHY:-no result}")
-		echo "| requests/s | $tr | ${why} | n/a |"
-		echo "| p99 latency (ms) | $tp | ${why} | n/a |"
-		echo "| errors | $(wrk_err "$OUT/logs/tang-wrk.txt") | | |"
-	fi
+	echo "| concurrent : requests | tang req/s | cocobroker req/s | tang / cocobroker | tang p99 (ms) | cocobroker p99 (ms) | tang / cocobroker | errors tang / cocobroker |"
+	echo "|---|---|---|---|---|---|---|---|"
+	local l c n tf bf tr tp br bp be
+	for l in $LOADS; do
+		c=${l%%:*} n=${l#*:} tf=$OUT/logs/tang-$c-$n.txt bf=$OUT/logs/broker-$c-$n.txt
+		tr=$(kv "$tf" rps) tp=$(kv "$tf" p99_ms) br=$(kv "$bf" rps) bp=$(kv "$bf" p99_ms) be=$(kv "$bf" errors)
+		if [ "$br" = - ]; then
+			br=$(grep -m1 '^PENDING' "$bf" 2>/dev/null || echo "not measured: ${COCO_WHY:-see $bf}") bp=- be=-
+		fi
+		echo "| $c : $n | $tr | $br | $(ratio "$tr" "$br") | $tp | $bp | $(ratio "$tp" "$bp") | $(kv "$tf" errors) / $be |"
+	done
 	echo
-	echo "Raw: $OUT/boots.txt, $OUT/logs/ (consoles, wrk and storm output), $OUT/*.cpio.gz.files."
+	echo "Raw: $OUT/boots.txt, $OUT/logs/ (consoles, load client output), $OUT/*.cpio.gz.files."
 }

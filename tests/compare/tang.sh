@@ -1,7 +1,9 @@
 # tang.sh: tang on the host loopback for the comparison (sourced).
 # Debian bookworm's tang 11 ships no daemon of its own: /usr/libexec/tangd
 # answers one HTTP exchange on stdin/stdout and systemd's tangd.socket
-# (Accept=true) starts one per connection. socat's fork mode does the same.
+# (Accept=true) starts one per connection with the socket as stdin/stdout.
+# socat does the same with fork on the listener and nofork on EXEC (no relay
+# process in between).
 TANGD=${TANGD:-/usr/libexec/tangd}
 TANG_PID=
 
@@ -12,7 +14,7 @@ tang_start() {
 	rm -rf "$dir/db" && mkdir -p "$dir/db"
 	/usr/libexec/tangd-keygen "$dir/db" >/dev/null
 	socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,backlog=1024" \
-		"EXEC:$TANGD $dir/db" 2>>"$dir/tang.log" &
+		"EXEC:$TANGD $dir/db,nofork" 2>>"$dir/tang.log" &
 	TANG_PID=$!
 	for _ in $(seq 50); do
 		curl -sf "http://127.0.0.1:$port/adv" >"$dir/adv.jws" 2>/dev/null && return 0
