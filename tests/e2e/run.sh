@@ -47,7 +47,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume halt ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -112,7 +112,7 @@ if want tdx; then
 fi
 want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
 	"rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=debug=1"
-if want swapped-disk || want unknown-volume; then
+if want swapped-disk || want unknown-volume || want halt; then
 	# The host swaps in another, well-formed LUKS2 disk (allowlisted header).
 	rm -f "$W/other.img" && truncate -s 24M "$W/other.img"
 	head -c 32 /dev/urandom >"$W/other.pass"
@@ -126,6 +126,18 @@ want swapped-disk && expect_failure swapped-disk "volume-not-found: no LUKS2 dev
 # Without it: the broker has no key for that UUID.
 want unknown-volume && expect_failure unknown-volume "broker-refused: unknown-volume" poweroff \
 	"rd.cocoboot.timeout=30" "$W/other.img"
+if want halt; then
+	# halt stops the CPU without ending QEMU: the boot runs into its own
+	# timeout, and the console must show the halt, not a power-off.
+	e2e_boot halt "$W/other.img" "$URL rd.cocoboot.timeout=3 rd.cocoboot.onfail=halt rd.cocoboot.volume=UUID=$UUID" 15 \
+		>"$W/logs/halt.out" 2>&1
+	if grep -q 'onfail: halt' "$W/logs/halt.log" && grep -q 'reboot: System halted' "$W/logs/halt.log" &&
+		! grep -q 'Power down' "$W/logs/halt.log"; then
+		ok "halt: rd.cocoboot.onfail=halt halts"
+	else
+		bad "halt"; tail -n 5 "$W/logs/halt.log"
+	fi
+fi
 if want ebusy; then
 	expect_success ebusy "rd.cocoboot.timeout=60 e2e.sim=fail_first=3,fail_errno=EBUSY"
 	grep -q 'report: provider sev_guest, .* [4-9] attempt(s)' "$W/logs/ebusy.log" && ok "ebusy: -EBUSY was retried" ||
