@@ -47,7 +47,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume halt ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume halt shell ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -112,7 +112,7 @@ if want tdx; then
 fi
 want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
 	"rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=debug=1"
-if want swapped-disk || want unknown-volume || want halt; then
+if want swapped-disk || want unknown-volume || want halt || want shell; then
 	# The host swaps in another, well-formed LUKS2 disk (allowlisted header).
 	rm -f "$W/other.img" && truncate -s 24M "$W/other.img"
 	head -c 32 /dev/urandom >"$W/other.pass"
@@ -136,6 +136,18 @@ if want halt; then
 		ok "halt: rd.cocoboot.onfail=halt halts"
 	else
 		bad "halt"; tail -n 5 "$W/logs/halt.log"
+	fi
+fi
+if want shell; then
+	# shell only when asked: a shell on the console (QEMU's input is empty, so
+	# it waits there until the test's timeout).
+	e2e_boot shell "$W/other.img" "$URL rd.cocoboot.timeout=3 rd.cocoboot.onfail=shell rd.cocoboot.volume=UUID=$UUID" 15 \
+		>"$W/logs/shell.out" 2>&1
+	if grep -q 'cocoboot: error volume-not-found' "$W/logs/shell.log" &&
+		grep -q 'onfail=shell: starting /bin/sh' "$W/logs/shell.log" && grep -q '/ # ' "$W/logs/shell.log"; then
+		ok "shell: rd.cocoboot.onfail=shell gives a console shell"
+	else
+		bad "shell"; tail -n 5 "$W/logs/shell.log"
 	fi
 fi
 if want ebusy; then
