@@ -6,7 +6,7 @@
 #   (b) initramfs bytes each adds on top of the common base
 #   (c) key server requests/s and p99 at the same concurrency
 # Prints numbers, never pass/fail on timing. Exit non-zero only when the
-# setup itself breaks. Knobs: COMPARE_ROUNDS (boots per side, default 3),
+# setup itself breaks. Knobs: COMPARE_ROUNDS (boots per side, default 5),
 # COMPARE_LOADS (key server load points CONCURRENT:REQUESTS, default
 # "100:1000 1000:1000": steady, and a thousand guests booting at once).
 set -eu
@@ -14,10 +14,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 OUT=$BUILD/compare
-ROUNDS=${COMPARE_ROUNDS:-3}
+ROUNDS=${COMPARE_ROUNDS:-5}
 LOADS=${COMPARE_LOADS:-100:1000 1000:1000}
 export TOP BUILD
 rm -rf "$OUT" && mkdir -p "$OUT/logs"
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 # shellcheck source=tang.sh
 . "$here/tang.sh"
 . "$here/results.sh"

@@ -4,6 +4,7 @@
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "n/a"; else printf "%.1fx\n", a / b }'; }
 col() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$OUT/boots.txt" | median; }
+colmin() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$OUT/boots.txt" | sort -g | head -n 1 | grep . || echo -; }
 gz() { [ -f "$OUT/$1.cpio.gz" ] && stat -c %s "$OUT/$1.cpio.gz" || echo -; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") print "-"; else print a - b }'; }
 files() { [ -f "$OUT/$1.cpio.gz.files" ] && awk '{ s += $1 } END { print s + 0 }' "$OUT/$1.cpio.gz.files" || echo -; }
@@ -19,6 +20,8 @@ results() {
 	nb="not measured yet: ${COCO_WHY:-cocoboot boots failed}"
 	echo "# bench-compare results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, QEMU TCG)"
 	echo
+	echo "Load average at start / end: ${LOAD_START:-?} / $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: compare within this run only)."
+	echo
 	echo "clevis $(dpkg-query -W -f '${Version}' clevis 2>/dev/null), tang $(dpkg-query -W -f '${Version}' tang 2>/dev/null)," \
 		"cryptsetup $(dpkg-query -W -f '${Version}' cryptsetup-bin 2>/dev/null), kernel $(basename "$BUILD")/kernel/bzImage"
 	echo
@@ -27,8 +30,10 @@ results() {
 	echo "| | clevis + tang | cocoboot + cocobroker | clevis / cocoboot |"
 	echo "|---|---|---|---|"
 	if [ "$n_k" -gt 0 ]; then
-		echo "| unlock command, guest clock (s) | $cu | $bu | $(ratio "$cu" "$bu") |"
-		echo "| whole boot to power-off, host wall (s) | $cw | $bw | $(ratio "$cw" "$bw") |"
+		echo "| unlock command, guest clock (s), median | $cu | $bu | $(ratio "$cu" "$bu") |"
+		echo "| unlock command, guest clock (s), best | $(colmin clevis 2) | $(colmin cocoboot 2) | $(ratio "$(colmin clevis 2)" "$(colmin cocoboot 2)") |"
+		echo "| whole boot to power-off, host wall (s), median | $cw | $bw | $(ratio "$cw" "$bw") |"
+		echo "| whole boot to power-off, host wall (s), best | $(colmin clevis 3) | $(colmin cocoboot 3) | $(ratio "$(colmin clevis 3)" "$(colmin cocoboot 3)") |"
 	else
 		echo "| unlock command, guest clock (s) | $cu | $nb | n/a |"
 		echo "| whole boot to power-off, host wall (s) | $cw | $nb | n/a |"
