@@ -38,7 +38,12 @@
 #define READ_CHUNK   16384
 #define METRICS_MAX  (64 * 1024)
 
-enum conn_state { ST_HANDSHAKE, ST_READ, ST_WORKING, ST_WRITE, ST_CLOSING };
+/* ST_LINGER: answer sent, write side shut; unread request bytes are drained
+ * so that closing does not reset the connection before the client reads the
+ * answer (e.g. a 413 while it is still sending). */
+enum conn_state { ST_HANDSHAKE, ST_READ, ST_WORKING, ST_WRITE, ST_LINGER, ST_CLOSING };
+
+#define LINGER_S 1.0
 
 struct conn {
 	int fd;
@@ -452,7 +457,21 @@ static void drive(struct server *s, struct conn *c)
 			if (!c->is_metrics)
 				(void)mbedtls_ssl_close_notify(&c->ssl); /* best effort */
 			shutdown(c->fd, SHUT_WR);
-			c->state = ST_CLOSING;
+			c->state = ST_LINGER;
+			c->deadline = now_s() + LINGER_S;
+			set_interest(s, c, EPOLLIN);
+		}
+	}
+	if (c->state == ST_LINGER) {
+		char sink[4096];
+		for (;;) {
+			ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+			if (n > 0)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			c->state = ST_CLOSING; /* the client closed too */
+			return;
 		}
 	}
 }
@@ -604,7 +623,8 @@ static void sweep(struct server *s, int timeouts)
 		if (c->state == ST_WORKING)
 			continue;
 		if (c->state != ST_CLOSING && timeouts && t > c->deadline) {
-			metrics_timeout();
+			if (c->state != ST_LINGER)
+				metrics_timeout();
 			c->state = ST_CLOSING;
 		}
 		if (s->draining && (c->state == ST_HANDSHAKE || (c->state == ST_READ && !http_request_started(&c->req))))

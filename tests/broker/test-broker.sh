@@ -169,6 +169,7 @@ expect "unknown member -> 400" 'status=400 error=malformed-request$' --volume "$
 echo '{"volume": "'"$VOL"'", "provider": "sev_guest", "outblob": "%%%%"}' > "$W/b64.json"
 expect "outblob not base64 -> 400" 'status=400 error=malformed-request$' --volume "$VOL" --raw-body "$W/b64.json"
 expect "oversized body (70000 bytes) -> 413" 'status=413 error=too-large$' --volume "$VOL" --pad-body 70000
+expect "1 MB body -> 413 arrives although the client is still sending" 'status=413 error=too-large$' --volume "$VOL" --pad-body 1000000
 
 t0=$(date +%s.%N)
 got=$(client --volume "$VOL" --sim-snp "$KEYS" --stall-after-head)
@@ -323,14 +324,14 @@ check "SIGHUP rotates the certificate ($old_serial -> $new_serial)" test "$new_s
 expect "  ...and clients pinning the CA still unlock" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS"
 
 # ---- graceful stop: a request in flight (held at its audit write by a lock) still gets its key ----
-(echo "BEGIN IMMEDIATE;"; sleep 2; echo "COMMIT;") | sqlite3 "$W/keys.db" &
+(echo "BEGIN IMMEDIATE;"; sleep 4; echo "COMMIT;") | sqlite3 "$W/keys.db" &
 LOCKER=$!
 sleep 0.3
 client --volume "$VOL" --sim-snp "$KEYS" > "$W/inflight.out" &
 INFLIGHT=$!
-sleep 0.8
-check "the request is in flight when SIGTERM arrives" \
-	bash -c "curl -s http://127.0.0.1:$MPORT/metrics | grep -q '^cocobroker_inflight 1$'"
+inflight_now() { curl -s "http://127.0.0.1:$MPORT/metrics" | grep -q '^cocobroker_inflight 1$'; }
+for _ in $(seq 30); do inflight_now && break; sleep 0.1; done
+check "the request is in flight when SIGTERM arrives" inflight_now
 check "SIGTERM stops the broker cleanly" stop_broker
 wait "$INFLIGHT" "$LOCKER"
 check "the in-flight request was finished: $(cat "$W/inflight.out")" grep -q '^status=200 key_bytes=64$' "$W/inflight.out"
