@@ -1,8 +1,10 @@
 # results.sh: the comparison table from the files bench-compare.sh leaves in
-# $OUT (sourced). Ratios are clevis+tang over cocoboot+cocobroker; a side that
-# was not measured says so instead of a number.
+# $OUT (sourced). Ratios in (a) and (b) are clevis+tang over cocoboot (above 1:
+# clevis takes more); in (c) cocobroker over tang (requests/s below 1: tang
+# serves more). A side that was not measured says so instead of a number.
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "n/a"; else printf "%.1fx\n", a / b }'; }
+ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "n/a"; else printf "%.2fx\n", a / b }'; }
 col() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$OUT/boots.txt" | median; }
 colmin() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$OUT/boots.txt" | sort -g | head -n 1 | grep . || echo -; }
 gz() { [ -f "$OUT/$1.cpio.gz" ] && stat -c %s "$OUT/$1.cpio.gz" || echo -; }
@@ -57,7 +59,7 @@ results() {
 	echo
 	echo "## (c) key server under the same load (fresh connection per request; clients on the same 2 cores)"
 	echo
-	echo "| concurrent : requests | tang req/s | cocobroker req/s | tang / cocobroker | tang p99 (ms) | cocobroker p99 (ms) | tang / cocobroker | errors tang / cocobroker |"
+	echo "| concurrent : requests | tang req/s | cocobroker req/s | cocobroker / tang | tang p99 (ms) | cocobroker p99 (ms) | cocobroker / tang | errors tang / cocobroker |"
 	echo "|---|---|---|---|---|---|---|---|"
 	local l c n tf bf tr tp br bp be
 	for l in $LOADS; do
@@ -66,8 +68,17 @@ results() {
 		if [ "$br" = - ]; then
 			br=$(grep -m1 '^PENDING' "$bf" 2>/dev/null || echo "not measured: ${COCO_WHY:-see $bf}") bp=- be=-
 		fi
-		echo "| $c : $n | $tr | $br | $(ratio "$tr" "$br") | $tp | $bp | $(ratio "$tp" "$bp") | $(kv "$tf" errors) / $be |"
+		echo "| $c : $n | $tr | $br | $(ratio2 "$br" "$tr") | $tp | $bp | $(ratio2 "$bp" "$tp") | $(kv "$tf" errors) / $be |"
 	done
 	echo
+	local cf
+	cf=$(ls "$OUT"/logs/broker-*.txt 2>/dev/null | head -n 1)
+	if [ -n "$cf" ] && grep -q '^ceiling: broker + clients' "$cf"; then
+		echo "The boot-storm client does a guest's crypto (P-256 key, ECDHE, simulated P-384 report signature)" \
+			"on the same 2 cores; tang's client sends plain HTTP. mbedTLS ceilings measured in this run:" \
+			"cocobroker's crypto alone $(awk '/^ceiling: broker crypto, 2 cores/ { print $(NF - 1) }' "$cf")/s," \
+			"broker + clients $(awk '/^ceiling: broker \+ clients/ { print $(NF - 1) }' "$cf")/s."
+		echo
+	fi
 	echo "Raw: $OUT/boots.txt, $OUT/logs/ (consoles, load client output), $OUT/*.cpio.gz.files."
 }
