@@ -11,12 +11,15 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 W=$top/build/dracut-module
-COCOBOOT=$top/build/cocoboot
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 trap 'echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit' EXIT
 rm -rf "$W" && mkdir -p "$W"
+# A snapshot: the initramfs must carry exactly these bytes, whatever
+# rebuilds build/cocoboot meanwhile.
+cp "$top/build/cocoboot" "$W/cocoboot"
+COCOBOOT=$W/cocoboot
 
 # 1. install layout
 if make -s -C "$top" install-dracut DESTDIR="$W/dest" >"$W/install.out" 2>&1 &&
@@ -40,11 +43,11 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 
 check_config() { # KERNEL FLAVOUR [noboot]
 	local k=$1 f=$2 noboot=${3:-} img=$W/$1-$2.img x=$W/$1-$2.x
-	if ! "$here/mkinitrd.sh" --kernel "$k" --flavour "$f" --ca "$W/ca.pem" --out "$img" >"$W/$k-$f.out" 2>&1; then
+	if ! "$here/mkinitrd.sh" --kernel "$k" --flavour "$f" --cocoboot "$COCOBOOT" --ca "$W/ca.pem" --out "$img" >"$W/$k-$f.out" 2>&1; then
 		bad "$k/$f: dracut"; tail -n 20 "$W/$k-$f.out"; return 1
 	fi
 	rm -rf "$x" && mkdir -p "$x" && (cd "$x" && zcat "$img" | cpio -id --quiet 2>/dev/null)
-	[ "$("$x/usr/sbin/cocoboot" --version 2>/dev/null)" = "$("$COCOBOOT" --version)" ] &&
+	cmp -s "$x/usr/sbin/cocoboot" "$COCOBOOT" &&
 		ok "$k/$f: initramfs carries $("$COCOBOOT" --version)" || bad "$k/$f: cocoboot binary"
 	cmp -s "$x/etc/cocoboot/ca.pem" "$W/ca.pem" && ok "$k/$f: pinned CA" || bad "$k/$f: pinned CA"
 	if [ "$f" = shell ]; then
