@@ -18,9 +18,10 @@ ROUNDS=${COMPARE_ROUNDS:-5}
 LOADS=${COMPARE_LOADS:-100:1000 1000:1000}
 export TOP BUILD
 rm -rf "$OUT" && mkdir -p "$OUT/logs"
-LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
-# shellcheck source=tang.sh
+export LOAD_START; LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
+# shellcheck source=tests/compare/tang.sh
 . "$here/tang.sh"
+# shellcheck source=tests/compare/results.sh
 . "$here/results.sh"
 
 for t in clevis jose curl socat cryptsetup mkfs.ext4 qemu-system-x86_64 python3; do
@@ -38,7 +39,7 @@ done
 BPID=
 if [ $COCO -eq 1 ]; then
 	export E2E_DIR=$OUT/e2e
-	# shellcheck source=../e2e/lib.sh
+	# shellcheck source=tests/e2e/lib.sh
 	. "$TOP/tests/e2e/lib.sh"
 	set -eu
 fi

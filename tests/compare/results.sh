@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # results.sh: the comparison table from the files bench-compare.sh leaves in
 # $OUT (sourced). Ratios in (a) and (b) are clevis+tang over cocoboot (above 1:
 # clevis takes more); in (c) cocobroker over tang (requests/s below 1: tang

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tang.sh: tang on the host loopback for the comparison (sourced).
 # Debian bookworm's tang 11 ships no daemon of its own: /usr/libexec/tangd
 # answers one HTTP exchange on stdin/stdout and systemd's tangd.socket
