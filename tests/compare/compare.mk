@@ -6,6 +6,6 @@
 COMPARE_DEPS = $(KERNEL) $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) \
 	$(if $(wildcard tests/broker/bootstorm.c),$(BUILD)/tests/broker/bootstorm)
 
-bench-compare: $(COMPARE_DEPS)
+bench-compare: $(COMPARE_DEPS) | $(DEPS_STAMP)
 	@BUILD=$(abspath $(BUILD)) tests/compare/bench-compare.sh
 .PHONY: bench-compare
