@@ -1,8 +1,8 @@
 # Side-by-side with clevis + tang (docs/performance.md): unlock time in the
 # same QEMU guest, initramfs size cost, key server load. Prints numbers, never
 # pass/fail; the table and raw data land in build/compare/. Not part of
-# `make bench`: it boots six QEMU guests and runs two load points per server
-# (a few minutes under TCG). COMPARE_ROUNDS / COMPARE_LOADS: see the script.
+# `make bench`: it boots ten QEMU guests (5 per side) and runs two load points per server
+# (about five minutes under TCG). COMPARE_ROUNDS / COMPARE_LOADS: see the script.
 COMPARE_DEPS = $(KERNEL) $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) \
 	$(if $(wildcard tests/broker/bootstorm.c),$(BUILD)/tests/broker/bootstorm)
 
