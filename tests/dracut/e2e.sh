@@ -1,7 +1,7 @@
 #!/bin/bash
 # e2e.sh [CONFIG...]: the dracut path end to end. For each configuration
-# KERNEL-FLAVOUR (debian-shell, debian-systemd by default; project-shell,
-# project-systemd once the project kernel has cgroups/inotify/fhandle)
+# KERNEL-FLAVOUR (default: project-shell project-systemd debian-shell
+# debian-systemd)
 # build a dracut initramfs with the cocoboot module, the TEST provider
 # tsm_sim and the e2e test broker's CA, then boot it in QEMU against a
 # cocobroker on the host's loopback (the rig of tests/e2e/lib.sh):
@@ -20,8 +20,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit' EXIT
 
 CONFIGS=("$@")
-# project-*: the project kernel lacks what udev/systemd need (docs/dracut.md)
-[ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(debian-shell debian-systemd)
+[ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(project-shell project-systemd debian-shell debian-systemd)
 
 e2e_need || { bad "prerequisites"; exit; }
 mkdir -p "$W/logs" && rm -f "$W"/logs/* "$W/broker.log"
