@@ -11,6 +11,10 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 export E2E_DIR=$top/build/mkosi/e2e
+# One run at a time: concurrent runs would share the image and the broker port.
+mkdir -p "$top/build/mkosi"
+exec 8>"$top/build/mkosi/.e2e.lock"
+flock 8
 # shellcheck source=../tests/e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
 pass=0 fail=0

@@ -12,6 +12,11 @@
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 export E2E_DIR=$top/build/e2e-dracut
+# One run at a time: concurrent runs (two engineers, make check and a manual
+# run) would share the work directory and the root image.
+mkdir -p "$top/build"
+exec 8>"$top/build/.e2e-dracut.lock"
+flock 8
 # shellcheck source=../e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
 pass=0 fail=0

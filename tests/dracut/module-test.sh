@@ -14,6 +14,10 @@ pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 trap 'echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit' EXIT
+# One run at a time: concurrent runs would delete each other's files.
+mkdir -p "$top/build"
+exec 8>"$top/build/.dracut-module.lock"
+flock 8
 rm -rf "$W" && mkdir -p "$W"
 # A snapshot: the initramfs must carry exactly these bytes, whatever
 # rebuilds build/cocoboot meanwhile.
