@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "flow.h"
+#include "hex.h"
 #include "libtsm.h"
 #include "log.h"
 
@@ -19,22 +20,39 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 	return cb_error_exit_status(CB_ERR_USAGE);
 }
 
+static const char unlock_usage[] =
+	"usage: cocoboot unlock [--url URL]... [--volume DEV] [--name NAME] [--ca FILE]\n"
+	"                       [--timeout SECONDS] [--no-cmdline]\n"
+	"Attest, fetch the volume key and open the LUKS2 volume as /dev/mapper/NAME, then exit.\n"
+	"Options override rd.cocoboot.* from /proc/cmdline (ignored with --no-cmdline).\n"
+	"See cocoboot(8) and cocoboot.cmdline(7).\n";
+
+static const char report_usage[] =
+	"usage: cocoboot report --inblob HEX --out FILE [--aux FILE] [--privlevel N]\n"
+	"Fetch a raw attestation report through configfs-tsm with INBLOB (1-64 bytes) as its\n"
+	"report data; write the outblob to FILE and the auxblob (certificates) to --aux.\n";
+
 int cb_cmd_unlock(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, 'u' }, { "volume", required_argument, NULL, 'v' },
 		{ "name", required_argument, NULL, 'n' }, { "ca", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' }, { "no-cmdline", no_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct cb_config cfg;
 	struct cb_err err = { 0 };
 	int use_cmdline = 1, urls_given = 0, c;
 
-	/* First pass: only find out whether the kernel command line is wanted. */
-	for (int i = 1; i < argc; i++)
+	/* First pass: --help, and whether the kernel command line is wanted. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(unlock_usage, stdout);
+			return 0;
+		}
 		if (!strcmp(argv[i], "--no-cmdline"))
 			use_cmdline = 0;
+	}
 	cb_config_defaults(&cfg);
 	if (use_cmdline && cb_config_from_kernel(&cfg, &err) < 0)
 		goto fail;
@@ -52,7 +70,8 @@ int cb_cmd_unlock(int argc, char **argv)
 		case 'n': key = "name"; break;
 		case 'c': key = "ca"; break;
 		case 't': key = "timeout"; break;
-		case 'N': continue;
+		case 'N':
+		case 'h': continue;
 		default:
 			return usage_error("unlock", "unknown option%s", NULL);
 		}
@@ -71,17 +90,6 @@ fail:
 	return cb_error_exit_status(err.code);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t n = strlen(hex);
@@ -89,7 +97,7 @@ static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 	if (n == 0 || n % 2 || n / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -123,12 +131,12 @@ int cb_cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "inblob", required_argument, NULL, 'i' }, { "out", required_argument, NULL, 'o' },
 		{ "aux", required_argument, NULL, 'a' }, { "privlevel", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	uint8_t inblob[TSM_INBLOB_MAX];
 	size_t inblob_len = 0;
 	const char *hex = NULL, *out = NULL, *aux = NULL;
-	struct tsm_report_req req = { .privlevel = -1 };
+	struct tsm_report_req req = { 0 };
 	struct tsm_report rep;
 	char errbuf[TSM_ERRBUF_SIZE] = "";
 	struct cb_err err = { 0 };
@@ -140,13 +148,15 @@ int cb_cmd_report(int argc, char **argv)
 		case 'i': hex = optarg; break;
 		case 'o': out = optarg; break;
 		case 'a': aux = optarg; break;
+		case 'h': fputs(report_usage, stdout); return 0;
 		case 'p': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
 
 			if (*end || v < 0 || v > 3)
 				return usage_error("report", "--privlevel must be 0-3, got '%s'", optarg);
-			req.privlevel = (int)v;
+			req.privlevel = (unsigned int)v;
+			req.use_privlevel = true;
 			break;
 		}
 		default:

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
 #include "json.h"
 
 struct parser {
@@ -42,17 +43,6 @@ static int new_node(struct parser *p, enum json_type type, unsigned *idx)
 	return 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int read_hex4(struct parser *p, unsigned *out)
 {
 	unsigned v = 0;
@@ -60,7 +50,7 @@ static int read_hex4(struct parser *p, unsigned *out)
 	if (p->len - p->pos < 4)
 		return fail(p, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
-		int h = hex_value(p->s[p->pos + i]);
+		int h = hex_nibble(p->s[p->pos + i]);
 
 		if (h < 0)
 			return fail(p, "bad \\u escape");

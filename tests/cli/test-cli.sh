@@ -14,6 +14,10 @@ expect_rc() { # expect_rc RC DESCRIPTION -- ARGS...
 file "$bin" | grep -q 'statically linked' && ok || bad "not statically linked: $(file "$bin")"
 "$bin" --help | grep -q '^usage: cocoboot' && ok || bad "--help prints no usage"
 expect_rc 0 "--help" -- --help
+for c in unlock report; do
+	"$bin" $c --help | grep -q "^usage: cocoboot $c" && ok || bad "$c --help prints no usage"
+	expect_rc 0 "$c --help" -- $c --help
+done
 "$bin" --version | grep -Eq '^cocoboot .* \(Mbed TLS 3\.6\.[0-9]+\)$' && ok || bad "--version: $("$bin" --version)"
 expect_rc 2 "no arguments" --
 expect_rc 2 "unknown command" -- frobnicate
