@@ -15,6 +15,10 @@ if /sbin/cocoboot report --inblob "$inblob" --out /tmp/outblob --aux /tmp/auxblo
 	$bb dd if=/tmp/outblob of=/dev/vdb bs=4096 conv=sync 2>/dev/null
 	$bb dd if=/tmp/auxblob of=/dev/vdc bs=4096 conv=sync 2>/dev/null
 	$bb sync
+	# An operator's --privlevel must reach the provider: SNP puts it in VMPL (0x30).
+	if /sbin/cocoboot report --inblob "$inblob" --out /tmp/pl --privlevel 2 >/dev/null; then
+		echo "E2E-PRIVLEVEL vmpl=$($bb od -An -tu4 -j 48 -N 4 /tmp/pl | $bb tr -d ' ')"
+	fi
 	echo "E2E-REPORT outblob=$($bb stat -c %s /tmp/outblob) auxblob=$($bb stat -c %s /tmp/auxblob)"
 fi
 $bb poweroff -f

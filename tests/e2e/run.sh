@@ -163,7 +163,10 @@ fi
 guest_report() {
 	local inblob=$1 prefix=$2 name sizes out_len aux_len got
 	name=report-$(basename "$prefix")
-	[ -s "$W/initramfs-report.cpio.gz" ] || "$TOP/tests/qemu/mkinitramfs.sh" -o "$W/initramfs-report.cpio.gz" \
+	local rd=$W/initramfs-report.cpio.gz
+	# Reused within a run; rebuilt when its inputs changed since an earlier run.
+	[ -s "$rd" ] && [ "$rd" -nt "$here/report-init.sh" ] && [ "$rd" -nt "$COCOBOOT" ] && [ "$rd" -nt "$TSM_SIM_KO" ] ||
+		"$TOP/tests/qemu/mkinitramfs.sh" -o "$W/initramfs-report.cpio.gz" \
 		--busybox --init "$here/report-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755" \
 		--file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644" --file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
 	rm -f "$W/out.disk" "$W/aux.disk" && truncate -s 64K "$W/out.disk" "$W/aux.disk"
@@ -176,6 +179,7 @@ guest_report() {
 	head -c "$aux_len" "$W/aux.disk" >"$prefix.auxblob"
 	got=$(od -An -tx1 -j $((0x50)) -N 64 "$prefix.outblob" | tr -d ' \n')
 	[ "$got" = "$inblob" ] || { echo "report_data $got != inblob $inblob"; return 1; }
+	grep -q 'E2E-PRIVLEVEL vmpl=2' "$W/logs/$name.log" || { echo "report --privlevel 2 did not reach VMPL"; return 1; }
 }
 
 # relay MODE EXPECTED: a hostile host client gets a genuine guest to sign the
