@@ -61,11 +61,13 @@ distclean: clean
 
 help:
 	@echo "make check      build everything and run all tests (installs missing Debian packages as root)"
+	@echo "                COCOBOOT_CHECK_MKOSI=0 leaves out the ~5 min mkosi image test"
 	@echo "make demo       boot a simulated confidential VM that attests and unlocks its root"
-	@echo "make bench      benchmarks (numbers, never pass/fail)"
-	@echo "make fuzz       run every fuzz target for FUZZ_SECONDS (default 10)"
-	@echo "make kernel     build/kernel/bzImage (cached in \$$COCOBOOT_CACHE, default ~/.cache/cocoboot)"
-	@echo "make cocoboot   build/cocoboot, the static musl guest binary"
-	@echo "make clean | distclean"
+	@echo "make check-S    one suite S of: $(CHECK_SUITES)"
+	@echo "make e2e        end-to-end boots (E2E_CASES=\"...\" for a subset)"
+	@echo "make bench      benchmarks (numbers, never pass/fail); make bench-compare: vs clevis+tang"
+	@echo "make fuzz       run every fuzz target for FUZZ_SECONDS (default 10): $(FUZZ_TARGETS)"
+	@echo "make kernel | cocoboot | cocobroker | initramfs | image | install-dracut DESTDIR=..."
+	@echo "make clean | distclean (distclean also drops \$$COCOBOOT_CACHE, default ~/.cache/cocoboot)"
 
 .PHONY: all check fuzz bench demo clean distclean help
