@@ -38,6 +38,14 @@ MODULE_PARM_DESC(fail_first, "fail the first N report requests with fail_errno")
 static char *fail_errno = "EBUSY";
 module_param(fail_errno, charp, 0444);
 MODULE_PARM_DESC(fail_errno, "EBUSY or EAGAIN");
+/* Evidence faults for the fault-injection tests (tests/faults/): a provider
+ * (or a host meddling with it) that hands back a cut or nonsensical blob. */
+static unsigned int short_outblob;
+module_param(short_outblob, uint, 0444);
+MODULE_PARM_DESC(short_outblob, "cut every outblob to N bytes (0: off)");
+static bool garbage_outblob;
+module_param(garbage_outblob, bool, 0444);
+MODULE_PARM_DESC(garbage_outblob, "overwrite every outblob with a fixed non-report byte pattern (same length)");
 
 static char *material;
 module_param(material, charp, 0444);
@@ -79,6 +87,7 @@ static int sim_report_new(struct tsm_report *report, void *data)
 {
 	struct sim_state *st = data;
 	int n = atomic_inc_return(&st->requests);
+	int rc;
 
 	/* Same contract as the real drivers: exactly 64 bytes of report data. */
 	if (report->desc.inblob_len != TSM_INBLOB_MAX)
@@ -90,7 +99,20 @@ static int sim_report_new(struct tsm_report *report, void *data)
 			st->fail_errno == EBUSY ? "EBUSY" : "EAGAIN");
 		return -st->fail_errno;
 	}
-	return st->tdx ? sim_tdx_quote(st, report) : sim_snp_report(st, report);
+	rc = st->tdx ? sim_tdx_quote(st, report) : sim_snp_report(st, report);
+	if (rc)
+		return rc;
+	if (garbage_outblob) {
+		u8 *p = report->outblob;
+		size_t i;
+
+		/* Deterministic, so the verifier's answer is too (SNP: version 0x025bb40d). */
+		for (i = 0; i < report->outblob_len; i++)
+			p[i] = (u8)(i * 167 + 13);
+	}
+	if (short_outblob && short_outblob < report->outblob_len)
+		report->outblob_len = short_outblob;
+	return 0;
 }
 
 /* Attribute visibility copied from the real drivers (sev-guest without SVSM, tdx-guest). */
@@ -285,9 +307,10 @@ static int __init tsm_sim_init(void)
 		goto fail;
 	}
 	sim = st;
-	pr_warn("tsm_sim: TEST-ONLY provider \"%s\" registered%s%s%s\n", format,
+	pr_warn("tsm_sim: TEST-ONLY provider \"%s\" registered%s%s%s%s%s\n", format,
 		debug ? ", debug" : "", bad_signature ? ", bad signatures" : "",
-		fail_first ? ", injecting transient failures" : "");
+		fail_first ? ", injecting transient failures" : "",
+		garbage_outblob ? ", garbage outblobs" : "", short_outblob ? ", short outblobs" : "");
 	return 0;
 fail:
 	sim_free(st);
