@@ -8,7 +8,8 @@
 #                integrity_check ok, every retrying client unlocks, no key
 #                seen by a client without an audit row
 #   audit-full   audit storage full (tiny tmpfs): 503 store-unavailable, no
-#                key, broker keeps serving, releases again once there is room
+#                key, broker keeps serving, releases again once there is room;
+#                then the same store read-only: serve refuses to start (exit 1)
 #   clock-past, clock-future, clock-revive
 #                guest RTC far off (QEMU -rtc base=...), the cocoboot(8)
 #                certificate time rule
@@ -210,6 +211,19 @@ PY
 		bad "audit-full: $rows release rows, expected 2"
 	ic=$(sqlite3 "$W/full/keys.db" 'PRAGMA integrity_check' 2>&1)
 	[ "$ic" = ok ] && ok "audit-full: integrity_check = ok" || bad "audit-full: integrity_check: $ic"
+	# Read-only audit storage: only injectable while nothing holds the files
+	# open (a busy tmpfs refuses the remount; a read-only bind mount on top
+	# does not affect descriptors already open). cocobroker(8): serve exits 1
+	# "when it cannot start" -- so nothing listens and nothing is released.
+	if mount -o remount,ro "$W/full"; then
+		timeout 20 "$BROKER" serve --config "$W/full.json" 2>"$W/logs/readonly-broker.log"
+		rc=$?
+		[ $rc -eq 1 ] && grep -q "\"event\":\"startup\".*$W/full/keys.db" "$W/logs/readonly-broker.log" &&
+			ok "audit-readonly: store on a read-only file system -> serve exits 1: $(grep -o '"detail":"[^"]*"' "$W/logs/readonly-broker.log" | tail -n 1)" ||
+			{ bad "audit-readonly: serve exited $rc"; tail -n 3 "$W/logs/readonly-broker.log"; }
+	else
+		bad "audit-readonly: could not remount the store read-only"
+	fi
 	umount "$W/full"
 fi
 
