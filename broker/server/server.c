@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -729,6 +730,21 @@ static void lock_all_memory(void)
 		log_event("warning", "mlockall", "detail", strerror(errno), NULL);
 }
 
+/*
+ * Volume keys pass through ordinary stack and heap buffers on their way out
+ * (the base64 answer, TLS records): a core dump of a crash could carry them,
+ * whatever the service manager's LimitCORE says. Nothing but a debugger needs
+ * a broker core, so the process makes itself undumpable, as cocoboot does.
+ */
+static int forbid_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) || setrlimit(RLIMIT_CORE, &none))
+		return -1;
+	return 0;
+}
+
 int server_run(const char *config_path)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -739,6 +755,11 @@ int server_run(const char *config_path)
 
 	if (!s)
 		return 1;
+	if (forbid_core_dumps()) {
+		log_event("error", "startup", "detail", "cannot forbid core dumps", "errno", strerror(errno), NULL);
+		free(s);
+		return 1;
+	}
 	s->config_path = config_path;
 	s->listen_fd = s->metrics_fd = s->sig_fd = s->epfd = -1;
 	if (config_load(&s->cfg, config_path, err, sizeof(err))) {

@@ -15,8 +15,9 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; 
 finish() {
 	[ -n "${BPID:-}" ] && kill "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
 	echo "$pass passed, $fail failed, $skip skipped"
+	# A bare exit in an EXIT trap would return the status from before the trap.
 	[ "$fail" -eq 0 ]
-	exit
+	exit $?
 }
 trap finish EXIT
 

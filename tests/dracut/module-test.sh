@@ -13,7 +13,7 @@ W=$top/build/dracut-module
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-trap 'echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit' EXIT
+trap 'echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit $?' EXIT
 # One run at a time: concurrent runs would delete each other's files.
 mkdir -p "$top/build"
 exec 8>"$top/build/.dracut-module.lock"
