@@ -138,7 +138,9 @@ $(BUILD)/fuzz/broker-request: broker/fuzz-service/fuzz_request.c broker/server/h
 	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(MBEDTLS_HOST_CFLAGS) \
 		-o $@ broker/fuzz-service/fuzz_request.c broker/server/http_request.c broker/server/request_decode.c \
 		proto/request.c $(MBEDTLS_HOST_LIBS) -lhttp_parser -lcjson
+# seeds (first byte: the chunk size, then the HTTP request): broker/fuzz-service/seeds-broker-request
 fuzz-broker-request: $(BUILD)/fuzz/broker-request
 	@mkdir -p $(BUILD)/fuzz/broker-request-corpus
-	@$(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz/broker-request-corpus 2>&1 | tail -n 3
+	@$(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz/broker-request-corpus \
+		broker/fuzz-service/seeds-broker-request 2>&1 | tail -n 3
 .PHONY: fuzz-broker-request

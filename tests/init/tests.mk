@@ -36,7 +36,7 @@ check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 	@tests/init/run-unit.sh $(foreach b,$(INIT_TEST_BINS),"$(call init_test_cmd,$(b))")
 .PHONY: check-init
 
-# Fuzz targets (libFuzzer): the kernel command line and the LUKS2 JSON allowlist.
+# Fuzz targets (libFuzzer): the kernel command line, the LUKS2 JSON allowlist and the binary LUKS2 header.
 INIT_FUZZ_DIR := $(BUILD)/fuzz/init
 INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c
 INIT_FUZZ_luks2-json := init/luks2_json.c init/json.c init/errors.c
@@ -51,3 +51,20 @@ fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
 .PHONY: fuzz-$(1)
 endef
 $(foreach f,cmdline luks2-json,$(eval $(call init_fuzz,$(f))))
+
+# The binary LUKS2 header (both copies, checksums, then the allowlist), seeded
+# with header areas that cryptsetup makes at fuzz time (no image is committed).
+FUZZ_TARGETS += luks2-header
+INIT_FUZZ_luks2-header := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
+$(INIT_FUZZ_DIR)/fuzz-luks2-header: init/fuzz/fuzz-luks2-header.c $(INIT_FUZZ_luks2-header) $(wildcard init/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -fsanitize=fuzzer,address,undefined $(MBEDTLS_HOST_CFLAGS) \
+		-o $@ init/fuzz/fuzz-luks2-header.c $(INIT_FUZZ_luks2-header) $(MBEDTLS_HOST_LIBS)
+$(INIT_FUZZ_DIR)/seeds-luks2-header.made: init/fuzz/seed-luks2-header.sh | $(DEPS_STAMP)
+	@rm -rf $(INIT_FUZZ_DIR)/seeds-luks2-header && init/fuzz/seed-luks2-header.sh $(INIT_FUZZ_DIR)/seeds-luks2-header
+	@touch $@
+fuzz-luks2-header: $(INIT_FUZZ_DIR)/fuzz-luks2-header $(INIT_FUZZ_DIR)/seeds-luks2-header.made
+	@mkdir -p $(INIT_FUZZ_DIR)/corpus-luks2-header
+	@set -o pipefail; $< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 $(INIT_FUZZ_DIR)/corpus-luks2-header \
+		$(INIT_FUZZ_DIR)/seeds-luks2-header 2>&1 | grep -E "^Done|ERROR|SUMMARY"
+.PHONY: fuzz-luks2-header
