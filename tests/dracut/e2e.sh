@@ -35,32 +35,7 @@ PORT=$(free_port)
 e2e_broker_config broker "$PORT"
 e2e_policy
 UUID=$(cat /proc/sys/kernel/random/uuid)
-# systemd's switch-root wants an OS tree (os-release): the e2e root plus that.
-dracut_root_image() { # UUID OUT
-	local uuid=$1 out=$2 root=$W/rootfs pass rc
-	rm -rf "$root" "$out" && mkdir -p "$root"/{sbin,proc,sys,dev,run,etc,tmp}
-	cp "$BUILD/e2e/root-init" "$root/sbin/init"
-	echo "unlocked root $uuid" >"$root/etc/e2e-marker"
-	printf 'ID=cocoboot-e2e\nNAME="cocoboot e2e root"\n' >"$root/etc/os-release"
-	truncate -s 8M "$out"
-	mkfs.ext4 -q -F -b 4096 -L e2e-root -d "$root" "$out" >/dev/null
-	resize2fs -M "$out" >/dev/null 2>&1
-	truncate -s +16M "$out"
-	mkdir -p "$W/store"
-	# The keyslot passphrase is random and thrown away: only the broker can unlock.
-	pass=$(mktemp "$W/pass.XXXXXX")
-	head -c 32 /dev/urandom >"$pass"
-	set -o pipefail
-	"$BROKER" volume add --uuid "$uuid" --policy "$W/policy.json" --config "$W/broker.json" 2>>"$W/enrol.log" |
-		cryptsetup reencrypt --encrypt --type luks2 --batch-mode --force-offline-reencrypt --uuid "$uuid" \
-			--volume-key-file /dev/stdin --key-size 512 --sector-size 4096 --pbkdf pbkdf2 \
-			--pbkdf-force-iterations 1000 --reduce-device-size 16M --key-file "$pass" "$out" >>"$W/enrol.log" 2>&1
-	rc=$?
-	set +o pipefail
-	rm -f "$pass"
-	[ $rc -eq 0 ] && [ "$(cryptsetup luksUUID "$out")" = "$uuid" ]
-}
-dracut_root_image "$UUID" "$W/root.img" || { bad "encrypted root image (see $W/enrol.log)"; exit; }
+e2e_root_image "$UUID" "$W/root.img" || { bad "encrypted root image (see $W/enrol.log)"; exit; }
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
 NAME=cocoboot-root

@@ -81,6 +81,8 @@ e2e_root_image() {
 	rm -rf "$root" "$out" && mkdir -p "$root"/{sbin,proc,sys,dev,run,etc,tmp}
 	cp "$BUILD/e2e/root-init" "$root/sbin/init"
 	echo "unlocked root $uuid" >"$root/etc/e2e-marker"
+	# systemd's switch-root (dracut's systemd flavour) wants an OS tree.
+	printf 'ID=cocoboot-e2e\nNAME="cocoboot e2e root"\n' >"$root/etc/os-release"
 	truncate -s 8M "$out"
 	mkfs.ext4 -q -F -b 4096 -L e2e-root -d "$root" "$out" >/dev/null
 	resize2fs -M "$out" >/dev/null 2>&1
