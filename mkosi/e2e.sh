@@ -17,10 +17,7 @@ exec 8>"$top/build/mkosi/.e2e.lock"
 flock 8
 # shellcheck source=../tests/e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit $?' EXIT
+e2e_tally
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}

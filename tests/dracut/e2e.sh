@@ -19,10 +19,7 @@ exec 8>"$top/build/.e2e-dracut.lock"
 flock 8
 # shellcheck source=../e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit $?' EXIT
+e2e_tally
 
 CONFIGS=("$@")
 [ ${#CONFIGS[@]} -eq 0 ] && CONFIGS=(project-shell project-systemd debian-shell debian-systemd)

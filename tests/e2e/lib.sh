@@ -147,6 +147,16 @@ e2e_start_broker() {
 	return 1
 }
 
+# e2e_tally: the pass/fail counters of an e2e script (ok, bad) and, on exit,
+# stop the broker and print the result line that tests/run-suites.sh adds up.
+# A bare `exit` in the trap would return the status from before the trap.
+e2e_tally() {
+	pass=0 fail=0
+	ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+	bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+	trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit $?' EXIT
+}
+
 e2e_stop_broker() {
 	if [ -n "$BPID" ]; then
 		kill "$BPID" 2>/dev/null

@@ -6,10 +6,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit $?' EXIT
+e2e_tally
 
 e2e_need || { fail=1; exit; }
 mkdir -p "$W/logs" && rm -f "$W"/logs/*.log "$W/broker.log"
