@@ -127,7 +127,8 @@ $(BUILD)/fuzz/proto-response: broker/fuzz-service/fuzz_response.c $(PROTO_SRCS) 
 		-o $@ broker/fuzz-service/fuzz_response.c $(PROTO_SRCS) $(MBEDTLS_HOST_LIBS)
 fuzz-proto-response: $(BUILD)/fuzz/proto-response
 	@mkdir -p $(BUILD)/fuzz/proto-response-corpus
-	@$(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz/proto-response-corpus 2>&1 | tail -n 3
+	@set -o pipefail; $(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=$(BUILD)/fuzz/crash-proto-response- $(BUILD)/fuzz/proto-response-corpus 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-proto-response
 
 # ---- fuzz: the broker's request input (HTTP framing in chunks, then the JSON body)
@@ -141,6 +142,6 @@ $(BUILD)/fuzz/broker-request: broker/fuzz-service/fuzz_request.c broker/server/h
 # seeds (first byte: the chunk size, then the HTTP request): broker/fuzz-service/seeds-broker-request
 fuzz-broker-request: $(BUILD)/fuzz/broker-request
 	@mkdir -p $(BUILD)/fuzz/broker-request-corpus
-	@$(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz/broker-request-corpus \
-		broker/fuzz-service/seeds-broker-request 2>&1 | tail -n 3
+	@set -o pipefail; $(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/crash-broker-request- \
+		$(BUILD)/fuzz/broker-request-corpus broker/fuzz-service/seeds-broker-request 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-broker-request

@@ -107,7 +107,7 @@ fuzz-verify-$(1): $(VERIFY_FUZZ_DIR)/fuzz-$(1)
 	@echo "  FUZZ    verify-$(1) ($$(FUZZ_SECONDS) s)"
 	@set -o pipefail; $(VERIFY_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 		-artifact_prefix=$(VERIFY_FUZZ_DIR)/crash-$(1)- $(VERIFY_FUZZ_DIR)/corpus-$(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) 2>&1 \
-		| grep -E "^Done|ERROR|SUMMARY|Test unit written"
+		| grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-verify-$(1)
 endef
 $(foreach f,$(VERIFY_FUZZ),$(eval $(call verify_fuzz,$(f))))

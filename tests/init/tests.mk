@@ -47,7 +47,7 @@ $(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard 
 FUZZ_TARGETS += $(1)
 fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
 	@mkdir -p $(INIT_FUZZ_DIR)/corpus-$(1)
-	@set -o pipefail; $$< -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 $(INIT_FUZZ_DIR)/corpus-$(1) init/fuzz/seeds-$(1) 2>&1 | grep -E "^Done|ERROR|SUMMARY"
+	@set -o pipefail; $$< -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -artifact_prefix=$(INIT_FUZZ_DIR)/crash-$(1)- $(INIT_FUZZ_DIR)/corpus-$(1) init/fuzz/seeds-$(1) 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-$(1)
 endef
 $(foreach f,cmdline luks2-json,$(eval $(call init_fuzz,$(f))))
@@ -65,6 +65,7 @@ $(INIT_FUZZ_DIR)/seeds-luks2-header.made: init/fuzz/seed-luks2-header.sh | $(DEP
 	@touch $@
 fuzz-luks2-header: $(INIT_FUZZ_DIR)/fuzz-luks2-header $(INIT_FUZZ_DIR)/seeds-luks2-header.made
 	@mkdir -p $(INIT_FUZZ_DIR)/corpus-luks2-header
-	@set -o pipefail; $< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 $(INIT_FUZZ_DIR)/corpus-luks2-header \
-		$(INIT_FUZZ_DIR)/seeds-luks2-header 2>&1 | grep -E "^Done|ERROR|SUMMARY"
+	@set -o pipefail; $< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=$(INIT_FUZZ_DIR)/crash-luks2-header- $(INIT_FUZZ_DIR)/corpus-luks2-header \
+		$(INIT_FUZZ_DIR)/seeds-luks2-header 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-luks2-header
