@@ -80,6 +80,7 @@ releases() { sqlite3 "$1" "select count(*) from audit where volume='$2' and deci
 guest_client() {
 	local n=$1 vol=$2 port=$3 want_key=$4 i out end=$((SECONDS + 120))
 	for ((i = 1; ; i++)); do
+		echo "$i" >"$W/storm/g$n.trying"
 		out=$("$CLIENT" --connect "127.0.0.1:$port" --ca "$W/pki/ca.pem" --volume "$vol" --sim-snp "$KEYS" \
 			--key-out "$W/storm/g$n.key" 2>&1 | tr '\n' ' ')
 		echo "attempt $i: $out" >>"$W/storm/g$n.log"
@@ -117,15 +118,31 @@ if want storm-kill; then
 	gpids=()
 	for n in $(seq 12); do guest_client "$n" "$SVOL" "$PORT" "$W/storm/volume.key" & gpids+=($!); done
 	helpers+=("${gpids[@]}")
-	sleep 0.2
+	# Kill only once every guest has its first request under way: on a loaded
+	# machine starting 12 clients can take longer than any fixed pause, and a
+	# guest that first connects after the restart proves nothing.
+	for _ in $(seq 300); do
+		[ "$(find "$W/storm" -name 'g*.trying' | wc -l)" -ge 12 ] && break
+		sleep 0.1
+	done
 	mid=$(($(grep -c "\"decision\":\"release\"" "$W/broker.log") - before))
 	kill -9 "$BPID"; wait "$BPID" 2>/dev/null; BPID=
-	echo "     storm-kill: broker killed with SIGKILL after $mid releases of the storm"
+	inflight=$((12 - $(find "$W/storm" -name 'g*.result' | wc -l)))
+	echo "     storm-kill: broker killed with SIGKILL after $mid releases of the storm, $inflight of 12 guests not yet served"
 	# The store as the crash left it (WAL and all), before anyone opens it again.
 	ic=$(sqlite3 "$W/store/keys.db" 'PRAGMA integrity_check' 2>&1)
 	[ "$ic" = ok ] && ok "storm-kill: integrity_check right after kill -9 = ok" ||
 		bad "storm-kill: integrity_check after kill -9: $ic"
-	sleep 1    # the retrying guests meet a dead broker
+	# The broker stays dead until every guest not yet served has had one
+	# attempt fail against it (or 30 s), so each of them must retry.
+	for _ in $(seq 300); do
+		waiting=0
+		for n in $(seq 12); do
+			[ -e "$W/storm/g$n.result" ] || [ -s "$W/storm/g$n.log" ] || waiting=1
+		done
+		[ $waiting -eq 0 ] && break
+		sleep 0.1
+	done
 	e2e_start_broker "$W/broker.json" || bad "storm-kill: broker restart"
 	wait "${gpids[@]}"
 	wait "$storm"; storm_rc=$?
@@ -138,8 +155,8 @@ if want storm-kill; then
 	done
 	[ $good -eq 12 ] && ok "storm-kill: all 12 retrying guests unlocked with the enrolled key ($retried needed retries)" ||
 		{ bad "storm-kill: only $good of 12 retrying guests unlocked"; grep -H . "$W"/storm/g*.result; }
-	[ $retried -ge 1 ] && ok "storm-kill: guests in flight at the kill retried ($retried of 12)" ||
-		bad "storm-kill: no guest needed a retry: the kill did not hit them"
+	[ $retried -ge 1 ] && ok "storm-kill: guests in flight at the kill retried ($retried of 12, $inflight in flight)" ||
+		bad "storm-kill: $retried guests retried, $inflight were not served at the kill"
 	storm_ok=$(sed -nE 's/^bootstorm: released \(right key\) +([0-9]+)$/\1/p' "$W/storm/bootstorm.out")
 	storm_wrong=$(sed -nE 's/^bootstorm: wrong releases +([0-9]+)$/\1/p' "$W/storm/bootstorm.out")
 	if [ $storm_rc -ne 0 ] || [ -z "$storm_ok" ] || [ "$storm_wrong" != 0 ]; then
