@@ -10,6 +10,9 @@
 #   audit-full   audit storage full (tiny tmpfs): 503 store-unavailable, no
 #                key, broker keeps serving, releases again once there is room;
 #                then the same store read-only: serve refuses to start (exit 1)
+#   audit-readonly
+#                the store's ext4 (loop device) goes read-only under a running
+#                broker (trigger_fs_error, errors=remount-ro): 503, no key
 #   clock-past, clock-future, clock-revive
 #                guest RTC far off (QEMU -rtc base=...), the cocoboot(8)
 #                certificate time rule
@@ -42,6 +45,7 @@ cleanup() {
 	for p in "${helpers[@]+"${helpers[@]}"}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	e2e_stop_broker
 	mountpoint -q "$W/full" 2>/dev/null && umount "$W/full"
+	mountpoint -q "$W/ro" 2>/dev/null && umount "$W/ro"
 	echo "suite time: $SECONDS s"
 	echo "$pass passed, $fail failed"
 	[ $fail -eq 0 ]
@@ -52,7 +56,7 @@ trap 'cleanup; exit $?' EXIT
 e2e_need || { bad "missing build artefacts"; exit; }
 for f in "$CLIENT" "$STORM"; do [ -x "$f" ] || { bad "missing $f (make faults builds it)"; exit; }; done
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(storm-kill audit-full clock-past clock-future clock-revive short-outblob garbage-outblob net-cut)
+[ ${#CASES[@]} -eq 0 ] && CASES=(storm-kill audit-full audit-readonly clock-past clock-future clock-revive short-outblob garbage-outblob net-cut)
 want() { [[ " ${CASES[*]} " == *" $1 "* ]]; }
 
 rm -rf "$W/store" "$W/logs" "$W/storm" "$W/broker.log"
@@ -242,6 +246,65 @@ PY
 		bad "audit-readonly: could not remount the store read-only"
 	fi
 	umount "$W/full"
+fi
+
+if want audit-readonly; then
+	# The store on an ext4 file system (loop device, errors=remount-ro) that
+	# turns read-only under the running broker: the kernel's own
+	# trigger_fs_error makes ext4 take the path it takes on a real I/O error.
+	# This is how storage goes read-only in the field (a remount by hand is
+	# refused while the broker holds its files open for writing).
+	mkdir -p "$W/ro"
+	rm -f "$W/ro.img" && truncate -s 32M "$W/ro.img" && mkfs.ext4 -q "$W/ro.img" &&
+		mount -o loop,errors=remount-ro "$W/ro.img" "$W/ro" && chmod 0700 "$W/ro"
+	RDEV=$(basename "$(findmnt -no SOURCE "$W/ro" 2>/dev/null)")
+	if [ -n "$RDEV" ] && [ -w "/sys/fs/ext4/$RDEV/trigger_fs_error" ]; then
+		RPORT=$(free_port)
+		python3 - "$W/broker.json" "$W/ro.json" "$W/ro/keys.db" "$RPORT" "$(free_port)" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update(database=sys.argv[3], listen="127.0.0.1:" + sys.argv[4], metrics_listen="127.0.0.1:" + sys.argv[5])
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PY
+		RVOL=$(cat /proc/sys/kernel/random/uuid)
+		"$BROKER" volume add --uuid "$RVOL" --policy "$W/policy.json" --config "$W/ro.json" \
+			>"$W/ro-volume.key" 2>>"$W/enrol.log"
+		main=$BPID
+		e2e_start_broker "$W/ro.json" || bad "audit-readonly: broker start"
+		rpid=$BPID BPID=$main
+		helpers+=("$rpid")
+		rclient() { "$CLIENT" --connect "127.0.0.1:$RPORT" --ca "$W/pki/ca.pem" --sim-snp "$KEYS" "$@" 2>&1; }
+		out=$(rclient --volume "$RVOL")
+		[[ $out == "status=200 key_bytes=64" ]] && ok "audit-readonly: release while the store is writable" ||
+			bad "audit-readonly: baseline release: $out"
+		echo "cocoboot fault injection: audit storage goes read-only" >"/sys/fs/ext4/$RDEV/trigger_fs_error"
+		findmnt -no OPTIONS "$W/ro" | grep -q emergency_ro &&
+			ok "audit-readonly: ext4 remounted itself read-only under the running broker" ||
+			bad "audit-readonly: file system still writable: $(findmnt -no OPTIONS "$W/ro")"
+		rm -f "$W/ro.key"
+		out=$(rclient --volume "$RVOL" --key-out "$W/ro.key")
+		[[ $out == "status=503 retry_after=1 error=store-unavailable" ]] && [ ! -s "$W/ro.key" ] &&
+			ok "audit-readonly: read-only audit storage -> $out, no key" || bad "audit-readonly: answered '$out'"
+		grep -q '"event":"audit-failed".*"volume":"'"$RVOL"'"' "$W/broker.log" &&
+			ok "audit-readonly: broker logs audit-failed: $(grep -o '"event":"audit-failed".*' "$W/broker.log" | tail -n 1 | grep -o '"detail":"[^"]*"')" ||
+			bad "audit-readonly: no audit-failed event for the volume in the log"
+		out=$(rclient --volume "$RVOL" --sim-debug)
+		[[ $out == "status=403 error=debug-policy" ]] && kill -0 "$rpid" 2>/dev/null &&
+			ok "audit-readonly: still serving, refusals still answered ($out)" ||
+			bad "audit-readonly: refusal on read-only storage: '$out'"
+		kill "$rpid"; wait "$rpid" 2>/dev/null
+		helpers=()
+		# What an operator would recover: a copy of the database and its WAL
+		# (SQLite cannot replay the WAL on a read-only file system).
+		rm -rf "$W/ro-copy" && mkdir -p "$W/ro-copy" && cp "$W/ro"/keys.db* "$W/ro-copy/"
+		rows=$(sqlite3 "$W/ro-copy/keys.db" "select count(*) from audit where volume='$RVOL' and decision='release'" 2>&1)
+		[ "$rows" = 1 ] && ok "audit-readonly: 1 release row on disk for the 1 key given out" ||
+			bad "audit-readonly: release rows on disk: '$rows', expected 1"
+	else
+		bad "audit-readonly: no ext4 loop mount with trigger_fs_error (loop device: '${RDEV:-none}')"
+	fi
+	mountpoint -q "$W/ro" && umount "$W/ro"
+	rm -f "$W/ro.img"
 fi
 
 # boot_case NAME MARKERS... -- APPEND [boot.sh args...]: boot the TEST guest.
