@@ -16,7 +16,7 @@
 #   clock-past, clock-future, clock-revive
 #                guest RTC far off (QEMU -rtc base=...), the cocoboot(8)
 #                certificate time rule
-#   short-outblob, garbage-outblob
+#   short-outblob, garbage-outblob, short-outblob-tdx, garbage-outblob-tdx
 #                provider returns a cut / nonsensical report (tsm_sim knobs):
 #                precise cocoboot error + onfail, precise broker code
 #   net-cut      a TCP relay cuts the first connections mid-handshake: the
@@ -56,7 +56,7 @@ trap 'cleanup; exit $?' EXIT
 e2e_need || { bad "missing build artefacts"; exit; }
 for f in "$CLIENT" "$STORM"; do [ -x "$f" ] || { bad "missing $f (make faults builds it)"; exit; }; done
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(storm-kill audit-full audit-readonly clock-past clock-future clock-revive short-outblob garbage-outblob net-cut)
+[ ${#CASES[@]} -eq 0 ] && CASES=(storm-kill audit-full audit-readonly clock-past clock-future clock-revive short-outblob garbage-outblob short-outblob-tdx garbage-outblob-tdx net-cut)
 want() { [[ " ${CASES[*]} " == *" $1 "* ]]; }
 
 rm -rf "$W/store" "$W/logs" "$W/storm" "$W/broker.log"
@@ -390,6 +390,32 @@ if want garbage-outblob; then
 	grep -q '"decision":"refuse","reason":"unsupported","detail":"SNP report version 39564301 not supported (2..5)"' "$W/broker.log" &&
 		ok "garbage-outblob: broker: unsupported, 'SNP report version 39564301 not supported (2..5)'" ||
 		bad "garbage-outblob: broker log has no precise unsupported refusal"
+fi
+# The same in the TDX format (tsm_sim format=tdx_guest): a cut quote and one
+# whose every byte is garbage.
+if want short-outblob-tdx; then
+	if boot_case short-outblob-tdx --expect 'report: provider tdx_guest, 100 bytes of evidence' \
+		--expect 'cocoboot: error broker-refused: malformed' --expect 'onfail: poweroff' --fail-on E2E-ROOT-OK \
+		-- "$URL rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=short_outblob=100"; then
+		ok "short-outblob-tdx: $(failure_line short-outblob-tdx), onfail poweroff taken"
+	else
+		bad "short-outblob-tdx"; cat "$W/logs/short-outblob-tdx.out"
+	fi
+	grep -q '"provider":"tdx_guest","measurement":"","decision":"refuse","reason":"malformed","detail":"TDX quote truncated in the TD report"' "$W/broker.log" &&
+		ok "short-outblob-tdx: broker: malformed, 'TDX quote truncated in the TD report'" ||
+		bad "short-outblob-tdx: broker log has no precise malformed refusal"
+fi
+if want garbage-outblob-tdx; then
+	if boot_case garbage-outblob-tdx --expect 'report: provider tdx_guest, 4572 bytes of evidence' \
+		--expect 'cocoboot: error broker-refused: unsupported' --expect 'onfail: poweroff' --fail-on E2E-ROOT-OK \
+		-- "$URL rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=garbage_outblob=1"; then
+		ok "garbage-outblob-tdx: $(failure_line garbage-outblob-tdx), onfail poweroff taken"
+	else
+		bad "garbage-outblob-tdx"; cat "$W/logs/garbage-outblob-tdx.out"
+	fi
+	grep -q '"provider":"tdx_guest","measurement":"","decision":"refuse","reason":"unsupported","detail":"TDX quote version [0-9]* (4 or 5 supported)"' "$W/broker.log" &&
+		ok "garbage-outblob-tdx: broker: unsupported, '$(grep -o 'TDX quote version [0-9]* (4 or 5 supported)' "$W/broker.log" | tail -n 1)'" ||
+		bad "garbage-outblob-tdx: broker log has no precise unsupported refusal"
 fi
 
 if want net-cut; then
