@@ -285,7 +285,16 @@ static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *
 
 			if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
 				continue;
-			if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+			if (n == 0) {
+				/* The transport ended without a close_notify while the answer
+				 * is still incomplete (a complete one ends the loop before):
+				 * nothing authenticated says the broker meant to stop, so
+				 * this is a lost connection, worth another attempt. */
+				cb_fail(err, CB_ERR_BROKER_UNREACHABLE,
+					"connection to %s:%s lost after %zu bytes of the answer (no TLS close_notify)",
+					url->host, url->port, answer.len);
+				goto out;
+			} else if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
 				eof = 1;
 			else if (n < 0) {
 				cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "reading the answer from %s:%s failed (-0x%04x)",

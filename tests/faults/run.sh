@@ -19,6 +19,8 @@
 #   short-outblob, garbage-outblob, short-outblob-tdx, garbage-outblob-tdx
 #                provider returns a cut / nonsensical report (tsm_sim knobs):
 #                precise cocoboot error + onfail, precise broker code
+#   net-cut-after  the same after the handshake: inside the request, and
+#                inside the answer that carries the key (audited, lost): retry
 #   net-cut      a TCP relay cuts the first connections mid-handshake: the
 #                guest retries and unlocks
 # Prints "N passed, N failed" last.
@@ -56,7 +58,7 @@ trap 'cleanup; exit $?' EXIT
 e2e_need || { bad "missing build artefacts"; exit; }
 for f in "$CLIENT" "$STORM"; do [ -x "$f" ] || { bad "missing $f (make faults builds it)"; exit; }; done
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(storm-kill audit-full audit-readonly clock-past clock-future clock-revive short-outblob garbage-outblob short-outblob-tdx garbage-outblob-tdx net-cut)
+[ ${#CASES[@]} -eq 0 ] && CASES=(storm-kill audit-full audit-readonly clock-past clock-future clock-revive short-outblob garbage-outblob short-outblob-tdx garbage-outblob-tdx net-cut net-cut-after)
 want() { [[ " ${CASES[*]} " == *" $1 "* ]]; }
 
 rm -rf "$W/store" "$W/logs" "$W/storm" "$W/broker.log"
@@ -432,10 +434,41 @@ if want net-cut; then
 		--fail-on 'cocoboot: error' -- "rd.cocoboot.url=https://10.0.2.2:$PPORT rd.cocoboot.timeout=60" &&
 		grep -q 'conn 1: cut after 60 bytes' "$W/logs/cutproxy.log" &&
 		grep -q 'conn 2: cut after 400 bytes' "$W/logs/cutproxy.log"; then
-		ok "net-cut: 2 handshakes cut (60 and 400 bytes into the broker's answer), unlocked on attempt 3"
+		ok "net-cut: 2 handshakes cut (60 and 400 bytes into the broker's flight), unlocked on attempt 3"
 	else
 		bad "net-cut"; cat "$W/logs/net-cut.out" "$W/logs/cutproxy.log"
 	fi
+	kill "$proxy"; wait "$proxy" 2>/dev/null
+	helpers=()
+fi
+if want net-cut-after; then
+	# After the handshake: connection 1 is cut 3000 bytes into what the guest
+	# sends (past its handshake flight, inside the request: the evidence and
+	# certificates make the request several KiB), connection 2 20 bytes into
+	# the broker's answer (the key was released and audited, the guest never
+	# saw it); connection 3 goes through.
+	PPORT=$(free_port)
+	: >"$W/logs/cutproxy.log"
+	"$TOP/tests/faults/cutproxy.py" "$PPORT" "$PORT" u3000,a3000 "$W/logs/cutproxy.log" &
+	proxy=$!
+	helpers+=("$proxy")
+	for _ in $(seq 50); do grep -q listening "$W/logs/cutproxy.log" && break; sleep 0.1; done
+	rows0=$(sqlite3 "$W/store/keys.db" "select count(*) from audit where decision='release'")
+	if boot_case net-cut-after --expect E2E-ROOT-OK \
+		--expect 'attempt 1 failed (broker-unreachable: connection to 10.0.2.2:'"$PPORT"' lost after 0 bytes of the answer' \
+		--expect 'attempt 2 failed (broker-unreachable: connection to 10.0.2.2:'"$PPORT"' lost after ' --expect 'attempt 3:' \
+		--fail-on 'cocoboot: error' -- "rd.cocoboot.url=https://10.0.2.2:$PPORT rd.cocoboot.timeout=60" &&
+		grep -q 'conn 1: cut after 3000 bytes from the client' "$W/logs/cutproxy.log" &&
+		grep -q "conn 2: cut 20 bytes into the broker's answer" "$W/logs/cutproxy.log"; then
+		ok "net-cut-after: request cut 3000 bytes in, answer cut 20 bytes in: both retried, unlocked on attempt 3"
+	else
+		bad "net-cut-after"; cat "$W/logs/net-cut-after.out" "$W/logs/cutproxy.log"
+	fi
+	# The cut answer carried a released key: audited like any other, so the
+	# boot cost two release rows (attempts 2 and 3), not one.
+	rows1=$(sqlite3 "$W/store/keys.db" "select count(*) from audit where decision='release'")
+	[ $((rows1 - rows0)) -eq 2 ] && ok "net-cut-after: 2 release rows: the lost answer's key was audited too" ||
+		bad "net-cut-after: $((rows1 - rows0)) new release rows, expected 2"
 	kill "$proxy"; wait "$proxy" 2>/dev/null
 	helpers=()
 fi
