@@ -114,7 +114,18 @@ scan_all() {
 	local when=$1 f hits
 	shift
 	db_dumps "$when" || { bad "$when: cannot read the database"; return; }
-	local -a files=("$@" "$W/broker.log" "$W/enrol.log" "$W/scan/audit-$when.txt" "$W/scan/db-dump-$when.sql")
+	# The broker's /metrics page, as a scraper would see it (counters only,
+	# but it is served by the process that holds the keys).
+	local maddr
+	maddr=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics_listen"])' "$W/broker.json")
+	if curl -fsS --max-time 10 "http://$maddr/metrics" >"$W/scan/metrics-$when.txt" &&
+		grep -q '^cocobroker_' "$W/scan/metrics-$when.txt"; then
+		ok "$when: /metrics fetched ($(grep -c '^cocobroker_' "$W/scan/metrics-$when.txt") samples)"
+	else
+		bad "$when: no /metrics page from $maddr"
+	fi
+	local -a files=("$@" "$W/broker.log" "$W/enrol.log" "$W/scan/audit-$when.txt" "$W/scan/db-dump-$when.sql"
+		"$W/scan/metrics-$when.txt")
 	for f in "$W/store/keys.db" "$W/store/keys.db-wal" "$W/store/keys.db-shm"; do
 		[ -e "$f" ] && files+=("$f")
 	done
