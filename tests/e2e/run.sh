@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume halt shell ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -149,6 +149,44 @@ if want shell; then
 	else
 		bad "shell"; tail -n 5 "$W/logs/shell.log"
 	fi
+fi
+if want foreign-same-uuid; then
+	# Without a volume pin, a host disk that copies the enrolled UUID into its
+	# own LUKS2 header gets the real key released to the (genuine) guest; the
+	# key is not that volume's, so cryptsetup's digest check refuses it and the
+	# host's root never mounts.
+	rm -f "$W/foreign.img" && truncate -s 24M "$W/foreign.img"
+	head -c 32 /dev/urandom >"$W/foreign.pass"
+	cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--cipher aes-xts-plain64 --key-size 512 --uuid "$UUID" --key-file "$W/foreign.pass" "$W/foreign.img" >/dev/null
+	rm -f "$W/foreign.pass"
+	before=$(grep -c '"decision":"release"' "$W/broker.log")
+	expect_failure foreign-same-uuid "unlock: " poweroff "rd.cocoboot.timeout=30" "$W/foreign.img"
+	[ "$(grep -c '"decision":"release"' "$W/broker.log")" -gt "$before" ] &&
+		ok "foreign-same-uuid: the broker released the key, the foreign volume still did not open" ||
+		bad "foreign-same-uuid: no release logged (the case did not reach the digest check)"
+	rm -f "$W/foreign.img"
+fi
+if want tls12-server; then
+	# A server that speaks only TLS 1.2, with the broker's genuine certificate
+	# and key: the guest offers TLS 1.3 alone and never gets a session.
+	TPORT=$(free_port)
+	openssl s_server -tls1_2 -accept "127.0.0.1:$TPORT" -cert "$W/pki/server.pem" -key "$W/pki/server.key" \
+		-www </dev/null >"$W/logs/tls12-server.txt" 2>&1 &
+	spid=$!
+	for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$TPORT") 2>/dev/null && break; sleep 0.1; done
+	if e2e_boot tls12-server "$W/root.img" "rd.cocoboot.url=https://10.0.2.2:$TPORT rd.cocoboot.timeout=8" 120 \
+		--expect "cocoboot: error broker-unreachable: gave up after" --expect 'onfail: poweroff' \
+		--expect "attempt 1 failed (broker-unreachable: TLS 1.3 handshake with 10.0.2.2:$TPORT failed" \
+		"${FAILMARK[@]}" >"$W/logs/tls12-server.out" 2>&1; then
+		ok "tls12-server: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/tls12-server.log" | tr -d '\r')"
+	else
+		bad "tls12-server"; cat "$W/logs/tls12-server.out"
+	fi
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+	grep -q 'unsupported protocol' "$W/logs/tls12-server.txt" &&
+		ok "tls12-server: the TLS 1.2 server refused the ClientHello: unsupported protocol" ||
+		{ bad "tls12-server: the server logged no protocol failure"; cat "$W/logs/tls12-server.txt"; }
 fi
 if want ebusy; then
 	expect_success ebusy "rd.cocoboot.timeout=60 e2e.sim=fail_first=3,fail_errno=EBUSY"
