@@ -1,6 +1,7 @@
 /* cocobroker: the key broker's entry point, a table of subcommands. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 
@@ -21,6 +22,10 @@ static int usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Everything the broker creates (the key store and its WAL, the master
+	 * key) holds wrapped keys or the audit trail: owner only, whatever the
+	 * caller's umask. */
+	umask(077);
 	if (argc < 2)
 		return usage(stderr);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)

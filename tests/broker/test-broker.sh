@@ -70,9 +70,10 @@ VOL_TDX=22222222-3333-4444-8555-666666666666
 UNKNOWN=99999999-9999-4999-8999-999999999999
 
 # ---- enrolment ----
-"$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" > "$W/vol.key" 2>"$W/add.err"
+(umask 022 && exec "$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json") > "$W/vol.key" 2>"$W/add.err"
 check "volume add prints a 64-byte key" test "$(stat -c %s "$W/vol.key")" -eq 64
 check "master key created 0600" test "$(stat -c %a "$W/master.key")" = 600
+check "key store created 0600 under umask 022" test "$(stat -c %a "$W/keys.db")" = 600
 "$BROKER" volume add --uuid "$VOL_OLD" --policy "$W/policy-newtcb.json" --config "$W/broker.json" > "$W/old.key" 2>/dev/null
 "$BROKER" volume add --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" > "$W/tdx.key" 2>/dev/null
 "$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" > "$W/dup.key" 2>/dev/null
