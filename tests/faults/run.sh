@@ -100,6 +100,17 @@ guest_client() {
 	done
 }
 
+# side_config OUT DATABASE PORT: the main broker's configuration for a second
+# broker with its own store and ports (the master key is shared).
+side_config() {
+	python3 - "$W/broker.json" "$1" "$2" "$3" "$(free_port)" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update(database=sys.argv[3], listen="127.0.0.1:" + sys.argv[4], metrics_listen="127.0.0.1:" + sys.argv[5])
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PY
+}
+
 if want storm-kill; then
 	# A boot storm (bootstorm: 24 concurrent simulated guests, 400 requests)
 	# plus 12 retrying guests started right before the broker is killed with
@@ -192,12 +203,7 @@ if want audit-full; then
 	# system is the fault that can happen under a running broker.)
 	mkdir -p "$W/full" && mount -t tmpfs -o size=1m,mode=0700 cocoboot-faults "$W/full"
 	FPORT=$(free_port)
-	python3 - "$W/broker.json" "$W/full.json" "$W/full/keys.db" "$FPORT" "$(free_port)" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c.update(database=sys.argv[3], listen="127.0.0.1:" + sys.argv[4], metrics_listen="127.0.0.1:" + sys.argv[5])
-json.dump(c, open(sys.argv[2], "w"), indent=1)
-PY
+	side_config "$W/full.json" "$W/full/keys.db" "$FPORT"
 	FVOL=$(cat /proc/sys/kernel/random/uuid)
 	"$BROKER" volume add --uuid "$FVOL" --policy "$W/policy.json" --config "$W/full.json" \
 		>"$W/full-volume.key" 2>>"$W/enrol.log"
@@ -262,12 +268,7 @@ if want audit-readonly; then
 	RDEV=$(basename "$(findmnt -no SOURCE "$W/ro" 2>/dev/null)")
 	if [ -n "$RDEV" ] && [ -w "/sys/fs/ext4/$RDEV/trigger_fs_error" ]; then
 		RPORT=$(free_port)
-		python3 - "$W/broker.json" "$W/ro.json" "$W/ro/keys.db" "$RPORT" "$(free_port)" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c.update(database=sys.argv[3], listen="127.0.0.1:" + sys.argv[4], metrics_listen="127.0.0.1:" + sys.argv[5])
-json.dump(c, open(sys.argv[2], "w"), indent=1)
-PY
+		side_config "$W/ro.json" "$W/ro/keys.db" "$RPORT"
 		RVOL=$(cat /proc/sys/kernel/random/uuid)
 		"$BROKER" volume add --uuid "$RVOL" --policy "$W/policy.json" --config "$W/ro.json" \
 			>"$W/ro-volume.key" 2>>"$W/enrol.log"
