@@ -89,14 +89,15 @@ check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
 # ---- fuzz (libFuzzer) ---------------------------------------------------------
 # One target per parser plus the whole verifier; seeds come from the shared
 # test data (broker/fuzz/seed.sh), the growing corpus stays under build/.
-VERIFY_FUZZ      := snp-report snp-certtable tdx-quote x509-ext policy verify
+VERIFY_FUZZ      := snp-report snp-certtable tdx-quote x509-ext policy verify tdx-collateral
 VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
 
 $(VERIFY_FUZZ_DIR)/fuzz-%: broker/fuzz/fuzz_$$(subst -,_,$$*).c $(VERIFY_FUZZ_LIB) $(VERIFY_HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) -o $@ $< \
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) \
+		-DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' -o $@ $< \
 		$(VERIFY_FUZZ_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 
 define verify_fuzz

@@ -7,6 +7,11 @@ py=/usr/bin/python3
 case $target in
 snp-report) cp "$td"/snp/*report*.bin "$dir"/ ;;
 tdx-quote) cp "$td"/tdx/quote-*.bin "$dir"/ ;;
+tdx-collateral)
+	# selector byte: 0 TCB info, 1 QE identity; then the file as Intel serves it
+	for f in "$td"/tdx/collateral/tcbinfo-*.json; do { printf '\0'; cat "$f"; } >"$dir/$(basename "$f")"; done
+	for f in "$td"/tdx/collateral/qeidentity-*.json; do { printf '\1'; cat "$f"; } >"$dir/$(basename "$f")"; done
+	;;
 snp-certtable | verify)
 	$py - "$td" "$dir" "$target" <<'PY'
 import sys, struct, subprocess, glob, os

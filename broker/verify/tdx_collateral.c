@@ -40,8 +40,8 @@ int json_raw_value(const char *text, size_t len, const char *key, const char **s
 	int depth = 0, in_str = 0;
 	for (; p < end; p++) {
 		if (in_str) {
-			if (*p == '\\')
-				p++;
+			if (*p == '\\' && ++p == end)
+				break;
 			else if (*p == '"')
 				in_str = 0;
 		} else if (*p == '"') {
@@ -176,24 +176,19 @@ out:
 /* ---- signed JSON (TCB info, QE identity) --------------------------------- */
 
 struct json_search {
-	const char *body_key;                  /* "tcbInfo" | "enclaveIdentity" */
-	const uint8_t *signer_point;
-	size_t signer_point_len;
-	time_t at;
-	const uint8_t *fmspc;                  /* TCB info: must match; NULL for QE identity */
+	struct collateral_json_want want;
 	int bad_signature;
 	time_t best_issue;
 	cJSON *best;                           /* the body object of the chosen file */
 };
 
-static int json_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+cJSON *tdx_collateral_json_body(const uint8_t *data, size_t len, const struct collateral_json_want *w,
+				time_t *issued, int *bad_signature)
 {
-	(void)path;
-	struct json_search *s = vctx;
 	cJSON *root = cJSON_ParseWithLength((const char *)data, len), *body = NULL;
 	const char *raw;
 	size_t rawlen;
-	if (!root || json_raw_value((const char *)data, len, s->body_key, &raw, &rawlen) != 0)
+	if (!root || json_raw_value((const char *)data, len, w->body_key, &raw, &rawlen) != 0)
 		goto out;
 	/* Evaluate exactly the bytes the signature covers: a second, unsigned
 	 * copy of the key elsewhere in the file must not be what is used. */
@@ -206,32 +201,47 @@ static int json_cb(const char *path, const uint8_t *data, size_t len, void *vctx
 	uint8_t rs[64], hash[32];
 	if (!cJSON_IsObject(body) || !cJSON_IsString(sig) || !cJSON_IsString(id) || !cJSON_IsString(issue) ||
 	    !cJSON_IsString(next) || cb_parse_rfc3339(issue->valuestring, &ti) || cb_parse_rfc3339(next->valuestring, &tn))
-		goto out;
-	if (strcmp(id->valuestring, s->fmspc ? "TDX" : "TD_QE") != 0)
-		goto out;
-	if (s->fmspc) {
+		goto reject;
+	if (strcmp(id->valuestring, w->fmspc ? "TDX" : "TD_QE") != 0)
+		goto reject;
+	if (w->fmspc) {
 		const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "fmspc");
 		uint8_t fm[6];
-		if (!cJSON_IsString(f) || cb_unhex(fm, 6, f->valuestring) || memcmp(fm, s->fmspc, 6))
-			goto out;
+		if (!cJSON_IsString(f) || cb_unhex(fm, 6, f->valuestring) || memcmp(fm, w->fmspc, 6))
+			goto reject;
 	}
-	if (s->at < ti || s->at > tn || (s->best && ti <= s->best_issue))
-		goto out;
+	if (w->at < ti || w->at > tn || (w->newer_than && ti <= *w->newer_than))
+		goto reject;
 	if (cb_unhex(rs, 64, sig->valuestring))
-		goto out;
+		goto reject;
 	mbedtls_sha256((const uint8_t *)raw, rawlen, hash, 0);
-	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, s->signer_point, s->signer_point_len, hash, 32, rs,
+	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, w->signer_point, w->signer_point_len, hash, 32, rs,
 				rs + 32, 32)) {
-		s->bad_signature = 1;
-		goto out;
+		*bad_signature = 1;
+		goto reject;
 	}
-	cJSON_Delete(s->best);
-	s->best = body;
-	s->best_issue = ti;
+	*issued = ti;
+	goto out;
+reject:
+	cJSON_Delete(body);
 	body = NULL;
 out:
-	cJSON_Delete(body);
 	cJSON_Delete(root);
+	return body;
+}
+
+static int json_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+{
+	(void)path;
+	struct json_search *s = vctx;
+	s->want.newer_than = s->best ? &s->best_issue : NULL;
+	time_t issued;
+	cJSON *body = tdx_collateral_json_body(data, len, &s->want, &issued, &s->bad_signature);
+	if (body) {
+		cJSON_Delete(s->best);
+		s->best = body;
+		s->best_issue = issued;
+	}
 	return 0;
 }
 
@@ -411,10 +421,10 @@ int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct c
 	if (pckcrl.revoked[0])
 		return cb_refuse(why, CB_REASON_REVOKED, "the PCK certificate is revoked");
 
-	struct json_search ti = { .body_key = "tcbInfo", .signer_point = signer.point,
-				  .signer_point_len = signer.point_len, .at = at, .fmspc = pck->sgx.fmspc };
-	struct json_search qi = { .body_key = "enclaveIdentity", .signer_point = signer.point,
-				  .signer_point_len = signer.point_len, .at = at };
+	struct json_search ti = { .want = { .body_key = "tcbInfo", .signer_point = signer.point,
+					    .signer_point_len = signer.point_len, .at = at, .fmspc = pck->sgx.fmspc } };
+	struct json_search qi = { .want = { .body_key = "enclaveIdentity", .signer_point = signer.point,
+					    .signer_point_len = signer.point_len, .at = at } };
 	for_each_file(dir, "tcbinfo", ".json", json_cb, &ti);
 	for_each_file(dir, "qeidentity", ".json", json_cb, &qi);
 	int ret = -1;

@@ -23,6 +23,7 @@
 #include "check.h"
 #include "crypto.h"
 #include "internal.h"
+#include "tdx_collateral.h"
 #include "testutil.h"
 #include "trust_internal.h"
 
@@ -331,6 +332,59 @@ static void tdx_collateral_decoy(void)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0, "cleanup\n");
 	tdx_case_free(&tc);
+}
+
+/* One collateral file through tdx_collateral_json_body (the fuzzed entry):
+ * the real file is used, a flipped byte in the signed body is a signature
+ * failure, the wrong FMSPC or a time outside the window is not. */
+static void tdx_collateral_json(void)
+{
+	size_t len, clen;
+	uint8_t *f = td_read("tdx/collateral", "tcbinfo-50806f000000-2026-03-16.json", &len);
+	uint8_t *chain = td_read("tdx/collateral", "tcb-signing-chain-2025.pem", &clen);
+	mbedtls_x509_crt crt;
+	uint8_t point[65];
+	size_t plen;
+	mbedtls_x509_crt_init(&crt);
+	uint8_t *z = malloc(clen + 1);
+	memcpy(z, chain, clen);
+	z[clen] = 0;
+	CHECK(mbedtls_x509_crt_parse(&crt, z, clen + 1) == 0 &&
+		      cb_ec_point(&crt.pk, point, sizeof point, &plen) == MBEDTLS_ECP_DP_SECP256R1,
+	      "TCB signing key\n");
+	static const uint8_t fmspc[6] = { 0x50, 0x80, 0x6f, 0x00, 0x00, 0x00 }, other[6] = { 0x50, 0x80, 0x6f, 0, 0, 1 };
+	struct collateral_json_want w = { .body_key = "tcbInfo", .signer_point = point, .signer_point_len = plen,
+					  .fmspc = fmspc };
+	cb_parse_rfc3339("2026-03-20T00:00:00Z", &w.at);
+	time_t issued = 0, want_issued;
+	int bad = 0;
+	cb_parse_rfc3339("2026-03-16T22:21:30Z", &want_issued);
+	cJSON *body = tdx_collateral_json_body(f, len, &w, &issued, &bad);
+	CHECK(body && issued == want_issued && !bad, "real TCB info is used, issued 2026-03-16T22:21:30Z\n");
+	cJSON_Delete(body);
+	w.newer_than = &want_issued;
+	CHECK(!tdx_collateral_json_body(f, len, &w, &issued, &bad) && !bad, "not newer than the one already chosen\n");
+	w.newer_than = NULL;
+	uint8_t *p = (uint8_t *)strstr((char *)f, "\"tcbLevels\"");
+	CHECK(p != NULL, "tcbLevels in the file\n");
+	if (p) {
+		p[2] ^= 0x20; /* "tcbLevels" -> "tCbLevels": still JSON, no longer signed */
+		CHECK(!tdx_collateral_json_body(f, len, &w, &issued, &bad) && bad, "flipped body byte: bad signature\n");
+		p[2] ^= 0x20;
+	}
+	bad = 0;
+	w.fmspc = other;
+	CHECK(!tdx_collateral_json_body(f, len, &w, &issued, &bad) && !bad, "other FMSPC: not a candidate\n");
+	w.fmspc = fmspc;
+	cb_parse_rfc3339("2026-05-01T00:00:00Z", &w.at);
+	CHECK(!tdx_collateral_json_body(f, len, &w, &issued, &bad) && !bad, "after nextUpdate: not a candidate\n");
+	w.body_key = "enclaveIdentity";
+	w.fmspc = NULL;
+	CHECK(!tdx_collateral_json_body(f, len, &w, &issued, &bad) && !bad, "TCB info is not a QE identity\n");
+	mbedtls_x509_crt_free(&crt);
+	free(z);
+	free(chain);
+	free(f);
 }
 
 /* ---- TDX ------------------------------------------------------------------ */
@@ -756,6 +810,7 @@ int main(void)
 	snp_certtable();
 	snp_cert_dir();
 	tdx_collateral_decoy();
+	tdx_collateral_json();
 	tdx_flips("v4-4");
 	tdx_flips("v5-1");
 	tdx_swaps_and_lengths();
