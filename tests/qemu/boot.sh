@@ -14,6 +14,9 @@
 #                        host's 127.0.0.1:HPORT (repeatable)
 #   --expect STRING      a console line must contain STRING (repeatable; all)
 #   --fail-on STRING     fail if a console line contains STRING (repeatable)
+#   --stop-on STRING     end the boot as soon as a console line contains
+#                        STRING (repeatable; for guests that never power off,
+#                        e.g. halted or sitting at a shell)
 #   --qemu-arg ARG       pass ARG to QEMU
 # Exit 0 when every --expect marker appeared and no --fail-on marker did; on
 # failure the boot timeline and the console tail are printed.
@@ -21,7 +24,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kernel=$top/build/kernel/bzImage initrd= log= append= timeout=60 mem=512 net=
-disks=() expects=() fails=() qargs=() fwds=()
+disks=() expects=() fails=() stops=() qargs=() fwds=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -36,9 +39,9 @@ while [ $# -gt 0 ]; do
 	--fwd) fwds+=("$2"); net=user; shift 2 ;;
 	--expect) expects+=("$2"); shift 2 ;;
 	--fail-on) fails+=("$2"); shift 2 ;;
-	--stop-on)$2; shift 2 ;;
+	--stop-on) stops+=("$2"); shift 2 ;;
 	--qemu-arg) qargs+=("$2"); shift 2 ;;
-	-h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "boot: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -65,8 +68,18 @@ args+=("${qargs[@]+"${qargs[@]}"}")
 
 mkdir -p "$(dirname "$log")"
 start=$(date +%s.%N)
-timeout -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$log" 2>&1
+timeout -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$log" 2>&1 &
+qpid=$!
+stopped=
+while [ ${#stops[@]} -gt 0 ] && [ -z "$stopped" ] && kill -0 "$qpid" 2>/dev/null; do
+	for s in "${stops[@]}"; do grep -qF -- "$s" "$log" && stopped=$s; done
+	[ -n "$stopped" ] || sleep 0.2
+done
+# timeout(1) passes the TERM on to QEMU
+[ -n "$stopped" ] && kill "$qpid" 2>/dev/null
+wait "$qpid"
 rc=$?
+[ -n "$stopped" ] && rc=0
 wall=$(echo "$(date +%s.%N) - $start" | bc)
 
 failed=0
