@@ -368,58 +368,32 @@ if want clock-revive; then
 	e2e_start_broker "$W/broker.json" || bad "broker restart"
 fi
 
-# The provider hands back broken evidence: cocoboot sends what it got, the
-# broker refuses it with a code, and 403 is final (cocoboot.cmdline(7)).
-if want short-outblob; then
-	if boot_case short-outblob --expect 'report: provider sev_guest, 100 bytes of evidence' \
-		--expect 'cocoboot: error broker-refused: malformed' --expect 'onfail: reboot' --fail-on E2E-ROOT-OK \
-		-- "$URL rd.cocoboot.timeout=60 rd.cocoboot.onfail=reboot e2e.sim=short_outblob=100"; then
-		ok "short-outblob: $(failure_line short-outblob), onfail reboot taken"
+# broken_evidence NAME PROVIDER BYTES CODE ONFAIL APPEND DETAIL: the provider
+# hands back broken evidence; cocoboot sends what it got (BYTES of it), the
+# broker refuses it with CODE and a precise DETAIL (an extended regular
+# expression), and 403 is final (cocoboot.cmdline(7)): onfail ONFAIL.
+broken_evidence() {
+	local name=$1 provider=$2 bytes=$3 code=$4 onfail=$5 append=$6 detail=$7 logged
+	if boot_case "$name" --expect "report: provider $provider, $bytes bytes of evidence" \
+		--expect "cocoboot: error broker-refused: $code" --expect "onfail: $onfail" --fail-on E2E-ROOT-OK \
+		-- "$URL rd.cocoboot.timeout=60 $append"; then
+		ok "$name: $(failure_line "$name"), onfail $onfail taken"
 	else
-		bad "short-outblob"; cat "$W/logs/short-outblob.out"
+		bad "$name"; cat "$W/logs/$name.out"
 	fi
-	grep -q '"decision":"refuse","reason":"malformed","detail":"SNP report is 100 bytes, expected 1184"' "$W/broker.log" &&
-		ok "short-outblob: broker: malformed, 'SNP report is 100 bytes, expected 1184'" ||
-		bad "short-outblob: broker log has no precise malformed refusal"
-fi
-if want garbage-outblob; then
-	if boot_case garbage-outblob --expect 'report: provider sev_guest, 1184 bytes of evidence' \
-		--expect 'cocoboot: error broker-refused: unsupported' --expect 'onfail: poweroff' --fail-on E2E-ROOT-OK \
-		-- "$URL rd.cocoboot.timeout=60 e2e.sim=garbage_outblob=1"; then
-		ok "garbage-outblob: $(failure_line garbage-outblob), onfail poweroff taken"
-	else
-		bad "garbage-outblob"; cat "$W/logs/garbage-outblob.out"
-	fi
-	grep -q '"decision":"refuse","reason":"unsupported","detail":"SNP report version 39564301 not supported (2..5)"' "$W/broker.log" &&
-		ok "garbage-outblob: broker: unsupported, 'SNP report version 39564301 not supported (2..5)'" ||
-		bad "garbage-outblob: broker log has no precise unsupported refusal"
-fi
-# The same in the TDX format (tsm_sim format=tdx_guest): a cut quote and one
-# whose every byte is garbage.
-if want short-outblob-tdx; then
-	if boot_case short-outblob-tdx --expect 'report: provider tdx_guest, 100 bytes of evidence' \
-		--expect 'cocoboot: error broker-refused: malformed' --expect 'onfail: poweroff' --fail-on E2E-ROOT-OK \
-		-- "$URL rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=short_outblob=100"; then
-		ok "short-outblob-tdx: $(failure_line short-outblob-tdx), onfail poweroff taken"
-	else
-		bad "short-outblob-tdx"; cat "$W/logs/short-outblob-tdx.out"
-	fi
-	grep -q '"provider":"tdx_guest","measurement":"","decision":"refuse","reason":"malformed","detail":"TDX quote truncated in the TD report"' "$W/broker.log" &&
-		ok "short-outblob-tdx: broker: malformed, 'TDX quote truncated in the TD report'" ||
-		bad "short-outblob-tdx: broker log has no precise malformed refusal"
-fi
-if want garbage-outblob-tdx; then
-	if boot_case garbage-outblob-tdx --expect 'report: provider tdx_guest, 4572 bytes of evidence' \
-		--expect 'cocoboot: error broker-refused: unsupported' --expect 'onfail: poweroff' --fail-on E2E-ROOT-OK \
-		-- "$URL rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=garbage_outblob=1"; then
-		ok "garbage-outblob-tdx: $(failure_line garbage-outblob-tdx), onfail poweroff taken"
-	else
-		bad "garbage-outblob-tdx"; cat "$W/logs/garbage-outblob-tdx.out"
-	fi
-	grep -q '"provider":"tdx_guest","measurement":"","decision":"refuse","reason":"unsupported","detail":"TDX quote version [0-9]* (4 or 5 supported)"' "$W/broker.log" &&
-		ok "garbage-outblob-tdx: broker: unsupported, '$(grep -o 'TDX quote version [0-9]* (4 or 5 supported)' "$W/broker.log" | tail -n 1)'" ||
-		bad "garbage-outblob-tdx: broker log has no precise unsupported refusal"
-fi
+	logged=$(grep -oE "\"provider\":\"$provider\",.*\"decision\":\"refuse\",\"reason\":\"$code\",\"detail\":\"$detail\"" \
+		"$W/broker.log" | tail -n 1 | sed 's/.*"detail":"\(.*\)"$/\1/')
+	[ -n "$logged" ] && ok "$name: broker: $code, '$logged'" || bad "$name: broker log has no precise $code refusal"
+}
+want short-outblob && broken_evidence short-outblob sev_guest 100 malformed reboot \
+	"rd.cocoboot.onfail=reboot e2e.sim=short_outblob=100" 'SNP report is 100 bytes, expected 1184'
+want garbage-outblob && broken_evidence garbage-outblob sev_guest 1184 unsupported poweroff \
+	"e2e.sim=garbage_outblob=1" 'SNP report version [0-9]+ not supported \(2\.\.5\)'
+# The same in the TDX format (tsm_sim format=tdx_guest).
+want short-outblob-tdx && broken_evidence short-outblob-tdx tdx_guest 100 malformed poweroff \
+	"e2e.format=tdx_guest e2e.sim=short_outblob=100" 'TDX quote truncated in the TD report'
+want garbage-outblob-tdx && broken_evidence garbage-outblob-tdx tdx_guest 4572 unsupported poweroff \
+	"e2e.format=tdx_guest e2e.sim=garbage_outblob=1" 'TDX quote version [0-9]+ \(4 or 5 supported\)'
 
 if want net-cut; then
 	# Connection 1 is cut inside the ServerHello, connection 2 inside the
