@@ -395,15 +395,25 @@ want short-outblob-tdx && broken_evidence short-outblob-tdx tdx_guest 100 malfor
 want garbage-outblob-tdx && broken_evidence garbage-outblob-tdx tdx_guest 4572 unsupported poweroff \
 	"e2e.format=tdx_guest e2e.sim=garbage_outblob=1" 'TDX quote version [0-9]+ \(4 or 5 supported\)'
 
-if want net-cut; then
-	# Connection 1 is cut inside the ServerHello, connection 2 inside the
-	# encrypted server flight (certificate); connection 3 goes through.
+# start_cutproxy CUTS: tests/faults/cutproxy.py in front of the broker on a
+# free port ($PPORT), logging to cutproxy.log; stop_cutproxy ends it.
+start_cutproxy() {
 	PPORT=$(free_port)
 	: >"$W/logs/cutproxy.log"
-	"$TOP/tests/faults/cutproxy.py" "$PPORT" "$PORT" 60,400 "$W/logs/cutproxy.log" &
+	"$TOP/tests/faults/cutproxy.py" "$PPORT" "$PORT" "$1" "$W/logs/cutproxy.log" &
 	proxy=$!
 	helpers+=("$proxy")
 	for _ in $(seq 50); do grep -q listening "$W/logs/cutproxy.log" && break; sleep 0.1; done
+}
+stop_cutproxy() {
+	kill "$proxy"; wait "$proxy" 2>/dev/null
+	helpers=()
+}
+
+if want net-cut; then
+	# Connection 1 is cut inside the ServerHello, connection 2 inside the
+	# encrypted server flight (certificate); connection 3 goes through.
+	start_cutproxy 60,400
 	if boot_case net-cut --expect E2E-ROOT-OK --expect 'attempt 1 failed (broker-unreachable: TLS 1.3 handshake' \
 		--expect 'attempt 2 failed (broker-unreachable: TLS 1.3 handshake' --expect 'attempt 3:' \
 		--fail-on 'cocoboot: error' -- "rd.cocoboot.url=https://10.0.2.2:$PPORT rd.cocoboot.timeout=60" &&
@@ -413,8 +423,7 @@ if want net-cut; then
 	else
 		bad "net-cut"; cat "$W/logs/net-cut.out" "$W/logs/cutproxy.log"
 	fi
-	kill "$proxy"; wait "$proxy" 2>/dev/null
-	helpers=()
+	stop_cutproxy
 fi
 if want net-cut-after; then
 	# After the handshake: connection 1 is cut 3000 bytes into what the guest
@@ -422,12 +431,7 @@ if want net-cut-after; then
 	# certificates make the request several KiB), connection 2 20 bytes into
 	# the broker's answer (the key was released and audited, the guest never
 	# saw it); connection 3 goes through.
-	PPORT=$(free_port)
-	: >"$W/logs/cutproxy.log"
-	"$TOP/tests/faults/cutproxy.py" "$PPORT" "$PORT" u3000,a3000 "$W/logs/cutproxy.log" &
-	proxy=$!
-	helpers+=("$proxy")
-	for _ in $(seq 50); do grep -q listening "$W/logs/cutproxy.log" && break; sleep 0.1; done
+	start_cutproxy u3000,a3000
 	rows0=$(sqlite3 "$W/store/keys.db" "select count(*) from audit where decision='release'")
 	if boot_case net-cut-after --expect E2E-ROOT-OK \
 		--expect 'attempt 1 failed (broker-unreachable: connection to 10.0.2.2:'"$PPORT"' lost after 0 bytes of the answer' \
@@ -444,6 +448,5 @@ if want net-cut-after; then
 	rows1=$(sqlite3 "$W/store/keys.db" "select count(*) from audit where decision='release'")
 	[ $((rows1 - rows0)) -eq 2 ] && ok "net-cut-after: 2 release rows: the lost answer's key was audited too" ||
 		bad "net-cut-after: $((rows1 - rows0)) new release rows, expected 2"
-	kill "$proxy"; wait "$proxy" 2>/dev/null
-	helpers=()
+	stop_cutproxy
 fi
