@@ -38,10 +38,11 @@ export E2E_DIR=${FAULTS_DIR:-$TOP/build/faults}
 . "$TOP/tests/e2e/lib.sh"
 CLIENT=$BUILD/tests/broker/unlock-client
 STORM=$BUILD/tests/broker/bootstorm
-pass=0 fail=0
+pass=0 fail=0 skip=0
 helpers=()   # background helpers of the running case (emptied once reaped: no stale PIDs are killed)
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+skipped() { skip=$((skip + 1)); echo "SKIP $*"; }
 cleanup() {
 	local p
 	for p in "${helpers[@]+"${helpers[@]}"}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -49,7 +50,7 @@ cleanup() {
 	mountpoint -q "$W/full" 2>/dev/null && umount "$W/full"
 	mountpoint -q "$W/ro" 2>/dev/null && umount "$W/ro"
 	echo "suite time: $SECONDS s"
-	echo "$pass passed, $fail failed"
+	echo "$pass passed, $fail failed, $skip skipped"
 	[ $fail -eq 0 ]
 }
 # exit $?: a bare exit in an EXIT trap returns the status from before the trap.
@@ -262,11 +263,21 @@ if want audit-readonly; then
 	# trigger_fs_error makes ext4 take the path it takes on a real I/O error.
 	# This is how storage goes read-only in the field (a remount by hand is
 	# refused while the broker holds its files open for writing).
+	# A machine without loop devices cannot host this case: said and counted
+	# as skipped, not passed.
 	mkdir -p "$W/ro"
-	rm -f "$W/ro.img" && truncate -s 32M "$W/ro.img" && mkfs.ext4 -q "$W/ro.img" &&
-		mount -o loop,errors=remount-ro "$W/ro.img" "$W/ro" && chmod 0700 "$W/ro"
-	RDEV=$(basename "$(findmnt -no SOURCE "$W/ro" 2>/dev/null)")
-	if [ -n "$RDEV" ] && [ -w "/sys/fs/ext4/$RDEV/trigger_fs_error" ]; then
+	RDEV=
+	if ! losetup -f >/dev/null 2>&1; then
+		skipped "audit-readonly: this machine has no free loop device (losetup -f failed)"
+	else
+		rm -f "$W/ro.img" && truncate -s 32M "$W/ro.img" && mkfs.ext4 -q "$W/ro.img" &&
+			mount -o loop,errors=remount-ro "$W/ro.img" "$W/ro" && chmod 0700 "$W/ro"
+		RDEV=$(basename "$(findmnt -no SOURCE "$W/ro" 2>/dev/null)")
+		[ -n "$RDEV" ] || bad "audit-readonly: mounting ext4 from a loop device failed"
+	fi
+	if [ -n "$RDEV" ] && [ ! -w "/sys/fs/ext4/$RDEV/trigger_fs_error" ]; then
+		bad "audit-readonly: /sys/fs/ext4/$RDEV/trigger_fs_error missing"
+	elif [ -n "$RDEV" ]; then
 		RPORT=$(free_port)
 		side_config "$W/ro.json" "$W/ro/keys.db" "$RPORT"
 		RVOL=$(cat /proc/sys/kernel/random/uuid)
@@ -303,8 +314,6 @@ if want audit-readonly; then
 		rows=$(sqlite3 "$W/ro-copy/keys.db" "select count(*) from audit where volume='$RVOL' and decision='release'" 2>&1)
 		[ "$rows" = 1 ] && ok "audit-readonly: 1 release row on disk for the 1 key given out" ||
 			bad "audit-readonly: release rows on disk: '$rows', expected 1"
-	else
-		bad "audit-readonly: no ext4 loop mount with trigger_fs_error (loop device: '${RDEV:-none}')"
 	fi
 	mountpoint -q "$W/ro" && umount "$W/ro"
 	rm -f "$W/ro.img"
