@@ -37,4 +37,9 @@ int coco_binding_for_session(mbedtls_ssl_context *ssl,
 			     const uint8_t *spki_der, size_t spki_len,
 			     uint8_t inblob[COCO_INBLOB_LEN]);
 
+/* How the broker names a client in its log and audit rows: the lowercase
+ * hex of SHA-256(client SPKI DER). */
+#define COCO_CLIENT_KEY_ID_LEN 64
+int coco_client_key_id(const uint8_t *spki_der, size_t spki_len, char out[COCO_CLIENT_KEY_ID_LEN + 1]);
+
 #endif

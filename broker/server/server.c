@@ -21,7 +21,6 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
 #include <psa/crypto.h>
 
 #include "../../proto/binding.h"
@@ -316,7 +315,6 @@ static void job_finished(struct server *s, struct job *job)
 static void after_handshake(struct conn *c)
 {
 	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
-	uint8_t digest[32];
 
 	if (!peer || !peer->pk_raw.p) {
 		c->in.has_client_cert = 0;
@@ -327,10 +325,11 @@ static void after_handshake(struct conn *c)
 		c->in.has_client_cert = 0;
 		return;
 	}
+	if (coco_client_key_id(peer->pk_raw.p, peer->pk_raw.len, c->in.client_key)) {
+		c->in.has_client_cert = 0;
+		return;
+	}
 	c->in.has_client_cert = 1;
-	mbedtls_sha256(peer->pk_raw.p, peer->pk_raw.len, digest, 0);
-	for (int i = 0; i < 32; i++)
-		snprintf(c->in.client_key + 2 * i, 3, "%02x", digest[i]);
 }
 
 /* Feed received bytes to the HTTP parser; 0 to go on, -1 after answering or to close. */

@@ -27,7 +27,7 @@ struct unlock_input {
 	size_t body_len;
 	int has_client_cert;
 	uint8_t inblob[COCO_INBLOB_LEN];  /* the broker's own view of the session */
-	char client_key[65];              /* hex SHA-256 of the client SPKI */
+	char client_key[COCO_CLIENT_KEY_ID_LEN + 1]; /* coco_client_key_id() */
 };
 
 struct unlock_output {

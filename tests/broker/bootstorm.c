@@ -10,6 +10,8 @@
  *   --clients N concurrent connections (default 1000); --requests R in total
  *   (default N: one each; more: a finished slot starts the next request at once)
  *   --summary   also print one line "rps=.. p99_ms=.. errors=.. wrong=.." 
+ *   --released-to FILE  append, for each release of the right key, the client
+ *               key id the broker audits (coco_client_key_id), one per line
  *   bootstorm --ceiling        mbedTLS rates of the operations of one attestation
  */
 #include <arpa/inet.h>
@@ -143,6 +145,7 @@ static int n_ok, n_wrong, n_err, n_503, n_refused;
 static double *latencies;
 static int n_lat;
 static char first_error[256];
+static FILE *released_to;
 
 static void note_error(const char *what, int code)
 {
@@ -344,9 +347,13 @@ static void step(struct client *c)
 			finish(c, 0);
 			return;
 		}
-		if (a.key_len == 64 && !memcmp(a.key, expected_key, 64))
+		if (a.key_len == 64 && !memcmp(a.key, expected_key, 64)) {
+			char id[COCO_CLIENT_KEY_ID_LEN + 1];
+
 			n_ok++;
-		else
+			if (released_to && !coco_client_key_id(c->id.cert.pk_raw.p, c->id.cert.pk_raw.len, id))
+				fprintf(released_to, "%s\n", id);
+		} else
 			n_wrong++;
 		finish(c, 1);
 	}
@@ -400,6 +407,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--summary")) summary = 1;
 		else if (!strcmp(argv[i], "--broker-pid")) broker_pid = atoi(v), i++;
 		else if (!strcmp(argv[i], "--ceiling")) only_ceiling = 1;
+		else if (!strcmp(argv[i], "--released-to")) {
+			if (!(released_to = fopen(v, "a"))) { perror(v); return 2; }
+			setvbuf(released_to, NULL, _IOLBF, 0); /* lines survive a kill of this client */
+			i++;
+		}
 		else { fprintf(stderr, "bootstorm: unknown option %s\n", argv[i]); return 2; }
 	}
 	psa_crypto_init();

@@ -35,6 +35,7 @@ static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 struct options {
 	const char *host, *port, *ca, *servername, *volume, *provider;
 	const char *sim_keydir, *sim_tdx_keydir, *sim_vcek_der, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
+	const char *client_key_out;
 	struct sim_snp_opts sim;
 	int bind_other_key, no_client_cert, stall_after_head, print_ekm;
 	long pad_body;
@@ -48,6 +49,7 @@ static void usage(void)
 		"sim knobs: --sim-debug --sim-vmpl N --sim-other-measurement --sim-bad-signature\n"
 		"           --sim-ucode-delta N --sim-host-data BYTE --sim-sig-algo N --sim-vcek-der FILE\n"
 		"options:   --servername NAME (default localhost) --save-evidence PREFIX --key-out FILE\n"
+		"           --client-key-out FILE (with a key: the client key id the broker audits)\n"
 		"           --bind-other-key --no-client-cert --raw-body FILE --pad-body BYTES\n"
 		"           --stall-after-head (send the request head, never the body)\n"
 		"           --print-ekm (print the session's exporter value and stop)\n");
@@ -76,7 +78,7 @@ static void parse(int argc, char **argv, struct options *o)
 		OPT("--ca", o->ca) OPT("--servername", o->servername) OPT("--volume", o->volume)
 		OPT("--provider", o->provider) OPT("--sim-snp", o->sim_keydir) OPT("--sim-tdx", o->sim_tdx_keydir) OPT("--outblob", o->outblob)
 		OPT("--auxblob", o->auxblob) OPT("--save-evidence", o->save_prefix)
-		OPT("--raw-body", o->raw_body) OPT("--key-out", o->key_out)
+		OPT("--raw-body", o->raw_body) OPT("--key-out", o->key_out) OPT("--client-key-out", o->client_key_out)
 		FLAG("--sim-debug", o->sim.debug) FLAG("--sim-other-measurement", o->sim.other_measurement)
 		FLAG("--sim-bad-signature", o->sim.bad_signature) FLAG("--bind-other-key", o->bind_other_key)
 		FLAG("--no-client-cert", o->no_client_cert) FLAG("--stall-after-head", o->stall_after_head)
@@ -332,6 +334,14 @@ int main(int argc, char **argv)
 			printf(" key_bytes=%zu", ans.key_len);
 			if (o.key_out)
 				spill(o.key_out, ans.key, ans.key_len);
+			if (o.client_key_out) {
+				char kid[COCO_CLIENT_KEY_ID_LEN + 1];
+
+				if (coco_client_key_id(id.cert.pk_raw.p, id.cert.pk_raw.len, kid))
+					die_tls("client key id", -1);
+				kid[COCO_CLIENT_KEY_ID_LEN] = '\n';
+				spill(o.client_key_out, kid, sizeof(kid));
+			}
 		}
 		if (ans.error[0])
 			printf(" error=%s", ans.error);

@@ -89,11 +89,12 @@ guest_client() {
 	for ((i = 1; ; i++)); do
 		echo "$i" >"$W/storm/g$n.trying"
 		out=$("$CLIENT" --connect "127.0.0.1:$port" --ca "$W/pki/ca.pem" --volume "$vol" --sim-snp "$KEYS" \
-			--key-out "$W/storm/g$n.key" 2>&1 | tr '\n' ' ')
+			--key-out "$W/storm/g$n.key" --client-key-out "$W/storm/g$n.kid" 2>&1 | tr '\n' ' ')
 		echo "attempt $i: $out" >>"$W/storm/g$n.log"
 		if [[ $out == "status=200 key_bytes=64"* ]]; then
 			cmp -s "$W/storm/g$n.key" "$want_key" && echo "ok $i" >"$W/storm/g$n.result" ||
 				echo "wrong-key $i" >"$W/storm/g$n.result"
+			cat "$W/storm/g$n.kid" >>"$W/storm/released.txt"
 			return
 		fi
 		[ $SECONDS -ge $end ] && { echo "gave-up $i" >"$W/storm/g$n.result"; return; }
@@ -124,7 +125,8 @@ if want storm-kill; then
 	# SIGPIPE ignored: bootstorm writes to sockets without MSG_NOSIGNAL, and
 	# the dying broker would otherwise kill the whole storm with it.
 	(trap '' PIPE; exec timeout 150 "$STORM" --connect "127.0.0.1:$PORT" --ca "$W/pki/ca.pem" --keys "$KEYS" --volume "$SVOL" \
-		--expect-key "$W/storm/volume.key" --clients 24 --requests 400 --summary >"$W/storm/bootstorm.out" 2>&1) &
+		--expect-key "$W/storm/volume.key" --clients 24 --requests 400 --released-to "$W/storm/released.txt" \
+		--summary >"$W/storm/bootstorm.out" 2>&1) &
 	storm=$!
 	helpers+=("$storm")
 	# Mid-storm: once 40 keys of this storm went out (the ceiling measurement
@@ -184,12 +186,25 @@ if want storm-kill; then
 	else
 		ok "storm-kill: bootstorm: $storm_ok released with the right key, 0 wrong ($(grep -o 'errors .*' "$W/storm/bootstorm.out" | head -n 1))"
 	fi
-	# Every key a client holds has its audit row (rows may exceed what clients
-	# saw: an answer audited and then lost with the process is allowed).
+	# Every key a client holds has its own audit row: the client's key id
+	# (what the broker audits) of each release it received must be in a
+	# release row of the volume. Rows may exceed what clients saw: an answer
+	# audited and then lost with the process is allowed.
 	seen=$((storm_ok + good))
 	rows=$(releases "$W/store/keys.db" "$SVOL")
-	[ "$rows" -ge "$seen" ] && ok "storm-kill: $seen keys seen by clients, $rows release audit rows (no release without a row)" ||
-		bad "storm-kill: clients saw $seen keys but only $rows release audit rows"
+	unaudited=$(python3 - "$W/store/keys.db" "$SVOL" "$W/storm/released.txt" <<'PY'
+import sqlite3, sys
+db, vol, ids = sys.argv[1:4]
+rows = {r[0] for r in sqlite3.connect(db).execute(
+    "SELECT client_key FROM audit WHERE volume = ? AND decision = 'release'", (vol,))}
+got = [l.strip() for l in open(ids) if l.strip()]
+print(len(got), sum(1 for i in got if i not in rows))
+PY
+)
+	read -r nids nmissing <<<"$unaudited"
+	[ "${nids:-0}" -eq "$seen" ] && [ "${nmissing:-1}" -eq 0 ] && [ "$rows" -ge "$seen" ] &&
+		ok "storm-kill: each of the $seen keys clients received has its release audit row (by client key; $rows rows)" ||
+		bad "storm-kill: $seen keys received, ${nids:-?} client ids recorded, ${nmissing:-?} without a release row ($rows rows)"
 	e2e_stop_broker
 	ic=$(sqlite3 "$W/store/keys.db" 'PRAGMA integrity_check' 2>&1)
 	[ "$ic" = ok ] && ok "storm-kill: integrity_check after the restarted broker stopped = ok" ||
