@@ -7,7 +7,7 @@
 #   size   base dracut image (network + crypt), base + each tool
 #   boot   COMPARE_ROUNDS boots per side (default 5), alternating; the
 #          timeline comes from the kernel's own trace clock (see
-#          dracut-root-init.sh and timeline() below)
+#          dracut-root-init.sh and dracut-timeline.sh)
 # The flavour is systemd (COMPARE_DRACUT_FLAVOUR=shell for the other):
 # clevis-dracut 20's shell-flavour hook sources `set -eu` into dracut's /init
 # and its unlocker is a /bin/sh script using bash syntax, so on Debian (dash)
@@ -116,48 +116,10 @@ else
 	entry_clevis=/usr/libexec/clevis-luks-unlocker
 fi
 
-# timeline LOG ENTRY: "start online tool_end mounted root execs cryptsetups"
-# from the trace lines the root printed, seconds on the kernel's trace clock:
-#   start     the exec of the tool's entry point ENTRY (the first one)
-#   online    the exit of systemd-networkd-wait-online (network-online.target;
-#             "-" in the shell flavour)
-#   tool_end  the exit of the ENTRY process
-#   mounted   the kernel's "EXT4-fs (dm-N): mounted filesystem": dracut
-#             mounted the opened volume on /sysroot
-#   root      the root's /sbin/init running (after switch_root)
-#   execs, cryptsetups: processes started between the unlock's start (the
-#             later of start and online) and mounted
-timeline() {
-	tr -d '\r' <"$1" | awk -v entry="$2" '
-		function field(name) { return match($0, " " name "=[0-9]+") ? substr($0, RSTART + length(name) + 2, RLENGTH - length(name) - 2) : "" }
-		/^CMPD: / {
-			t = ""
-			for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); ev = $(i + 1); break }
-			if (t == "") next
-			if (ev == "sched_process_exec:") {
-				execs[++n] = t; cs[n] = ($0 ~ /filename=[^ ]*\/cryptsetup /)
-				if (start == "" && index($0, "filename=" entry " ")) { start = t; pid = field("pid") }
-				if (wpid == "" && $0 ~ /filename=[^ ]*\/systemd-networkd-wait-online /) wpid = field("pid")
-			}
-			if (ev == "sched_process_exit:") {
-				if (end == "" && pid != "" && field("pid") == pid) end = t
-				if (online == "" && wpid != "" && field("pid") == wpid) online = t
-			}
-			if (ev == "console:" && mounted == "" && $0 ~ /EXT4-fs \(dm-[0-9]+\): mounted/) mounted = t
-			if (ev == "tracing_mark_write:" && $0 ~ /cmp-root-reached/) root = t
-		}
-		END {
-			if (start == "" || mounted == "" || root == "") exit 1
-			from = (online != "" && online + 0 > start + 0) ? online : start
-			for (i = 1; i <= n; i++) if (execs[i] + 0 >= from + 0 && execs[i] + 0 <= mounted + 0) { x++; c += cs[i] }
-			print start, (online == "" ? "-" : online), (end == "" ? "-" : end), mounted, root, x + 0, c + 0
-		}'
-}
-
 echo "== boots: $ROUNDS each, alternating"
 : >"$OUT/boots.txt"
-boot_one() { # TOOL ROUND -> a line of boots.txt (columns: dracut-results.sh)
-	local m=$1 r=$2 log=$OUT/logs/$1-$2.log entry append tl wall
+boot_one() { # TOOL ROUND -> a line of boots.txt (dracut-timeline.sh)
+	local m=$1 r=$2 log=$OUT/logs/$1-$2.log entry append wall
 	case $m in
 	clevis) entry=$entry_clevis append=$append_clevis ;;
 	cocoboot) entry=$entry_cocoboot append=$append_cocoboot ;;
@@ -165,13 +127,10 @@ boot_one() { # TOOL ROUND -> a line of boots.txt (columns: dracut-results.sh)
 	if "$TOP/tests/qemu/boot.sh" --kernel "$VMLINUZ" --initrd "$OUT/$m.cpio.gz" --log "$log" \
 		--timeout 240 --mem 1024 --disk "$OUT/$m.luks" --net --append "$append" \
 		--expect "CMPD-ROOT-OK compare-root-ok" --fail-on 'Kernel panic' --fail-on 'cocoboot: error' \
-		>"$OUT/logs/$m-$r.out" 2>&1 && tl=$(timeline "$log" "$entry"); then
-		wall=$(grep -o 'boot: [0-9.]* s wall' "$OUT/logs/$m-$r.out" | awk '{ print $2 }')
-		echo "$m $tl $wall" | awk '{
-			from = ($3 != "-" && $3 + 0 > $2 + 0) ? $3 : $2
-			printf "%s %.3f %s %.3f %s %.3f %.3f %s %d %d\n", $1, $5 - from, ($4 == "-" ? "-" : sprintf("%.3f", $4 - $2)),
-				$2, ($3 == "-" ? "-" : sprintf("%.3f", $3)), $5, $6, $9, $7, $8 }' >>"$OUT/boots.txt"
-		tail -n 1 "$OUT/boots.txt" | awk -v r="$r" '{ printf "  %s #%s: unlock %s s (tool start %s, network online %s, root mounted %s), root init at %s s; %s s wall\n", $1, r, $2, $4, $5, $6, $7, $8 }'
+		>"$OUT/logs/$m-$r.out" 2>&1 &&
+		wall=$(grep -o 'boot: [0-9.]* s wall' "$OUT/logs/$m-$r.out" | awk '{ print $2 }') &&
+		"$here/dracut-timeline.sh" "$m" "$log" "$entry" "$wall" >>"$OUT/boots.txt"; then
+		tail -n 1 "$OUT/boots.txt" | awk -v r="$r" '{ printf "  %s #%s: unlock %s s (network online %s, tool starts %s, root mounted %s), root init at %s s; %s s wall\n", $1, r, $2, $6, $5, $7, $8, $9 }'
 	else
 		echo "  $m #$r: FAILED (see $OUT/logs/$m-$r.out, $log)"
 	fi

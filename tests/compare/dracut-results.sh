@@ -1,12 +1,9 @@
 # shellcheck shell=bash
 # dracut-results.sh: the table of the dracut-to-dracut comparison from what
 # dracut-bench.sh leaves in $OUT (sourced). Ratios are clevis over cocoboot
-# (above 1: clevis takes more). boots.txt columns: tool, unlock (the later of
-# tool start and network online -> root mounted), tool process (start ->
-# exit), tool start, network online, root mounted, root's init, host wall,
-# processes and cryptsetup runs during the unlock; times in s on the guest's
-# trace clock (dracut-bench.sh: timeline).
-# median, ratio, col, colmin: results.sh
+# (above 1: clevis takes more). boots.txt: one line per boot, the columns
+# of dracut-timeline.sh.
+# median, ratio, col, colmin: results.sh; entry_clevis, entry_cocoboot: dracut-bench.sh
 # shellcheck source=tests/compare/results.sh
 . "$(dirname "${BASH_SOURCE[0]}")/results.sh"
 
@@ -44,8 +41,9 @@ dracut_results() {
 		echo "| base + dracut's systemd-cryptsetup alone | $s | $((s - cb)) B ($(kib $((s - cb)))) | $(added clevis-base sd-cryptsetup) |"
 		echo
 		echo "clevis's costs are over the second base. Cost ratio, clevis / cocoboot: $(ratio "$cc" "$kc") for the image that boots;" \
-			"$(ratio $((o - cb)) "$kc") for clevis's modules alone (systemd-cryptsetup, which clevis 20's module does not ask for" \
-			"but a generic Debian dracut image with crypt includes, set aside; they share curl's libraries, so the parts do not add up)."
+			"$(ratio $((o - cb)) "$kc") for clevis's modules alone (systemd-cryptsetup set aside: clevis 20's module does not ask for it," \
+			"any Debian dracut image of a LUKS root has it, and here --no-hostonly makes it bring dracut's tpm2-tss, fido2 and pkcs11" \
+			"support; the two share curl's libraries, so the parts do not add up)."
 	else
 		echo "| base + clevis, clevis-pin-tang | $c | $cc B ($(kib "$cc")) | $(added clevis-base clevis) |"
 		echo
@@ -56,22 +54,27 @@ dracut_results() {
 	echo
 	echo "| | clevis + tang | cocoboot + cocobroker | clevis / cocoboot |"
 	echo "|---|---|---|---|"
-	for row in "2:unlock: start (tool started, network online) -> root mounted, median" \
-		"2:unlock: start -> root mounted, best:min" "3:tool process start -> exit, median" \
-		"4:tool starts at, median" "5:network online at, median" "6:root mounted at, median" \
-		"7:root's init runs at (whole boot), median" "7:root's init runs at (whole boot), best:min" \
-		"8:boot to power-off, host wall, median" "9:processes started during the unlock, median" \
-		"10:cryptsetup runs during the unlock, median"; do
+	for row in "2:unlock: network online -> root mounted, median" "2:unlock: network online -> root mounted, best:min" \
+		"3:tool: tool starts (or network online, if later) -> root mounted, median" \
+		"3:tool: tool starts -> root mounted, best:min" "4:tool process start -> exit, median" \
+		"6:network online at, median" "5:tool starts at, median" "7:root mounted at, median" \
+		"8:root's init runs at (whole boot), median" "8:root's init runs at (whole boot), best:min" \
+		"9:boot to power-off, host wall, median" "10:processes started during the unlock, median" \
+		"11:cryptsetup runs during the unlock, median"; do
 		local colno=${row%%:*} label=${row#*:} f=col cv kv
 		case $label in *:min) f=colmin label=${label%:min} ;; esac
 		cv=$($f clevis "$colno") kv=$($f cocoboot "$colno")
 		echo "| $label | $cv | $kv | $(ratio "$cv" "$kv") |"
 	done
 	echo
-	echo "unlock: from the later of the tool's start (exec of $entry_clevis / $entry_cocoboot) and network-online" \
-		"(systemd-networkd-wait-online's exit) to the kernel's EXT4 mount message of the opened volume; both include" \
-		"dracut's fsck and mount of /sysroot. Tool process: cocoboot runs until the volume is open; clevis-luks-askpass" \
-		"until it handed the passphrase to systemd-cryptsetup, which then opens the volume."
+	echo "unlock: from network-online (systemd-networkd-wait-online's exit; both tools need the network and wait" \
+		"for it) to the kernel's EXT4 mount message of the opened volume, so each side's dracut glue counts;" \
+		"tool: from the exec of ${entry_clevis:-?} / ${entry_cocoboot:-?} instead. Both spans end with dracut's fsck" \
+		"and mount of /sysroot. Tool process: cocoboot runs until the volume is open; clevis-luks-askpass until it" \
+		"handed the passphrase to systemd-cryptsetup, which then opens the volume."
+	echo
+	echo "Boots whose trace buffer lost events (then the timeline may be wrong): $(grep -ah 'CMPD-TRACE: entries-in-buffer' "$OUT"/logs/*.log 2>/dev/null |
+		tr -d '\r' | sed 's|.*written: ||' | awk -F'[/ ]' '$1 != $2' | wc -l)."
 	echo
 	echo "Raw: $OUT/boots.txt, $OUT/logs/ (consoles with the trace lines, dracut output), $OUT/*.list (image contents)."
 }
