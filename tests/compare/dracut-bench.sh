@@ -84,8 +84,8 @@ echo "== images: the build root's dracut, Debian cloud kernel, $FLAVOUR flavour"
 # A snapshot of the binary, as tests/dracut/e2e.sh takes one.
 cp "$COCOBOOT" "$W/cocoboot"
 export COCOBOOT=$W/cocoboot CA=$W/pki/ca.pem MATERIAL=$KEYS/snp/tsm-sim.material
-images="base cocoboot clevis-base clevis"
-[ "$FLAVOUR" = systemd ] && images="base cocoboot clevis-base sd-cryptsetup clevis-modules clevis"
+images="base cocoboot clevis"
+[ "$FLAVOUR" = systemd ] && images="base cocoboot sd-cryptsetup clevis-modules clevis"
 for v in $images; do
 	"$here/dracut-initrd.sh" "$v" "$OUT/$v.cpio.gz" >"$OUT/logs/$v-initrd.out" 2>&1 ||
 		{ cat "$OUT/logs/$v-initrd.out" >&2; echo "compare-dracut: building the $v image failed" >&2; exit 1; }

@@ -1,15 +1,16 @@
 #!/bin/sh
 # mkinitrd.sh --flavour shell|systemd --kernel project|debian --out FILE
 #             [--without-module] [--cocoboot BIN] [--ca PEM] [--cmdline CONF]
-#             [--include SRC DST]...
+#             [--include SRC DST]... [--add MODULE]...
 # Build a dracut initramfs with the trixie build root's dracut (mkosi/buildroot.sh)
 # for the project's kernel or Debian's cloud kernel, with the cocoboot module
 # (or, --without-module, the same initramfs minus cocoboot, to measure its
 # cost). The test provider tsm_sim is added when present for that kernel.
+# --add puts another dracut module in (tests/compare: clevis's).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-flavour= kernel= out= with=1 bin=$top/build/cocoboot ca= cmdline= includes=
+flavour= kernel= out= with=1 bin=$top/build/cocoboot ca= cmdline= includes= adds=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=$2; shift 2 ;;
@@ -20,6 +21,7 @@ while [ $# -gt 0 ]; do
 	--ca) ca=$2; shift 2 ;;
 	--cmdline) cmdline=$2; shift 2 ;;
 	--include) includes="$includes $2 $3"; shift 3 ;;
+	--add) adds="$adds $2"; shift 2 ;;
 	*) echo "mkinitrd: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -76,6 +78,7 @@ else
 	omit=systemd
 fi
 if [ -n "$with" ]; then mods="$mods cocoboot"; else mods="$mods network crypt"; fi
+mods="$mods$adds"
 drivers="virtio_blk virtio_net virtio_pci virtio_rng ext4"
 [ -e "$kmod/extra/tsm_sim.ko" ] && drivers="$drivers tsm_sim"
 
@@ -94,5 +97,5 @@ t0=$(date +%s.%N)
 	--modules "$mods" ${omit:+--omit "$omit"} --add-drivers "$drivers" \
 	--compress gzip $inc "$(in_root "$out")"
 t=$(echo "$(date +%s.%N) - $t0" | bc)
-printf 'mkinitrd: %s %s%s initramfs %s: %d bytes in %.1f s\n' "$kernel" "$flavour" \
-	"${with:+ +cocoboot}" "$(basename "$out")" "$(stat -c %s "$out")" "$t"
+printf 'mkinitrd: %s %s%s%s initramfs %s: %d bytes in %.1f s\n' "$kernel" "$flavour" \
+	"${with:+ +cocoboot}" "${adds:+ +$(echo $adds | tr ' ' '+')}" "$(basename "$out")" "$(stat -c %s "$out")" "$t"
