@@ -92,10 +92,24 @@ static int get_uint(const cJSON *v, uint32_t max, uint32_t *out, const char *nam
 	return 0;
 }
 
+/* cJSON keeps every copy of a repeated key: a policy that says one thing
+ * twice is ambiguous, and a list given twice would be appended twice. */
+static int unique_keys(const cJSON *o, const char *section, cb_refusal *why)
+{
+	for (const cJSON *a = o->child; a; a = a->next)
+		for (const cJSON *b = a->next; b; b = b->next)
+			if (!strcmp(a->string, b->string))
+				return cb_refuse(why, CB_REASON_MALFORMED, "policy: duplicate key \"%s%s\"", section,
+						 a->string);
+	return 0;
+}
+
 static int parse_min_tcb(const cJSON *o, cb_snp_tcb *t, cb_refusal *why)
 {
 	if (!cJSON_IsObject(o))
 		return cb_refuse(why, CB_REASON_MALFORMED, "policy: \"min_reported_tcb\" must be an object");
+	if (unique_keys(o, "snp.min_reported_tcb.", why))
+		return -1;
 	const cJSON *f;
 	cJSON_ArrayForEach(f, o) {
 		uint32_t v = 0;
@@ -145,6 +159,8 @@ static int parse_snp(const cJSON *o, struct snp_policy *p, cb_refusal *why)
 	p->present = true;
 	p->allow_smt = true;
 	p->allow_vlek = true;
+	if (unique_keys(o, "snp.", why))
+		return -1;
 	const cJSON *f;
 	cJSON_ArrayForEach(f, o) {
 		const char *k = f->string;
@@ -211,6 +227,8 @@ static int known_status(const char *s)
 static int parse_tdx(const cJSON *o, struct tdx_policy *p, cb_refusal *why)
 {
 	p->present = true;
+	if (unique_keys(o, "tdx.", why))
+		return -1;
 	const cJSON *f;
 	cJSON_ArrayForEach(f, o) {
 		const char *k = f->string;
@@ -245,8 +263,8 @@ static int parse_tdx(const cJSON *o, struct tdx_policy *p, cb_refusal *why)
 				if (!cJSON_IsString(item) || !known_status(item->valuestring))
 					r = cb_refuse(why, CB_REASON_MALFORMED,
 						      "policy: \"tcb_statuses\" entries must be Intel TCB statuses (UpToDate, OutOfDate, ...)");
-				else
-					strcpy(p->statuses[p->n_statuses++], item->valuestring);
+				else if (p->n_statuses < sizeof p->statuses / sizeof p->statuses[0])
+					snprintf(p->statuses[p->n_statuses++], sizeof p->statuses[0], "%s", item->valuestring);
 			}
 		} else
 			r = cb_refuse(why, CB_REASON_MALFORMED, "policy: unknown key \"tdx.%s\"", k);

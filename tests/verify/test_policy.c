@@ -113,6 +113,10 @@ static const struct policy_case milan2_cases[] = {
 	{ "empty object", "{}", "parse-error" },
 	{ "not json", "{\"snp\":", "parse-error" },
 	{ "array", "[]", "parse-error" },
+	{ "duplicate snp key", "{\"snp\":{\"allow_debug\":false,\"allow_debug\":true}}", "parse-error" },
+	{ "duplicate list", "{\"snp\":{\"measurements\":[\"" M2 "\"],\"measurements\":[\"" ZERO48 "\"]}}", "parse-error" },
+	{ "duplicate tcb key", "{\"snp\":{\"min_reported_tcb\":{\"snp\":1,\"snp\":9}}}", "parse-error" },
+	{ "duplicate tdx key", "{\"tdx\":{\"tcb_statuses\":[\"UpToDate\"],\"tcb_statuses\":[\"OutOfDate\"]}}", "parse-error" },
 };
 
 static const struct policy_case milan1_cases[] = {
@@ -200,6 +204,25 @@ int main(void)
 		{ "test root allowed", "{\"tdx\":{\"allow_test_root\":true}}", "accepted" },
 	};
 	run_cases("tdx-test-root", &c, tdx_test_cases, N(tdx_test_cases));
+
+	/* Inputs the fuzzer found (tests/verify/regress/policy-*): each is refused
+	 * with a reason, and the sanitizer build of this test would catch a
+	 * repeat of the overflow. policy-duplicate-tcb-statuses.json: three
+	 * "tcb_statuses" keys of up to 16 entries each overflowed the 16-entry
+	 * array (found by the 30-minute fuzz run of verify-policy). */
+	{
+		static const char *const regress[] = { "policy-duplicate-tcb-statuses.json" };
+		for (size_t i = 0; i < N(regress); i++) {
+			char path[512];
+			cb_policy *p = NULL;
+			cb_refusal rwhy;
+			snprintf(path, sizeof path, "%s/regress/%s", COCOBOOT_TEST_SRC, regress[i]);
+			CHECK(cb_policy_load(&p, path, &rwhy) != 0 && !strcmp(rwhy.code, CB_REASON_MALFORMED) &&
+				      strstr(rwhy.detail, "duplicate key"),
+			      "%s: refused as a duplicate key (%s)\n", regress[i], p ? "accepted" : rwhy.detail);
+			cb_policy_free(p);
+		}
+	}
 
 	/* a missing policy denies */
 	cb_refusal why;
