@@ -1,7 +1,7 @@
 /*
  * cocoboot broker: per-volume policy over verified claims.
  *
- * One JSON object per volume.  Unknown keys anywhere are errors; a missing
+ * One JSON object per volume.  Unknown and repeated keys are errors; a missing
  * policy (NULL) denies.  A policy holds an "snp" section, a "tdx" section or
  * both; evidence of a provider whose section is absent is refused
  * (product-mismatch).  Every field is optional; an absent field does not
