@@ -457,13 +457,16 @@ if want net-cut-after; then
 	# saw it); connection 3 goes through.
 	start_cutproxy u3000,a3000
 	rows0=$(sqlite3 "$W/store/keys.db" "select count(*) from audit where decision='release'")
-	if boot_case net-cut-after --expect E2E-ROOT-OK \
-		--expect 'attempt 1 failed (broker-unreachable: connection to 10.0.2.2:'"$PPORT"' lost after 0 bytes of the answer' \
+	# Cut inside the request, the relay closes with the guest's bytes still
+	# unread: the guest sees a reset or an end of stream, as it happens. Cut
+	# inside the answer, it has read everything: a plain end of stream
+	# without close_notify, the case that used to be a final error.
+	if boot_case net-cut-after --expect E2E-ROOT-OK --expect 'attempt 1 failed (broker-unreachable: ' \
 		--expect 'attempt 2 failed (broker-unreachable: connection to 10.0.2.2:'"$PPORT"' lost after ' --expect 'attempt 3:' \
 		--fail-on 'cocoboot: error' -- "rd.cocoboot.url=https://10.0.2.2:$PPORT rd.cocoboot.timeout=60" &&
 		grep -q 'conn 1: cut after 3000 bytes from the client' "$W/logs/cutproxy.log" &&
 		grep -q "conn 2: cut 20 bytes into the broker's answer" "$W/logs/cutproxy.log"; then
-		ok "net-cut-after: request cut 3000 bytes in, answer cut 20 bytes in: both retried, unlocked on attempt 3"
+		ok "net-cut-after: request cut 3000 bytes in, answer cut 20 bytes in: both retried, unlocked on attempt 3 ($(grep -o 'attempt 1 failed ([^;]*' "$W/logs/net-cut-after.log" | head -n 1 | tr -d '\r'))"
 	else
 		bad "net-cut-after"; cat "$W/logs/net-cut-after.out" "$W/logs/cutproxy.log"
 	fi
