@@ -129,6 +129,8 @@ static struct store *open_store(const char *config_path, int create)
 	    store_open(&s, cfg.database, master, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume: %s\n", err);
 		s = NULL;
+	} else if (store_notice(s)[0]) {
+		fprintf(stderr, "cocobroker volume: %s\n", store_notice(s));
 	}
 	secure_free(master, MASTER_KEY_LEN);
 	config_free(&cfg);

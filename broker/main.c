@@ -9,6 +9,7 @@ static const struct cb_command commands[] = {
 	{ "verify", cmd_verify, "verify SEV-SNP/TDX evidence and print its claims" },
 	{ "serve", cmd_serve, "run the key broker (mutual TLS 1.3, POST /v1/unlock)" },
 	{ "volume", cmd_volume, "add, list, re-policy or remove volumes in the key store" },
+	{ "audit", cmd_audit, "verify the key store's HMAC-chained audit log" },
 };
 
 static int usage(FILE *f)

@@ -24,8 +24,8 @@ $(BUILD)/service-san/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STA
 	@echo "  CC      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(SERVICE_CFLAGS) -c $< -o $@
 
-$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o: $(SERVICE_HDRS)
-COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(SERVICE_OBJS) $(PROTO_OBJS)
+$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o: $(SERVICE_HDRS)
+COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o $(SERVICE_OBJS) $(PROTO_OBJS)
 COCOBROKER_LIBS += $(SERVICE_LIBS)
 
 # ---- proto/ for the guest: the same sources with musl and the trimmed mbedTLS
@@ -61,7 +61,7 @@ check-proto: $(TB)/test-proto $(TB)/test-proto-musl
 # store unit tests (sanitizers)
 $(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpthread
 
 CHECK_SUITES += broker-store
 check-broker-store: $(TB)/test-store
@@ -98,7 +98,7 @@ check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
-COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c $(SERVICE_SRCS) $(PROTO_SRCS)
+COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_audit.c $(SERVICE_SRCS) $(PROTO_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
 $(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_STAMP)

@@ -668,6 +668,8 @@ static int setup(struct server *s, char *err, size_t errlen)
 	/* a wrong master key stops the broker here, before it listens */
 	ret = store_open(&probe, s->cfg.database, master, err, errlen);
 	if (ret == STORE_OK) {
+		if (store_notice(probe)[0])
+			log_event("info", "store-migrated", "detail", store_notice(probe), NULL);
 		store_close(probe);
 		ret = workers_start(&s->workers, s->cfg.workers, s->cfg.queue_depth, s->cfg.database,
 				    master, err, errlen);

@@ -19,6 +19,8 @@
 #define REASON_UNKNOWN_VOLUME "unknown-volume"
 #define REASON_NO_CLIENT_CERT "no-client-certificate"
 #define REASON_MALFORMED_REQ  "malformed-request"
+/* the volume's sealed record (policy + wrapped key) does not open: edited outside cocobroker */
+#define REASON_STORE_TAMPERED "store-tampered"
 
 void unlock_error_body(struct unlock_output *out, int status, const char *code)
 {
@@ -86,6 +88,10 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		refuse(env, in, &d, "", 404, REASON_UNKNOWN_VOLUME, "no such volume", out);
 		goto done;
 	}
+	if (rc == STORE_TAMPERED) {
+		refuse(env, in, &d, "", 403, REASON_STORE_TAMPERED, store_last_error(env->store), out);
+		goto done;
+	}
 	if (rc != STORE_OK) {
 		log_event("error", "store", "detail", store_last_error(env->store), NULL);
 		unlock_error_body(out, 503, "store-unavailable");
@@ -126,9 +132,12 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		refuse(env, in, &d, measurement, 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail, out);
 		goto done;
 	}
-	rc = store_volume_key(env->store, d.volume, key);
+	/* the key opens only under the policy just evaluated: a policy changed since
+	 * the read above (by anyone) never releases under the old decision */
+	rc = store_volume_key(env->store, d.volume, policy_json, key);
 	if (rc != STORE_OK) {
-		refuse(env, in, &d, measurement, 500, CB_REASON_INTERNAL, store_last_error(env->store), out);
+		refuse(env, in, &d, measurement, rc == STORE_TAMPERED ? 403 : 500,
+		       rc == STORE_TAMPERED ? REASON_STORE_TAMPERED : CB_REASON_INTERNAL, store_last_error(env->store), out);
 		goto done;
 	}
 	{

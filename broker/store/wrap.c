@@ -24,7 +24,7 @@ int wrap_seal(const uint8_t master[MASTER_KEY_LEN], const char *context,
 	      const uint8_t *plain, size_t len, uint8_t *out)
 {
 	mbedtls_gcm_context gcm;
-	uint8_t aad[128];
+	uint8_t aad[192];   /* prefix + a context of up to SEAL_CONTEXT_LEN */
 	size_t aad_len;
 	int ret = -1;
 
@@ -46,7 +46,7 @@ int wrap_open(const uint8_t master[MASTER_KEY_LEN], const char *context,
 	      size_t *plain_len)
 {
 	mbedtls_gcm_context gcm;
-	uint8_t aad[128];
+	uint8_t aad[192];   /* prefix + a context of up to SEAL_CONTEXT_LEN */
 	size_t aad_len, len;
 	int ret = -1;
 

@@ -1,8 +1,10 @@
 /*
  * Volume keys at rest: AES-256-GCM under the master key.
  *   wrapped = nonce (12, random) || ciphertext || tag (16)
- * The additional data binds the record to its volume UUID, so a wrapped key
- * copied to another row of the database does not unwrap there.
+ * The additional data is "cocoboot-wrap-v1:" || context. For a volume key the
+ * context is its UUID and the hash of its policy (seal.h, store schema 2;
+ * schema 1 used the UUID alone), so a wrapped key copied to another row, or
+ * left beside an edited policy, does not unwrap.
  */
 #ifndef COCOBOOT_BROKER_WRAP_H
 #define COCOBOOT_BROKER_WRAP_H
