@@ -190,8 +190,8 @@ static int walk(struct store *s, struct audit_verify_result *r)
 		}
 		mac = sqlite3_column_blob(st, AUDIT_FIELDS + 1);
 		if (!mac || sqlite3_column_bytes(st, AUDIT_FIELDS + 1) != AUDIT_MAC_LEN) {
-			ret = broken(r, id, "row %" PRId64 " has no MAC (written outside cocobroker, or by a cocobroker "
-				     "without audit chaining)", id);
+			ret = broken(r, id, "no MAC (written outside cocobroker, or by a cocobroker without audit "
+				     "chaining)");
 			break;
 		}
 		if (seal_audit_row(s->keys->audit, prev, id, f, len, want)) {
@@ -201,17 +201,17 @@ static int walk(struct store *s, struct audit_verify_result *r)
 		}
 		if (mbedtls_ct_memcmp(want, mac, AUDIT_MAC_LEN)) {
 			if (id > prev_id + 1 && prev_id == 0)
-				ret = broken(r, id, "row %" PRId64 " is the first row, but it does not start the chain: "
-					     "%s missing (deleted)", id, rows_missing(gap, sizeof(gap), 1, id - 1));
+				ret = broken(r, id, "the first row, but it does not start the chain: %s missing "
+					     "(deleted)", rows_missing(gap, sizeof(gap), 1, id - 1));
 			else if (id > prev_id + 1)
-				ret = broken(r, id, "row %" PRId64 " does not follow row %" PRId64 ": %s missing (deleted)",
-					     id, prev_id, rows_missing(gap, sizeof(gap), prev_id + 1, id - 1));
+				ret = broken(r, id, "does not follow row %" PRId64 ": %s missing (deleted)",
+					     prev_id, rows_missing(gap, sizeof(gap), prev_id + 1, id - 1));
 			else if (id > head_id)
-				ret = broken(r, id, "row %" PRId64 " is after the sealed head (row %" PRId64 ") and its MAC "
-					     "does not verify: added outside cocobroker", id, head_id);
+				ret = broken(r, id, "after the sealed head (row %" PRId64 ") and its MAC does not "
+					     "verify: added outside cocobroker", head_id);
 			else
-				ret = broken(r, id, "row %" PRId64 ": its MAC does not match its contents (the row, or "
-					     "its MAC, was changed)", id);
+				ret = broken(r, id, "its MAC does not match its contents (the row, or its MAC, was "
+					     "changed)");
 			break;
 		}
 		memcpy(prev, mac, AUDIT_MAC_LEN);
@@ -233,7 +233,7 @@ static int walk(struct store *s, struct audit_verify_result *r)
 		return broken(r, head_id + 1, "the table goes on to row %" PRId64 " but the sealed head records row "
 			      "%" PRId64 ": the head was restored from an older copy", prev_id, head_id);
 	if (mbedtls_ct_memcmp(prev, head_mac, AUDIT_MAC_LEN))
-		return broken(r, prev_id, "row %" PRId64 " is not the row the sealed head records", prev_id);
+		return broken(r, prev_id, "not the row the sealed head records");
 	memcpy(r->head, prev, AUDIT_MAC_LEN);
 	return STORE_OK;
 }

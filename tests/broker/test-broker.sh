@@ -2,7 +2,9 @@
 # End-to-end tests of `cocobroker serve` with the test client (tests/broker/
 # unlock_client.c) and curl: release, every refusal the simulated evidence can
 # provoke, replay and key substitution, HTTP and TLS abuse, store behaviour
-# across restarts, master key checks, reload and graceful shutdown.
+# across restarts, master key checks, reload and graceful shutdown, and the
+# store's integrity: sealed policies and the HMAC-chained audit, edited behind
+# the broker's back with the sqlite3 CLI.
 # usage: test-broker.sh COCOBROKER UNLOCK_CLIENT KEYDIR WORKDIR
 set -u
 BROKER=$(realpath "$1") CLIENT=$(realpath "$2") KEYS=$(realpath "$3") W=$4
@@ -279,10 +281,39 @@ expect "audit write fails -> no key (503)" '^status=503 retry_after=1 error=stor
 sqlite3 "$W/keys.db" "DROP TRIGGER test_block_audit"
 expect "release again once the audit works" '^status=200' --volume "$VOL" --sim-snp "$KEYS"
 
-# a stored policy that does not parse denies (fail closed)
+# ---- store integrity: policies are sealed with their keys (issue 11 item 5) ----
+# Someone who can write keys.db but has no master key relaxes a policy with SQL:
+# the key no longer opens, the broker refuses with a stable reason and audits it.
+sqlite3 "$W/keys.db" "UPDATE volumes SET policy = readfile('$W/policy-debug.json') WHERE uuid = '$VOL'"
+expect "tamper: policy relaxed with SQL (debug allowed) -> debug guest refused: store-tampered" \
+	'status=403 error=store-tampered$' --volume "$VOL" --sim-snp "$KEYS" --sim-debug
+expect "tamper: ...and a good guest is refused too (the whole record is unopenable)" \
+	'status=403 error=store-tampered$' --volume "$VOL" --sim-snp "$KEYS"
+check "tamper: the log says why" grep -q "\"reason\":\"store-tampered\",\"detail\":\"the sealed record of volume $VOL does not open: its policy or wrapped key was changed outside cocobroker\"" "$W/broker.log"
+check "tamper: the refusal is audited" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where volume='$VOL' and decision='refuse' and reason='store-tampered'")" -eq 2
+"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json" 2>"$W/setpol.err"
+check "tamper: set-policy over a broken seal is refused and says why" \
+	grep -q "does not open: its policy or wrapped key was changed outside cocobroker" "$W/setpol.err"
+# the operator's repair: the original policy text, byte for byte
+sqlite3 "$W/keys.db" "UPDATE volumes SET policy = readfile('$W/policy.json') WHERE uuid = '$VOL'"
+expect "tamper: original policy text restored -> release again" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS"
+# a wrapped key copied with its policy onto another volume does not open there
+sqlite3 "$W/keys.db" "UPDATE volumes SET (policy, wrapped_key) = (SELECT policy, wrapped_key FROM volumes WHERE uuid = '$VOL') WHERE uuid = '$VOL_TDX'"
+expect "tamper: another volume's policy and key copied together -> store-tampered" \
+	'status=403 error=store-tampered$' --volume "$VOL_TDX" --sim-snp "$KEYS"
+# (the key copy made VOL_TDX unopenable: re-enrol it with its own policy)
+"$BROKER" volume remove --uuid "$VOL_TDX" --config "$W/broker.json"
+"$BROKER" volume add --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" > "$W/tdx.key" 2>/dev/null
+# a stored policy that does not parse denies (fail closed): edited, so its seal breaks first
 sqlite3 "$W/keys.db" "UPDATE volumes SET policy = '{\"snp\": ' WHERE uuid = '$VOL_TDX'"
-expect "stored policy broken -> no-policy" 'status=403 error=no-policy$' --volume "$VOL_TDX" --sim-tdx "$KEYS"
-"$BROKER" volume set-policy --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json"
+expect "stored policy broken -> store-tampered" 'status=403 error=store-tampered$' --volume "$VOL_TDX" --sim-tdx "$KEYS"
+sqlite3 "$W/keys.db" "UPDATE volumes SET policy = readfile('$W/policy-tdx.json') WHERE uuid = '$VOL_TDX'"
+expect "TDX: re-enrolled volume releases its new key" '^status=200 key_bytes=64$' --volume "$VOL_TDX" --sim-tdx "$KEYS" --key-out "$W/tdx-released.key"
+check "TDX: ...which is the key volume add printed" cmp -s "$W/tdx.key" "$W/tdx-released.key"
+"$BROKER" audit verify --config "$W/broker.json" > "$W/verify-live.out"; rc=$?
+check "audit verify while the broker serves: intact (rc=$rc: $(cat "$W/verify-live.out"))" \
+	test "$rc" -eq 0 -a -n "$(grep '^intact: [1-9][0-9]* row(s)' "$W/verify-live.out")"
 
 # ---- policy changes take effect at once ----
 "$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json"
@@ -364,6 +395,57 @@ sed -i "s|$W/server.key|$W/curl.key|" "$W/broker.json"
 check "a key that is not the certificate's -> refuses to start (rc=$rc)" \
 	test "$rc" -ne 0 -a -n "$(grep 'does not belong to the certificate' "$W/pair.log")"
 cp "$W/broker.json.good" "$W/broker.json"
+
+# ---- store integrity: the audit chain (issue 11 item 5) ----
+# On copies of the store (the broker is stopped), edited with the sqlite3 CLI
+# after dropping the append-only triggers.
+"$BROKER" audit verify --config "$W/broker.json" > "$W/verify.out"; rc=$?
+check "audit verify: intact store -> exit 0 ($(cat "$W/verify.out"))" test "$rc" -eq 0 -a -n "$(grep '^intact: ' "$W/verify.out")"
+nrows=$(sqlite3 "$W/keys.db" "select count(*) from audit")
+last=$(sqlite3 "$W/keys.db" "select max(id) from audit")
+check "audit verify: counts every row ($nrows)" grep -q "^intact: $nrows row(s), last row $last, chain head [0-9a-f]\{64\}$" "$W/verify.out"
+tampered() { # NAME SQL EXPECTED-REGEX: copy the store, apply SQL, expect exit 1 and the message
+	rm -rf "$W/t" && mkdir -p "$W/t" && cp "$W"/keys.db* "$W/t/"
+	sqlite3 "$W/t/keys.db" "$2" 2>"$W/t/sql.err"
+	"$BROKER" audit verify --database "$W/t/keys.db" --master-key "$W/master.key" > "$W/t/out" 2>&1; local rc=$?
+	if [ "$rc" -eq 1 ] && grep -q "$3" "$W/t/out"; then ok "$1"; else bad "$1 (rc=$rc: $(cat "$W/t/out" "$W/t/sql.err"))"; fi
+}
+first_release=$(sqlite3 "$W/keys.db" "select min(id) from audit where decision='release'")
+tampered "audit verify: a release rewritten as a refusal -> row $first_release" \
+	"DROP TRIGGER audit_no_update; UPDATE audit SET decision='refuse', reason='debug-policy' WHERE id=$first_release" \
+	"^broken: row $first_release: its MAC does not match its contents"
+tampered "audit verify: audit emptied (DROP TRIGGER + DELETE FROM audit) -> truncation from row 1" \
+	"DROP TRIGGER audit_no_delete; DELETE FROM audit" \
+	"^broken: row 1: the sealed head records row $last as the last, the table ends at row 0: rows 1..$last are missing (truncated)"
+tampered "audit verify: row 5 deleted -> reported at row 6" \
+	"DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id=5" "^broken: row 6: does not follow row 4: row 5 is missing (deleted)"
+tampered "audit verify: last 3 rows deleted -> truncation" \
+	"DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id > $((last - 3))" \
+	"^broken: row $((last - 2)): .*rows $((last - 2))..$last are missing (truncated)"
+tampered "audit verify: sealed head deleted" "DELETE FROM meta WHERE name='audit_head'" "^broken: chain head: .*is missing"
+tampered "audit verify: a forged row added" \
+	"INSERT INTO audit (time, volume, client_key, provider, measurement, decision, reason, mac) VALUES ('t','$VOL','c','sev_guest','m','release','',zeroblob(32))" \
+	"^broken: row $((last + 1)): .*after the sealed head"
+# a forged head stops releases: no audit row can be chained, so no key
+rm -rf "$W/t" && mkdir -p "$W/t" && cp "$W"/keys.db* "$W/t/"
+sqlite3 "$W/keys.db" "UPDATE meta SET value = zeroblob(8) || substr(value, 9) WHERE name='audit_head'"
+check "broker starts on a store whose audit head is forged" start_broker 3
+expect "forged audit head -> no key (503 store-unavailable)" '^status=503 retry_after=1 error=store-unavailable$' --volume "$VOL" --sim-snp "$KEYS"
+check "  ...and the log says why" grep -q '"event":"audit-failed".*audit_head) does not verify' "$W/broker.log"
+stop_broker
+rm -f "$W/keys.db-wal" "$W/keys.db-shm" && cp "$W"/t/keys.db* "$W/"
+"$BROKER" audit verify --config "$W/broker.json" >/dev/null; rc=$?
+check "audit verify: the restored copy is intact again (rc=$rc)" test "$rc" -eq 0
+# usage and I/O: exit 2
+"$BROKER" audit verify --database "$W/none.db" --master-key "$W/master.key" >/dev/null 2>"$W/v.err"; rc=$?
+check "audit verify: missing store -> exit 2 ($rc)" test "$rc" -eq 2 -a ! -e "$W/none.db"
+head -c 32 /dev/urandom > "$W/other.key"; chmod 0600 "$W/other.key"
+"$BROKER" audit verify --database "$W/keys.db" --master-key "$W/other.key" >/dev/null 2>"$W/v.err"; rc=$?
+check "audit verify: wrong master key -> exit 2 ($rc)" test "$rc" -eq 2 -a -n "$(grep 'does not match' "$W/v.err")"
+"$BROKER" audit verify --database "$W/keys.db" >/dev/null 2>&1; rc=$?
+check "audit verify: --database without --master-key -> exit 2" test "$rc" -eq 2
+"$BROKER" audit frobnicate >/dev/null 2>&1; rc=$?
+check "audit: unknown action -> exit 2" test "$rc" -eq 2
 
 # ---- configuration errors: precise message, exit 2, nothing started ----
 bad_config() { # NAME EXPECTED-MESSAGE JSON
