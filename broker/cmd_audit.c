@@ -1,14 +1,19 @@
 /*
  * cocobroker audit verify [--config FILE | --database FILE --master-key FILE]
+ *                         [--anchor ID:HEX]
  *
  * Walks the audit chain of the key store (broker/store/seal.h) and reports
- * the first broken row. Exit 0 intact, 1 broken (row id and what is wrong on
+ * the first broken row. An intact chain prints its anchor (last row id and
+ * MAC); given back later with --anchor, that row must still be in the chain
+ * with that MAC, which catches a rollback to an older copy of the store. Exit 0 intact, 1 broken (row id and what is wrong on
  * stdout), 2 usage or I/O error (no store, wrong master key, a schema-1 store
  * not migrated yet). The store is opened read-only: verify never writes.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -22,15 +27,45 @@
 static int usage_to(FILE *f)
 {
 	fprintf(f,
-		"usage: cocobroker audit verify [--config FILE]\n"
-		"       cocobroker audit verify --database FILE --master-key FILE\n"
+		"usage: cocobroker audit verify [--config FILE] [--anchor ID:HEX]\n"
+		"       cocobroker audit verify --database FILE --master-key FILE [--anchor ID:HEX]\n"
 		"Checks the audit rows' HMAC chain and its sealed head. Exit 0 intact,\n"
 		"1 broken (the first broken row and why), 2 usage or I/O error.\n"
+		"--anchor: an anchor printed by an earlier run; that row must still be in\n"
+		"the chain with that MAC (catches a rollback to an older copy).\n"
 		"The default configuration is " DEFAULT_CONFIG ".\n");
 	return f == stdout ? CB_EXIT_OK : CB_EXIT_USAGE;
 }
 
-static int verify(const char *database, const char *master_path)
+struct anchor {
+	int set;
+	int64_t id;
+	uint8_t mac[32];
+};
+
+/* "ID:HEX", ID >= 1, 64 hex digits. 0 or -1. */
+static int parse_anchor(const char *text, struct anchor *a)
+{
+	char *end;
+	long long id;
+
+	errno = 0;
+	id = strtoll(text, &end, 10);
+	if (errno || id < 1 || end == text || *end != ':' || strlen(end + 1) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(end + 1 + 2 * i, "%2x", &v) != 1 || !isxdigit((unsigned char)end[1 + 2 * i]) ||
+		    !isxdigit((unsigned char)end[2 + 2 * i]))
+			return -1;
+		a->mac[i] = (uint8_t)v;
+	}
+	a->id = id;
+	a->set = 1;
+	return 0;
+}
+
+static int verify(const char *database, const char *master_path, const struct anchor *anchor)
 {
 	struct audit_verify_result r;
 	struct store *s = NULL;
@@ -49,9 +84,10 @@ static int verify(const char *database, const char *master_path)
 		fprintf(stderr, "cocobroker audit: %s\n", err);
 		return CB_EXIT_USAGE;
 	}
-	rc = store_audit_verify(s, &r);
+	rc = store_audit_verify(s, anchor->id, anchor->set ? anchor->mac : NULL, &r);
 	if (rc == STORE_OK) {
-		printf("intact: %" PRId64 " row(s), last row %" PRId64 ", chain head ", r.rows, r.last_id);
+		printf("intact: %" PRId64 " row(s), last row %" PRId64 ", anchor %" PRId64 ":", r.rows, r.last_id,
+		       r.last_id);
 		for (int i = 0; i < 32; i++)
 			printf("%02x", r.head[i]);
 		printf("\n");
@@ -70,7 +106,8 @@ static int verify(const char *database, const char *master_path)
 
 int cmd_audit(int argc, char **argv)
 {
-	const char *config = NULL, *database = NULL, *master = NULL;
+	const char *config = NULL, *database = NULL, *master = NULL, *anchor_text = NULL;
+	struct anchor anchor = { 0 };
 	struct broker_config cfg;
 	char err[512];
 	int rc;
@@ -85,7 +122,8 @@ int cmd_audit(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char **dst = !strcmp(argv[i], "--config")     ? &config
 				 : !strcmp(argv[i], "--database")   ? &database
-				 : !strcmp(argv[i], "--master-key") ? &master : NULL;
+				 : !strcmp(argv[i], "--master-key") ? &master
+				 : !strcmp(argv[i], "--anchor")     ? &anchor_text : NULL;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return usage_to(stdout);
 		if (!dst || i + 1 >= argc || *dst) {
@@ -98,13 +136,18 @@ int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "cocobroker audit: give --config, or both --database and --master-key\n");
 		return usage_to(stderr);
 	}
+	if (anchor_text && parse_anchor(anchor_text, &anchor)) {
+		fprintf(stderr, "cocobroker audit: --anchor \"%s\" is not ID:HEX (a row id and 64 hex digits, "
+			"as printed by audit verify)\n", anchor_text);
+		return usage_to(stderr);
+	}
 	if (database)
-		return verify(database, master);
+		return verify(database, master, &anchor);
 	if (config_load(&cfg, config ? config : DEFAULT_CONFIG, err, sizeof(err))) {
 		fprintf(stderr, "cocobroker audit: %s\n", err);
 		return CB_EXIT_USAGE;
 	}
-	rc = verify(cfg.database, cfg.master_key);
+	rc = verify(cfg.database, cfg.master_key, &anchor);
 	config_free(&cfg);
 	return rc;
 }

@@ -161,7 +161,7 @@ static const char *rows_missing(char *buf, size_t len, int64_t first, int64_t la
 }
 
 /* The walk, inside the caller's read transaction. */
-static int walk(struct store *s, struct audit_verify_result *r)
+static int walk(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac, struct audit_verify_result *r)
 {
 	uint8_t prev[AUDIT_MAC_LEN] = { 0 }, want[AUDIT_MAC_LEN], head_mac[AUDIT_MAC_LEN];
 	int64_t head_id, prev_id = 0;
@@ -214,6 +214,11 @@ static int walk(struct store *s, struct audit_verify_result *r)
 					     "changed)");
 			break;
 		}
+		if (anchor_mac && id == anchor_id && mbedtls_ct_memcmp(anchor_mac, mac, AUDIT_MAC_LEN)) {
+			ret = broken(r, id, "its MAC is not the one the anchor recorded: the audit was rolled back "
+				     "or rewritten from here on");
+			break;
+		}
 		memcpy(prev, mac, AUDIT_MAC_LEN);
 		prev_id = id;
 		r->rows++;
@@ -234,11 +239,15 @@ static int walk(struct store *s, struct audit_verify_result *r)
 			      "%" PRId64 ": the head was restored from an older copy", prev_id, head_id);
 	if (mbedtls_ct_memcmp(prev, head_mac, AUDIT_MAC_LEN))
 		return broken(r, prev_id, "not the row the sealed head records");
+	if (anchor_mac && anchor_id > prev_id)
+		return broken(r, anchor_id, "the anchor's row is not in the table (it ends at row %" PRId64 "): the "
+			      "store was rolled back to an older copy", prev_id);
 	memcpy(r->head, prev, AUDIT_MAC_LEN);
 	return STORE_OK;
 }
 
-int store_audit_verify(struct store *s, struct audit_verify_result *r)
+int store_audit_verify(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
+		       struct audit_verify_result *r)
 {
 	int ret;
 
@@ -246,7 +255,7 @@ int store_audit_verify(struct store *s, struct audit_verify_result *r)
 	/* one snapshot: a broker appending meanwhile cannot make the walk see half a commit */
 	if ((ret = store_exec(s, "BEGIN", "read audit")))
 		return ret;
-	ret = walk(s, r);
+	ret = walk(s, anchor_id, anchor_mac, r);
 	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	return ret;
 }

@@ -101,7 +101,10 @@ struct audit_verify_result {
 /*
  * Walk the whole chain in one read transaction. STORE_OK intact,
  * STORE_TAMPERED broken (r says where and what), STORE_ERROR on I/O.
+ * With anchor_mac, row anchor_id must be in the chain with that MAC (a head
+ * printed by an earlier run and kept elsewhere: catches a rollback).
  */
-int store_audit_verify(struct store *s, struct audit_verify_result *r);
+int store_audit_verify(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
+		       struct audit_verify_result *r);
 
 #endif

@@ -403,7 +403,8 @@ cp "$W/broker.json.good" "$W/broker.json"
 check "audit verify: intact store -> exit 0 ($(cat "$W/verify.out"))" test "$rc" -eq 0 -a -n "$(grep '^intact: ' "$W/verify.out")"
 nrows=$(sqlite3 "$W/keys.db" "select count(*) from audit")
 last=$(sqlite3 "$W/keys.db" "select max(id) from audit")
-check "audit verify: counts every row ($nrows)" grep -q "^intact: $nrows row(s), last row $last, chain head [0-9a-f]\{64\}$" "$W/verify.out"
+check "audit verify: counts every row ($nrows)" grep -q "^intact: $nrows row(s), last row $last, anchor $last:[0-9a-f]\{64\}$" "$W/verify.out"
+anchor=$(sed -n 's/.*, anchor //p' "$W/verify.out")
 tampered() { # NAME SQL EXPECTED-REGEX: copy the store, apply SQL, expect exit 1 and the message
 	rm -rf "$W/t" && mkdir -p "$W/t" && cp "$W"/keys.db* "$W/t/"
 	sqlite3 "$W/t/keys.db" "$2" 2>"$W/t/sql.err"
@@ -434,8 +435,16 @@ expect "forged audit head -> no key (503 store-unavailable)" '^status=503 retry_
 check "  ...and the log says why" grep -q '"event":"audit-failed".*audit_head) does not verify' "$W/broker.log"
 stop_broker
 rm -f "$W/keys.db-wal" "$W/keys.db-shm" && cp "$W"/t/keys.db* "$W/"
-"$BROKER" audit verify --config "$W/broker.json" >/dev/null; rc=$?
-check "audit verify: the restored copy is intact again (rc=$rc)" test "$rc" -eq 0
+"$BROKER" audit verify --config "$W/broker.json" --anchor "$anchor" >/dev/null; rc=$?
+check "audit verify: the restored copy is intact again, anchor included (rc=$rc)" test "$rc" -eq 0
+# an anchor recorded earlier catches a rollback (a wrong MAC at its row, or its row gone);
+# the rollback itself is in tests/broker/test_store.c
+"$BROKER" audit verify --config "$W/broker.json" --anchor "$last:$(printf '00%.0s' $(seq 32))" > "$W/v.out"; rc=$?
+check "audit verify --anchor: a wrong anchor MAC -> exit 1 (rc=$rc)" test "$rc" -eq 1 -a -n "$(grep "^broken: row $last: .*rolled back" "$W/v.out")"
+"$BROKER" audit verify --config "$W/broker.json" --anchor "$((last + 5)):${anchor#*:}" > "$W/v.out"; rc=$?
+check "audit verify --anchor: an anchor past the end (rollback) -> exit 1 (rc=$rc)" test "$rc" -eq 1 -a -n "$(grep "^broken: row $((last + 5)): the anchor's row is not in the table" "$W/v.out")"
+"$BROKER" audit verify --config "$W/broker.json" --anchor "12:xyz" >/dev/null 2>&1; rc=$?
+check "audit verify --anchor: malformed -> exit 2" test "$rc" -eq 2
 # usage and I/O: exit 2
 "$BROKER" audit verify --database "$W/none.db" --master-key "$W/master.key" >/dev/null 2>"$W/v.err"; rc=$?
 check "audit verify: missing store -> exit 2 ($rc)" test "$rc" -eq 2 -a ! -e "$W/none.db"
