@@ -192,7 +192,7 @@ static int volume_add(struct volume_args *a)
 	return rc;
 }
 
-static void print_volume(void *ctx, const char *uuid, const char *created, const char *policy_json)
+static void print_volume(void *ctx, const char *uuid, const char *created, const char *policy_json, int sealed)
 {
 	cJSON *o = cJSON_CreateObject(), *p = cJSON_Parse(policy_json);
 	char *line;
@@ -200,6 +200,8 @@ static void print_volume(void *ctx, const char *uuid, const char *created, const
 	(void)ctx;
 	cJSON_AddStringToObject(o, "uuid", uuid);
 	cJSON_AddStringToObject(o, "created", created ? created : "");
+	/* false: the policy or key was edited outside cocobroker; the broker refuses this volume */
+	cJSON_AddBoolToObject(o, "sealed", sealed);
 	if (p)
 		cJSON_AddItemToObject(o, "policy", p);
 	line = cJSON_PrintUnformatted(o);

@@ -236,10 +236,14 @@ int store_open(struct store **out, const char *path, const uint8_t master[MASTER
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL: readers never block the audit writer; FULL: a committed audit row survives power loss */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL))
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL)) {
 		store_fail(s, STORE_ERROR, path);
-	else
-		ret = prepare(s);
+	} else if ((ret = prepare(s)) == STORE_ERROR) {
+		/* name the file: "lock the store: attempt to write a readonly database" alone does not say which */
+		char what[sizeof(s->err)];
+		snprintf(what, sizeof(what), "%s", s->err);
+		snprintf(s->err, sizeof(s->err), "%s: %.200s", path, what);
+	}
 	return finish_open(s, ret, out, err, errlen);
 }
 
@@ -470,11 +474,18 @@ int store_volume_list(struct store *s, store_list_fn fn, void *ctx)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT uuid, created, policy FROM volumes ORDER BY uuid", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "SELECT uuid, created, policy, wrapped_key FROM volumes ORDER BY uuid", -1, &st, NULL))
 		return store_fail(s, STORE_ERROR, "list volumes");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-		   (const char *)sqlite3_column_text(st, 2));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *uuid = (const char *)sqlite3_column_text(st, 0);
+		const char *policy = (const char *)sqlite3_column_text(st, 2);
+		int sealed = uuid && policy && open_key(s, uuid, policy, sqlite3_column_blob(st, 3),
+							sqlite3_column_bytes(st, 3), s->keys->scratch) == STORE_OK;
+
+		mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+		fn(ctx, uuid, (const char *)sqlite3_column_text(st, 1), policy, sealed);
+	}
+	s->err[0] = '\0';   /* a broken seal is reported through sealed, not as an error */
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STORE_OK : store_fail(s, STORE_ERROR, "list volumes");
 }

@@ -70,7 +70,8 @@ int store_volume_policy(struct store *s, const char *uuid, char **policy_json);
  */
 int store_volume_key(struct store *s, const char *uuid, const char *policy_json, uint8_t key[VOLUME_KEY_LEN]);
 
-typedef void (*store_list_fn)(void *ctx, const char *uuid, const char *created, const char *policy_json);
+/* sealed: 1 when the volume's policy and key open together, 0 when they were edited outside cocobroker */
+typedef void (*store_list_fn)(void *ctx, const char *uuid, const char *created, const char *policy_json, int sealed);
 int store_volume_list(struct store *s, store_list_fn fn, void *ctx);
 
 struct audit_record {

@@ -290,6 +290,8 @@ expect "tamper: policy relaxed with SQL (debug allowed) -> debug guest refused: 
 expect "tamper: ...and a good guest is refused too (the whole record is unopenable)" \
 	'status=403 error=store-tampered$' --volume "$VOL" --sim-snp "$KEYS"
 check "tamper: the log says why" grep -q "\"reason\":\"store-tampered\",\"detail\":\"the sealed record of volume $VOL does not open: its policy or wrapped key was changed outside cocobroker\"" "$W/broker.log"
+check "tamper: volume list shows the volume as unsealed" \
+	test "$("$BROKER" volume list --config "$W/broker.json" | grep -c "\"uuid\":\"$VOL\".*\"sealed\":false")" -eq 1
 check "tamper: the refusal is audited" \
 	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where volume='$VOL' and decision='refuse' and reason='store-tampered'")" -eq 2
 "$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json" 2>"$W/setpol.err"

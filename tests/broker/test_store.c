@@ -94,13 +94,14 @@ static void test_master_key(void)
 	unlink(p);
 }
 
-static int listed;
-static void count(void *ctx, const char *uuid, const char *created, const char *policy)
+static int listed, listed_sealed;
+static void count(void *ctx, const char *uuid, const char *created, const char *policy, int sealed)
 {
 	(void)ctx;
 	(void)created;
 	if (uuid && policy)
 		listed++;
+	listed_sealed += sealed;
 }
 
 static void test_store(void)
@@ -273,6 +274,9 @@ static void test_policy_seal(void)
 	/* the attack of issue 11 item 5: relax a policy with SQL */
 	snprintf(sql, sizeof(sql), "UPDATE volumes SET policy = '%s' WHERE uuid = '%s'", LOOSE, VOL_A);
 	CHECK(raw(db, sql) == SQLITE_OK, "seal: policy relaxed behind the store's back");
+	listed = listed_sealed = 0;
+	CHECK(store_volume_list(s, count, NULL) == STORE_OK && listed == 2 && listed_sealed == 1,
+	      "seal: volume list marks the edited volume unsealed (%d of %d sealed)", listed_sealed, listed);
 	CHECK(store_volume_policy(s, VOL_A, &policy) == STORE_TAMPERED && policy == NULL &&
 	      strstr(store_last_error(s), "changed outside cocobroker") && strstr(store_last_error(s), VOL_A),
 	      "seal: edited policy is not returned (STORE_TAMPERED): %s", store_last_error(s));
