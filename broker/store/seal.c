@@ -6,7 +6,6 @@
 #include <mbedtls/constant_time.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
-#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
 #define AUDIT_KEY_INFO  "cocoboot-audit-chain-v1"
