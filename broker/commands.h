@@ -17,5 +17,6 @@ enum { CB_EXIT_OK = 0, CB_EXIT_REJECTED = 1, CB_EXIT_USAGE = 2 };
 int cmd_verify(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
 
 #endif
