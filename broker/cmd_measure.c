@@ -3,6 +3,10 @@
  *     [--append STRING]] --vcpus N --vcpu-type NAME [--vmm-type qemu|ec2]
  *     [--guest-features HEX]
  * Prints the SEV-SNP launch digest (96 lowercase hex digits) on one line.
+ * cocobroker measure tdx --firmware FILE [--kernel FILE [--initrd FILE]
+ *     [--append STRING]] [--mrtd-order single-pass|two-pass]
+ * Prints "mrtd HEX" and, with a kernel, the kernel/initrd/cmdline digests the
+ * TDX boot path extends into RTMR1/RTMR2.
  * Exit 0 on success, 2 on a usage error or bad input (message on stderr,
  * nothing on stdout).
  */
@@ -12,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <mbedtls/sha512.h>
 
 #include "commands.h"
 #include "measure/measure.h"
@@ -29,28 +35,30 @@ static void measure_usage(FILE *f)
 	fprintf(f, "\nExit 0 on success, 2 on a usage error or bad input.\n");
 }
 
+static const char *sub = "snp";
+
 static int bad(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "cocobroker measure snp: ");
+	fprintf(stderr, "cocobroker measure %s: ", sub);
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
 	return CB_EXIT_USAGE;
 }
 
-/* The whole firmware image, refused beyond OVMF_MAX_SIZE. */
-static uint8_t *read_firmware(const char *path, size_t *len, char *err, size_t errlen)
+/* A whole file (firmware, or a kernel to parse), refused beyond max bytes. */
+static uint8_t *read_file(const char *what, const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		snprintf(err, errlen, "cannot open firmware %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open %s %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
 	size_t cap = 1 << 20, n = 0;
 	uint8_t *buf = malloc(cap);
 	while (buf) {
 		if (n == cap) {
-			if (cap > OVMF_MAX_SIZE) {
-				snprintf(err, errlen, "firmware %s is larger than %u bytes", path, OVMF_MAX_SIZE);
+			if (cap > max) {
+				snprintf(err, errlen, "%s %s is larger than %zu bytes", what, path, max);
 				free(buf);
 				fclose(f);
 				return NULL;
@@ -75,7 +83,7 @@ static uint8_t *read_firmware(const char *path, size_t *len, char *err, size_t e
 		return NULL;
 	}
 	if (ferror(f)) {
-		snprintf(err, errlen, "cannot read firmware %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
 		free(buf);
 		fclose(f);
 		return NULL;
@@ -182,7 +190,7 @@ static int measure_snp(int argc, char **argv)
 			return bad("%s", err);
 		l.hashes = &h;
 	}
-	uint8_t *fw = read_firmware(a.firmware, &l.fw_len, err, sizeof err);
+	uint8_t *fw = read_file("firmware", a.firmware, OVMF_MAX_SIZE, &l.fw_len, err, sizeof err);
 	if (!fw)
 		return bad("%s", err);
 	l.fw = fw;
@@ -205,15 +213,150 @@ static int measure_snp(int argc, char **argv)
 	return CB_EXIT_OK;
 }
 
+static void tdx_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cocobroker measure tdx --firmware FILE [--kernel FILE [--initrd FILE] [--append STRING]]\n"
+		"         [--mrtd-order single-pass|two-pass]\n"
+		"Prints, one per line as NAME HEX: mrtd (from the TDVF metadata), and with --kernel the\n"
+		"digests the boot path extends: kernel (PE Authenticode SHA-384), initrd (SHA-384),\n"
+		"cmdline (SHA-384 of the UTF-16 load options). See docs/measure.md.\n"
+		"Exit 0 on success, 2 on a usage error or bad input.\n");
+}
+
+static void print_hex(const char *name, const uint8_t *d)
+{
+	printf("%s ", name);
+	for (int i = 0; i < SNP_LD_LEN; i++)
+		printf("%02x", d[i]);
+	printf("\n");
+}
+
+static int sha384_file(const char *path, uint8_t out[SNP_LD_LEN], char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open initrd %s: %s", path, strerror(errno));
+		return -1;
+	}
+	mbedtls_sha512_context c;
+	mbedtls_sha512_init(&c);
+	mbedtls_sha512_starts(&c, 1);
+	static uint8_t buf[1 << 16];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		mbedtls_sha512_update(&c, buf, n);
+	int bad_read = ferror(f), saved = errno;
+	fclose(f);
+	if (bad_read) {
+		mbedtls_sha512_free(&c);
+		snprintf(err, errlen, "cannot read initrd %s: %s", path, strerror(saved));
+		return -1;
+	}
+	mbedtls_sha512_finish(&c, out);
+	mbedtls_sha512_free(&c);
+	return 0;
+}
+
+#define KERNEL_MAX_SIZE ((size_t)512 * 1024 * 1024)
+
+static int measure_tdx(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "firmware", required_argument, 0, 'f' }, { "kernel", required_argument, 0, 'k' },
+		{ "initrd", required_argument, 0, 'i' },   { "append", required_argument, 0, 'a' },
+		{ "mrtd-order", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *firmware = NULL, *kernel = NULL, *initrd = NULL, *append = NULL, *order = NULL;
+	int ch, idx;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, &idx)) != -1) {
+		const char **slot = NULL;
+		switch (ch) {
+		case 'f': slot = &firmware; break;
+		case 'k': slot = &kernel; break;
+		case 'i': slot = &initrd; break;
+		case 'a': slot = &append; break;
+		case 'o': slot = &order; break;
+		case 'h': tdx_usage(stdout); return CB_EXIT_OK;
+		case ':': return bad("%s needs a value", argv[optind - 1]);
+		default: return bad("unknown option %s (see --help)", argv[optind - 1]);
+		}
+		if (*slot)
+			return bad("--%s given twice", opts[idx].name);
+		*slot = optarg;
+	}
+	if (optind < argc)
+		return bad("unexpected argument \"%s\"", argv[optind]);
+	if (!firmware)
+		return bad("%s", "--firmware FILE is required");
+	if ((initrd || append) && !kernel)
+		return bad("%s", "--initrd and --append are measured only with --kernel (direct boot)");
+	enum mrtd_order mo = MRTD_SINGLE_PASS;
+	if (order) {
+		if (strcmp(order, "single-pass") == 0)
+			mo = MRTD_SINGLE_PASS;
+		else if (strcmp(order, "two-pass") == 0)
+			mo = MRTD_TWO_PASS;
+		else
+			return bad("unknown --mrtd-order \"%s\" (single-pass or two-pass)", order);
+	}
+
+	char err[512];
+	uint8_t mrtd[SNP_LD_LEN], kd[SNP_LD_LEN], id[SNP_LD_LEN], cd[SNP_LD_LEN];
+	size_t len;
+	uint8_t *fw = read_file("firmware", firmware, OVMF_MAX_SIZE, &len, err, sizeof err);
+	if (!fw)
+		return bad("%s", err);
+	int rc = tdx_mrtd(fw, len, mo, mrtd, err, sizeof err);
+	free(fw);
+	if (rc != 0) {
+		fprintf(stderr, "cocobroker measure tdx: firmware %s: %s\n", firmware, err);
+		return CB_EXIT_USAGE;
+	}
+	if (kernel) {
+		uint8_t *k = read_file("kernel", kernel, KERNEL_MAX_SIZE, &len, err, sizeof err);
+		if (!k)
+			return bad("%s", err);
+		rc = pe_authenticode_sha384(k, len, kd, err, sizeof err);
+		free(k);
+		if (rc != 0) {
+			fprintf(stderr, "cocobroker measure tdx: kernel %s: %s (an EFI-stub kernel is a PE image)\n", kernel, err);
+			return CB_EXIT_USAGE;
+		}
+		if (initrd && sha384_file(initrd, id, err, sizeof err) != 0)
+			return bad("%s", err);
+		tdx_cmdline_digest(append, initrd != NULL, cd);
+	}
+	print_hex("mrtd", mrtd);
+	if (kernel) {
+		print_hex("kernel", kd);
+		if (initrd)
+			print_hex("initrd", id);
+		print_hex("cmdline", cd);
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "cocobroker measure tdx: cannot write the values: %s\n", strerror(errno));
+		return CB_EXIT_USAGE;
+	}
+	return CB_EXIT_OK;
+}
+
 int cmd_measure(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		FILE *f = argc < 2 ? stderr : stdout;
-		fprintf(f, "usage: cocobroker measure snp [options]   (cocobroker measure snp --help)\n");
+		fprintf(f, "usage: cocobroker measure snp|tdx [options]   (cocobroker measure snp|tdx --help)\n");
 		return argc < 2 ? CB_EXIT_USAGE : CB_EXIT_OK;
 	}
 	if (strcmp(argv[1], "snp") == 0)
 		return measure_snp(argc - 1, argv + 1);
-	fprintf(stderr, "cocobroker measure: unknown platform \"%s\" (snp)\n", argv[1]);
+	if (strcmp(argv[1], "tdx") == 0) {
+		sub = "tdx";
+		return measure_tdx(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "cocobroker measure: unknown platform \"%s\" (snp or tdx)\n", argv[1]);
 	return CB_EXIT_USAGE;
 }

@@ -44,23 +44,39 @@ $(TM)/test-measure-san: tests/measure/test_measure.c $(MEASURE_OBJS_SAN) $(MBEDT
 CHECK_SUITES += measure
 check-measure: $(TM)/test-measure $(TM)/test-measure-san $(BUILD)/cocobroker
 	@tests/measure/run.sh "$(TM)/test-measure" "$(TM)/test-measure-san" \
-		"tests/measure/cli.sh $(BUILD)/cocobroker $(SNP_MEASURE_DIR)"
+		"tests/measure/cli.sh $(BUILD)/cocobroker $(SNP_MEASURE_DIR)" "tests/measure/tdx.sh $(BUILD)/cocobroker"
 .PHONY: check-measure
 
 # ---- fuzz (libFuzzer) ---------------------------------------------------------
+# ovmf-metadata: the footer table, SEV metadata and TDVF descriptor (seeds: the
+# firmware fixtures); pe-authenticode: the PE parser (seed: a synthetic PE).
 MEASURE_FUZZ_DIR := $(BUILD)/fuzz/measure
-$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/fuzz/fuzz_ovmf_metadata.c $(MEASURE_OBJS_FUZZ) $(MEASURE_HDRS)
+$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/fuzz/fuzz_ovmf_metadata.c
+$(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/fuzz/fuzz_pe_authenticode.c
+$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: $(MEASURE_OBJS_FUZZ) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(MEASURE_CFLAGS) \
-		-o $@ $< $(MEASURE_OBJS_FUZZ) $(MBEDTLS_HOST_LIBS)
+		-o $@ $(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(MBEDTLS_HOST_LIBS)
 
-FUZZ_TARGETS += measure-ovmf-metadata
-fuzz-measure-ovmf-metadata: $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata
-	@rm -rf $(MEASURE_FUZZ_DIR)/seeds && mkdir -p $(MEASURE_FUZZ_DIR)/seeds $(MEASURE_FUZZ_DIR)/corpus
-	@for f in $(SNP_MEASURE_DIR)/ovmf_*_suffix.bin; do [ -f "$$f" ] && cp "$$f" $(MEASURE_FUZZ_DIR)/seeds/; done; true
-	@echo "  FUZZ    measure-ovmf-metadata ($(FUZZ_SECONDS) s)"
-	@set -o pipefail; $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
-		-artifact_prefix=$(MEASURE_FUZZ_DIR)/crash- $(MEASURE_FUZZ_DIR)/corpus $(MEASURE_FUZZ_DIR)/seeds 2>&1 \
+$(MEASURE_FUZZ_DIR)/seeds-ovmf-metadata:
+	@rm -rf $@ && mkdir -p $@
+	@for f in $(SNP_MEASURE_DIR)/ovmf_*_suffix.bin; do [ -f "$$f" ] && cp "$$f" $@/; done; true
+	@t=$$(mktemp -d) && python3 tests/measure/make-tdx-inputs.py $$t >/dev/null && cp $$t/tdvf.fd $@/ && rm -rf $$t
+$(MEASURE_FUZZ_DIR)/seeds-pe-authenticode:
+	@rm -rf $@ && mkdir -p $@
+	@t=$$(mktemp -d) && python3 tests/measure/make-tdx-inputs.py $$t >/dev/null && cp $$t/pe.efi $@/ && rm -rf $$t
+.PHONY: $(MEASURE_FUZZ_DIR)/seeds-ovmf-metadata $(MEASURE_FUZZ_DIR)/seeds-pe-authenticode
+
+define measure_fuzz
+FUZZ_TARGETS += measure-$(1)
+fuzz-measure-$(1): $(MEASURE_FUZZ_DIR)/fuzz-$(1) $(MEASURE_FUZZ_DIR)/seeds-$(1)
+	@mkdir -p $(MEASURE_FUZZ_DIR)/corpus-$(1)
+	@echo "  FUZZ    measure-$(1) ($$(FUZZ_SECONDS) s)"
+	@set -o pipefail; $(MEASURE_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=$(2) -timeout=10 \
+		-artifact_prefix=$(MEASURE_FUZZ_DIR)/crash-$(1)- $(MEASURE_FUZZ_DIR)/corpus-$(1) $(MEASURE_FUZZ_DIR)/seeds-$(1) 2>&1 \
 		| grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
-.PHONY: fuzz-measure-ovmf-metadata
+.PHONY: fuzz-measure-$(1)
+endef
+$(eval $(call measure_fuzz,ovmf-metadata,70000))
+$(eval $(call measure_fuzz,pe-authenticode,16384))

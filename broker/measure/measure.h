@@ -45,6 +45,8 @@ struct ovmf_info {
 	int has_hashes_table;         /* SEV hash table reserved area present */
 	uint32_t hashes_table_gpa, hashes_table_size;
 	int has_metadata;             /* SEV metadata present */
+	int has_tdx_metadata;         /* TDX metadata offset entry present */
+	uint32_t tdx_metadata_offset; /* of the TDVF descriptor, from the end of the image */
 	size_t n_sections;
 	struct ovmf_section sections[OVMF_MAX_SECTIONS];
 };
@@ -135,5 +137,54 @@ struct snp_launch {
 int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char *err, size_t errlen);
 /* The digest after the firmware pages alone (the reference tool's "ovmf hash"). */
 int snp_firmware_digest(const uint8_t *fw, size_t len, uint8_t out[SNP_LD_LEN], char *err, size_t errlen);
+
+/* ---- TDX: MRTD from the TDVF metadata ---- */
+
+/* TDVF section types QEMU accepts (TDX Virtual Firmware Design Guide, 11). */
+enum tdvf_section_type {
+	TDVF_SEC_BFV = 0,      /* boot firmware volume: code, copied from the image */
+	TDVF_SEC_CFV = 1,      /* configuration firmware volume (variables), copied */
+	TDVF_SEC_TD_HOB = 2,   /* the TD HOB, built by the VMM */
+	TDVF_SEC_TEMP_MEM = 3, /* zero pages */
+};
+#define TDVF_ATTR_MR_EXTEND 0x1u /* measure the contents with TDH.MR.EXTEND */
+
+struct tdvf_section {
+	uint32_t data_offset, raw_size;
+	uint64_t addr, size;
+	uint32_t type, attributes;
+};
+
+#define TDVF_MAX_SECTIONS 32
+
+struct tdvf_info {
+	size_t n;
+	struct tdvf_section s[TDVF_MAX_SECTIONS];
+};
+
+/*
+ * The TDVF descriptor the footer table's TDX metadata offset entry points to,
+ * checked as strictly as the SEV metadata (and the footer table with it).
+ */
+int tdvf_parse(const uint8_t *fw, size_t len, struct tdvf_info *out, char *err, size_t errlen);
+
+/* The order in which the VMM issues TDH.MEM.PAGE.ADD and TDH.MR.EXTEND for a
+ * section: per page (upstream KVM, Linux >= 6.16) or all pages first, then
+ * all extensions (earlier TDX host stacks). */
+enum mrtd_order { MRTD_SINGLE_PASS, MRTD_TWO_PASS };
+
+int tdx_mrtd(const uint8_t *fw, size_t len, enum mrtd_order order, uint8_t out[SNP_LD_LEN], char *err,
+	     size_t errlen);
+
+/* ---- TDX: what the boot path extends into RTMR1/RTMR2 ---- */
+
+/* The PE/COFF Authenticode digest (SHA-384) of an EFI image, as the firmware
+ * measures an EFI application it loads. Strict bounds checks. */
+int pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[SNP_LD_LEN], char *err, size_t errlen);
+
+/* SHA-384 of the kernel's load options as OVMF's QEMU loader builds them and
+ * the Linux EFI stub measures them: UTF-16LE of the command line, plus
+ * " initrd=initrd" when an initrd is loaded, plus a NUL. */
+void tdx_cmdline_digest(const char *append, int with_initrd, uint8_t out[SNP_LD_LEN]);
 
 #endif

@@ -8,6 +8,8 @@
  * the offset (from the end of the image) of an "ASEV" header followed by
  * {u32 gpa, u32 size, u32 type} section descriptors.
  *
+ * The TDX metadata offset entry is recorded here and parsed by tdvf.c.
+ *
  * Every length and offset comes from the file, so each is checked against
  * the bytes that are really there before it is used.
  */
@@ -28,6 +30,7 @@ static const char GUID_FOOTER[] = "96b582de-1fb2-45f7-baea-a366c55a082d";
 static const char GUID_SEV_HASH_TABLE[] = "7255371f-3a3b-4b04-927b-1da6efa8d454";
 static const char GUID_SEV_ES_RESET_BLOCK[] = "00f771de-1a7e-4fcb-890e-68c77e2fb44e";
 static const char GUID_SEV_METADATA[] = "dc886566-984a-4798-a75e-5585a7bf67cc";
+static const char GUID_TDX_METADATA_OFFSET[] = "e47a6535-984a-4798-865e-4685a7bf8ec2";
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -176,7 +179,7 @@ static int parse_metadata(const uint8_t *fw, size_t len, uint32_t offset, struct
 }
 
 /* The footer table entries this parser reads. */
-enum entry_kind { OTHER, RESET, HASHES, META };
+enum entry_kind { OTHER, RESET, HASHES, META, TDX };
 
 int ovmf_parse(const uint8_t *fw, size_t len, struct ovmf_info *o, char *err, size_t errlen)
 {
@@ -219,14 +222,17 @@ int ovmf_parse(const uint8_t *fw, size_t len, struct ovmf_info *o, char *err, si
 		const uint8_t *data = fw + end - esize;
 		size_t dlen = esize - ENTRY_HDR_LEN;
 		enum entry_kind kind = OTHER;
-		static const char *const what[] = { "", "SEV-ES reset block", "SEV hash table area", "SEV metadata" };
-		static const size_t need[] = { 0, 4, 8, 4 };
+		static const char *const what[] = { "", "SEV-ES reset block", "SEV hash table area", "SEV metadata",
+						    "TDX metadata offset" };
+		static const size_t need[] = { 0, 4, 8, 4, 4 };
 		if (guid_is(guid, GUID_SEV_ES_RESET_BLOCK))
 			kind = RESET;
 		else if (guid_is(guid, GUID_SEV_HASH_TABLE))
 			kind = HASHES;
 		else if (guid_is(guid, GUID_SEV_METADATA))
 			kind = META;
+		else if (guid_is(guid, GUID_TDX_METADATA_OFFSET))
+			kind = TDX;
 		/* Other entries (TDX metadata, ...) are not ours to judge. */
 		if (kind != OTHER) {
 			if (seen & (1u << kind)) {
@@ -249,6 +255,9 @@ int ovmf_parse(const uint8_t *fw, size_t len, struct ovmf_info *o, char *err, si
 			o->hashes_table_size = le32(data + 4);
 		} else if (kind == META) {
 			meta_offset = le32(data);
+		} else if (kind == TDX) {
+			o->has_tdx_metadata = 1;
+			o->tdx_metadata_offset = le32(data);
 		}
 		end -= esize;
 	}
