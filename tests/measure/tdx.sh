@@ -30,15 +30,15 @@ two=$(awk '$1 == "two-pass" {print $2}' "$tmp/expected")
 
 out=$("$bin" measure tdx --firmware "$tmp/tdvf.fd")
 [ "$out" = "mrtd $single" ] && ok || ko "MRTD single-pass: '$out', want $single"
-out=$("$bin" measure tdx --firmware "$tmp/tdvf.fd" --mrtd-order two-pass)
-[ "$out" = "mrtd $two" ] && ok || ko "MRTD two-pass: '$out', want $two"
-[ "$single" != "$two" ] && ok || ko "the two page orders give the same MRTD"
+out2=$("$bin" measure tdx --firmware "$tmp/tdvf.fd" --mrtd-order two-pass)
+[ "$out2" = "mrtd $two" ] && ok || ko "MRTD two-pass: '$out2', want $two"
+[ -n "$out" ] && [ "$out" != "$out2" ] && ok || ko "the two page orders give the same MRTD"
 
 # The PE Authenticode digest: osslsigncode's "Calculated message digest" for
 # pe.efi signed with SHA-384 (the signature is not part of the digest).
 pe_want=64ff2400493a670abb76a5bf1006a787b4f81bfb0f9569c22f6df95a8ad19b8be8613cc38a27c459b5a7ba81ca83a45e
 printf 'initrd contents' >"$tmp/initrd"
-"$bin" measure tdx --firmware "$tmp/tdvf.fd" --kernel "$tmp/pe.efi" --initrd "$tmp/initrd" --append "console=hvc0 ro" >"$tmp/vals"
+"$bin" measure tdx --firmware "$tmp/tdvf.fd" --kernel "$tmp/pe.efi" --initrd "$tmp/initrd" --append "console=hvc0 ro" >"$tmp/vals" 2>&1
 grep -qx "kernel $pe_want" "$tmp/vals" && ok || ko "kernel Authenticode: $(grep kernel "$tmp/vals")"
 want=$(python3 -c 'import hashlib; print(hashlib.sha384(b"initrd contents").hexdigest())')
 grep -qx "initrd $want" "$tmp/vals" && ok || ko "initrd digest: $(grep initrd "$tmp/vals")"
