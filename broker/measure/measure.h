@@ -37,6 +37,10 @@ struct ovmf_section {
 #define OVMF_MAX_SECTIONS 32
 /* The firmware is mapped so that it ends at 4 GiB; real images are 2-4 MiB. */
 #define OVMF_MAX_SIZE (64u * 1024 * 1024)
+/* The memory all sections of a firmware's SEV or TDX metadata may declare
+ * together. Real firmware declares well under 16 MiB; the bound keeps the
+ * work per page (one hash each) small for any input. */
+#define FW_MAX_SECTION_MEMORY (1ull << 30)
 
 struct ovmf_info {
 	uint64_t gpa;                 /* 4 GiB - image size */

@@ -128,6 +128,14 @@ static int check_sections(const struct ovmf_info *o, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	uint64_t total = 0;
+	for (size_t i = 0; i < o->n_sections; i++)
+		total += o->sections[i].size;
+	if (total > FW_MAX_SECTION_MEMORY) {
+		fail(err, errlen, "SEV metadata sections declare 0x%llx bytes of memory (more than 1 GiB)",
+		     (unsigned long long)total);
+		return -1;
+	}
 	memcpy(s, o->sections, o->n_sections * sizeof s[0]);
 	qsort(s, o->n_sections, sizeof s[0], cmp_gpa);
 	for (size_t i = 1; i < o->n_sections; i++)

@@ -139,6 +139,13 @@ int tdvf_parse(const uint8_t *fw, size_t len, struct tdvf_info *t, char *err, si
 			return -1;
 	}
 	t->n = count;
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < count; i++)
+		total += t->s[i].size; /* each < 2^52: no overflow */
+	if (total > FW_MAX_SECTION_MEMORY) {
+		fail(err, errlen, "TDVF sections declare 0x%llx bytes of memory (more than 1 GiB)", (unsigned long long)total);
+		return -1;
+	}
 	struct tdvf_section sorted[TDVF_MAX_SECTIONS];
 	memcpy(sorted, t->s, count * sizeof sorted[0]);
 	qsort(sorted, count, sizeof sorted[0], cmp_addr);

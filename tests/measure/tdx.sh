@@ -64,7 +64,7 @@ fi
 for v in unknown-type:"type 4, which QEMU does not load" unknown-attr:"unknown attributes 0x2" \
 	unaligned:"not page-aligned" empty:"is empty" raw-gt-mem:"0x2000 bytes of data for 0x1000" \
 	data-outside:"lies outside" extend-short:"asks for MR.EXTEND" hob-with-data:"must not have data" \
-	bfv-no-data:"must have data" overlap:"sections overlap: TEMP_MEM at 0x800000" signature:"TDVF\" signature" \
+	bfv-no-data:"must have data" huge:"more than 1 GiB" overlap:"sections overlap: TEMP_MEM at 0x800000" signature:"TDVF\" signature" \
 	version:"version 2" count:"declares 5 sections" zero-sections:"declares 0 sections" \
 	desc-len:"length 65536 does not fit" offset:"offset 0x10010"; do
 	expect_bad "TDVF ${v%%:*}" "${v#*:}" --firmware "$tmp/bad-${v%%:*}.fd"

@@ -356,6 +356,11 @@ static void test_synthetic(void)
 	synth_build(t, bad, n);
 	expect_bad("section inside the firmware", t->fw, FW_LEN, "overlaps the firmware");
 	memcpy(bad, good_sections, sizeof good_sections);
+	bad[0].gpa = 0x40000000; /* 1 GiB + 36 KiB of zero pages in all */
+	bad[0].size = 0x40000000;
+	synth_build(t, bad, n);
+	expect_bad("sections larger than 1 GiB", t->fw, FW_LEN, "more than 1 GiB");
+	memcpy(bad, good_sections, sizeof good_sections);
 	bad[1].size = 0x2000;
 	synth_build(t, bad, n);
 	expect_bad("two-page secrets", t->fw, FW_LEN, "one page");
