@@ -9,7 +9,7 @@ static const struct cb_command commands[] = {
 	{ "verify", cmd_verify, "verify SEV-SNP/TDX evidence and print its claims" },
 	{ "serve", cmd_serve, "run the key broker (mutual TLS 1.3, POST /v1/unlock)" },
 	{ "volume", cmd_volume, "add, list, re-policy or remove volumes in the key store" },
-	{ "measure", cmd_measure, "compute launch measurements (SEV-SNP digest) to pin in a policy" },
+	{ "measure", cmd_measure, "compute launch measurements (SEV-SNP digest, TDX MRTD) to pin in a policy" },
 };
 
 static int usage(FILE *f)
