@@ -126,5 +126,17 @@ PY
 expect_bad "overlapping sections" "sections overlap: SNP_SEC_MEM at 0x800000\+0xa000 and SNP_SECRETS at 0x809000" \
 	--firmware "$tmp/overlap.bin" --vcpus 1 --vcpu-type EPYC-v4
 
+# A real firmware: Debian's 2 MiB OVMF (a standard build: SEV metadata without
+# the kernel-hashes section).
+if [ -f /usr/share/ovmf/OVMF.fd ]; then
+	out=$("$bin" measure snp --firmware /usr/share/ovmf/OVMF.fd --vcpus 4 --vcpu-type EPYC-Genoa)
+	[[ $out =~ ^[0-9a-f]{96}$ ]] && ok || ko "Debian OVMF.fd: '$out'"
+	expect_bad "Debian OVMF.fd with a kernel" "no SNP_KERNEL_HASHES section" \
+		--firmware /usr/share/ovmf/OVMF.fd --kernel /dev/null --vcpus 1 --vcpu-type EPYC-v4
+else
+	echo "SKIP Debian OVMF: /usr/share/ovmf/OVMF.fd not installed"
+	skip=$((skip + 2))
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
