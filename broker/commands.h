@@ -18,5 +18,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
 
 #endif

@@ -1,0 +1,362 @@
+/*
+ * cocobroker measure snp --firmware FILE [--kernel FILE [--initrd FILE]
+ *     [--append STRING]] --vcpus N --vcpu-type NAME [--vmm-type qemu|ec2]
+ *     [--guest-features HEX]
+ * Prints the SEV-SNP launch digest (96 lowercase hex digits) on one line.
+ * cocobroker measure tdx --firmware FILE [--kernel FILE [--initrd FILE]
+ *     [--append STRING]] [--mrtd-order single-pass|two-pass]
+ * Prints "mrtd HEX" and, with a kernel, the kernel/initrd/cmdline digests the
+ * TDX boot path extends into RTMR1/RTMR2.
+ * Exit 0 on success, 2 on a usage error or bad input (message on stderr,
+ * nothing on stdout).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mbedtls/sha512.h>
+
+#include "commands.h"
+#include "measure/measure.h"
+
+static void measure_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cocobroker measure snp --firmware FILE [--kernel FILE [--initrd FILE] [--append STRING]]\n"
+		"         --vcpus N --vcpu-type NAME [--vmm-type qemu|ec2] [--guest-features HEX]\n"
+		"Prints the SEV-SNP launch digest (48 bytes as 96 hex digits) of that launch.\n"
+		"--guest-features defaults to 0x1 (SNPActive); --vmm-type to qemu.\n"
+		"vCPU types:");
+	for (const char *const *n = cpu_type_names(); *n; n++)
+		fprintf(f, " %s", *n);
+	fprintf(f, "\nExit 0 on success, 2 on a usage error or bad input.\n");
+}
+
+static const char *sub = "snp";
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "cocobroker measure %s: ", sub);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return CB_EXIT_USAGE;
+}
+
+/* A whole file (firmware, or a kernel to parse), refused beyond max bytes. */
+static uint8_t *read_file(const char *what, const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open %s %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 1 << 20, n = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			if (cap > max) {
+				snprintf(err, errlen, "%s %s is larger than %zu bytes", what, path, max);
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (!buf) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		fclose(f);
+		return NULL;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int parse_uint(const char *s, int base, unsigned long long max, unsigned long long *out)
+{
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+struct snp_args {
+	const char *firmware, *kernel, *initrd, *append, *vcpus, *vcpu_type, *vmm_type, *guest_features;
+};
+
+static int measure_snp(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "firmware", required_argument, 0, 'f' }, { "kernel", required_argument, 0, 'k' },
+		{ "initrd", required_argument, 0, 'i' },   { "append", required_argument, 0, 'a' },
+		{ "vcpus", required_argument, 0, 'n' },    { "vcpu-type", required_argument, 0, 't' },
+		{ "vmm-type", required_argument, 0, 'm' }, { "guest-features", required_argument, 0, 'g' },
+		{ "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
+	};
+	struct snp_args a = { 0 };
+	int ch, idx;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, &idx)) != -1) {
+		const char **slot = NULL;
+		switch (ch) {
+		case 'f': slot = &a.firmware; break;
+		case 'k': slot = &a.kernel; break;
+		case 'i': slot = &a.initrd; break;
+		case 'a': slot = &a.append; break;
+		case 'n': slot = &a.vcpus; break;
+		case 't': slot = &a.vcpu_type; break;
+		case 'm': slot = &a.vmm_type; break;
+		case 'g': slot = &a.guest_features; break;
+		case 'h': measure_usage(stdout); return CB_EXIT_OK;
+		case ':': return bad("%s needs a value", argv[optind - 1]);
+		default: return bad("unknown option %s (see --help)", argv[optind - 1]);
+		}
+		/* A launch is one set of inputs: a second value is a mistake. */
+		if (*slot)
+			return bad("--%s given twice", opts[idx].name);
+		*slot = optarg;
+	}
+	if (optind < argc)
+		return bad("unexpected argument \"%s\"", argv[optind]);
+	if (!a.firmware)
+		return bad("%s", "--firmware FILE is required");
+	if (!a.vcpus)
+		return bad("%s", "--vcpus N is required");
+	if (!a.vcpu_type)
+		return bad("%s", "--vcpu-type NAME is required");
+	if ((a.initrd || a.append) && !a.kernel)
+		return bad("%s", "--initrd and --append are measured only with --kernel (measured direct boot)");
+
+	struct snp_launch l = { .vmm = VMM_QEMU, .guest_features = 0x1 };
+	unsigned long long v;
+	if (parse_uint(a.vcpus, 10, SNP_MAX_VCPUS, &v) != 0)
+		return bad("--vcpus \"%s\" is not a vCPU count (1..4096)", a.vcpus);
+	if (v == 0)
+		return bad("--vcpus %s: a guest needs at least one vCPU", a.vcpus);
+	l.vcpus = (unsigned)v;
+	if (cpu_type_sig(a.vcpu_type, &l.vcpu_sig) != 0)
+		return bad("unknown vCPU type \"%s\" (see --help for the QEMU names)", a.vcpu_type);
+	if (a.vmm_type) {
+		if (strcasecmp(a.vmm_type, "qemu") == 0)
+			l.vmm = VMM_QEMU;
+		else if (strcasecmp(a.vmm_type, "ec2") == 0)
+			l.vmm = VMM_EC2;
+		else
+			return bad("unknown VMM type \"%s\" (qemu or ec2)", a.vmm_type);
+	}
+	if (a.guest_features) {
+		const char *hex = a.guest_features;
+		if (hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X'))
+			hex += 2;
+		if (parse_uint(hex, 16, UINT64_MAX, &v) != 0 || strlen(hex) > 16)
+			return bad("--guest-features \"%s\" is not a 64-bit hex value", a.guest_features);
+		l.guest_features = v;
+		if (!(v & 1))
+			return bad("--guest-features %s lacks bit 0 (SNPActive), which every SEV-SNP VMSA sets",
+				   a.guest_features);
+	}
+
+	char err[512];
+	struct sev_hashes h;
+	if (a.kernel) {
+		if (sev_hashes_compute(&h, a.kernel, a.initrd, a.append, err, sizeof err) != 0)
+			return bad("%s", err);
+		l.hashes = &h;
+	}
+	uint8_t *fw = read_file("firmware", a.firmware, OVMF_MAX_SIZE, &l.fw_len, err, sizeof err);
+	if (!fw)
+		return bad("%s", err);
+	l.fw = fw;
+	uint8_t ld[SNP_LD_LEN];
+	int rc = snp_launch_digest(&l, ld, err, sizeof err);
+	free(fw);
+	if (rc != 0) {
+		fprintf(stderr, "cocobroker measure snp: firmware %s: %s\n", a.firmware, err);
+		return CB_EXIT_USAGE;
+	}
+	char out[2 * SNP_LD_LEN + 2];
+	for (int i = 0; i < SNP_LD_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", ld[i]);
+	out[2 * SNP_LD_LEN] = '\n';
+	out[2 * SNP_LD_LEN + 1] = 0;
+	if (fputs(out, stdout) == EOF || fflush(stdout) != 0) {
+		fprintf(stderr, "cocobroker measure snp: cannot write the digest: %s\n", strerror(errno));
+		return CB_EXIT_USAGE;
+	}
+	return CB_EXIT_OK;
+}
+
+static void tdx_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cocobroker measure tdx --firmware FILE [--kernel FILE [--initrd FILE] [--append STRING]]\n"
+		"         [--mrtd-order single-pass|two-pass]\n"
+		"Prints, one per line as NAME HEX: mrtd (from the TDVF metadata), and with --kernel the\n"
+		"digests the boot path extends: kernel (PE Authenticode SHA-384), initrd (SHA-384),\n"
+		"cmdline (SHA-384 of the UTF-16 load options). See docs/measure.md.\n"
+		"Exit 0 on success, 2 on a usage error or bad input.\n");
+}
+
+static void print_hex(const char *name, const uint8_t *d)
+{
+	printf("%s ", name);
+	for (int i = 0; i < SNP_LD_LEN; i++)
+		printf("%02x", d[i]);
+	printf("\n");
+}
+
+static int sha384_file(const char *path, uint8_t out[SNP_LD_LEN], char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open initrd %s: %s", path, strerror(errno));
+		return -1;
+	}
+	mbedtls_sha512_context c;
+	mbedtls_sha512_init(&c);
+	mbedtls_sha512_starts(&c, 1);
+	static uint8_t buf[1 << 16];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		mbedtls_sha512_update(&c, buf, n);
+	int bad_read = ferror(f), saved = errno;
+	fclose(f);
+	if (bad_read) {
+		mbedtls_sha512_free(&c);
+		snprintf(err, errlen, "cannot read initrd %s: %s", path, strerror(saved));
+		return -1;
+	}
+	mbedtls_sha512_finish(&c, out);
+	mbedtls_sha512_free(&c);
+	return 0;
+}
+
+#define KERNEL_MAX_SIZE ((size_t)512 * 1024 * 1024)
+
+static int measure_tdx(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "firmware", required_argument, 0, 'f' }, { "kernel", required_argument, 0, 'k' },
+		{ "initrd", required_argument, 0, 'i' },   { "append", required_argument, 0, 'a' },
+		{ "mrtd-order", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *firmware = NULL, *kernel = NULL, *initrd = NULL, *append = NULL, *order = NULL;
+	int ch, idx;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, &idx)) != -1) {
+		const char **slot = NULL;
+		switch (ch) {
+		case 'f': slot = &firmware; break;
+		case 'k': slot = &kernel; break;
+		case 'i': slot = &initrd; break;
+		case 'a': slot = &append; break;
+		case 'o': slot = &order; break;
+		case 'h': tdx_usage(stdout); return CB_EXIT_OK;
+		case ':': return bad("%s needs a value", argv[optind - 1]);
+		default: return bad("unknown option %s (see --help)", argv[optind - 1]);
+		}
+		if (*slot)
+			return bad("--%s given twice", opts[idx].name);
+		*slot = optarg;
+	}
+	if (optind < argc)
+		return bad("unexpected argument \"%s\"", argv[optind]);
+	if (!firmware)
+		return bad("%s", "--firmware FILE is required");
+	if ((initrd || append) && !kernel)
+		return bad("%s", "--initrd and --append are measured only with --kernel (direct boot)");
+	enum mrtd_order mo = MRTD_SINGLE_PASS;
+	if (order) {
+		if (strcmp(order, "single-pass") == 0)
+			mo = MRTD_SINGLE_PASS;
+		else if (strcmp(order, "two-pass") == 0)
+			mo = MRTD_TWO_PASS;
+		else
+			return bad("unknown --mrtd-order \"%s\" (single-pass or two-pass)", order);
+	}
+
+	char err[512];
+	uint8_t mrtd[SNP_LD_LEN], kd[SNP_LD_LEN], id[SNP_LD_LEN], cd[SNP_LD_LEN];
+	size_t len;
+	uint8_t *fw = read_file("firmware", firmware, OVMF_MAX_SIZE, &len, err, sizeof err);
+	if (!fw)
+		return bad("%s", err);
+	int rc = tdx_mrtd(fw, len, mo, mrtd, err, sizeof err);
+	free(fw);
+	if (rc != 0) {
+		fprintf(stderr, "cocobroker measure tdx: firmware %s: %s\n", firmware, err);
+		return CB_EXIT_USAGE;
+	}
+	if (kernel) {
+		uint8_t *k = read_file("kernel", kernel, KERNEL_MAX_SIZE, &len, err, sizeof err);
+		if (!k)
+			return bad("%s", err);
+		rc = pe_authenticode_sha384(k, len, kd, err, sizeof err);
+		free(k);
+		if (rc != 0) {
+			fprintf(stderr, "cocobroker measure tdx: kernel %s: %s (an EFI-stub kernel is a PE image)\n", kernel, err);
+			return CB_EXIT_USAGE;
+		}
+		if (initrd && sha384_file(initrd, id, err, sizeof err) != 0)
+			return bad("%s", err);
+		tdx_cmdline_digest(append, initrd != NULL, cd);
+	}
+	print_hex("mrtd", mrtd);
+	if (kernel) {
+		print_hex("kernel", kd);
+		if (initrd)
+			print_hex("initrd", id);
+		print_hex("cmdline", cd);
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "cocobroker measure tdx: cannot write the values: %s\n", strerror(errno));
+		return CB_EXIT_USAGE;
+	}
+	return CB_EXIT_OK;
+}
+
+int cmd_measure(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		fprintf(f, "usage: cocobroker measure snp|tdx [options]   (cocobroker measure snp|tdx --help)\n");
+		return argc < 2 ? CB_EXIT_USAGE : CB_EXIT_OK;
+	}
+	if (strcmp(argv[1], "snp") == 0)
+		return measure_snp(argc - 1, argv + 1);
+	if (strcmp(argv[1], "tdx") == 0) {
+		sub = "tdx";
+		return measure_tdx(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "cocobroker measure: unknown platform \"%s\" (snp or tdx)\n", argv[1]);
+	return CB_EXIT_USAGE;
+}
