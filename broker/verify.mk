@@ -62,8 +62,12 @@ ALL_TARGETS += $(BUILD)/cocobroker
 # ---- tests -----------------------------------------------------------------
 # Each test program is built twice: plain and with ASan+UBSan.
 TV            := $(BUILD)/tests/verify
-VERIFY_TESTS  := vectors adversarial policy
-TESTDATA_DIR  ?= $(abspath $(TOP)/../shared/testdata)
+VERIFY_TESTS  := vectors adversarial policy debian
+# The larger real-evidence set: COCOBOOT_TESTDATA, else ../shared/testdata
+# beside the clone; optional (its checks are skipped with the reason when it
+# is absent).  The Debian one (tests/verify/debian-evidence.sh) is always there.
+TESTDATA_DIR  ?= $(abspath $(or $(COCOBOOT_TESTDATA),$(TOP)/../shared/testdata))
+DEBIAN_EVIDENCE_SH := tests/verify/debian-evidence.sh
 TV_CFLAGS      = $(VERIFY_CFLAGS) -Itests/lib -Itests/verify -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
                  -DCOCOBOOT_TEST_KEYS='"$(BUILD)/keys"' -DCOCOBOOT_TEST_SRC='"$(TOP)/tests/verify"'
 TV_SRCS_COMMON := tests/verify/testutil.c
@@ -82,7 +86,8 @@ VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-
 
 CHECK_SUITES += verify
 check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
-	@tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)" \
+	@ev=$$($(DEBIAN_EVIDENCE_SH)) && COCOBOOT_DEBIAN_EVIDENCE=$$ev \
+	tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)" \
 		"tests/verify/collateral.sh $(BUILD)/cocobroker $(BUILD)/keys"
 .PHONY: check-verify
 
