@@ -92,8 +92,9 @@ check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
 .PHONY: check-verify
 
 # ---- fuzz (libFuzzer) ---------------------------------------------------------
-# One target per parser plus the whole verifier; seeds come from the shared
-# test data (broker/fuzz/seed.sh), the growing corpus stays under build/.
+# One target per parser plus the whole verifier; seeds come from the real
+# evidence (broker/fuzz/seed.sh: the Debian set always, the shared set when
+# present), the growing corpus stays under build/.
 VERIFY_FUZZ      := snp-report snp-certtable tdx-quote x509-ext policy verify tdx-collateral
 VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
@@ -108,10 +109,11 @@ $(VERIFY_FUZZ_DIR)/fuzz-%: broker/fuzz/fuzz_$$(subst -,_,$$*).c $(VERIFY_FUZZ_LI
 define verify_fuzz
 FUZZ_TARGETS += verify-$(1)
 fuzz-verify-$(1): $(VERIFY_FUZZ_DIR)/fuzz-$(1)
-	@rm -rf $(VERIFY_FUZZ_DIR)/seeds-$(1) && broker/fuzz/seed.sh $(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) $(TESTDATA_DIR)
+	@rm -rf $(VERIFY_FUZZ_DIR)/seeds-$(1) && ev=$$$$($(DEBIAN_EVIDENCE_SH)) && \
+		broker/fuzz/seed.sh $(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) $(TESTDATA_DIR) $$$$ev
 	@mkdir -p $(VERIFY_FUZZ_DIR)/corpus-$(1)
 	@echo "  FUZZ    verify-$(1) ($$(FUZZ_SECONDS) s)"
-	@set -o pipefail; $(VERIFY_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	@set -o pipefail; COCOBOOT_DEBIAN_EVIDENCE=$$$$($(DEBIAN_EVIDENCE_SH)) $(VERIFY_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 		-artifact_prefix=$(VERIFY_FUZZ_DIR)/crash-$(1)- $(VERIFY_FUZZ_DIR)/corpus-$(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) 2>&1 \
 		| grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-verify-$(1)
