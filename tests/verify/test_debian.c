@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mbedtls/x509_crt.h>
+
 #include "check.h"
 #include "internal.h"
 #include "policy.h"
@@ -103,6 +105,43 @@ static const char *code_of(const cb_evidence *ev, cb_claims *c, cb_refusal *why)
 			printf("  got %s: %s\n", got_, strcmp(got_, "accepted") ? w_.detail : ""); \
 	} while (0)
 
+/*
+ * The GHCB certificate table a guest's auxblob carries (VCEK, ASK, ARK by
+ * GUID, then a zero entry), as the broker receives it; the ASK and ARK are
+ * the DER of the KDS chain's two PEM certificates.
+ */
+static size_t ghcb_table(uint8_t *out, size_t cap, const uint8_t *vcek, size_t vcek_len, const uint8_t *chain_pem,
+			 size_t chain_len)
+{
+	static const uint8_t guid[3][16] = {
+		{ 0x63, 0xda, 0x75, 0x8d, 0xe6, 0x64, 0x45, 0x64, 0xad, 0xc5, 0xf4, 0xb9, 0x3b, 0xe8, 0xac, 0xcd },
+		{ 0x4a, 0xb7, 0xb3, 0x79, 0xbb, 0xac, 0x4f, 0xe4, 0xa0, 0x2f, 0x05, 0xae, 0xf3, 0x27, 0xc7, 0x82 },
+		{ 0xc0, 0xb4, 0x06, 0xa4, 0xa8, 0x03, 0x49, 0x52, 0x97, 0x43, 0x3f, 0xb6, 0x01, 0x4c, 0xd0, 0xae },
+	};
+	mbedtls_x509_crt crt;
+	mbedtls_x509_crt_init(&crt);
+	uint8_t *z = calloc(1, chain_len + 1); /* mbedTLS wants the PEM NUL-terminated */
+	memcpy(z, chain_pem, chain_len);
+	size_t off = 24 * 4, n = 0;
+	if (mbedtls_x509_crt_parse(&crt, z, chain_len + 1) == 0 && crt.next) {
+		const uint8_t *der[3] = { vcek, crt.raw.p, crt.next->raw.p };
+		const size_t len[3] = { vcek_len, crt.raw.len, crt.next->raw.len };
+		memset(out, 0, off);
+		for (int i = 0; i < 3 && off + len[i] <= cap; i++) {
+			memcpy(out + 24 * i, guid[i], 16);
+			uint32_t o = (uint32_t)off, l = (uint32_t)len[i];
+			memcpy(out + 24 * i + 16, &o, 4);
+			memcpy(out + 24 * i + 20, &l, 4);
+			memcpy(out + off, der[i], len[i]);
+			off += len[i];
+			n++;
+		}
+	}
+	mbedtls_x509_crt_free(&crt);
+	free(z);
+	return n == 3 ? off : 0;
+}
+
 /* ---- SEV-SNP: go-sev-guest verify/testdata/attestation.bin + vcek.testcer ---- */
 
 static void snp(void)
@@ -142,6 +181,28 @@ static void snp(void)
 	ev.n_certs = 2;
 	EXPECT_CODE(&ev, "accepted", "snp: VCEK plus the KDS ASK/ARK chain\n");
 	ev.n_certs = 1;
+
+	/* the certificates in the auxblob's GHCB table instead, as a guest sends them */
+	uint8_t *table = malloc(16384);
+	size_t tlen = ghcb_table(table, 16384, vcek, vlen, chain, clen);
+	CHECK(tlen > 0, "snp: GHCB table built from the VCEK and the KDS chain\n");
+	ev.n_certs = 0;
+	ev.auxblob = table;
+	ev.auxblob_len = tlen;
+	EXPECT_CODE(&ev, "accepted", "snp: VCEK, ASK and ARK from the GHCB table\n");
+	/* the table's ASK and ARK may be ignored (the pinned ones count); its VCEK may not */
+	table[16] ^= 0x01; /* the VCEK entry's offset now points one byte off */
+	{
+		cb_claims tc;
+		cb_refusal tw;
+		const char *code = code_of(&ev, &tc, &tw);
+		CHECK(!strcmp(code, CB_REASON_MALFORMED) || !strcmp(code, CB_REASON_CHAIN_INVALID),
+		      "snp: GHCB table with a broken VCEK entry -> %s\n", code);
+	}
+	ev.auxblob = NULL;
+	ev.auxblob_len = 0;
+	ev.n_certs = 1;
+	free(table);
 
 	/* report_data binding */
 	uint8_t rd[64] = { 1, 2, 3, 4, 5 };
