@@ -8,7 +8,7 @@ set -u
 BROKER=$(realpath "$1") CLIENT=$(realpath "$2") KEYS=$(realpath "$3") W=$4
 # real evidence: the larger set beside the clone (optional, skipped with the
 # reason when absent) and the Debian one that is always there
-TESTDATA=${COCOBOOT_TESTDATA:-$(dirname "$0")/../../../shared/testdata}
+TESTDATA=${COCOBOOT_TESTDATA:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/testdata}
 . "$(dirname "$0")/../lib/testdata.sh"
 DEBIAN_EVIDENCE=$("$(dirname "$0")/../verify/debian-evidence.sh") || { echo "cannot fetch the Debian evidence"; echo "0 passed, 1 failed"; exit 1; }
 rm -rf "$W" && mkdir -p "$W" && W=$(realpath "$W")
