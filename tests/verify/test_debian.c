@@ -95,13 +95,13 @@ static const char *code_of(const cb_evidence *ev, cb_claims *c, cb_refusal *why)
 	return cb_verify(vendor_trust(), ev, c, why) == 0 ? "accepted" : why->code;
 }
 
-#define EXPECT_CODE(ev, want, ...)                                                        \
-	do {                                                                              \
-		cb_claims c_;                                                             \
-		cb_refusal w_;                                                            \
-		const char *got_ = code_of(ev, &c_, &w_);                                 \
-		CHECK(!strcmp(got_, want), __VA_ARGS__);                                  \
-		if (strcmp(got_, want))                                                   \
+#define EXPECT_CODE(ev, want, ...)                                                      \
+	do {                                                                                   \
+		cb_claims c_;                                                                         \
+		cb_refusal w_ = { 0 };                                                                \
+		const char *got_ = code_of(ev, &c_, &w_);                                             \
+		CHECK(!strcmp(got_, want), __VA_ARGS__);                                              \
+		if (strcmp(got_, want))                                                               \
 			printf("  got %s: %s\n", got_, strcmp(got_, "accepted") ? w_.detail : ""); \
 	} while (0)
 
@@ -155,7 +155,7 @@ static void snp(void)
 	cb_evidence ev = { .provider = "sev_guest", .outblob = report, .outblob_len = rlen, .certs = certs, .n_certs = 1,
 			   .at = at(SNP_AT) };
 	cb_claims c;
-	cb_refusal why;
+	cb_refusal why = { 0 };
 	int r = cb_verify(vendor_trust(), &ev, &c, &why);
 	CHECK(r == 0, "snp: the Milan report verifies under the pinned AMD roots: %s\n", r ? why.detail : "");
 	if (r == 0) {
@@ -194,7 +194,7 @@ static void snp(void)
 	table[16] ^= 0x01; /* the VCEK entry's offset now points one byte off */
 	{
 		cb_claims tc;
-		cb_refusal tw;
+		cb_refusal tw = { 0 };
 		const char *code = code_of(&ev, &tc, &tw);
 		CHECK(!strcmp(code, CB_REASON_MALFORMED) || !strcmp(code, CB_REASON_CHAIN_INVALID),
 		      "snp: GHCB table with a broken VCEK entry -> %s\n", code);
@@ -217,7 +217,7 @@ static void snp(void)
 	for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
 		report[flips[i]] ^= 0x01;
 		cb_claims fc;
-		cb_refusal fw;
+		cb_refusal fw = { 0 };
 		const char *code = code_of(&ev, &fc, &fw);
 		/* 0x00 is the version, 0x08 the policy: the parser may refuse those before the signature */
 		int ok = !strcmp(code, CB_REASON_SIGNATURE_INVALID) ||
@@ -250,7 +250,7 @@ static void snp(void)
 	ev.provider = "tdx_guest";
 	{
 		cb_claims pc;
-		cb_refusal pw;
+		cb_refusal pw = { 0 };
 		const char *code = code_of(&ev, &pc, &pw);
 		CHECK(!strcmp(code, CB_REASON_MALFORMED) || !strcmp(code, CB_REASON_UNSUPPORTED),
 		      "snp: the report as a TDX quote -> %s\n", code);
@@ -275,7 +275,7 @@ static void snp(void)
 		for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
 			snprintf(json, sizeof json, "{\"snp\":{\"measurements\":[\"%s\"],%s}}", snp_measurement, pol[i].extra);
 			cb_policy *p;
-			cb_refusal pw;
+			cb_refusal pw = { 0 };
 			const char *code = "parse-error";
 			if (cb_policy_parse(&p, json, strlen(json), &pw) == 0) {
 				code = cb_policy_check(p, &c, &pw) == 0 ? "accepted" : pw.code;
@@ -290,7 +290,7 @@ static void snp(void)
 		other[0] = other[0] == '0' ? '1' : '0';
 		snprintf(json, sizeof json, "{\"snp\":{\"measurements\":[\"%s\"],\"allow_debug\":true}}", other);
 		cb_policy *p;
-		cb_refusal pw;
+		cb_refusal pw = { 0 };
 		const char *code = "parse-error";
 		if (cb_policy_parse(&p, json, strlen(json), &pw) == 0) {
 			code = cb_policy_check(p, &c, &pw) == 0 ? "accepted" : pw.code;
@@ -374,7 +374,7 @@ static void tdx(void)
 	uint8_t *tdreport = ev_read("tdx/td-report.bin", &tlen);
 	cb_evidence ev = { .provider = "tdx_guest", .outblob = quote, .outblob_len = qlen, .at = at(TDX_AT) };
 	cb_claims c;
-	cb_refusal why;
+	cb_refusal why = { 0 };
 	int r = cb_verify(vendor_trust(), &ev, &c, &why);
 	CHECK(r == 0, "tdx: the SPR quote verifies to the pinned Intel root: %s\n", r ? why.detail : "");
 	if (r == 0) {
@@ -424,7 +424,7 @@ static void tdx(void)
 	cb_evidence tr = { .provider = "tdx_guest", .outblob = tdreport, .outblob_len = tlen, .at = at(TDX_AT) };
 	{
 		cb_claims tc;
-		cb_refusal tw;
+		cb_refusal tw = { 0 };
 		const char *code = code_of(&tr, &tc, &tw);
 		CHECK(!strcmp(code, CB_REASON_MALFORMED) || !strcmp(code, CB_REASON_UNSUPPORTED),
 		      "tdx: a TDREPORT is refused as a quote -> %s\n", code);
