@@ -96,12 +96,12 @@ static const char *code_of(const cb_evidence *ev, cb_claims *c, cb_refusal *why)
 }
 
 #define EXPECT_CODE(ev, want, ...)                                                      \
-	do {                                                                                   \
-		cb_claims c_;                                                                         \
-		cb_refusal w_ = { 0 };                                                                \
-		const char *got_ = code_of(ev, &c_, &w_);                                             \
-		CHECK(!strcmp(got_, want), __VA_ARGS__);                                              \
-		if (strcmp(got_, want))                                                               \
+	do {                                                                            \
+		cb_claims c_;                                                           \
+		cb_refusal w_ = { 0 };                                                  \
+		const char *got_ = code_of(ev, &c_, &w_);                               \
+		CHECK(!strcmp(got_, want), __VA_ARGS__);                                \
+		if (strcmp(got_, want))                                                 \
 			printf("  got %s: %s\n", got_, strcmp(got_, "accepted") ? w_.detail : ""); \
 	} while (0)
 
