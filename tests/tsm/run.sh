@@ -2,7 +2,7 @@
 # run.sh: the `tsm` check suite. One QEMU boot runs tests/tsm/guest-init.sh
 # (tsm_sim.ko loaded with several parameter sets, libtsm-based tsm-guest),
 # then check-evidence.py verifies the saved reports on the host.
-# Environment: KERNEL TSM_SIM_KO TSM_GUEST KEYS_DIR WORK (set by tests/tsm/tsm.mk),
+# Environment: KERNEL TSM_SIM_KO TSM_GUEST KEYS_DIR WORK (set by tests/tsm/tsm.mk).
 # The checker first proves itself on real reports: always on the Debian
 # go-sev-guest/go-tdx-guest evidence (tests/verify/debian-evidence.sh), and on
 # COCOBOOT_TESTDATA (default ../shared/testdata) when that set is there
