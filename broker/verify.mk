@@ -62,8 +62,12 @@ ALL_TARGETS += $(BUILD)/cocobroker
 # ---- tests -----------------------------------------------------------------
 # Each test program is built twice: plain and with ASan+UBSan.
 TV            := $(BUILD)/tests/verify
-VERIFY_TESTS  := vectors adversarial policy
-TESTDATA_DIR  ?= $(abspath $(TOP)/../shared/testdata)
+VERIFY_TESTS  := vectors adversarial policy debian
+# The larger real-evidence set: COCOBOOT_TESTDATA, else ../shared/testdata
+# beside the clone; optional (its checks are skipped with the reason when it
+# is absent).  The Debian one (tests/verify/debian-evidence.sh) is always there.
+TESTDATA_DIR  ?= $(abspath $(or $(COCOBOOT_TESTDATA),$(TOP)/../shared/testdata))
+DEBIAN_EVIDENCE_SH := tests/verify/debian-evidence.sh
 TV_CFLAGS      = $(VERIFY_CFLAGS) -Itests/lib -Itests/verify -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
                  -DCOCOBOOT_TEST_KEYS='"$(BUILD)/keys"' -DCOCOBOOT_TEST_SRC='"$(TOP)/tests/verify"'
 TV_SRCS_COMMON := tests/verify/testutil.c
@@ -82,13 +86,16 @@ VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-
 
 CHECK_SUITES += verify
 check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
-	@tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)" \
+	@ev=$$($(DEBIAN_EVIDENCE_SH)) || { echo "FAIL cannot fetch the Debian evidence (mk/pins: go-sev-guest, go-tdx-guest)"; \
+		echo "0 passed, 1 failed"; exit 1; }; \
+	COCOBOOT_DEBIAN_EVIDENCE=$$ev tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)" \
 		"tests/verify/collateral.sh $(BUILD)/cocobroker $(BUILD)/keys"
 .PHONY: check-verify
 
 # ---- fuzz (libFuzzer) ---------------------------------------------------------
-# One target per parser plus the whole verifier; seeds come from the shared
-# test data (broker/fuzz/seed.sh), the growing corpus stays under build/.
+# One target per parser plus the whole verifier; seeds come from the real
+# evidence (broker/fuzz/seed.sh: the Debian set always, the shared set when
+# present), the growing corpus stays under build/.
 VERIFY_FUZZ      := snp-report snp-certtable tdx-quote x509-ext policy verify tdx-collateral
 VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
@@ -103,10 +110,11 @@ $(VERIFY_FUZZ_DIR)/fuzz-%: broker/fuzz/fuzz_$$(subst -,_,$$*).c $(VERIFY_FUZZ_LI
 define verify_fuzz
 FUZZ_TARGETS += verify-$(1)
 fuzz-verify-$(1): $(VERIFY_FUZZ_DIR)/fuzz-$(1)
-	@rm -rf $(VERIFY_FUZZ_DIR)/seeds-$(1) && broker/fuzz/seed.sh $(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) $(TESTDATA_DIR)
+	@rm -rf $(VERIFY_FUZZ_DIR)/seeds-$(1) && ev=$$$$($(DEBIAN_EVIDENCE_SH)) && \
+		broker/fuzz/seed.sh $(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) $(TESTDATA_DIR) $$$$ev
 	@mkdir -p $(VERIFY_FUZZ_DIR)/corpus-$(1)
 	@echo "  FUZZ    verify-$(1) ($$(FUZZ_SECONDS) s)"
-	@set -o pipefail; $(VERIFY_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	@set -o pipefail; COCOBOOT_DEBIAN_EVIDENCE=$$$$($(DEBIAN_EVIDENCE_SH)) $(VERIFY_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 		-artifact_prefix=$(VERIFY_FUZZ_DIR)/crash-$(1)- $(VERIFY_FUZZ_DIR)/corpus-$(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) 2>&1 \
 		| grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-verify-$(1)

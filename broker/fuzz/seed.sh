@@ -1,23 +1,43 @@
 #!/bin/bash
-# seed.sh TARGET DIR TESTDATA: write the seed corpus of one fuzz target.
+# seed.sh TARGET DIR TESTDATA [DEBIAN]: write the seed corpus of one fuzz target
+# from the real evidence: the larger set in TESTDATA when it is there, and the
+# Debian go-sev-guest/go-tdx-guest evidence (tests/verify/debian-evidence.sh;
+# DEBIAN, default: fetched now), which is always there.
 set -eu
 target=$1 dir=$2 td=$3
+deb=${4:-$("$(dirname "$0")/../../tests/verify/debian-evidence.sh")}
+vendor=$(cd "$(dirname "$0")/../../keys/vendor" && pwd)
 mkdir -p "$dir"
 py=/usr/bin/python3
+shared=1
+if [ ! -r "$td/vectors.json" ]; then
+	shared=0
+	echo "seed.sh $target: no $td/vectors.json (the shared real-evidence set): seeds from the Debian evidence only" >&2
+fi
 case $target in
-snp-report) cp "$td"/snp/*report*.bin "$dir"/ ;;
-tdx-quote) cp "$td"/tdx/quote-*.bin "$dir"/ ;;
+snp-report)
+	cp "$deb/snp/attestation.bin" "$dir/debian-attestation.bin"
+	[ $shared = 0 ] || cp "$td"/snp/*report*.bin "$dir"/ ;;
+tdx-quote)
+	cp "$deb/tdx/quote.bin" "$dir/debian-quote.bin"
+	[ $shared = 0 ] || cp "$td"/tdx/quote-*.bin "$dir"/ ;;
 tdx-collateral)
 	# selector byte: 0 TCB info, 1 QE identity; then the file as Intel serves it
-	for f in "$td"/tdx/collateral/tcbinfo-*.json; do { printf '\0'; cat "$f"; } >"$dir/$(basename "$f")"; done
-	for f in "$td"/tdx/collateral/qeidentity-*.json; do { printf '\1'; cat "$f"; } >"$dir/$(basename "$f")"; done
+	{ printf '\0'; cat "$deb/tdx/collateral/tcbinfo-50806f000000.json"; } >"$dir/debian-tcbinfo.json"
+	{ printf '\1'; cat "$deb/tdx/collateral/qeidentity-tdqe.json"; } >"$dir/debian-qeidentity.json"
+	if [ $shared = 1 ]; then
+		for f in "$td"/tdx/collateral/tcbinfo-*.json; do { printf '\0'; cat "$f"; } >"$dir/$(basename "$f")"; done
+		for f in "$td"/tdx/collateral/qeidentity-*.json; do { printf '\1'; cat "$f"; } >"$dir/$(basename "$f")"; done
+	fi
 	;;
 snp-certtable | verify)
-	$py - "$td" "$dir" "$target" <<'PY'
+	$py - "$td" "$dir" "$target" "$deb" "$vendor" "$shared" <<'PY'
 import sys, struct, subprocess, glob, os
-td, out, target = sys.argv[1:4]
+td, out, target, deb, vendor, shared = sys.argv[1:7]
 def der(pem):
     return subprocess.run(["openssl", "x509", "-in", pem, "-outform", "DER"], capture_output=True, check=True).stdout
+def cert(path):
+    return der(path) if open(path, "rb").read(5) == b"-----" else open(path, "rb").read()
 guids = {"vcek": "63da758de6644564adc5f4b93be8accd", "ask": "4ab7b379bbac4fe4a02f05aef327c782",
          "ark": "c0b406a4a803495297433fb6014cd0ae"}
 def table(certs):
@@ -27,32 +47,38 @@ def table(certs):
         head += bytes.fromhex(guids[g]) + struct.pack("<II", off + len(body), len(d))
         body += d
     return head + bytes(24) + body
-for n, (rep, vcek, prod) in enumerate([("milan-report-2.bin", "milan-vcek-2.der", "milan"),
-                                        ("genoa-report-3.bin", "genoa-vcek-3.der", "genoa"),
-                                        ("turin-report-1.bin", "turin-vcek-1.pem", "turin")]):
-    v = open(f"{td}/snp/{vcek}", "rb").read()
-    if vcek.endswith(".pem"):
-        v = der(f"{td}/snp/{vcek}")
-    t = table([("vcek", v), ("ask", der(f"{td}/snp/ask-{prod}.pem")), ("ark", der(f"{td}/snp/ark-{prod}.pem"))])
+# (report, VCEK, ASK, ARK)
+sets = [(f"{deb}/snp/attestation.bin", f"{deb}/snp/vcek.der", f"{vendor}/ask-milan.pem", f"{vendor}/ark-milan.pem")]
+if shared == "1":
+    for rep, vcek, prod in [("milan-report-2.bin", "milan-vcek-2.der", "milan"),
+                            ("genoa-report-3.bin", "genoa-vcek-3.der", "genoa"),
+                            ("turin-report-1.bin", "turin-vcek-1.pem", "turin")]:
+        sets.append((f"{td}/snp/{rep}", f"{td}/snp/{vcek}", f"{td}/snp/ask-{prod}.pem", f"{td}/snp/ark-{prod}.pem"))
+for n, (rep, vcek, ask, ark) in enumerate(sets):
+    t = table([("vcek", cert(vcek)), ("ask", cert(ask)), ("ark", cert(ark))])
     if target == "snp-certtable":
         open(f"{out}/table-{n}", "wb").write(t)
     else:
-        open(f"{out}/snp-{n}", "wb").write(b"\0" + open(f"{td}/snp/{rep}", "rb").read() + t)
+        open(f"{out}/snp-{n}", "wb").write(b"\0" + open(rep, "rb").read() + t)
 if target == "verify":
-    for q in glob.glob(f"{td}/tdx/quote-*.bin"):
-        open(f"{out}/tdx-{os.path.basename(q)}", "wb").write(b"\1" + open(q, "rb").read())
+    quotes = [f"{deb}/tdx/quote.bin"] + (glob.glob(f"{td}/tdx/quote-*.bin") if shared == "1" else [])
+    for i, q in enumerate(quotes):
+        open(f"{out}/tdx-{i}-{os.path.basename(q)}", "wb").write(b"\1" + open(q, "rb").read())
 PY
 	;;
 x509-ext)
-	cp "$td"/snp/*vcek*.der "$td"/snp/*vlek*.der "$td"/snp/*vcek*.pem "$dir"/ 2>/dev/null || true
-	$py - "$td" "$dir" <<'PY'
-import sys, struct
-td, out = sys.argv[1:3]
-for name in ["quote-v4-4.bin", "quote-v5-1.bin"]:
-    q = open(f"{td}/tdx/{name}", "rb").read()
+	cp "$deb/snp/vcek.der" "$dir/debian-vcek.der"
+	[ $shared = 0 ] || cp "$td"/snp/*vcek*.der "$td"/snp/*vlek*.der "$td"/snp/*vcek*.pem "$dir"/ 2>/dev/null || true
+	quotes="$deb/tdx/quote.bin"
+	[ $shared = 0 ] || quotes="$quotes $td/tdx/quote-v4-4.bin $td/tdx/quote-v5-1.bin"
+	$py - "$dir" $quotes <<'PY'
+import sys, os
+out = sys.argv[1]
+for n, path in enumerate(sys.argv[2:]):
+    q = open(path, "rb").read()
     i = q.find(b"-----BEGIN CERTIFICATE-----")
     j = q.rfind(b"-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")
-    open(f"{out}/pck-{name}.pem", "wb").write(q[i:j] + b"\n")
+    open(f"{out}/pck-{n}-{os.path.basename(path)}.pem", "wb").write(q[i:j] + b"\n")
 PY
 	;;
 policy)

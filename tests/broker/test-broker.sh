@@ -8,7 +8,11 @@
 # usage: test-broker.sh COCOBROKER UNLOCK_CLIENT KEYDIR WORKDIR
 set -u
 BROKER=$(realpath "$1") CLIENT=$(realpath "$2") KEYS=$(realpath "$3") W=$4
-TESTDATA=${COCOBOOT_TESTDATA:-$(dirname "$0")/../../../shared/testdata}
+# real evidence: the larger set beside the clone (optional, skipped with the
+# reason when absent) and the Debian one that is always there
+TESTDATA=${COCOBOOT_TESTDATA:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/testdata}
+. "$(dirname "$0")/../lib/testdata.sh"
+DEBIAN_EVIDENCE=$("$(dirname "$0")/../verify/debian-evidence.sh") || { echo "cannot fetch the Debian evidence"; echo "0 passed, 1 failed"; exit 1; }
 rm -rf "$W" && mkdir -p "$W" && W=$(realpath "$W")
 pass=0 fail=0 skip=0
 ok()   { pass=$((pass + 1)); echo "ok   $*"; }
@@ -155,12 +159,15 @@ expect "replay of A's evidence on session B -> binding-mismatch" 'status=403 err
 	--volume "$VOL" --outblob "$W/sessionA.outblob" --auxblob "$W/sessionA.auxblob"
 expect "evidence bound to another client key -> binding-mismatch" 'status=403 error=binding-mismatch$' \
 	--volume "$VOL" --sim-snp "$KEYS" --bind-other-key
-if [ -f "$TESTDATA/snp/milan-report-5.bin" ]; then
+expect "real Milan report from Debian's go-sev-guest (bound elsewhere) is refused" \
+	'status=403 error=(binding-mismatch|chain-invalid)$' --volume "$VOL" --outblob "$DEBIAN_EVIDENCE/snp/attestation.bin"
+case $(testdata_state "$TESTDATA") in
+present)
 	expect "real Milan report (bound elsewhere) is refused" 'status=403 error=(binding-mismatch|chain-invalid)$' \
-		--volume "$VOL" --outblob "$TESTDATA/snp/milan-report-5.bin"
-else
-	skip=$((skip + 1)); echo "skip real Milan report: no $TESTDATA/snp/milan-report-5.bin (set COCOBOOT_TESTDATA)"
-fi
+		--volume "$VOL" --outblob "$TESTDATA/snp/milan-report-5.bin" ;;
+absent) skip=$((skip + 1)); echo "SKIP real Milan report milan-report-5 (1 check): $(testdata_why "$TESTDATA")" ;;
+*) bad "real Milan report milan-report-5: $(testdata_why "$TESTDATA")" ;;
+esac
 expect "no client certificate -> no-client-certificate" 'status=403 error=no-client-certificate$' \
 	--volume "$VOL" --sim-snp "$KEYS" --no-client-cert
 

@@ -8,9 +8,13 @@ usage: check-evidence.py KEYS_DIR OUT_DIR EXPECTATION...
               | NAME:vmpl=N | NAME:measurement=HEX | NAME:host_data=HEX
               | NAME:ucode=N (REPORTED_TCB microcode N, below the VCEK's)
        check-evidence.py --vectors TESTDATA_DIR
-  The second form runs the same verification code on real hardware evidence
-  (../shared/testdata), so the offsets and encodings it checks the simulated
-  provider's output with are shown to be those of real reports and quotes.
+       check-evidence.py --debian DEBIAN_EVIDENCE_DIR VENDOR_DIR
+  The second and third forms run the same verification code on real hardware
+  evidence (../shared/testdata when present; the Debian go-sev-guest /
+  go-tdx-guest evidence of tests/verify/debian-evidence.sh always, against the
+  vendor roots in keys/vendor), so the offsets and encodings it checks the
+  simulated provider's output with are shown to be those of real reports and
+  quotes.
 Prints "PASS/FAIL NAME: what" per check and ends with "N passed, N failed".
 """
 import json
@@ -89,8 +93,8 @@ def der_int(raw):
 def verify_snp(name, ark_pin, rep, aux, inblob, exp):
     check(name, len(rep) == 1184, f"SNP report is 1184 bytes ({len(rep)})")
     version, = struct.unpack_from("<I", rep, 0)
-    check(name, version == 3 and struct.unpack_from("<I", rep, 0x34)[0] == 1,
-          f"version 3, signature algorithm 1 (got {version})")
+    check(name, version == exp.get("version", 3) and struct.unpack_from("<I", rep, 0x34)[0] == 1,
+          f"version {exp.get('version', 3)}, signature algorithm 1 (got {version})")
     table = cert_table(aux)
     check(name, set(table) == {GUID_VCEK, GUID_ASK, GUID_ARK}, "auxblob cert table has VCEK, ASK, ARK")
     vcek = x509.load_der_x509_certificate(table[GUID_VCEK])
@@ -132,7 +136,7 @@ def verify_tdx(name, root_pin, q, inblob, exp, fmspc="00c0ffee0000", sim=True):
     check(name, (ver, akt, tee) == (4, 2, 0x81), f"quote v4, ECDSA-P256, TDX ({ver}, {akt}, {tee:#x})")
     sig_len, = struct.unpack_from("<I", q, 632)
     end = 636 + sig_len
-    check(name, end == len(q) or (not sim and end < len(q) and not any(q[end:])),
+    check(name, end == len(q) or (not sim and end < len(q) and (not any(q[end:]) or q[end:] == exp.get("trailer"))),
           f"signature data length {sig_len} ends the quote ({len(q)})")
     sig, ak = q[636:700], q[700:764]
     ak_pub = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + ak)
@@ -211,9 +215,42 @@ def vectors(td):
           "REPORTDATA offset agrees with the vector's decoded field")
 
 
+def debian(ev, vendor):
+    """The same code on the Debian packages' real evidence; the expected values
+    are the ones the packages' Go tests declare (go-sev-guest
+    tools/check/check_test.go, go-tdx-guest validate/validate_test.go)."""
+    ark = pem_or_der(f"{vendor}/ark-milan.pem")
+    vcek = pem_or_der(f"{ev}/snp/vcek.der")
+    # the KDS cert_chain: ASK first, then ARK
+    ask = x509.load_pem_x509_certificate(open(f"{ev}/snp/milan-chain.pem", "rb").read())
+    certs = [(GUID_VCEK, der(vcek)), (GUID_ASK, der(ask)), (GUID_ARK, der(ark))]
+    off, table, blobs = 24 * 4, b"", b""
+    for guid, d in certs:
+        table += guid + struct.pack("<II", off + len(blobs), len(d))
+        blobs += d
+    aux = table + bytes(24) + blobs
+    rep = open(f"{ev}/snp/attestation.bin", "rb").read()
+    verify_snp("debian-snp-milan", ark, rep, aux, bytes([1, 2, 3, 4, 5]) + bytes(59),
+               {"measurement": "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b"
+                               "6bdf8a9ece31a5a608eb0cf2e4872b01", "vmpl": 0, "debug": True, "version": 2})
+    q = open(f"{ev}/tdx/quote.bin", "rb").read()
+    root = pem_or_der(f"{vendor}/intel-sgx-root-ca.pem")
+    rd = bytes.fromhex("6c62dec1b8191749a31dab490be532a35944dea47caef1f980863993d9899545"
+                       "eb7406a38d1eed313b987a467dacead6f0c87a6d766c66f6f29f8acb281f1113")
+    verify_tdx("debian-tdx-spr", root, q, rd,
+               {"debug": False, "measurement": "6363b8043668a3ad953278e10389574d326c6749fb78aa81"
+                                               "0ecd9336923db86f22fc00b8dcd404bc10d5e119d7215cbb",
+                # the test authors appended this after the signed quote
+                "trailer": b"\nextra bytes(only for testing purpose)\n"},
+               fmspc="50806f000000", sim=False)
+
+
 def main():
-    if sys.argv[1] == "--vectors":
-        vectors(sys.argv[2])
+    if sys.argv[1] in ("--vectors", "--debian"):
+        if sys.argv[1] == "--vectors":
+            vectors(sys.argv[2])
+        else:
+            debian(sys.argv[2], sys.argv[3])
         print(f"{results.count(True)} passed, {results.count(False)} failed")
         return 0 if all(results) else 1
     keys, out = sys.argv[1], sys.argv[2]

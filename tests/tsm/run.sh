@@ -2,24 +2,41 @@
 # run.sh: the `tsm` check suite. One QEMU boot runs tests/tsm/guest-init.sh
 # (tsm_sim.ko loaded with several parameter sets, libtsm-based tsm-guest),
 # then check-evidence.py verifies the saved reports on the host.
-# Environment: KERNEL TSM_SIM_KO TSM_GUEST KEYS_DIR WORK (set by tests/tsm/tsm.mk),
-# TESTDATA (real evidence, default ../shared/testdata: the checker first proves
-# itself on real reports; reported as skipped when the directory is absent).
+# Environment: KERNEL TSM_SIM_KO TSM_GUEST KEYS_DIR WORK (set by tests/tsm/tsm.mk).
+# The checker first proves itself on real reports: always on the Debian
+# go-sev-guest/go-tdx-guest evidence (tests/verify/debian-evidence.sh), and on
+# COCOBOOT_TESTDATA (default ../shared/testdata) when that set is there
+# (otherwise reported as skipped, one group counted once, with the reason).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${KERNEL:?}" "${TSM_SIM_KO:?}" "${TSM_GUEST:?}" "${KEYS_DIR:?}" "${WORK:?}"
 rm -rf "$WORK" && mkdir -p "$WORK/etc" "$WORK/out"
-TESTDATA=${TESTDATA:-$(cd .. && pwd)/shared/testdata}
+TESTDATA=${COCOBOOT_TESTDATA:-$(cd .. && pwd)/shared/testdata}
+. tests/lib/testdata.sh
 vp=0 vf=0 skipped=0
-if [ -f "$TESTDATA/vectors.json" ]; then
+# the checker on the real evidence that is always there (Debian's go-sev-guest/go-tdx-guest)
+dp=0 df=1
+if ev=$(tests/verify/debian-evidence.sh); then
+	/usr/bin/python3 tests/tsm/check-evidence.py --debian "$ev" keys/vendor | tee "$WORK/debian.log" | grep -v '^PASS'
+	dp=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$WORK/debian.log")
+	df=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$WORK/debian.log")
+	[ -n "$dp" ] || { dp=0; df=1; }
+else
+	echo "FAIL cannot fetch the Debian evidence (tests/verify/debian-evidence.sh)"
+fi
+case $(testdata_state "$TESTDATA") in
+present)
 	/usr/bin/python3 tests/tsm/check-evidence.py --vectors "$TESTDATA" | tee "$WORK/vectors.log" | grep -v '^PASS'
 	vp=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$WORK/vectors.log")
 	vf=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$WORK/vectors.log")
 	[ -n "$vp" ] || { vp=0; vf=1; }
-else
-	echo "SKIP checker self-test on real evidence: no $TESTDATA/vectors.json (set TESTDATA)"
+	;;
+absent)
+	echo "SKIP checker self-test on the shared real evidence (one group, counted once): $(testdata_why "$TESTDATA")"
 	skipped=1
-fi
+	;;
+*) echo "FAIL checker self-test on real evidence: $(testdata_why "$TESTDATA")"; vf=1 ;;
+esac
 
 hex64() { od -An -v -N64 -tx1 /dev/urandom | tr -d ' \n'; }
 for i in 1 2 3; do hex64 >"$WORK/etc/inblob$i"; done
@@ -51,5 +68,5 @@ measurement=$(printf 'ab%.0s' $(seq 48))
 hp=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$WORK/host-check.log")
 hf=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$WORK/host-check.log")
 [ -n "$hp" ] || { hp=0; hf=1; }
-echo "$((pass + hp + vp)) passed, $((fail + hf + vf)) failed, $skipped skipped"
-[ $((fail + hf + vf)) -eq 0 ]
+echo "$((pass + hp + vp + dp)) passed, $((fail + hf + vf + df)) failed, $skipped skipped"
+[ $((fail + hf + vf + df)) -eq 0 ]

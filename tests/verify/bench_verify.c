@@ -74,6 +74,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cJSON *v = td_vectors();
+	if (!v) {
+		printf("bench-verify: skipped: no %s/vectors.json (the shared real-evidence set; COCOBOOT_TESTDATA=DIR)\n",
+		       testdata_dir());
+		cb_trust_free(t);
+		return 0;
+	}
 	struct snp_case sc;
 	struct tdx_case tc;
 	snp_case_load(&sc, cJSON_GetObjectItem(cJSON_GetObjectItem(v, "snp"), "milan-2"));

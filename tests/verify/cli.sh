@@ -1,9 +1,14 @@
 #!/bin/bash
 # cli.sh COCOBROKER TESTDATA: `cocobroker verify` keeps its contract on every
 # vector: exit 0 + claims JSON when accepted, 1 + "code: detail" on stderr
-# when rejected, 2 on usage and I/O errors.
+# when rejected, 2 on usage and I/O errors. First on the Debian evidence that
+# is always there ($COCOBOOT_DEBIAN_EVIDENCE, tests/verify/debian-evidence.sh),
+# then on the larger set in TESTDATA, which is skipped (one group, counted
+# once) with the reason when it is absent.
 set -u
-cb=$1 td=$2
+cb=$1 td=${COCOBOOT_TESTDATA:-$2}
+deb=${COCOBOOT_DEBIAN_EVIDENCE:?set by make check-verify (tests/verify/debian-evidence.sh)}
+. "$(dirname "$0")/../lib/testdata.sh"
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -35,6 +40,45 @@ field() {
 	got=$(/usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print(json.dumps(v) if not isinstance(v,str) else v)' "$tmp/out" "$2")
 	if [ "$got" = "$3" ]; then pass=$((pass + 1)); else echo "FAIL $1: $2 = $got, want $3"; fail=$((fail + 1)); fi
 }
+
+# ---- the Debian evidence (times as its Go tests pin them; docs/testing.md) ----
+ds=$deb/snp dt=$deb/tdx
+meas=b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01
+expect "debian snp" 0 '' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z
+field "debian snp" measurement "$meas"
+field "debian snp" product Milan
+expect "debian snp, VCEK expired" 1 '^chain-invalid: ' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2029-09-25T00:00:00Z
+expect "debian snp, no VCEK" 1 '^chain-invalid: ' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/milan-chain.pem" --at 2022-09-24T01:00:00Z
+echo "{\"snp\":{\"measurements\":[\"$meas\"],\"allow_debug\":true}}" >"$tmp/deb-snp.json"
+expect "debian snp, policy pins its measurement" 0 '' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z --policy "$tmp/deb-snp.json"
+echo "{\"snp\":{\"measurements\":[\"$meas\"]}}" >"$tmp/deb-snp-nodebug.json"
+expect "debian snp, debug guest refused" 1 '^debug-policy: ' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z --policy "$tmp/deb-snp-nodebug.json"
+drd=0102030405$(printf '0%.0s' $(seq 118))
+expect "debian snp, report data equal" 0 '' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z --report-data "$drd"
+expect "debian snp, report data differs" 1 '^report-data-mismatch: ' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z --report-data "${drd%0}1"
+expect "debian tdx" 0 '' --provider tdx_guest --outblob "$dt/quote.bin" --at 2023-07-01T01:00:00Z
+field "debian tdx" mrtd 6363b8043668a3ad953278e10389574d326c6749fb78aa810ecd9336923db86f22fc00b8dcd404bc10d5e119d7215cbb
+field "debian tdx" fmspc 50806f000000
+expect "debian tdx, PCK expired" 1 '^chain-invalid: ' --provider tdx_guest --outblob "$dt/quote.bin" --at 2053-07-01T01:00:00Z
+expect "debian tdx collateral: no TCB level" 1 '^tcb-too-old: .*not supported' --provider tdx_guest --outblob "$dt/quote.bin" --collateral "$dt/collateral" --at 2023-07-01T01:00:00Z
+expect "debian tdx collateral stale" 1 '^collateral-invalid: ' --provider tdx_guest --outblob "$dt/quote.bin" --collateral "$dt/collateral" --at 2023-07-20T00:00:00Z
+expect "debian TDREPORT is no quote" 1 '^(malformed|unsupported): ' --provider tdx_guest --outblob "$dt/td-report.bin"
+expect "debian snp report as TDX" 1 '^(malformed|unsupported): ' --provider tdx_guest --outblob "$ds/attestation.bin"
+expect "debian: bad time" 2 'RFC 3339' --provider sev_guest --outblob "$ds/attestation.bin" --at yesterday
+expect "debian: missing cert" 2 'cannot read' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$tmp/none"
+
+# ---- the larger set: skipped, counted once, when it is absent ----
+case $(testdata_state "$td") in
+present) ;;
+absent)
+	echo "SKIP cli.sh checks on the shared vectors (one group, counted once): $(testdata_why "$td")"
+	echo "$pass passed, $fail failed, 1 skipped"
+	[ "$fail" -eq 0 ]; exit ;;
+*)
+	echo "FAIL cli.sh checks on the shared vectors: $(testdata_why "$td")"
+	echo "$pass passed, $((fail + 1)) failed"
+	exit 1 ;;
+esac
 
 # every SNP vector, from vectors.json: file names and a time inside the VCEK's validity
 while IFS=' ' read -r name report cert at meas; do

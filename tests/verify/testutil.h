@@ -12,10 +12,31 @@
 
 /* $COCOBOOT_TESTDATA or the compiled-in ../shared/testdata */
 const char *testdata_dir(void);
+
+/*
+ * The larger real-evidence set (../shared/testdata) is optional: a clone
+ * alone does not have it.  td_group(what) says whether a group of checks
+ * reading it may run: 1 when vectors.json is there; 0 when it is absent (the
+ * group is skipped, printed with the reason and counted once); -1 when
+ * $COCOBOOT_TESTDATA names a directory without it (asked for, so a failure).
+ * TD_GROUP(call) runs call under that rule, counting into check.h's totals.
+ */
+int td_group(const char *what);
+#define TD_GROUP(call)                          \
+	do {                                    \
+		int td_state_ = td_group(#call); \
+		if (td_state_ > 0)              \
+			call;                   \
+		else if (td_state_ == 0)        \
+			check_skipped++;        \
+		else                            \
+			check_failed++;         \
+	} while (0)
 /* Read testdata_dir()/sub/name; aborts the test binary if missing. */
 uint8_t *td_read(const char *sub, const char *name, size_t *len);
 uint8_t *read_path(const char *path, size_t *len);
-/* vectors.json, parsed */
+/* vectors.json, parsed; NULL (nothing to free) when the test data is absent,
+ * so `cJSON_Delete(td_vectors())` at the end of a test is always safe */
 cJSON *td_vectors(void);
 /* "2022-09-24 00:55:28+00:00" -> time_t */
 time_t td_time(const char *s);
