@@ -76,7 +76,17 @@ static int parse_args(int argc, char **argv, struct volume_args *a)
 	return 0;
 }
 
-/* Read a policy file and check it parses, so a broken policy never reaches the store. */
+/* One stderr line per constraint the policy leaves open (stdout carries the key). */
+static void print_open(void *arg, const char *line)
+{
+	fprintf(stderr, "cocobroker volume: %s: open: %s\n", (const char *)arg, line);
+}
+
+/*
+ * Read a policy file and check it parses, so a broken policy never reaches the
+ * store.  The parser refuses a section that pins nothing unless it says
+ * "allow_any_measurement": true; what the policy leaves open is listed.
+ */
 static char *read_policy(const char *path)
 {
 	cb_policy *p = NULL;
@@ -103,6 +113,7 @@ static char *read_policy(const char *path)
 		free(text);
 		return NULL;
 	}
+	cb_policy_open_fields(p, print_open, (void *)path);
 	cb_policy_free(p);
 	return text;
 }

@@ -83,7 +83,10 @@ PY
 	;;
 policy)
 	echo '{"snp":{"allow_debug":false,"measurements":["a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c23500644e0e692e6be917f9050d3d38c"],"min_reported_tcb":{"bootloader":3,"snp":8,"microcode":115,"fmc":1},"vmpls":[0],"products":["Milan","test"]}}' >"$dir/snp.json"
-	echo '{"tdx":{"mrtd":["7348651a34b2d2d3462822e3a750ec6110125f36757c78480bbfc69cc0d21fb001a1ced3ee19747dda8f750c3bc8f876"],"rtmr0":"5c8daf76063a71ac8fcef4067564661fc682ed7944c7a5d21dbbced02f61ceff4ba0678c6aef3bdae8cbc614cec24619","xfam":"e702060000000000","min_tee_tcb_svn":"0b010400000000000000000000000000","tcb_statuses":["UpToDate"]}}' >"$dir/tdx.json"
+	echo '{"snp":{"allow_any_measurement":true,"min_launch_tcb":{"bootloader":3,"tee":0,"snp":8,"microcode":115},"min_current_version":"1.52","min_committed_version":"1.52","min_current_build":4,"min_committed_build":4,"guest_policy":{"min_abi":"0.31","single_socket":false,"cxl_allow":false,"mem_aes_256_xts":false,"rapl_dis":false,"ciphertext_hiding":false,"page_swap_disable":false},"platform_info":{"smt_en":true,"tsme_en":false,"ecc_en":false,"rapl_dis":false,"ciphertext_hiding_en":false,"alias_check_complete":false,"iommu_write_safe":false,"tio_en":false},"require_crl":true}}' >"$dir/snp-full.json"
+	echo '{"tdx":{"mrtd":["7348651a34b2d2d3462822e3a750ec6110125f36757c78480bbfc69cc0d21fb001a1ced3ee19747dda8f750c3bc8f876"],"rtmr0":["5c8daf76063a71ac8fcef4067564661fc682ed7944c7a5d21dbbced02f61ceff4ba0678c6aef3bdae8cbc614cec24619"],"rtmr1":["463acaace1b6e97c76e92e41fe312aa66f3fd4dad60ec7acf169859db0343e3d1e591646795cdc80fbc0ca5f7041d253"],"rtmr2":["6369b9c9a3b791ebcbdc5a0bb9536cfb57f50df2b393b33c8b29616d3568baa61f4b59dc6092e31ea8764bcbdfc69f20"],"xfam":"e702060000000000","min_tee_tcb_svn":"0b010400000000000000000000000000","tcb_statuses":["UpToDate"]}}' >"$dir/tdx.json"
+	echo '{"tdx":{"allow_any_measurement":true,"allow_no_collateral":true,"td_attributes":{"sept_ve_disable":true,"migratable":false,"pks":false,"perfmon":false,"mask":"0000000000010000","value":"0000000000000000"},"xfam":{"mask":"e000000000000000","value":"e000000000000000"}}}' >"$dir/tdx-attributes.json"
+	printf '%s %s' '{"snp":{"allow_any_measurement":true}}' '{"tdx":{}}' >"$dir/trailing.json"
 	;;
 *) echo "seed.sh: unknown target $target" >&2; exit 2 ;;
 esac

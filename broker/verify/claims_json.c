@@ -47,6 +47,16 @@ static void snp_json(cJSON *o, const cb_snp_claims *c)
 	cJSON_AddStringToObject(o, "product", cb_product_name(c->product));
 	add_tcb(o, "reported_tcb", &c->reported_tcb);
 	add_tcb(o, "current_tcb", &c->current_tcb);
+	/* what a policy can also constrain (policy.h) */
+	add_tcb(o, "committed_tcb", &c->committed_tcb);
+	add_tcb(o, "launch_tcb", &c->launch_tcb);
+	snprintf(policy, sizeof policy, "0x%llx", (unsigned long long)c->platform_info);
+	cJSON_AddStringToObject(o, "platform_info", policy);
+	char version[16];
+	snprintf(version, sizeof version, "%u.%u.%u", c->current_major, c->current_minor, c->current_build);
+	cJSON_AddStringToObject(o, "current_version", version);
+	snprintf(version, sizeof version, "%u.%u.%u", c->committed_major, c->committed_minor, c->committed_build);
+	cJSON_AddStringToObject(o, "committed_version", version);
 }
 
 static void tdx_json(cJSON *o, const cb_tdx_claims *c)

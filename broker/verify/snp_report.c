@@ -9,7 +9,8 @@ enum {
 	OFF_MEASUREMENT = 0x90, OFF_HOST_DATA = 0xC0, OFF_ID_KEY_DIGEST = 0xE0,
 	OFF_AUTHOR_KEY_DIGEST = 0x110, OFF_REPORT_ID = 0x140, OFF_REPORTED_TCB = 0x180,
 	OFF_CPUID_FAM = 0x188, OFF_CPUID_MOD = 0x189, OFF_CPUID_STEP = 0x18A,
-	OFF_CHIP_ID = 0x1A0, OFF_COMMITTED_TCB = 0x1E0, OFF_LAUNCH_TCB = 0x1F0,
+	OFF_CHIP_ID = 0x1A0, OFF_COMMITTED_TCB = 0x1E0, OFF_CURRENT_BUILD = 0x1E8, OFF_COMMITTED_BUILD = 0x1EC,
+	OFF_LAUNCH_TCB = 0x1F0,
 };
 
 #define SIG_ALGO_ECDSA_P384_SHA384 1
@@ -58,6 +59,13 @@ int snp_report_parse(const uint8_t *b, size_t len, cb_snp_claims *c, cb_refusal 
 	c->current_tcb.raw = cb_le64(b + OFF_CURRENT_TCB);
 	c->committed_tcb.raw = cb_le64(b + OFF_COMMITTED_TCB);
 	c->launch_tcb.raw = cb_le64(b + OFF_LAUNCH_TCB);
+	/* Firmware version: build, minor, major (then a reserved byte). */
+	c->current_build = b[OFF_CURRENT_BUILD];
+	c->current_minor = b[OFF_CURRENT_BUILD + 1];
+	c->current_major = b[OFF_CURRENT_BUILD + 2];
+	c->committed_build = b[OFF_COMMITTED_BUILD];
+	c->committed_minor = b[OFF_COMMITTED_BUILD + 1];
+	c->committed_major = b[OFF_COMMITTED_BUILD + 2];
 	c->has_cpuid = c->version >= 3;
 	if (c->has_cpuid) {
 		c->cpuid_family = b[OFF_CPUID_FAM];

@@ -41,14 +41,14 @@ extern "C" {
 #define CB_REASON_SIGNATURE_INVALID    "signature-invalid"    /* report/quote/QE signature or QE binding */
 #define CB_REASON_CHAIN_INVALID        "chain-invalid"        /* cert chain does not reach a pinned root, or expired at the verification time */
 #define CB_REASON_REVOKED              "revoked"              /* a certificate of the chain is on a CRL */
-#define CB_REASON_COLLATERAL_INVALID   "collateral-invalid"   /* TCB info / QE identity / CRL bad, missing or stale */
+#define CB_REASON_COLLATERAL_INVALID   "collateral-invalid"   /* TCB info / QE identity / CRL bad, missing or stale; policy: TDX without collateral, SNP without a CRL check (require_crl) */
 #define CB_REASON_TCB_MISMATCH         "tcb-mismatch"         /* SNP: VCEK TCB != reported_tcb, or hwID != chip_id */
 #define CB_REASON_PRODUCT_MISMATCH     "product-mismatch"     /* wrong product / provider for the roots or the policy */
 #define CB_REASON_REPORT_DATA_MISMATCH "report-data-mismatch" /* report_data != expected_report_data */
-#define CB_REASON_TCB_TOO_OLD          "tcb-too-old"          /* policy: minimum TCB / SVN / TCB status */
+#define CB_REASON_TCB_TOO_OLD          "tcb-too-old"          /* policy: minimum TCB / launch TCB / SVN / firmware version / TCB status */
 #define CB_REASON_MEASUREMENT_MISMATCH "measurement-mismatch" /* policy: measurement / MRTD / RTMRs */
 #define CB_REASON_DEBUG_POLICY         "debug-policy"         /* policy: debug guest not allowed */
-#define CB_REASON_GUEST_POLICY         "guest-policy"         /* policy: SMT, migration agent, VMPL, XFAM, signing key */
+#define CB_REASON_GUEST_POLICY         "guest-policy"         /* policy: guest-policy bits, VMPL, platform info, TD attributes, XFAM, signing key */
 #define CB_REASON_IDENTITY_MISMATCH    "identity-mismatch"    /* policy: host_data, family/image id, id/author keys, MRCONFIGID, MROWNER, MROWNERCONFIG */
 #define CB_REASON_NO_POLICY            "no-policy"            /* missing policy denies */
 #define CB_REASON_INTERNAL             "internal"             /* out of memory, crypto library failure */
@@ -171,6 +171,9 @@ typedef struct cb_snp_claims {
 	uint8_t cpuid_family, cpuid_model, cpuid_stepping;
 	cb_snp_tcb reported_tcb, current_tcb, committed_tcb, launch_tcb;
 	cb_product product;
+	/* ---- decoded for the policy (issue 11, policy half) ---- */
+	uint8_t current_major, current_minor, current_build;       /* firmware running now (0x1E8..0x1EA) */
+	uint8_t committed_major, committed_minor, committed_build; /* committed firmware (0x1EC..0x1EE) */
 } cb_snp_claims;
 
 typedef struct cb_tdx_claims {
@@ -207,6 +210,9 @@ typedef struct cb_tdx_claims {
 typedef struct cb_claims {
 	cb_provider provider;
 	bool test_root;             /* verified against a TEST root, not a vendor root */
+	/* ---- set by the verifier, read by the policy (issue 11) ---- */
+	bool collateral_checked;    /* TDX: collateral (TCB info, QE identity, CRLs) verified */
+	bool crl_checked;           /* SNP: revocation checked against an ARK-signed CRL */
 	union {
 		cb_snp_claims snp;
 		cb_tdx_claims tdx;

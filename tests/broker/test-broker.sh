@@ -67,7 +67,11 @@ cat > "$W/policy.json" <<JSON
          "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}}}
 JSON
 sed 's/"microcode": 115/"microcode": 200/' "$W/policy.json" > "$W/policy-newtcb.json"
-echo "{\"tdx\": {\"allow_test_root\": true, \"mrtd\": [\"$(printf 'd7%.0s' $(seq 48))\"]}}" > "$W/policy-tdx.json"
+# The simulated quote's RTMRs are zero and it comes without collateral.
+ZERO48=$(printf '00%.0s' $(seq 48))
+echo "{\"tdx\": {\"allow_test_root\": true, \"allow_no_collateral\": true, \"mrtd\": [\"$(printf 'd7%.0s' $(seq 48))\"],
+         \"rtmr1\": [\"$ZERO48\"], \"rtmr2\": [\"$ZERO48\"]}}" > "$W/policy-tdx.json"
+sed 's/"allow_no_collateral": true, //' "$W/policy-tdx.json" > "$W/policy-tdx-collateral.json"
 sed 's/"products"/"allow_debug": true, "products"/' "$W/policy.json" > "$W/policy-debug.json"
 
 VOL=0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b
@@ -87,6 +91,12 @@ check "volume add refuses a duplicate" test $? -ne 0 -a ! -s "$W/dup.key"
 echo '{"snp": {"measurment": []}}' > "$W/typo.json"
 "$BROKER" volume add --uuid 33333333-3333-4333-8333-333333333333 --policy "$W/typo.json" --config "$W/broker.json" >/dev/null 2>&1
 check "volume add refuses a policy with an unknown field" test $? -ne 0
+echo '{"snp": {"products": ["test"], "vmpls": [0]}}' > "$W/open.json"
+"$BROKER" volume add --uuid 33333333-3333-4333-8333-333333333333 --policy "$W/open.json" --config "$W/broker.json" >"$W/open.key" 2>"$W/open.err"
+check "volume add refuses a policy that pins nothing" test $? -ne 0 -a ! -s "$W/open.key"
+check "... and says how to opt in" grep -q 'allow_any_measurement' "$W/open.err"
+check "volume add lists each field the policy leaves open" grep -qx "cocobroker volume: $W/policy.json: open: snp.family_id: any value accepted" "$W/add.err"
+check "... one line per field (not the pinned ones)" test "$(grep -c ': open: ' "$W/add.err")" -gt 10 -a "$(grep -c 'open: snp.measurements\|open: snp.host_data' "$W/add.err")" -eq 0
 check "volume list shows three volumes" test "$("$BROKER" volume list --config "$W/broker.json" | grep -c '"uuid"')" -eq 3
 check "the stored key is wrapped (raw key not in the database)" \
 	python3 -c "import sys; sys.exit(open('$W/vol.key','rb').read() in open('$W/keys.db','rb').read())"
@@ -323,6 +333,12 @@ check "TDX: ...which is the key volume add printed" cmp -s "$W/tdx.key" "$W/tdx-
 "$BROKER" audit verify --config "$W/broker.json" > "$W/verify-live.out"; rc=$?
 check "audit verify while the broker serves: intact (rc=$rc: $(cat "$W/verify-live.out"))" \
 	test "$rc" -eq 0 -a -n "$(grep '^intact: [1-9][0-9]* row(s)' "$W/verify-live.out")"
+# TDX evidence without verified collateral needs the policy's opt-in
+"$BROKER" volume set-policy --uuid "$VOL_TDX" --policy "$W/policy-tdx-collateral.json" --config "$W/broker.json" 2>"$W/set.err"
+check "set-policy lists allow_no_collateral as open only when given" test "$(grep -c 'open: tdx.allow_no_collateral' "$W/set.err")" -eq 0
+expect "TDX without collateral, no opt-in -> collateral-invalid" 'status=403 error=collateral-invalid$' --volume "$VOL_TDX" --sim-tdx "$KEYS"
+"$BROKER" volume set-policy --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" 2>"$W/set.err"
+check "set-policy lists allow_no_collateral as open when given" grep -q 'open: tdx.allow_no_collateral' "$W/set.err"
 
 # ---- policy changes take effect at once ----
 "$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json"

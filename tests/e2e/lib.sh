@@ -63,13 +63,18 @@ JSON
 }
 
 # Policy matching the simulated guest in either format: its measurement (SNP
-# MEASUREMENT / TDX MRTD), TCB and identity, chained to the TEST roots.
+# MEASUREMENT / TDX MRTD), TCB and identity, chained to the TEST roots.  The
+# simulated TD leaves its RTMRs zero (nothing extends them) and has no
+# collateral, so TDX pins RTMR1/RTMR2 at zero and opts in to no collateral.
 e2e_policy() {
+	local zero48
+	zero48=$(printf '00%.0s' $(seq 48))
 	cat >"$W/policy.json" <<JSON
 {"snp": {"products": ["test"], "measurements": ["$SIM_MEASUREMENT"], "vmpls": [0],
          "host_data": "$(printf '00%.0s' $(seq 32))",
          "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}},
- "tdx": {"allow_test_root": true, "allow_debug": false, "mrtd": ["$SIM_MEASUREMENT"]}}
+ "tdx": {"allow_test_root": true, "allow_debug": false, "allow_no_collateral": true,
+         "mrtd": ["$SIM_MEASUREMENT"], "rtmr1": ["$zero48"], "rtmr2": ["$zero48"]}}
 JSON
 }
 

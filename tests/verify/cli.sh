@@ -119,13 +119,21 @@ expect "tdx collateral 2026" 0 '' --provider tdx_guest --outblob "$t/quote-v4-2-
 field "tdx collateral 2026" tcb_status OutOfDate
 expect "tdx no TCB level" 1 '^tcb-too-old: ' --provider tdx_guest --outblob "$t/quote-v5-2.bin" --collateral "$t/collateral" --at 2026-02-19T00:00:00Z
 # policies
-echo '{"tdx":{"allow_debug":true,"tcb_statuses":["UpToDate"]}}' >"$tmp/uptodate.json"
+echo '{"tdx":{"allow_any_measurement":true,"allow_debug":true,"tcb_statuses":["UpToDate"]}}' >"$tmp/uptodate.json"
 expect "tdx status policy" 1 '^tcb-too-old: ' --provider tdx_guest --outblob "$t/quote-v4-2-debug.bin" --collateral "$t/collateral" --at 2026-03-20T00:00:00Z --policy "$tmp/uptodate.json"
-echo '{"snp":{}}' >"$tmp/snp.json"
+echo '{"snp":{"allow_any_measurement":true}}' >"$tmp/snp.json"
 expect "snp debug policy" 1 '^debug-policy: ' --provider sev_guest --outblob "$s/milan-report-1.bin" --cert "$s/milan-vcek-1.der" --at 2023-01-01T00:00:00Z --policy "$tmp/snp.json"
 expect "snp policy ok" 0 '' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --at 2023-06-01T00:00:00Z --policy "$tmp/snp.json"
-echo '{"snp":{},"nope":1}' >"$tmp/bad.json"
+field "snp policy ok" current_version 1.52.4
+field "snp policy ok" committed_version 1.52.4
+field "snp policy ok" platform_info 0x1
+field "snp policy ok" launch_tcb '{"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}'
+echo '{"snp":{"allow_any_measurement":true},"nope":1}' >"$tmp/bad.json"
 expect "bad policy is a usage error" 2 'unknown' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --policy "$tmp/bad.json"
+echo '{"snp":{}}' >"$tmp/open.json"
+expect "policy pinning nothing is a usage error" 2 'pins nothing' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --policy "$tmp/open.json"
+echo '{"snp":{"allow_any_measurement":true}} {"snp":{"allow_debug":true,"allow_any_measurement":true}}' >"$tmp/two.json"
+expect "policy with trailing data is a usage error" 2 'data after' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --policy "$tmp/two.json"
 # report data
 rd=ec6c52d7533cc2c4f45be7849cf112ab82b2009fe7bd43e71ed08c14400ad7e20000000000000000000000000000000000000000000000000000000000000000
 expect "report data equal" 0 '' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --at 2023-06-01T00:00:00Z --report-data "$rd"
