@@ -4,7 +4,7 @@
 # when rejected, 2 on usage and I/O errors.
 set -u
 cb=$1 td=$2
-pass=0 fail=0
+pass=0 fail=0 skip=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -54,10 +54,13 @@ for name, v in d["snp"].items():
 PY
 )
 
-# every TDX quote, without collateral, a day after its PCK chain's latest not-before
+# every TDX quote, without collateral, a day after its PCK chain's latest
+# not-before: genuine (the claims are printed), but refused without a policy
+# that opts in to evidence without collateral
 while IFS=' ' read -r name quote at mrtd; do
-	expect "tdx $name" 0 '' --provider tdx_guest --outblob "$td/tdx/$quote" --at "$at"
+	expect "tdx $name" 1 '^collateral-invalid: .*allow_no_collateral' --provider tdx_guest --outblob "$td/tdx/$quote" --at "$at"
 	field "tdx $name" mrtd "$mrtd"
+	field "tdx $name" collateral_checked false
 done < <(/usr/bin/python3 - "$td/vectors.json" <<'PY'
 import json, sys, datetime
 d = json.load(open(sys.argv[1]))
@@ -73,13 +76,29 @@ expect "tdx collateral 2023" 0 '' --provider tdx_guest --outblob "$t/quote-v4-2-
 field "tdx collateral 2023" tcb_status UpToDate
 expect "tdx collateral 2026" 0 '' --provider tdx_guest --outblob "$t/quote-v4-2-debug.bin" --collateral "$t/collateral" --at 2026-03-20T00:00:00Z
 field "tdx collateral 2026" tcb_status OutOfDate
+field "tdx collateral 2026" collateral_checked true
 expect "tdx no TCB level" 1 '^tcb-too-old: ' --provider tdx_guest --outblob "$t/quote-v5-2.bin" --collateral "$t/collateral" --at 2026-02-19T00:00:00Z
+# without collateral, a policy decides (the policy parser's allow_no_collateral
+# and allow_any_measurement); skipped while the parser does not know them
+t4="$t/quote-v4-4.bin" t4at=2025-06-01T00:00:00Z
+echo '{"tdx":{"allow_any_measurement":true,"allow_no_collateral":true}}' >"$tmp/nocoll.json"
+echo '{"tdx":{"allow_any_measurement":true}}' >"$tmp/needcoll.json"
+if "$cb" verify --provider tdx_guest --outblob "$t4" --at "$t4at" --policy "$tmp/nocoll.json" >/dev/null 2>"$tmp/err" ||
+	! grep -q 'unknown key' "$tmp/err"; then
+	expect "tdx no collateral, policy opts in" 0 '' --provider tdx_guest --outblob "$t4" --at "$t4at" --policy "$tmp/nocoll.json"
+	field "tdx no collateral, policy opts in" collateral_checked false
+	expect "tdx no collateral, policy does not opt in" 1 '' --provider tdx_guest --outblob "$t4" --at "$t4at" --policy "$tmp/needcoll.json"
+else
+	echo "SKIP tdx without collateral under a policy: the policy parser has no allow_no_collateral yet ($(head -c 120 "$tmp/err"))"
+	skip=$((skip + 3))
+fi
 # policies
 echo '{"tdx":{"allow_debug":true,"tcb_statuses":["UpToDate"]}}' >"$tmp/uptodate.json"
 expect "tdx status policy" 1 '^tcb-too-old: ' --provider tdx_guest --outblob "$t/quote-v4-2-debug.bin" --collateral "$t/collateral" --at 2026-03-20T00:00:00Z --policy "$tmp/uptodate.json"
 echo '{"snp":{}}' >"$tmp/snp.json"
 expect "snp debug policy" 1 '^debug-policy: ' --provider sev_guest --outblob "$s/milan-report-1.bin" --cert "$s/milan-vcek-1.der" --at 2023-01-01T00:00:00Z --policy "$tmp/snp.json"
 expect "snp policy ok" 0 '' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --at 2023-06-01T00:00:00Z --policy "$tmp/snp.json"
+field "snp policy ok" crl_checked false
 echo '{"snp":{},"nope":1}' >"$tmp/bad.json"
 expect "bad policy is a usage error" 2 'unknown' --provider sev_guest --outblob "$s/milan-report-2.bin" --cert "$s/milan-vcek-2.der" --policy "$tmp/bad.json"
 # report data
@@ -102,5 +121,5 @@ expect "bad report data" 2 'hex' --provider sev_guest --outblob "$s/milan-report
 expect "stray argument" 2 'unexpected' --provider sev_guest --outblob "$s/milan-report-2.bin" extra
 "$cb" verify --help >/dev/null 2>&1 && pass=$((pass + 1)) || { echo "FAIL --help"; fail=$((fail + 1)); }
 
-echo "$pass passed, $fail failed"
+if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 [ "$fail" -eq 0 ]

@@ -3,12 +3,13 @@
 # output, and end with one line adding up their "N passed, N failed" lines.
 # A command that exits non-zero without reporting a failure counts as one.
 set -u
-pass=0 fail=0
+pass=0 fail=0 skip=0
+re='^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
 for cmd in "$@"; do
 	out=$($cmd 2>&1)
 	rc=$?
-	printf '%s\n' "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
-	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+	printf '%s\n' "$out" | grep -v -E "$re"
+	line=$(printf '%s\n' "$out" | grep -E "$re" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "FAIL $cmd: exited $rc without a result line"
 		fail=$((fail + 1))
@@ -17,6 +18,7 @@ for cmd in "$@"; do
 	p=${line%% passed*}
 	f=${line#*, }
 	f=${f%% failed*}
+	case $line in *skipped) s=${line##*, }; skip=$((skip + ${s%% skipped})) ;; esac
 	echo "$(basename "${cmd%% *}"): $line"
 	pass=$((pass + p))
 	fail=$((fail + f))
@@ -25,5 +27,5 @@ for cmd in "$@"; do
 		fail=$((fail + 1))
 	fi
 done
-echo "$pass passed, $fail failed"
+if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 [ "$fail" -eq 0 ]

@@ -20,7 +20,7 @@ keys, out, scenario = sys.argv[1:4]
 INTEL_TD_QE_MRSIGNER = "DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5"
 SCENARIOS = ["good", "outofdate", "nolevel", "revoked-status", "module", "module-outofdate",
              "pck-revoked", "ca-revoked", "tcbinfo-tampered", "tcbinfo-expired", "crl-wrong-signer",
-             "qe-mismatch", "wrong-fmspc", "no-qeidentity"]
+             "qe-mismatch", "wrong-fmspc", "no-qeidentity", "qe-host"]
 assert scenario in SCENARIOS, scenario
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 T0 = NOW - datetime.timedelta(hours=1)   # the test keys are made at build time: verify "now"
@@ -56,6 +56,10 @@ qe = bytearray(384)
 qe[48:64] = bytes.fromhex("11000000000000000000000000000000")   # attributes
 qe[128:160] = bytes.fromhex(INTEL_TD_QE_MRSIGNER)     # MRSIGNER: the verifier pins Intel's
 struct.pack_into("<HH", qe, 256, 2, 8)                # ISVPRODID 2, ISVSVN 8
+if scenario == "qe-host":                             # issue 11: a host-run enclave the PCK certified
+    qe[48] |= 0x02                                    # DEBUG
+    qe[128:160] = b"\x5e" * 32                        # a foreign MRSIGNER
+    struct.pack_into("<H", qe, 256, 0x1234)           # ISVPRODID 0x1234
 qe[320:352] = hashlib.sha256(ak_pub + auth).digest()
 qe = bytes(qe)
 chain = open(f"{keys}/tdx/pck-chain.pem", "rb").read() + b"\0"
