@@ -7,6 +7,11 @@ py=/usr/bin/python3
 case $target in
 snp-report) cp "$td"/snp/*report*.bin "$dir"/ ;;
 tdx-quote) cp "$td"/tdx/quote-*.bin "$dir"/ ;;
+snp-crl)
+	# real CRLs (Intel's: no AMD CRL is in the test data), DER and PEM
+	cp "$td"/tdx/collateral/*crl*.der "$dir"/
+	for f in "$td"/tdx/collateral/rootcrl-*.der; do openssl crl -inform DER -in "$f" -out "$dir/$(basename "$f" .der).pem"; done
+	;;
 tdx-collateral)
 	# selector byte: 0 TCB info, 1 QE identity; then the file as Intel serves it
 	for f in "$td"/tdx/collateral/tcbinfo-*.json; do { printf '\0'; cat "$f"; } >"$dir/$(basename "$f")"; done
