@@ -92,6 +92,16 @@ else
 	echo "SKIP tdx without collateral under a policy: the policy parser has no allow_no_collateral yet ($(head -c 120 "$tmp/err"))"
 	skip=$((skip + 3))
 fi
+# serve warns at start when it would verify TDX without collateral (the
+# certificate is missing, so it stops right after the warning)
+for coll in "" ",\"collateral_dir\":\"$t/collateral\""; do
+	echo "{\"listen\":\"127.0.0.1:9\",\"cert\":\"$tmp/none.pem\",\"key\":\"$tmp/none.key\",\"database\":\"$tmp/db\",\"master_key\":\"$tmp/mk\"$coll}" >"$tmp/serve.json"
+	timeout 20 "$cb" serve --config "$tmp/serve.json" >/dev/null 2>"$tmp/err"
+	if [ -z "$coll" ] && grep -q '"event":"tdx-without-collateral"' "$tmp/err"; then pass=$((pass + 1))
+	elif [ -n "$coll" ] && ! grep -q 'tdx-without-collateral' "$tmp/err" && grep -q '"event":"startup"' "$tmp/err"; then pass=$((pass + 1))
+	else echo "FAIL serve warning (collateral_dir ${coll:+set}${coll:-unset}): $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); fi
+	rm -f "$tmp"/db* "$tmp/mk"
+done
 # policies
 echo '{"tdx":{"allow_debug":true,"tcb_statuses":["UpToDate"]}}' >"$tmp/uptodate.json"
 expect "tdx status policy" 1 '^tcb-too-old: ' --provider tdx_guest --outblob "$t/quote-v4-2-debug.bin" --collateral "$t/collateral" --at 2026-03-20T00:00:00Z --policy "$tmp/uptodate.json"
