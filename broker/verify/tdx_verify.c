@@ -127,7 +127,11 @@ static int qe_identity_check(const struct td_qe_identity *id, const struct sgx_r
 {
 	char detail[200] = "", hex[65];
 	size_t n = 0;
-#define NOTE(...) (n += (size_t)snprintf(detail + n, n < sizeof detail ? sizeof detail - n : 0, __VA_ARGS__))
+#define NOTE(...)                                                                      \
+	do {                                                                           \
+		if (n < sizeof detail)                                                 \
+			n += (size_t)snprintf(detail + n, sizeof detail - n, __VA_ARGS__); \
+	} while (0)
 	if (qe->attributes[0] & 0x02)
 		NOTE("; DEBUG attribute set");
 	if (memcmp(qe->mr_signer, id->mrsigner, 32) != 0) {
