@@ -99,7 +99,7 @@ for coll in "" ",\"collateral_dir\":\"$t/collateral\""; do
 	timeout 20 "$cb" serve --config "$tmp/serve.json" >/dev/null 2>"$tmp/err"
 	if [ -z "$coll" ] && grep -q '"event":"tdx-without-collateral"' "$tmp/err"; then pass=$((pass + 1))
 	elif [ -n "$coll" ] && ! grep -q 'tdx-without-collateral' "$tmp/err" && grep -q '"event":"startup"' "$tmp/err"; then pass=$((pass + 1))
-	else echo "FAIL serve warning (collateral_dir ${coll:+set}${coll:-unset}): $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); fi
+	else echo "FAIL serve warning (collateral_dir $([ -n "$coll" ] && echo set || echo unset)): $(head -c 300 "$tmp/err")"; fail=$((fail + 1)); fi
 	rm -f "$tmp"/db* "$tmp/mk"
 done
 # policies
