@@ -3,7 +3,27 @@
 #include <string.h>
 
 #include "commands.h"
+#include "server/config.h"
+#include "server/log.h"
 #include "server/server.h"
+
+/* TDX evidence verified without collateral has no TCB status and no
+ * revocation check; policies must opt in (allow_no_collateral), and the
+ * operator should know at start.  A config that does not load is left to
+ * server_run, which reports it. */
+static void warn_tdx_without_collateral(const char *config)
+{
+	struct broker_config c = { 0 };
+	char err[256];
+	if (config_load(&c, config, err, sizeof err) != 0)
+		return;
+	if (!c.collateral_dir)
+		log_event("warning", "tdx-without-collateral", "detail",
+			  "no collateral_dir: TDX quotes get no TCB status and no PCK revocation check; "
+			  "only volumes whose policy says \"tdx\": {\"allow_no_collateral\": true} release to TDX",
+			  NULL);
+	config_free(&c);
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -26,5 +46,6 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "usage: cocobroker serve --config FILE\n");
 		return CB_EXIT_USAGE;
 	}
+	warn_tdx_without_collateral(config);
 	return server_run(config);
 }

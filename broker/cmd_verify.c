@@ -29,7 +29,8 @@ static void verify_usage(FILE *f)
 		"         [--vendor-dir DIR] [--snp-cert-dir DIR]\n"
 		"         [--test-snp-ark FILE [--test-snp-ask FILE]] [--test-tdx-root FILE]\n"
 		"Prints the claims as JSON. Exit 0 accepted, 1 rejected (reason on stderr),\n"
-		"2 usage or I/O error. --test-* trust TEST roots (never in production).\n");
+		"2 usage or I/O error. --test-* trust TEST roots (never in production).\n"
+		"TDX without --collateral is refused unless --policy has \"allow_no_collateral\": true.\n");
 }
 
 struct verify_args {
@@ -176,6 +177,16 @@ int cmd_verify(int argc, char **argv)
 	}
 	printf("%s\n", json);
 	free(json);
+	/* The broker's rule: TDX evidence whose collateral was not checked (no
+	 * TCB status, no revocation) is refused unless the policy opts in with
+	 * "tdx": {"allow_no_collateral": true}; cb_policy_check enforces that,
+	 * so without a policy there is nobody to opt in. */
+	if (claims.provider == CB_PROVIDER_TDX && !claims.collateral_checked && !a.policy) {
+		fprintf(stderr, "%s: TDX evidence without collateral (no TCB status, no revocation check): "
+			"give --collateral DIR, or a --policy with \"allow_no_collateral\": true\n",
+			CB_REASON_COLLATERAL_INVALID);
+		goto out;
+	}
 	if (a.policy && cb_policy_check(policy, &claims, &why) != 0) {
 		fprintf(stderr, "%s: %s\n", why.code, why.detail);
 		goto out;

@@ -21,6 +21,17 @@ snp-report)
 tdx-quote)
 	cp "$deb/tdx/quote.bin" "$dir/debian-quote.bin"
 	[ $shared = 0 ] || cp "$td"/tdx/quote-*.bin "$dir"/ ;;
+snp-crl)
+	# real CRLs (Intel's: no AMD CRL is in the test data), DER and PEM
+	for f in "$deb"/tdx/collateral/*crl*.der; do
+		cp "$f" "$dir/debian-$(basename "$f")"
+		openssl crl -inform DER -in "$f" -out "$dir/debian-$(basename "$f" .der).pem"
+	done
+	if [ $shared = 1 ]; then
+		cp "$td"/tdx/collateral/*crl*.der "$dir"/
+		for f in "$td"/tdx/collateral/rootcrl-*.der; do openssl crl -inform DER -in "$f" -out "$dir/$(basename "$f" .der).pem"; done
+	fi
+	;;
 tdx-collateral)
 	# selector byte: 0 TCB info, 1 QE identity; then the file as Intel serves it
 	{ printf '\0'; cat "$deb/tdx/collateral/tcbinfo-50806f000000.json"; } >"$dir/debian-tcbinfo.json"

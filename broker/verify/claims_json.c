@@ -90,6 +90,10 @@ char *cb_claims_to_json(const cb_claims *c)
 		snp_json(o, &c->snp);
 	else
 		tdx_json(o, &c->tdx);
+	if (c->provider == CB_PROVIDER_TDX)
+		cJSON_AddBoolToObject(o, "collateral_checked", c->collateral_checked);
+	else
+		cJSON_AddBoolToObject(o, "crl_checked", c->crl_checked);
 	if (c->test_root)
 		cJSON_AddBoolToObject(o, "test_root", true);
 	char *s = cJSON_PrintUnformatted(o);

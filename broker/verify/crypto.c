@@ -86,39 +86,56 @@ int cb_ecdsa_verify_der(mbedtls_ecp_group_id gid, const uint8_t *point, size_t p
 	return cb_ecdsa_verify_raw(gid, point, point_len, hash, hash_len, r, s, clen);
 }
 
-int cb_cert_signed_by(const mbedtls_x509_crt *child, const mbedtls_x509_crt *parent)
+/* A signature over tbs by parent's key, with the algorithm the signed object names. */
+static int signed_by(const mbedtls_x509_buf *tbs, const mbedtls_x509_buf *sig, mbedtls_pk_type_t sig_pk,
+		     mbedtls_md_type_t sig_md, const void *sig_opts, const mbedtls_x509_crt *parent)
 {
-	if (child->issuer_raw.len != parent->subject_raw.len ||
-	    memcmp(child->issuer_raw.p, parent->subject_raw.p, child->issuer_raw.len) != 0)
-		return -1;
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(child->sig_md);
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(sig_md);
 	if (!md)
 		return -1;
 	uint8_t hash[MBEDTLS_MD_MAX_SIZE];
 	size_t hlen = mbedtls_md_get_size(md);
-	if (mbedtls_md(md, child->tbs.p, child->tbs.len, hash) != 0)
+	if (mbedtls_md(md, tbs->p, tbs->len, hash) != 0)
 		return -1;
 
-	if (child->sig_pk == MBEDTLS_PK_ECDSA) {
+	if (sig_pk == MBEDTLS_PK_ECDSA) {
 		uint8_t point[1 + 2 * 66], r[66], s[66];
 		size_t plen;
 		mbedtls_ecp_group_id gid = cb_ec_point(&parent->pk, point, sizeof point, &plen);
 		if (gid == MBEDTLS_ECP_DP_NONE)
 			return -1;
 		size_t clen = (plen - 1) / 2;
-		if (ecdsa_der_to_raw(child->sig.p, child->sig.len, r, s, clen) != 0)
+		if (ecdsa_der_to_raw(sig->p, sig->len, r, s, clen) != 0)
 			return -1;
 		return cb_ecdsa_verify_raw(gid, point, plen, hash, hlen, r, s, clen);
 	}
-	if (child->sig_pk == MBEDTLS_PK_RSA || child->sig_pk == MBEDTLS_PK_RSASSA_PSS) {
+	if (sig_pk == MBEDTLS_PK_RSA || sig_pk == MBEDTLS_PK_RSASSA_PSS) {
 		if (!mbedtls_pk_can_do(&parent->pk, MBEDTLS_PK_RSA))
 			return -1;
 		/* pk_verify_ext only reads a warmed RSA key (cb_rsa_warm). */
-		return mbedtls_pk_verify_ext(child->sig_pk, child->sig_opts,
-					     (mbedtls_pk_context *)&parent->pk, child->sig_md,
-					     hash, hlen, child->sig.p, child->sig.len) == 0 ? 0 : -1;
+		return mbedtls_pk_verify_ext(sig_pk, sig_opts, (mbedtls_pk_context *)&parent->pk, sig_md,
+					     hash, hlen, sig->p, sig->len) == 0 ? 0 : -1;
 	}
 	return -1;
+}
+
+static int name_is(const mbedtls_x509_buf *issuer, const mbedtls_x509_crt *parent)
+{
+	return issuer->len == parent->subject_raw.len && memcmp(issuer->p, parent->subject_raw.p, issuer->len) == 0;
+}
+
+int cb_cert_signed_by(const mbedtls_x509_crt *child, const mbedtls_x509_crt *parent)
+{
+	if (!name_is(&child->issuer_raw, parent))
+		return -1;
+	return signed_by(&child->tbs, &child->sig, child->sig_pk, child->sig_md, child->sig_opts, parent);
+}
+
+int cb_crl_signed_by(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *parent)
+{
+	if (!name_is(&crl->issuer_raw, parent))
+		return -1;
+	return signed_by(&crl->tbs, &crl->sig, crl->sig_pk, crl->sig_md, crl->sig_opts, parent);
 }
 
 int cb_cert_is_ca(const mbedtls_x509_crt *c)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <mbedtls/ecp.h>
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 /* ECDSA over a hash with an uncompressed public point (0x04||X||Y) and
@@ -29,6 +30,10 @@ mbedtls_ecp_group_id cb_ec_point(const mbedtls_pk_context *pk, uint8_t *out, siz
 /* child's issuer name == parent's subject and child's signature verifies
  * under parent's key (RSA PKCS#1, RSA-PSS or ECDSA). 0 or -1. */
 int cb_cert_signed_by(const mbedtls_x509_crt *child, const mbedtls_x509_crt *parent);
+
+/* Same for a CRL: its issuer name is parent's subject and its signature
+ * verifies under parent's key.  0 or -1. */
+int cb_crl_signed_by(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *parent);
 
 /* Basic constraints say CA. */
 int cb_cert_is_ca(const mbedtls_x509_crt *c);

@@ -13,7 +13,9 @@
 
 enum snp_cert_kind { SNP_CERT_OTHER = 0, SNP_CERT_VCEK, SNP_CERT_VLEK, SNP_CERT_ASK, SNP_CERT_ARK };
 
-#define SNP_CERTTABLE_MAX 16
+/* VCEK or VLEK, ASK or ASVK, ARK, and one spare: a longer table is malformed
+ * (the same bound as TDX PCK chains; every entry can cost a signature). */
+#define SNP_CERTTABLE_MAX 4
 
 struct snp_cert_entry {
 	enum snp_cert_kind kind;

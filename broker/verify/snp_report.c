@@ -33,6 +33,13 @@ int snp_report_parse(const uint8_t *b, size_t len, cb_snp_claims *c, cb_refusal 
 	if (c->signature_algo != SIG_ALGO_ECDSA_P384_SHA384)
 		return cb_refuse(why, CB_REASON_UNSUPPORTED, "SNP signature algorithm %u not supported",
 				 c->signature_algo);
+	/* SIGNATURE is 512 bytes: R (72), S (72), then 368 reserved bytes that
+	 * must be zero.  They are outside the signed part, so anything there is
+	 * unauthenticated data riding along: refuse it. */
+	for (size_t i = SNP_SIG_OFFSET + 144; i < SNP_REPORT_SIZE; i++)
+		if (b[i])
+			return cb_refuse(why, CB_REASON_MALFORMED,
+					 "SNP signature field has a non-zero reserved byte at 0x%zx", i);
 	c->guest_svn = cb_le32(b + OFF_GUEST_SVN);
 	c->policy = cb_le64(b + OFF_POLICY);
 	c->debug = (c->policy & POLICY_DEBUG) != 0;

@@ -12,6 +12,7 @@
 #include "evidence_certs.h"
 #include "internal.h"
 #include "snp_certtable.h"
+#include "snp_crl.h"
 #include "snp_report.h"
 #include "trust_internal.h"
 #include "verify_internal.h"
@@ -81,6 +82,15 @@ static int chain_from_candidate(cb_trust *t, const uint8_t *der, size_t len, str
 			  "VCEK/VLEK is not signed by any trusted ASK/ASVK (issuer does not match or bad signature)");
 		goto out;
 	}
+	if (leaf.serial.len > sizeof e->leaf_serial || ask->serial.len > sizeof e->ask_serial) {
+		cb_refuse(why, CB_REASON_MALFORMED, "VCEK/VLEK or ASK serial number longer than 32 bytes");
+		goto out;
+	}
+	memcpy(e->leaf_serial, leaf.serial.p, leaf.serial.len);
+	e->leaf_serial_len = leaf.serial.len;
+	memcpy(e->ask_serial, ask->serial.p, ask->serial.len);
+	e->ask_serial_len = ask->serial.len;
+	e->snp_index = (int)(s - t->snp);
 	e->product = s->product;
 	e->test = s->test;
 	e->vlek = s->vlek;
@@ -244,6 +254,15 @@ int cb_verify_snp(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 		cb_refuse(why, CB_REASON_SIGNATURE_INVALID, "SNP report signature does not verify with the %s",
 			  e.vlek ? "VLEK" : "VCEK");
 		goto out;
+	}
+	if (ev->snp_cert_dir) {
+		struct snp_crl_want w = { .ark = t->snp[e.snp_index].ark, .at = at,
+					  .serial = { e.leaf_serial, e.ask_serial },
+					  .serial_len = { e.leaf_serial_len, e.ask_serial_len } };
+		bool checked;
+		if (snp_crl_check(ev->snp_cert_dir, &w, &checked, why))
+			goto out;
+		out->crl_checked = checked;
 	}
 	out->test_root = e.test;
 	ret = 0;

@@ -1,4 +1,6 @@
-/* TDX quote v4/v5 layout; every length is checked against the buffer. */
+/* TDX quote v4/v5 layout; every length is checked against the buffer and
+ * must enclose exactly what it announces.  Bytes after the last length field
+ * (padding of the provider's buffer) are outside the quote and never read. */
 #include "internal.h"
 #include "tdx_quote.h"
 
@@ -109,6 +111,12 @@ int tdx_quote_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, cb_tdx_
 	struct cursor qe = { sig.p, cd_size };
 	if (!take(&sig, cd_size))
 		return cb_refuse(why, CB_REASON_MALFORMED, "TDX certification data runs past the signature data");
+	/* Every size field must account for exactly the bytes it encloses:
+	 * unused bytes would be unsigned room an attacker could fill. */
+	if (sig.left)
+		return cb_refuse(why, CB_REASON_MALFORMED,
+				 "TDX signature data size %u leaves %zu unused bytes after the certification data",
+				 sig_len, sig.left);
 	q->qe_report = take(&qe, SGX_REPORT_BODY_SIZE);
 	q->qe_report_sig = take(&qe, 64);
 	const uint8_t *al = take(&qe, 2);
@@ -126,10 +134,31 @@ int tdx_quote_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, cb_tdx_
 	q->pck_chain = take(&qe, chain_len);
 	if (!q->pck_chain)
 		return cb_refuse(why, CB_REASON_MALFORMED, "TDX PCK chain runs past the certification data");
+	if (qe.left)
+		return cb_refuse(why, CB_REASON_MALFORMED,
+				 "TDX certification data size %u leaves %zu unused bytes after the PCK chain", cd_size,
+				 qe.left);
 	q->pck_chain_len = chain_len;
+	/* The QGS writes the PEM with its terminating NUL inside the length. */
 	while (q->pck_chain_len && q->pck_chain[q->pck_chain_len - 1] == 0)
 		q->pck_chain_len--;
+	size_t n = tdx_pem_cert_count(q->pck_chain, q->pck_chain_len);
+	if (n > TDX_PCK_CHAIN_MAX)
+		return cb_refuse(why, CB_REASON_MALFORMED, "TDX PCK chain has %zu certificates (at most %d)", n,
+				 TDX_PCK_CHAIN_MAX);
 	return 0;
+}
+
+size_t tdx_pem_cert_count(const uint8_t *pem, size_t len)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	size_t n = 0;
+	const uint8_t *p = pem, *end = pem + len;
+	while (p < end && (p = memmem(p, (size_t)(end - p), begin, sizeof begin - 1)) != NULL) {
+		n++;
+		p += sizeof begin - 1;
+	}
+	return n;
 }
 
 void sgx_report_body_parse(const uint8_t *p, struct sgx_report_body *r)

@@ -29,6 +29,13 @@ struct tdx_quote {
 	size_t quote_len;            /* by the length fields; bytes after it are ignored */
 };
 
+/* A PCK chain is leaf, PCK CA, root: more than this many certificates is
+ * malformed, refused before any signature is checked. */
+#define TDX_PCK_CHAIN_MAX 4
+
+/* How many PEM certificates a buffer holds (counted, not parsed). */
+size_t tdx_pem_cert_count(const uint8_t *pem, size_t len);
+
 /* Parse the quote and fill the TD report claims.  0 or -1 with *why. */
 int tdx_quote_parse(const uint8_t *buf, size_t len, struct tdx_quote *q, cb_tdx_claims *c, cb_refusal *why);
 

@@ -1,9 +1,11 @@
 /*
  * TDX: quote signature by the attestation key, the key bound into the QE
- * report, the QE report signed by the PCK, the PCK chain to a pinned root;
- * then, with a collateral directory, TCB info / QE identity / CRLs.
+ * report, the QE report signed by the PCK, the PCK chain to a pinned root,
+ * the QE is Intel's TD QE (pinned identity); then, with a collateral
+ * directory, TCB info / QE identity / CRLs.
  */
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <mbedtls/sha256.h>
@@ -33,35 +35,49 @@ static void narrow(struct chain_entry *e, const mbedtls_x509_crt *c)
 		e->not_after = na;
 }
 
-/* Find leaf <- CA <- pinned root in the quote's chain.  The root the quote
- * carries is never trusted; only the pinned one is used. */
+/* The certificate of chain (other than c itself) whose subject is c's
+ * issuer: the first one only, so the path is built by name in one pass. */
+static const mbedtls_x509_crt *issuer_of(const mbedtls_x509_crt *chain, const mbedtls_x509_crt *c)
+{
+	for (const mbedtls_x509_crt *i = chain; i && i->raw.p; i = i->next)
+		if (i != c && i->subject_raw.len == c->issuer_raw.len &&
+		    memcmp(i->subject_raw.p, c->issuer_raw.p, c->issuer_raw.len) == 0)
+			return i;
+	return NULL;
+}
+
+/* leaf <- PCK CA <- pinned root, built linearly from the leaf (the quote's
+ * first certificate): at most one signature per link and one per pinned root
+ * of the right name, whatever the chain holds (tdx_quote_parse bounds it to
+ * TDX_PCK_CHAIN_MAX certificates).  The root the quote carries is never
+ * trusted; only the pinned one is used. */
 static int pck_chain_verify(cb_trust *t, const uint8_t *pem, size_t len, struct chain_entry *e, cb_refusal *why)
 {
 	mbedtls_x509_crt chain;
 	mbedtls_x509_crt_init(&chain);
 	int ret = -1;
+	if (tdx_pem_cert_count(pem, len) > TDX_PCK_CHAIN_MAX) { /* also bounded by the parser */
+		cb_refuse(why, CB_REASON_MALFORMED, "TDX PCK chain has more than %d certificates", TDX_PCK_CHAIN_MAX);
+		goto out;
+	}
 	if (cb_certs_parse(&chain, pem, len) != 0) {
 		cb_refuse(why, CB_REASON_MALFORMED, "TDX PCK certificate chain does not parse");
 		goto out;
 	}
-	const mbedtls_x509_crt *leaf = NULL, *ca = NULL;
+	const mbedtls_x509_crt *leaf = &chain, *ca = issuer_of(&chain, leaf);
 	int root = -1;
-	for (const mbedtls_x509_crt *l = &chain; l && !leaf; l = l->next) {
-		if (cb_cert_is_ca(l) == 0)
-			continue;
-		for (const mbedtls_x509_crt *i = &chain; i && !leaf; i = i->next) {
-			if (i == l || cb_cert_is_ca(i) != 0 || cb_cert_signed_by(l, i) != 0)
-				continue;
-			for (size_t r = 0; r < t->n_tdx; r++)
-				if (cb_cert_signed_by(i, t->tdx[r].root) == 0) {
-					leaf = l;
-					ca = i;
-					root = (int)r;
-					break;
-				}
-		}
+	if (cb_cert_is_ca(leaf) == 0) {
+		cb_refuse(why, CB_REASON_CHAIN_INVALID, "the first certificate of the TDX PCK chain is a CA, not a PCK");
+		goto out;
 	}
-	if (!leaf) {
+	if (!ca || cb_cert_is_ca(ca) != 0 || cb_cert_signed_by(leaf, ca) != 0) {
+		cb_refuse(why, CB_REASON_CHAIN_INVALID, "the TDX PCK is not signed by a PCK CA of its chain");
+		goto out;
+	}
+	for (size_t r = 0; r < t->n_tdx && root < 0; r++)
+		if (cb_cert_signed_by(ca, t->tdx[r].root) == 0)
+			root = (int)r;
+	if (root < 0) {
 		cb_refuse(why, CB_REASON_CHAIN_INVALID, "TDX PCK chain does not lead to a pinned root");
 		goto out;
 	}
@@ -94,6 +110,49 @@ static int pck_chain_verify(cb_trust *t, const uint8_t *pem, size_t len, struct 
 out:
 	mbedtls_x509_crt_free(&chain);
 	return ret;
+}
+
+static int masked_equal(const uint8_t *a, const uint8_t *b, const uint8_t *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((a[i] & mask[i]) != (b[i] & mask[i]))
+			return 0;
+	return 1;
+}
+
+/* The QE report (already verified under the PCK) must come from Intel's TD
+ * quoting enclave: the PCK certifies any enclave with the PROVISIONKEY.
+ * Every difference is named, DEBUG first. */
+static int qe_identity_check(const struct td_qe_identity *id, const struct sgx_report_body *qe, cb_refusal *why)
+{
+	char detail[200] = "", hex[65];
+	size_t n = 0;
+#define NOTE(...)                                                                      \
+	do {                                                                           \
+		if (n < sizeof detail)                                                 \
+			n += (size_t)snprintf(detail + n, sizeof detail - n, __VA_ARGS__); \
+	} while (0)
+	if (qe->attributes[0] & 0x02)
+		NOTE("; DEBUG attribute set");
+	if (memcmp(qe->mr_signer, id->mrsigner, 32) != 0) {
+		cb_hex(hex, qe->mr_signer, 32);
+		NOTE("; MRSIGNER %.16s... is not Intel's", hex);
+	}
+	if (qe->isv_prod_id != id->isvprodid)
+		NOTE("; ISVPRODID 0x%x (%u expected)", qe->isv_prod_id, id->isvprodid);
+	if ((qe->misc_select & id->miscselect_mask) != (id->miscselect & id->miscselect_mask))
+		NOTE("; MISCSELECT 0x%08x", qe->misc_select);
+	uint8_t attr[16];
+	memcpy(attr, qe->attributes, 16);
+	attr[0] &= (uint8_t)~0x02; /* DEBUG is named above */
+	if (!masked_equal(attr, id->attributes, id->attributes_mask, 16)) {
+		cb_hex(hex, qe->attributes, 16);
+		NOTE("; ATTRIBUTES %s", hex);
+	}
+#undef NOTE
+	if (n == 0)
+		return 0;
+	return cb_refuse(why, CB_REASON_TCB_MISMATCH, "the quoting enclave is not Intel's TD QE: %s", detail + 2);
 }
 
 int cb_verify_tdx(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out, cb_refusal *why)
@@ -142,6 +201,8 @@ int cb_verify_tdx(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, e.point, e.point_len, hash, 32, q.qe_report_sig,
 				q.qe_report_sig + 32, 32))
 		return cb_refuse(why, CB_REASON_SIGNATURE_INVALID, "QE report signature does not verify with the PCK");
+	if (qe_identity_check(&t->td_qe, &qe, why))
+		return -1;
 
 	memcpy(c->fmspc, e.sgx.fmspc, 6);
 	memcpy(c->pceid, e.sgx.pceid, 2);
@@ -149,7 +210,13 @@ int cb_verify_tdx(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 	memcpy(c->sgx_tcb_comp, e.sgx.comp_svn, 16);
 	c->product = e.product;
 	out->test_root = e.test;
-	if (ev->collateral_dir)
-		return tdx_collateral_check(t, ev->collateral_dir, at, &e, &qe, c, why);
+	/* Without collateral the quote is genuine but its TCB status, the
+	 * revocation of its PCK and the QE's SVN are unknown: collateral_checked
+	 * stays false and the policy decides (allow_no_collateral). */
+	if (ev->collateral_dir) {
+		if (tdx_collateral_check(t, ev->collateral_dir, at, &e, &qe, c, why))
+			return -1;
+		out->collateral_checked = true;
+	}
 	return 0;
 }

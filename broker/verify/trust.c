@@ -39,6 +39,25 @@ static const struct pinned pinned[] = {
 	{ "intel-sgx-root-ca.pem", CB_PRODUCT_INTEL, ROLE_INTEL_ROOT, "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3" },
 };
 
+/*
+ * Intel's TD quoting enclave, as Intel PCS publishes it
+ * (GET /tdx/certification/v4/qe/identity, "id":"TD_QE"; unchanged in every
+ * issue from 2023-06 to 2026-03).  Pinned here and checked on every quote, with
+ * or without collateral: the PCK signs the report of ANY enclave that holds
+ * the PROVISIONKEY, so without this check a host-run enclave (a debug one,
+ * another signer's) could certify an attestation key of its own.  The
+ * attributes mask keeps DEBUG (byte 0 bit 1) in, so a debug QE never matches.
+ */
+static const struct td_qe_identity intel_td_qe = {
+	.mrsigner = { 0xdc, 0x9e, 0x2a, 0x7c, 0x6f, 0x94, 0x8f, 0x17, 0x47, 0x4e, 0x34, 0xa7, 0xfc, 0x43, 0xed, 0x03,
+		      0x0f, 0x7c, 0x15, 0x63, 0xf1, 0xba, 0xbd, 0xdf, 0x63, 0x40, 0xc8, 0x2e, 0x0e, 0x54, 0xa8, 0xc5 },
+	.isvprodid = 2,
+	.miscselect = 0x00000000,
+	.miscselect_mask = 0xffffffff,
+	.attributes = { 0x11 },
+	.attributes_mask = { 0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+};
+
 const char *cb_product_name(cb_product p)
 {
 	switch (p) {
@@ -132,6 +151,7 @@ int cb_trust_new(cb_trust **out, const char *vendor_dir, cb_refusal *why)
 		return cb_refuse(why, CB_REASON_INTERNAL, "out of memory");
 	pthread_mutex_init(&t->lock, NULL);
 	t->cache_enabled = true;
+	t->td_qe = intel_td_qe;
 	if (!vendor_dir)
 		vendor_dir = COCOBOOT_VENDOR_DIR;
 

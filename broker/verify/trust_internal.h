@@ -26,6 +26,16 @@ struct snp_signer {
 	mbedtls_x509_crt *ask;     /* NULL: test chain whose ASK comes with the evidence */
 };
 
+/* The identity a TDX quoting enclave must have (Intel PCS QE identity
+ * shape): MRSIGNER and ISVPRODID exact, MISCSELECT and ATTRIBUTES under their
+ * masks.  attributes[0] bit 1 is SGX's DEBUG. */
+struct td_qe_identity {
+	uint8_t mrsigner[32];
+	uint16_t isvprodid;
+	uint32_t miscselect, miscselect_mask;
+	uint8_t attributes[16], attributes_mask[16];
+};
+
 struct tdx_root {
 	cb_product product;
 	bool test;
@@ -54,6 +64,11 @@ struct chain_entry {
 	size_t ca_point_len;
 	uint8_t ca_subject_hash[32]; /* TDX: SHA-256 of the PCK CA subject, matches the CRL issuer */
 	int root_index;            /* TDX: which trust->tdx root */
+	int snp_index;             /* SNP: which trust->snp signer (its ARK signs the CRL) */
+	uint8_t leaf_serial[32];   /* SNP: VCEK/VLEK serial, for the CRL */
+	size_t leaf_serial_len;
+	uint8_t ask_serial[32];    /* SNP: ASK/ASVK serial, for the CRL */
+	size_t ask_serial_len;
 };
 
 struct cb_trust {
@@ -63,6 +78,7 @@ struct cb_trust {
 	size_t n_snp;
 	struct tdx_root tdx[TRUST_MAX_TDX];
 	size_t n_tdx;
+	struct td_qe_identity td_qe;   /* Intel's TD QE, checked on every quote (trust.c) */
 	bool has_test;
 	bool cache_enabled;
 	pthread_mutex_t lock;

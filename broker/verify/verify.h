@@ -42,7 +42,8 @@ extern "C" {
 #define CB_REASON_CHAIN_INVALID        "chain-invalid"        /* cert chain does not reach a pinned root, or expired at the verification time */
 #define CB_REASON_REVOKED              "revoked"              /* a certificate of the chain is on a CRL */
 #define CB_REASON_COLLATERAL_INVALID   "collateral-invalid"   /* TCB info / QE identity / CRL bad, missing or stale; policy: TDX without collateral, SNP without a CRL check (require_crl) */
-#define CB_REASON_TCB_MISMATCH         "tcb-mismatch"         /* SNP: VCEK TCB != reported_tcb, or hwID != chip_id */
+#define CB_REASON_TCB_MISMATCH         "tcb-mismatch"         /* SNP: VCEK TCB != reported_tcb, or hwID != chip_id;
+                                                                 TDX: the QE is not Intel's TD QE, or the module not TCB info's */
 #define CB_REASON_PRODUCT_MISMATCH     "product-mismatch"     /* wrong product / provider for the roots or the policy */
 #define CB_REASON_REPORT_DATA_MISMATCH "report-data-mismatch" /* report_data != expected_report_data */
 #define CB_REASON_TCB_TOO_OLD          "tcb-too-old"          /* policy: minimum TCB / launch TCB / SVN / firmware version / TCB status */
@@ -124,7 +125,8 @@ typedef struct cb_evidence {
 	const cb_buf *certs;           /* optional extra certificates, PEM or DER, any order;
 	                                  a PEM buffer may hold several certificates */
 	size_t n_certs;
-	const char *snp_cert_dir;      /* optional: directory of cached VCEK/VLEK/ASK certs (.pem/.der/.crt/.cer);
+	const char *snp_cert_dir;      /* optional: directory of cached VCEK/VLEK/ASK certs (.pem/.der/.crt/.cer)
+	                                  and AMD KDS CRLs (*.crl, DER or PEM, signed by the ARK);
 	                                  every file is read per call: keep it small (<= 128 certs) */
 	const char *collateral_dir;    /* optional, TDX: tcbinfo-*.json, qeidentity-*.json,
 	                                  pckcrl-*.der, rootcrl-*.der, tcb-signing-chain-*.pem */
@@ -210,9 +212,17 @@ typedef struct cb_tdx_claims {
 typedef struct cb_claims {
 	cb_provider provider;
 	bool test_root;             /* verified against a TEST root, not a vendor root */
-	/* ---- set by the verifier, read by the policy (issue 11) ---- */
-	bool collateral_checked;    /* TDX: collateral (TCB info, QE identity, CRLs) verified */
-	bool crl_checked;           /* SNP: revocation checked against an ARK-signed CRL */
+
+	/* ---- what verification covered beyond the signatures (policy decides) ----
+	 * False means "not checked", never "failed": a failed check refuses the
+	 * evidence in cb_verify().  Policies read these (allow_no_collateral,
+	 * require_crl). */
+	bool collateral_checked;    /* TDX: the collateral (TCB info + QE identity + root and
+	                               PCK CRLs) was verified and applied: tdx.tcb_status is set */
+	bool crl_checked;           /* SNP: the VCEK/VLEK and ASK/ASVK were checked against a
+	                               current CRL signed by their ARK (from snp_cert_dir) */
+	/* ------------------------------------------------------------------------- */
+
 	union {
 		cb_snp_claims snp;
 		cb_tdx_claims tdx;

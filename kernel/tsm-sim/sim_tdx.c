@@ -45,6 +45,11 @@ static const u8 intel_qe_vendor_id[16] = {
 static const u8 tee_tcb_svn[16] = { 0x03, 0x01, 0x02 };
 /* QE attributes as real TD quoting enclaves show them. */
 static const u8 qe_attributes[16] = { 0x15, [8] = 0xe7 };
+/* Intel's TD QE MRSIGNER (Intel PCS QE identity "TD_QE"): the verifier pins
+ * it, so the simulated QE report must carry it to verify at all. */
+static const u8 qe_mrsigner_intel[32] = {
+	0xdc, 0x9e, 0x2a, 0x7c, 0x6f, 0x94, 0x8f, 0x17, 0x47, 0x4e, 0x34, 0xa7, 0xfc, 0x43, 0xed, 0x03,
+	0x0f, 0x7c, 0x15, 0x63, 0xf1, 0xba, 0xbd, 0xdf, 0x63, 0x40, 0xc8, 0x2e, 0x0e, 0x54, 0xa8, 0xc5 };
 #define QE_ISVPRODID_TD_QE	2
 #define QE_ISVSVN_DEFAULT	8
 
@@ -97,8 +102,8 @@ int sim_tdx_quote(const struct sim_state *st, struct tsm_report *report)
 	qe = p + 6;
 	memcpy(qe + QE_CPUSVN, q->cpusvn, 16);
 	memcpy(qe + QE_ATTRIBUTES, qe_attributes, 16);
-	memset(qe + QE_MRENCLAVE, 0x9e, 32);		/* fake QE identity */
-	memset(qe + QE_MRSIGNER, 0x5a, 32);
+	memset(qe + QE_MRENCLAVE, 0x9e, 32);		/* a fake QE build, Intel's signer */
+	memcpy(qe + QE_MRSIGNER, qe_mrsigner_intel, 32);
 	put_unaligned_le16(QE_ISVPRODID_TD_QE, qe + QE_ISVPRODID);
 	put_unaligned_le16(QE_ISVSVN_DEFAULT, qe + QE_ISVSVN);
 	/* QE REPORTDATA = SHA-256(attestation key || QE auth data) || 32 zero bytes */

@@ -25,10 +25,18 @@ while read -r scenario want pattern; do
 		echo "FAIL $scenario: exit $rc (want $want), out: $(head -c 200 "$tmp/out") err: $(grep -v WARNING "$tmp/err" | head -c 200)"
 		fail=$((fail + 1))
 	fi
-	# without the collateral the same quote verifies (the chain is fine)
+	# without the collateral the same quote is genuine (claims printed) but
+	# refused: nothing opted in to evidence without collateral
 	if [ "$scenario" = good ]; then
-		if "$cb" verify --provider tdx_guest --outblob "$tmp/s/quote.bin" --test-tdx-root "$keys/tdx/root.pem" 2>/dev/null |
-			grep -q '"test_root":true' ; then pass=$((pass + 1)); else echo "FAIL good without collateral"; fail=$((fail + 1)); fi
+		"$cb" verify --provider tdx_guest --outblob "$tmp/s/quote.bin" --test-tdx-root "$keys/tdx/root.pem" >"$tmp/out" 2>"$tmp/err"
+		if [ $? -eq 1 ] && grep -q '"test_root":true' "$tmp/out" && grep -q '"collateral_checked":false' "$tmp/out" &&
+			grep -q '^collateral-invalid: ' "$tmp/err"; then pass=$((pass + 1)); else echo "FAIL good without collateral"; fail=$((fail + 1)); fi
+	fi
+	# the host-run QE is refused without collateral too (pinned identity)
+	if [ "$scenario" = qe-host ]; then
+		"$cb" verify --provider tdx_guest --outblob "$tmp/s/quote.bin" --test-tdx-root "$keys/tdx/root.pem" >/dev/null 2>"$tmp/err"
+		if [ $? -eq 1 ] && grep -q "^tcb-mismatch: the quoting enclave is not Intel's TD QE: DEBUG attribute set; MRSIGNER 5e5e5e5e5e5e5e5e... is not Intel's; ISVPRODID 0x1234" "$tmp/err"
+		then pass=$((pass + 1)); else echo "FAIL qe-host without collateral: $(head -c 200 "$tmp/err")"; fail=$((fail + 1)); fi
 	fi
 done <<'EOF_CASES'
 good 0 tcb_status":"UpToDate"
@@ -45,6 +53,7 @@ crl-wrong-signer 1 ^collateral-invalid: no PCK CRL
 qe-mismatch 1 ^tcb-mismatch: the quoting enclave
 wrong-fmspc 1 ^collateral-invalid: no TCB info for FMSPC 00c0ffee0000
 no-qeidentity 1 ^collateral-invalid: no TD QE identity
+qe-host 1 ^tcb-mismatch: the quoting enclave is not Intel's TD QE: DEBUG
 EOF_CASES
 
 echo "$pass passed, $fail failed"

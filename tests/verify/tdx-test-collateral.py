@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
 keys, out, scenario = sys.argv[1:4]
+INTEL_TD_QE_MRSIGNER = "DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5"
 SCENARIOS = ["good", "outofdate", "nolevel", "revoked-status", "module", "module-outofdate",
              "pck-revoked", "ca-revoked", "tcbinfo-tampered", "tcbinfo-expired", "crl-wrong-signer",
-             "qe-mismatch", "wrong-fmspc", "no-qeidentity"]
+             "qe-mismatch", "wrong-fmspc", "no-qeidentity", "qe-host"]
 assert scenario in SCENARIOS, scenario
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 T0 = NOW - datetime.timedelta(hours=1)   # the test keys are made at build time: verify "now"
@@ -53,8 +54,12 @@ ak_pub = ak.public_key().public_bytes(serialization.Encoding.X962, serialization
 auth = bytes(range(32))
 qe = bytearray(384)
 qe[48:64] = bytes.fromhex("11000000000000000000000000000000")   # attributes
-qe[128:160] = b"\x5e" * 32                            # MRSIGNER
+qe[128:160] = bytes.fromhex(INTEL_TD_QE_MRSIGNER)     # MRSIGNER: the verifier pins Intel's
 struct.pack_into("<HH", qe, 256, 2, 8)                # ISVPRODID 2, ISVSVN 8
+if scenario == "qe-host":                             # issue 11: a host-run enclave the PCK certified
+    qe[48] |= 0x02                                    # DEBUG
+    qe[128:160] = b"\x5e" * 32                        # a foreign MRSIGNER
+    struct.pack_into("<H", qe, 256, 0x1234)           # ISVPRODID 0x1234
 qe[320:352] = hashlib.sha256(ak_pub + auth).digest()
 qe = bytes(qe)
 chain = open(f"{keys}/tdx/pck-chain.pem", "rb").read() + b"\0"
@@ -129,7 +134,7 @@ open(f"{out}/coll/tcbinfo-test.json", "w").write('{"tcbInfo":' + raw + ',"signat
 qeid = {"id": "TD_QE", "version": 2, "issueDate": T0.strftime(ISO), "nextUpdate": T1.strftime(ISO),
         "tcbEvaluationDataNumber": 1, "miscselect": "00000000", "miscselectMask": "FFFFFFFF",
         "attributes": "11000000000000000000000000000000", "attributesMask": "FBFFFFFFFFFFFFFF0000000000000000",
-        "mrsigner": ("5E" if scenario != "qe-mismatch" else "5F") * 32, "isvprodid": 2,
+        "mrsigner": INTEL_TD_QE_MRSIGNER if scenario != "qe-mismatch" else "5F" * 32, "isvprodid": 2,
         "tcbLevels": [{"tcb": {"isvsvn": 8}, "tcbDate": "2025-01-01T00:00:00Z", "tcbStatus": "UpToDate"}]}
 raw = json.dumps(qeid)            # with spaces: the signature is over these exact bytes
 if scenario != "no-qeidentity":

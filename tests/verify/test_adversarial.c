@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -727,21 +728,40 @@ static int public_xy(const char *keyfile, uint8_t xy[64])
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
 
-/* A v4 quote built and signed with the TEST TDX keys (attestation key, PCK). */
-static void tdx_test_root(void)
+/* Intel's TD QE identity as the verifier pins it (trust.c). */
+static const char intel_td_qe_mrsigner[] = "dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5";
+
+/* How make_test_quote() bends a v4 quote under the TEST TDX keys. */
+struct quote_opts {
+	const uint8_t *chain;      /* PCK chain PEM; NULL: build/keys/tdx/pck-chain.pem */
+	size_t chain_len;
+	int qe_debug;              /* QE ATTRIBUTES DEBUG */
+	const char *qe_mrsigner;   /* hex; NULL: Intel's */
+	uint16_t qe_prodid;        /* 0: 2 */
+	uint32_t qe_misc;
+	uint8_t qe_attr1;          /* ATTRIBUTES byte 1 */
+	int qe_no_mode64;          /* clear MODE64BIT (outside Intel's mask) */
+	size_t sig_slack, cd_slack;/* unused bytes inside the signature / certification data sizes */
+};
+
+/* A v4 quote signed with the TEST attestation key, its QE report signed with
+ * the TEST PCK; malloc'd, *len set; NULL when the test keys are missing. */
+static uint8_t *make_test_quote(const struct quote_opts *o, size_t *len)
 {
-	char ak[4096], pck[4096], chain_path[4096], root[4096];
+	char ak[4096], pck[4096], chain_path[4096];
 	snprintf(ak, sizeof ak, "%s/tdx/ak.key", COCOBOOT_TEST_KEYS);
 	snprintf(pck, sizeof pck, "%s/tdx/pck.key", COCOBOOT_TEST_KEYS);
 	snprintf(chain_path, sizeof chain_path, "%s/tdx/pck-chain.pem", COCOBOOT_TEST_KEYS);
-	snprintf(root, sizeof root, "%s/tdx/root.pem", COCOBOOT_TEST_KEYS);
-	if (access(ak, R_OK) != 0) {
-		CHECK(0, "test TDX keys missing under %s (make keys)\n", COCOBOOT_TEST_KEYS);
-		return;
-	}
-	size_t chain_len;
-	uint8_t *chain = read_path(chain_path, &chain_len);
-	size_t qlen = 48 + 584 + 4 + 128 + 6 + 384 + 64 + 2 + 32 + 6 + chain_len + 1;
+	if (access(ak, R_OK) != 0)
+		return NULL;
+	size_t chain_len = o->chain_len;
+	uint8_t *own = NULL;
+	const uint8_t *chain = o->chain;
+	if (!chain)
+		chain = own = read_path(chain_path, &chain_len);
+	size_t cd_len = 384 + 64 + 2 + 32 + 6 + chain_len + 1 + o->cd_slack;
+	size_t sig_len = 128 + 6 + cd_len + o->sig_slack;
+	size_t qlen = 48 + 584 + 4 + sig_len;
 	uint8_t *q = calloc(1, qlen), *p = q;
 	put16(p, 4); put16(p + 2, 2); put32(p + 4, 0x81);
 	cb_unhex(p + 12, 16, "939a7233f79c4ca9940a0db3957f0607");
@@ -751,16 +771,24 @@ static void tdx_test_root(void)
 	memset(body + 136, 0x42, 48);            /* mrtd */
 	memset(body + 520, 0xCD, 64);            /* report_data */
 	p += 584;
-	put32(p, (uint32_t)(qlen - 48 - 584 - 4));
+	put32(p, (uint32_t)sig_len);
 	p += 4;
 	uint8_t *sig = p, *key = p + 64;
 	CHECK(public_xy(ak, key) == 0, "attestation key\n");
 	p += 128;
 	put16(p, 6);
-	put32(p + 2, (uint32_t)(384 + 64 + 2 + 32 + 6 + chain_len + 1));
+	put32(p + 2, (uint32_t)cd_len);
 	p += 6;
 	uint8_t *qe = p, *qe_sig = p + 384, *auth = p + 384 + 64 + 2;
-	put16(qe + 256, 2);                      /* isv_prod_id */
+	qe[48] = o->qe_no_mode64 ? 0x11 : 0x15;  /* ATTRIBUTES: INIT | MODE64BIT | PROVISIONKEY */
+	if (o->qe_debug)
+		qe[48] |= 0x02;
+	qe[49] = o->qe_attr1;
+	qe[56] = 0xe7;                           /* XFRM */
+	put32(qe + 16, o->qe_misc);
+	cb_unhex(qe + 128, 32, o->qe_mrsigner ? o->qe_mrsigner : intel_td_qe_mrsigner);
+	put16(qe + 256, o->qe_prodid ? o->qe_prodid : 2);
+	put16(qe + 258, 4);                      /* ISVSVN */
 	put16(p + 384 + 64, 32);
 	for (int i = 0; i < 32; i++)
 		auth[i] = (uint8_t)i;
@@ -780,16 +808,40 @@ static void tdx_test_root(void)
 	CHECK(sign_with(pck, h, 32, qe_sig, 32) == 0, "sign QE report\n");
 	mbedtls_sha256(q, 48 + 584, h, 0);
 	CHECK(sign_with(ak, h, 32, sig, 32) == 0, "sign quote\n");
+	free(own);
+	*len = qlen;
+	return q;
+}
 
-	cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = qlen };
-	CHECK(!strcmp(verify_code(vendor_trust(), &ev), CB_REASON_CHAIN_INVALID), "test PCK refused by the Intel root\n");
-	cb_trust *t;
+static cb_trust *test_tdx_trust(void)
+{
+	char root[4096];
+	snprintf(root, sizeof root, "%s/tdx/root.pem", COCOBOOT_TEST_KEYS);
+	cb_trust *t = NULL;
 	cb_refusal why;
 	CHECK(cb_trust_new(&t, NULL, &why) == 0 && cb_trust_add_test_tdx(t, root, &why) == 0, "test TDX root\n");
+	return t;
+}
+
+/* A v4 quote built and signed with the TEST TDX keys (attestation key, PCK). */
+static void tdx_test_root(void)
+{
+	struct quote_opts o = { 0 };
+	size_t qlen;
+	uint8_t *q = make_test_quote(&o, &qlen);
+	if (!q) {
+		CHECK(0, "test TDX keys missing under %s (make keys)\n", COCOBOOT_TEST_KEYS);
+		return;
+	}
+	uint8_t *qe = q + 48 + 584 + 4 + 128 + 6;
+	cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = qlen };
+	CHECK(!strcmp(verify_code(vendor_trust(), &ev), CB_REASON_CHAIN_INVALID), "test PCK refused by the Intel root\n");
+	cb_trust *t = test_tdx_trust();
 	cb_claims c;
+	cb_refusal why;
 	int r = cb_verify(t, &ev, &c, &why);
 	CHECK(r == 0 && c.test_root && c.tdx.product == CB_PRODUCT_TDX_TEST && c.tdx.mrtd[0] == 0x42 &&
-	      c.tdx.report_data[63] == 0xCD && !c.tdx.debug,
+	      c.tdx.report_data[63] == 0xCD && !c.tdx.debug && !c.collateral_checked,
 	      "quote under the test root: %s\n", r ? why.detail : "claims");
 	q[48 + 136] ^= 1;
 	CHECK(!strcmp(verify_code(t, &ev), CB_REASON_SIGNATURE_INVALID), "tampered test quote\n");
@@ -798,7 +850,351 @@ static void tdx_test_root(void)
 	CHECK(!strcmp(verify_code(t, &ev), CB_REASON_SIGNATURE_INVALID), "unbound attestation key\n");
 	cb_trust_free(t);
 	free(q);
+}
+
+/* Issue 11 item 1: the QE must be Intel's TD QE on every quote, without
+ * collateral too.  Each quote below has a genuine PCK signature over its QE
+ * report; only the QE's identity differs. */
+static void tdx_qe_identity(void)
+{
+	cb_trust *t = test_tdx_trust();
+	static const struct {
+		struct quote_opts o;
+		const char *want, *detail, *what;
+	} cases[] = {
+		{ { 0 }, "accepted", NULL, "Intel's TD QE" },
+		{ { .qe_no_mode64 = 1 }, "accepted", NULL, "ATTRIBUTES bit outside Intel's mask" },
+		{ { .qe_debug = 1, .qe_mrsigner = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e",
+		    .qe_prodid = 0x1234 },
+		  CB_REASON_TCB_MISMATCH, "DEBUG attribute set; MRSIGNER 5e5e5e5e5e5e5e5e... is not Intel's; ISVPRODID 0x1234 (2 expected)",
+		  "the issue's host-run QE: DEBUG, foreign MRSIGNER, ISVPRODID 0x1234" },
+		{ { .qe_debug = 1 }, CB_REASON_TCB_MISMATCH, "DEBUG attribute set", "debug QE" },
+		{ { .qe_mrsigner = "dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c4" },
+		  CB_REASON_TCB_MISMATCH, "is not Intel's", "MRSIGNER one bit off" },
+		{ { .qe_prodid = 1 }, CB_REASON_TCB_MISMATCH, "ISVPRODID 0x1 (2 expected)", "SGX QE (ISVPRODID 1)" },
+		{ { .qe_misc = 1 }, CB_REASON_TCB_MISMATCH, "MISCSELECT 0x00000001", "MISCSELECT" },
+		{ { .qe_attr1 = 0x01 }, CB_REASON_TCB_MISMATCH, "ATTRIBUTES", "ATTRIBUTES inside the mask" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len;
+		uint8_t *q = make_test_quote(&cases[i].o, &len);
+		if (!q) {
+			CHECK(0, "test TDX keys missing\n");
+			break;
+		}
+		cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = len };
+		cb_claims c;
+		cb_refusal why = { 0 };
+		const char *code = cb_verify(t, &ev, &c, &why) == 0 ? "accepted" : why.code;
+		CHECK(!strcmp(code, cases[i].want) && (!cases[i].detail || strstr(why.detail, cases[i].detail)),
+		      "QE identity, %s: %s %s\n", cases[i].what, code, code[0] == 'a' ? "" : why.detail);
+		/* with collateral the pinned identity still decides first */
+		free(q);
+	}
+	cb_trust_free(t);
+}
+
+/* Issue 11 item 10: every TDX size field encloses exactly its contents. */
+static void tdx_framing(void)
+{
+	cb_trust *t = test_tdx_trust();
+	struct quote_opts o = { .sig_slack = 8 };
+	size_t len;
+	uint8_t *q = make_test_quote(&o, &len);
+	if (!q) {
+		CHECK(0, "test TDX keys missing\n");
+		cb_trust_free(t);
+		return;
+	}
+	cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = len };
+	cb_refusal why = { 0 };
+	cb_claims c;
+	CHECK(cb_verify(t, &ev, &c, &why) != 0 && !strcmp(why.code, CB_REASON_MALFORMED) &&
+		      strstr(why.detail, "8 unused bytes after the certification data"),
+	      "signature data size with 8 unused bytes: %s %s\n", why.code, why.detail);
+	free(q);
+	o = (struct quote_opts){ .cd_slack = 5 };
+	q = make_test_quote(&o, &len);
+	ev.outblob = q;
+	ev.outblob_len = len;
+	CHECK(cb_verify(t, &ev, &c, &why) != 0 && !strcmp(why.code, CB_REASON_MALFORMED) &&
+		      strstr(why.detail, "5 unused bytes after the PCK chain"),
+	      "certification data size with 5 unused bytes: %s %s\n", why.code, why.detail);
+	free(q);
+	cb_trust_free(t);
+
+	/* a real quote: grow the (unsigned) signature data length over 4 appended bytes */
+	struct tdx_case tc;
+	tdx_case_load(&tc, vec("tdx", "v4-4"));
+	uint32_t sig_len = cb_le32(tc.quote + 632);
+	size_t qlen = 632 + 4 + sig_len;
+	uint8_t *b = calloc(1, qlen + 4);
+	memcpy(b, tc.quote, qlen);
+	put32(b + 632, sig_len + 4);
+	tc.ev.outblob = b;
+	tc.ev.outblob_len = qlen + 4;
+	CHECK(!strcmp(verify_code(vendor_trust(), &tc.ev), CB_REASON_MALFORMED), "real v4 quote, signature data size +4\n");
+	/* same 4 bytes after the quote, outside every size field: padding, accepted */
+	put32(b + 632, sig_len);
+	CHECK(!strcmp(verify_code(vendor_trust(), &tc.ev), "accepted"), "real v4 quote, 4 bytes of padding after it\n");
+	free(b);
+	tdx_case_free(&tc);
+}
+
+/* Run a shell command; 0 or -1. */
+static int sh(const char *cmd)
+{
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Issue 11 item 4: an 84-certificate PCK chain (42 leaves x 42 CAs with one
+ * shared key: every pair verifies, none reaches a root) must be refused as
+ * malformed before any signature; 4 certificates still verify. */
+static void tdx_long_chain(void)
+{
+	char dir[] = "/tmp/cb-verify-chain-XXXXXX", cmd[16384];
+	if (!mkdtemp(dir))
+		exit(1);
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && openssl ecparam -genkey -name prime256v1 -noout -out k.pem 2>/dev/null && "
+		 "openssl req -x509 -new -key k.pem -subj /CN=Flood-CA -days 30 -addext basicConstraints=critical,CA:TRUE "
+		 "-out ca.pem 2>/dev/null && openssl req -new -key k.pem -subj /CN=Flood-PCK 2>/dev/null | "
+		 "openssl x509 -req -CA ca.pem -CAkey k.pem -set_serial 7 -days 30 -out leaf.pem 2>/dev/null && "
+		 "for i in $(seq 42); do cat leaf.pem; done >chain84.pem && for i in $(seq 42); do cat ca.pem; done >>chain84.pem",
+		 dir);
+	CHECK(sh(cmd) == 0, "make the 84-certificate chain\n");
+	snprintf(cmd, sizeof cmd, "%s/chain84.pem", dir);
+	size_t clen;
+	uint8_t *chain = read_path(cmd, &clen);
+	struct quote_opts o = { .chain = chain, .chain_len = clen };
+	size_t len;
+	uint8_t *q = make_test_quote(&o, &len);
+	cb_trust *t = test_tdx_trust();
+	if (q) {
+		cb_trust_set_cache(t, false);
+		cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = len };
+		cb_claims c;
+		cb_refusal why = { 0 };
+		double t0 = now_s();
+		int r = cb_verify(t, &ev, &c, &why);
+		double ms = (now_s() - t0) * 1e3;
+		printf("84-certificate PCK chain (%zu bytes): %s after %.2f ms\n", clen, r ? why.code : "accepted", ms);
+		CHECK(r != 0 && !strcmp(why.code, CB_REASON_MALFORMED) && strstr(why.detail, "84 certificates"),
+		      "84-certificate chain: %s %s\n", r ? why.code : "accepted", why.detail);
+		CHECK(ms < 500, "84-certificate chain took %.1f ms (a parse, no signature)\n", ms);
+		free(q);
+	}
 	free(chain);
+	/* the real test chain (PCK, CA, root) plus one stray certificate: 4, verifies */
+	char chain_path[1024];
+	snprintf(chain_path, sizeof chain_path, "%s/tdx/pck-chain.pem", COCOBOOT_TEST_KEYS);
+	snprintf(cmd, sizeof cmd, "cat %s %s/ca.pem >%s/chain4.pem && cat %s %s/ca.pem %s/ca.pem >%s/chain5.pem", chain_path,
+		 dir, dir, chain_path, dir, dir, dir);
+	CHECK(sh(cmd) == 0, "chains of 4 and 5\n");
+	static const struct {
+		const char *file, *want;
+	} sizes[] = { { "chain4.pem", "accepted" }, { "chain5.pem", CB_REASON_MALFORMED } };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof cmd, "%s/%s", dir, sizes[i].file);
+		chain = read_path(cmd, &clen);
+		o = (struct quote_opts){ .chain = chain, .chain_len = clen };
+		q = make_test_quote(&o, &len);
+		if (q) {
+			cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = len };
+			CHECK(!strcmp(verify_code(t, &ev), sizes[i].want), "%s: want %s\n", sizes[i].file, sizes[i].want);
+		}
+		free(q);
+		free(chain);
+	}
+	/* the leaf must come first: the real chain reversed (root, CA, PCK) is refused */
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && awk '/BEGIN CERT/{n++} {print > (\"part\" n \".pem\")}' %s && cat part3.pem part2.pem part1.pem >rev.pem",
+		 dir, chain_path);
+	CHECK(sh(cmd) == 0, "reversed chain\n");
+	snprintf(cmd, sizeof cmd, "%s/rev.pem", dir);
+	chain = read_path(cmd, &clen);
+	o = (struct quote_opts){ .chain = chain, .chain_len = clen };
+	q = make_test_quote(&o, &len);
+	if (q) {
+		cb_evidence ev = { .provider = "tdx_guest", .outblob = q, .outblob_len = len };
+		CHECK(!strcmp(verify_code(t, &ev), CB_REASON_CHAIN_INVALID), "chain with the root first\n");
+	}
+	free(q);
+	free(chain);
+	cb_trust_free(t);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(sh(cmd) == 0, "cleanup\n");
+}
+
+/* Issue 11 item 10: SEV-SNP's reserved signature bytes (after R and S) are zero. */
+static void snp_signature_reserved(void)
+{
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "milan-2"));
+	static const size_t offs[] = { 0x2A0 + 144, 0x2A0 + 300, 0x49F };
+	for (size_t i = 0; i < 3; i++) {
+		sc.report[offs[i]] = 0x01;
+		const char *code = verify_code(vendor_trust(), &sc.ev);
+		sc.report[offs[i]] = 0;
+		CHECK(!strcmp(code, CB_REASON_MALFORMED), "non-zero reserved signature byte at 0x%zx: %s\n", offs[i], code);
+	}
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "milan-2 restored\n");
+	snp_case_free(&sc);
+}
+
+/* Issue 11 item 4 for SNP: a GHCB table of more than 4 entries is malformed. */
+static void snp_certtable_bound(void)
+{
+	struct snp_case sc;
+	snp_case_load(&sc, vec("snp", "milan-2"));
+	size_t ask_len, ark_len;
+	uint8_t *ask = pem_file_der("ask-milan.pem", &ask_len), *ark = pem_file_der("ark-milan.pem", &ark_len);
+	const uint8_t *der[5] = { sc.cert, ask, ark, ask, ark };
+	const size_t len[5] = { sc.cert_len, ask_len, ark_len, ask_len, ark_len };
+	static const char *g[5] = { "63da758de6644564adc5f4b93be8accd", "4ab7b379bbac4fe4a02f05aef327c782",
+				    "c0b406a4a803495297433fb6014cd0ae", "4ab7b379bbac4fe4a02f05aef327c782",
+				    "c0b406a4a803495297433fb6014cd0ae" };
+	uint8_t *table = malloc(32768);
+	sc.ev.n_certs = 0;
+	sc.ev.auxblob = table;
+	sc.ev.auxblob_len = build_table(table, der, len, g, 4);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), "accepted"), "GHCB table of 4 entries\n");
+	sc.ev.auxblob_len = build_table(table, der, len, g, 5);
+	CHECK(!strcmp(verify_code(vendor_trust(), &sc.ev), CB_REASON_MALFORMED), "GHCB table of 5 entries\n");
+	free(table);
+	free(ask);
+	free(ark);
+	snp_case_free(&sc);
+}
+
+/* A v3 report under the TEST SNP keys (VCEK serial 3, ASK serial 2). */
+static int make_test_snp_report(uint8_t report[0x4A0])
+{
+	char vcek[4096], key[4096];
+	snprintf(vcek, sizeof vcek, "%s/snp/vcek.pem", COCOBOOT_TEST_KEYS);
+	snprintf(key, sizeof key, "%s/snp/vcek.key", COCOBOOT_TEST_KEYS);
+	size_t n;
+	uint8_t *pem = read_path(vcek, &n), *z = calloc(1, n + 1);
+	memcpy(z, pem, n);
+	free(pem);
+	mbedtls_x509_crt crt;
+	mbedtls_x509_crt_init(&crt);
+	struct amd_cert_ext ext;
+	char err[128];
+	int ok = mbedtls_x509_crt_parse(&crt, z, n + 1) == 0 && amd_ext_parse(&crt, &ext, err, sizeof err) == 0;
+	free(z);
+	mbedtls_x509_crt_free(&crt);
+	if (!ok)
+		return -1;
+	memset(report, 0, 0x4A0);
+	report[0] = 3;
+	report[0x0A] = 0x03;
+	report[0x34] = 1;
+	report[0x90] = 0x11;
+	uint8_t tcb[8] = { ext.bootloader, ext.tee, 0, 0, 0, 0, ext.snp, ext.microcode };
+	memcpy(report + 0x180, tcb, 8);
+	memcpy(report + 0x38, tcb, 8);
+	report[0x188] = 0x19; report[0x189] = 0x01; report[0x18A] = 0x01;
+	memcpy(report + 0x1A0, ext.hwid, ext.hwid_len);
+	uint8_t hash[48], rs[96];
+	mbedtls_sha512(report, 0x2A0, hash, 1);
+	if (sign_with(key, hash, 48, rs, 48) != 0)
+		return -1;
+	for (int i = 0; i < 48; i++) {
+		report[0x2A0 + i] = rs[47 - i];
+		report[0x2E8 + i] = rs[48 + 47 - i];
+	}
+	return 0;
+}
+
+/* Issue 11: SEV-SNP revocation through the ARK-signed CRL in snp_cert_dir. */
+static void snp_crl(void)
+{
+	const char *k = COCOBOOT_TEST_KEYS;
+	char ark[4096], ask[4096], dir[] = "/tmp/cb-verify-crl-XXXXXX", cmd[8192];
+	snprintf(ark, sizeof ark, "%s/snp/ark.pem", k);
+	snprintf(ask, sizeof ask, "%s/snp/ask.pem", k);
+	uint8_t report[0x4A0];
+	if (access(ark, R_OK) != 0 || make_test_snp_report(report) != 0) {
+		CHECK(0, "test SNP keys missing under %s (make keys)\n", k);
+		return;
+	}
+	if (!mkdtemp(dir))
+		exit(1);
+	cb_trust *t;
+	cb_refusal why;
+	CHECK(cb_trust_new(&t, NULL, &why) == 0 && cb_trust_add_test_snp(t, ark, ask, &why) == 0, "test SNP roots\n");
+	static const struct {
+		const char *scenario;  /* signer key/cert and serials for snp-test-crl.sh; "" = no CRL */
+		const char *want;
+		bool crl_checked;
+	} cases[] = {
+		{ "", "accepted", false },
+		{ "ark 1234 99", "accepted", true },
+		{ "ark 3", CB_REASON_REVOKED, false },        /* the VCEK */
+		{ "ark 2", CB_REASON_REVOKED, false },        /* the ASK */
+		{ "ask 3 2", "accepted", false },            /* signed by the ASK, not the ARK: not used */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char signer[8] = "", serials[64] = "";
+		sscanf(cases[i].scenario, "%7s %63[0-9 ]", signer, serials);
+		snprintf(cmd, sizeof cmd, "rm -f %s/*; cp %s/snp/vcek.pem %s/", dir, k, dir);
+		CHECK(sh(cmd) == 0, "cert dir\n");
+		if (signer[0]) {
+			snprintf(cmd, sizeof cmd, "%s/snp-test-crl.sh %s/snp/%s.key %s/snp/%s.pem %s/milan.crl %s", COCOBOOT_TEST_SRC,
+				 k, signer, k, signer, dir, serials);
+			CHECK(sh(cmd) == 0, "make CRL %s\n", cases[i].scenario);
+		}
+		cb_evidence ev = { .provider = "sev_guest", .outblob = report, .outblob_len = sizeof report, .snp_cert_dir = dir };
+		cb_claims c;
+		int r = cb_verify(t, &ev, &c, &why);
+		const char *code = r == 0 ? "accepted" : why.code;
+		CHECK(!strcmp(code, cases[i].want) && (r != 0 || c.crl_checked == cases[i].crl_checked),
+		      "CRL \"%s\": %s (%s), crl_checked %d\n", cases[i].scenario, code, r ? why.detail : "", r ? -1 : c.crl_checked);
+	}
+	/* the same CRL, verified after its nextUpdate (the VCEK still valid): not used */
+	snprintf(cmd, sizeof cmd, "rm -f %s/*; cp %s/snp/vcek.pem %s/ && %s/snp-test-crl.sh %s/snp/ark.key %s %s/milan.crl 3",
+		 dir, k, dir, COCOBOOT_TEST_SRC, k, ark, dir);
+	CHECK(sh(cmd) == 0, "CRL\n");
+	cb_evidence ev = { .provider = "sev_guest", .outblob = report, .outblob_len = sizeof report, .snp_cert_dir = dir,
+			   .at = time(NULL) + 40 * 86400 };
+	cb_claims c;
+	CHECK(cb_verify(t, &ev, &c, &why) == 0 && !c.crl_checked, "stale CRL: not used, crl_checked false\n");
+	/* no certificate directory at all */
+	snprintf(cmd, sizeof cmd, "%s/snp/vcek.pem", k);
+	size_t vlen;
+	uint8_t *vpem = read_path(cmd, &vlen);
+	cb_buf cert = { vpem, vlen };
+	cb_evidence ev2 = { .provider = "sev_guest", .outblob = report, .outblob_len = sizeof report, .certs = &cert, .n_certs = 1 };
+	CHECK(cb_verify(t, &ev2, &c, &why) == 0 && !c.crl_checked, "no cert dir: crl_checked false\n");
+	free(vpem);
+	cb_trust_free(t);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(sh(cmd) == 0, "cleanup\n");
+}
+
+/* collateral_checked on real quotes: set with collateral, clear without. */
+static void tdx_collateral_flag(void)
+{
+	struct tdx_case tc;
+	tdx_case_load(&tc, vec("tdx", "v4-2-debug"));
+	cb_claims c;
+	cb_refusal why;
+	CHECK(cb_verify(vendor_trust(), &tc.ev, &c, &why) == 0 && !c.collateral_checked, "no collateral: collateral_checked false\n");
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/tdx/collateral", testdata_dir());
+	tc.ev.collateral_dir = dir;
+	cb_parse_rfc3339("2026-03-20T00:00:00Z", &tc.ev.at);
+	int r = cb_verify(vendor_trust(), &tc.ev, &c, &why);
+	CHECK(r == 0 && c.collateral_checked && c.tdx.has_tcb_status, "collateral: collateral_checked true: %s\n", r ? why.detail : "");
+	tdx_case_free(&tc);
 }
 
 int main(void)
@@ -820,6 +1216,13 @@ int main(void)
 	TD_GROUP(threads());
 	test_roots();
 	tdx_test_root();
+	tdx_qe_identity();
+	tdx_framing();
+	tdx_long_chain();
+	snp_signature_reserved();
+	snp_certtable_bound();
+	snp_crl();
+	tdx_collateral_flag();
 	cb_trust_free(vendor_trust());
 	cJSON_Delete(td_vectors());
 	return check_done();
