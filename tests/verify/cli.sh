@@ -56,7 +56,9 @@ expect "debian snp, debug guest refused" 1 '^debug-policy: ' --provider sev_gues
 drd=0102030405$(printf '0%.0s' $(seq 118))
 expect "debian snp, report data equal" 0 '' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z --report-data "$drd"
 expect "debian snp, report data differs" 1 '^report-data-mismatch: ' --provider sev_guest --outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z --report-data "${drd%0}1"
-expect "debian tdx" 0 '' --provider tdx_guest --outblob "$dt/quote.bin" --at 2023-07-01T01:00:00Z
+echo '{"tdx":{"allow_any_measurement":true,"allow_no_collateral":true}}' >"$tmp/deb-nocoll.json"
+expect "debian tdx without collateral or a policy opting in" 1 '^collateral-invalid: ' --provider tdx_guest --outblob "$dt/quote.bin" --at 2023-07-01T01:00:00Z
+expect "debian tdx" 0 '' --provider tdx_guest --outblob "$dt/quote.bin" --at 2023-07-01T01:00:00Z --policy "$tmp/deb-nocoll.json"
 field "debian tdx" mrtd 6363b8043668a3ad953278e10389574d326c6749fb78aa810ecd9336923db86f22fc00b8dcd404bc10d5e119d7215cbb
 field "debian tdx" fmspc 50806f000000
 expect "debian tdx, PCK expired" 1 '^chain-invalid: ' --provider tdx_guest --outblob "$dt/quote.bin" --at 2053-07-01T01:00:00Z
