@@ -254,8 +254,6 @@ static int check_keyslots(const struct json_doc *doc, const struct json_node *sl
 		if (!type || strcmp(type, "luks2"))
 			return forbidden(err, "keyslot type '%s', only 'luks2' is allowed (no reencryption in progress)",
 					 type ? type : "(missing)");
-		if (only_members(doc, ks, allowed, "keyslot", err) < 0)
-			return -1;
 		key_size = json_get(doc, ks, "key_size");
 		if (!key_size || key_size->type != JSON_NUMBER || key_size->num != LUKS2_KEY_BYTES)
 			return forbidden(err, "keyslot %s key_size is not 64 bytes (512-bit aes-xts)", ks->key);
@@ -264,7 +262,8 @@ static int check_keyslots(const struct json_doc *doc, const struct json_node *sl
 			return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot %s priority is not 0, 1 or 2", ks->key);
 		if (check_kdf(doc, json_get(doc, ks, "kdf"), ks->key, err) < 0 ||
 		    check_af(doc, json_get(doc, ks, "af"), ks->key, err) < 0 ||
-		    check_area(doc, json_get(doc, ks, "area"), ks->key, (unsigned)idx, m, err) < 0)
+		    check_area(doc, json_get(doc, ks, "area"), ks->key, (unsigned)idx, m, err) < 0 ||
+		    only_members(doc, ks, allowed, "keyslot", err) < 0)
 			return -1;
 		m->keyslots |= 1u << idx;
 	}

@@ -29,7 +29,10 @@ $(LUKS2_FIXTURES)/.made: tests/init/make-luks2-fixtures.sh tests/init/luks2-rewr
 	@touch $@
 
 INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TEST_DIR)/test-$(t)-asan)
-init_test_cmd = $(if $(findstring luks2,$(1)),$(1) $(LUKS2_FIXTURES),$(if $(findstring errors,$(1)),$(1) docs/cocoboot.cmdline.7,$(1)))
+# cryptsetup's own test headers, when ../shared has them (test-luks2 skips them, with a reason, otherwise).
+CRYPTSETUP_PEER_VECTORS ?= $(abspath $(TOP)/../shared/peer-vectors/cryptsetup)
+# (notdir: the worktree's own path may contain "luks2")
+init_test_cmd = $(if $(findstring luks2,$(notdir $(1))),$(1) $(LUKS2_FIXTURES) $(CRYPTSETUP_PEER_VECTORS),$(if $(findstring errors,$(notdir $(1))),$(1) docs/cocoboot.cmdline.7,$(1)))
 
 CHECK_SUITES += init
 check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
