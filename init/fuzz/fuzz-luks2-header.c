@@ -95,14 +95,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs = fix_checksum(copy, size, 0);
 	if (hs)
 		fix_checksum(copy, size, hs);
-	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, copy, size, 0) != (ssize_t)size))
+	/*
+	 * The device is as large as the data segment of a 32 MiB seed image
+	 * (sparse beyond the input), so that the accepted path stays reachable
+	 * now that the device size is checked too.
+	 */
+	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, copy, size, 0) != (ssize_t)size) ||
+	    ftruncate(fd, size > (32 << 20) ? (off_t)size : (32 << 20)) != 0)
 		abort();
 	memset(&err, 0, sizeof(err));
 	if (luks2_validate_fd(fd, &info, &err) == 0) {
 		/* Both copies present, checked and identical: the one allowed shape. */
 		check_accepted(&info, size);
 		if (info.hdr_size * 2 > size || info.key_bytes != LUKS2_KEY_BYTES || info.data_offset < 2 * info.hdr_size ||
-		    info.sector_size < 512)
+		    info.sector_size < 512 || info.data_offset < 2 * info.hdr_size + info.keyslots_size ||
+		    info.device_size < info.data_offset + info.sector_size || !info.keyslots)
 			abort();
 	} else if (!err_code_ok(&err)) {
 		abort();
