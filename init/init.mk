@@ -3,7 +3,7 @@
 # library variables are not yet defined here).
 COCOBOOT      := $(BUILD)/cocoboot
 COCOBOOT_SRCS := $(wildcard init/*.c) libtsm/tsm_report.c libtsm/configfs_io.c \
-	proto/binding.c proto/client_cert.c proto/request.c proto/response.c
+	proto/binding.c proto/client_cert.c proto/key_commit.c proto/request.c proto/response.c
 COCOBOOT_INCS := -Iinit -Ilibtsm -Iproto
 # Certificates that expired before this commit are never accepted, whatever
 # the (host-controlled) guest clock says: see init/broker.c.

@@ -26,7 +26,7 @@ static void usage(FILE *out)
 	      "commands:\n"
 	      "  boot     the PID-1 flow (the default when running as PID 1)\n"
 	      "  unlock [--url URL]... [--volume UUID=...|/dev/...] [--name NAME] [--ca FILE]\n"
-	      "         [--timeout SECONDS] [--no-cmdline]\n"
+	      "         [--timeout SECONDS] [--keyhash SALT:HASH] [--no-cmdline]\n"
 	      "           attest and unlock the volume, then exit (for other initramfs frameworks)\n"
 	      "  report --inblob HEX --out FILE [--aux FILE] [--privlevel N]\n"
 	      "           fetch a raw attestation report for a given inblob (for operators)\n"

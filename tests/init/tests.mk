@@ -4,7 +4,8 @@ INIT_TEST_DIR := $(BUILD)/tests/init
 LUKS2_FIXTURES := $(INIT_TEST_DIR)/luks2-fixtures
 
 # test name -> init/ sources it needs
-INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c
+INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
+INIT_TEST_keycommit := proto/key_commit.c
 INIT_TEST_json    := init/json.c
 INIT_TEST_luks2   := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
 INIT_TEST_secret  := init/secret.c
@@ -13,13 +14,13 @@ INIT_TEST_http    := init/http.c init/errors.c init/secret.c proto/response.c pr
 INIT_TEST_errors  := init/errors.c
 INIT_TEST_certtime := init/certtime.c
 INIT_TEST_check-volume := init/check_volume.c init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
-INIT_TESTS := cmdline json luks2 check-volume secret backoff http errors certtime
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff http errors certtime
 
 define init_test
-$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h proto/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
-$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h proto/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
 endef
