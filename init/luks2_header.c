@@ -15,10 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <linux/fs.h>
 #include <mbedtls/sha256.h>
 
 #include "luks2.h"
+
+/* <linux/fs.h>'s value; musl's headers do not include the kernel's. */
+#ifndef BLKGETSIZE64
+#define BLKGETSIZE64 _IOR(0x12, 114, size_t)
+#endif
 
 #define OFF_MAGIC 0
 #define OFF_VERSION 6
