@@ -158,80 +158,86 @@ static int check_segments(const struct json_doc *doc, const struct json_node *se
 	return 0;
 }
 
-/* kdf: the members cryptsetup's keyslot handler requires, exactly. */
-static int check_kdf(const struct json_doc *doc, const struct json_node *kdf, const char *slot, struct cb_err *err)
+/*
+ * OBJ must be an object with exactly the members SPEC names ("name:T ...",
+ * T: s string, n integer 0..2^32-1, a array), each of that type: the
+ * shapes cryptsetup's handlers require, and nothing they would ignore.
+ */
+static int check_shape(const struct json_doc *doc, const struct json_node *obj, const char *spec, const char *where,
+		       struct cb_err *err)
 {
-	static const char *const pbkdf2[] = { "type", "salt", "hash", "iterations", NULL };
-	static const char *const argon2[] = { "type", "salt", "time", "memory", "cpus", NULL };
-	const char *type = json_get_string(doc, kdf, "type");
-	char where[48];
+	unsigned want = 0;
 
-	snprintf(where, sizeof(where), "keyslot %s kdf", slot);
+	if (!obj || obj->type != JSON_OBJECT)
+		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s is not an object", where);
+	for (const char *p = spec; *p; want++) {
+		size_t n = strcspn(p, ":");
+		char name[16], t = p[n + 1];
+		const struct json_node *v;
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		v = json_get(doc, obj, name);
+		if (!v || (t == 's' && v->type != JSON_STRING) || (t == 'a' && v->type != JSON_ARRAY) ||
+		    (t == 'n' && !int_in(v, 0, UINT32_MAX)))
+			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s: '%s' missing or of the wrong type", where, name);
+		p += n + 2;
+		p += *p == ' ';
+	}
+	/* the parser refuses repeated names: one more member is one not in SPEC */
+	for (const struct json_node *m = json_first(doc, obj); m && obj->count != want; m = json_next(doc, m)) {
+		char key[24];  /* " name:", as it appears in " " SPEC */
+
+		snprintf(key, sizeof(key), " %.18s:", m->key);
+		if (strncmp(spec, key + 1, strlen(key + 1)) && !strstr(spec, key))
+			return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: member '%s' not allowed", where, m->key);
+	}
+	return 0;
+}
+
+/* kdf: pbkdf2 or argon2, with the members cryptsetup's keyslot handler requires, exactly. */
+static int check_kdf(const struct json_doc *doc, const struct json_node *kdf, const char *where, struct cb_err *err)
+{
+	const char *type = json_get_string(doc, kdf, "type");
+
+	if (type && !strcmp(type, "pbkdf2"))
+		return check_shape(doc, kdf, "type:s salt:s hash:s iterations:n", where, err);
+	if (type && (!strcmp(type, "argon2i") || !strcmp(type, "argon2id")))
+		return check_shape(doc, kdf, "type:s salt:s time:n memory:n cpus:n", where, err);
 	if (!kdf || kdf->type != JSON_OBJECT)
 		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s is not an object", where);
-	if (type && !strcmp(type, "pbkdf2")) {
-		if (only_members(doc, kdf, pbkdf2, where, err) < 0)
-			return -1;
-		if (!has_string(doc, kdf, "salt") || !has_string(doc, kdf, "hash") ||
-		    !int_in(json_get(doc, kdf, "iterations"), 1, UINT32_MAX))
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s: pbkdf2 needs salt, hash and iterations", where);
-		return 0;
-	}
-	if (type && (!strcmp(type, "argon2i") || !strcmp(type, "argon2id"))) {
-		if (only_members(doc, kdf, argon2, where, err) < 0)
-			return -1;
-		if (!has_string(doc, kdf, "salt") || !int_in(json_get(doc, kdf, "time"), 1, UINT32_MAX) ||
-		    !int_in(json_get(doc, kdf, "memory"), 1, UINT32_MAX) ||
-		    !int_in(json_get(doc, kdf, "cpus"), 1, UINT32_MAX))
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s: %s needs salt, time, memory and cpus", where, type);
-		return 0;
-	}
-	return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s type '%.32s', only pbkdf2, argon2i, argon2id are allowed", where,
+	return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s type '%.32s' is not pbkdf2, argon2i or argon2id", where,
 		       type ? type : "(missing)");
 }
 
 /* af: the LUKS1 anti-forensic splitter with its 4000 stripes, the only kind cryptsetup writes or reads. */
-static int check_af(const struct json_doc *doc, const struct json_node *af, const char *slot, struct cb_err *err)
+static int check_af(const struct json_doc *doc, const struct json_node *af, const char *where, struct cb_err *err)
 {
-	static const char *const allowed[] = { "type", "stripes", "hash", NULL };
 	const char *type = json_get_string(doc, af, "type");
-	char where[48];
 
-	snprintf(where, sizeof(where), "keyslot %s af", slot);
-	if (!af || af->type != JSON_OBJECT)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s is not an object", where);
-	if (only_members(doc, af, allowed, where, err) < 0)
+	if (check_shape(doc, af, "type:s stripes:n hash:s", where, err) < 0)
 		return -1;
-	if (!type || strcmp(type, "luks1") || !has_string(doc, af, "hash") ||
-	    !int_in(json_get(doc, af, "stripes"), 4000, 4000))
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s must be type luks1 with a hash and 4000 stripes", where);
+	if (strcmp(type, "luks1") || json_get(doc, af, "stripes")->num != 4000)
+		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s must be type luks1 with 4000 stripes", where);
 	return 0;
 }
 
 /* area: a raw area; its bounds are checked against the others later. */
-static int check_area(const struct json_doc *doc, const struct json_node *area, const char *slot, unsigned idx,
+static int check_area(const struct json_doc *doc, const struct json_node *area, const char *where, unsigned idx,
 		      struct meta *m, struct cb_err *err)
 {
-	static const char *const allowed[] = { "type", "offset", "size", "encryption", "key_size", NULL };
-	const char *type = json_get_string(doc, area, "type"), *enc;
-	char where[48];
+	long long key_size;
 
-	snprintf(where, sizeof(where), "keyslot %s area", slot);
-	if (!area || area->type != JSON_OBJECT)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s is not an object", where);
-	if (only_members(doc, area, allowed, where, err) < 0)
+	if (check_shape(doc, area, "type:s offset:s size:s encryption:s key_size:n", where, err) < 0)
 		return -1;
-	if (!type || strcmp(type, "raw"))
+	if (strcmp(json_get_string(doc, area, "type"), "raw"))
 		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s type is not 'raw'", where);
 	if (parse_u64_string(json_get_string(doc, area, "offset"), &m->area_off[idx]) < 0 ||
 	    parse_u64_string(json_get_string(doc, area, "size"), &m->area_len[idx]) < 0)
 		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s offset and size must be decimal strings", where);
-	enc = json_get_string(doc, area, "encryption");
-	if (!enc || strcmp(enc, expected_cipher))
-		return forbidden(err, "keyslot %s area encryption is not aes-xts-plain64", slot);
 	/* aes-xts-plain64 with AES-128 or AES-256 */
-	if (!int_in(json_get(doc, area, "key_size"), 32, 64) || (json_get(doc, area, "key_size")->num % 32))
-		return forbidden(err, "keyslot %s area key_size is not 32 or 64 bytes", slot);
+	key_size = json_get(doc, area, "key_size")->num;
+	if (strcmp(json_get_string(doc, area, "encryption"), expected_cipher) || (key_size != 32 && key_size != 64))
+		return forbidden(err, "%s: only aes-xts-plain64 with a 32- or 64-byte key is allowed", where);
 	return 0;
 }
 
@@ -245,6 +251,7 @@ static int check_keyslots(const struct json_doc *doc, const struct json_node *sl
 	for (const struct json_node *ks = json_first(doc, slots); ks; ks = json_next(doc, ks)) {
 		const struct json_node *key_size, *prio;
 		const char *type;
+		char where[32];
 		uint64_t idx;
 
 		if (!is_index_key(ks->key) || ks->type != JSON_OBJECT)
@@ -260,9 +267,14 @@ static int check_keyslots(const struct json_doc *doc, const struct json_node *sl
 		prio = json_get(doc, ks, "priority");
 		if (prio && !int_in(prio, 0, 2))
 			return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot %s priority is not 0, 1 or 2", ks->key);
-		if (check_kdf(doc, json_get(doc, ks, "kdf"), ks->key, err) < 0 ||
-		    check_af(doc, json_get(doc, ks, "af"), ks->key, err) < 0 ||
-		    check_area(doc, json_get(doc, ks, "area"), ks->key, (unsigned)idx, m, err) < 0 ||
+		snprintf(where, sizeof(where), "keyslot %s kdf", ks->key);
+		if (check_kdf(doc, json_get(doc, ks, "kdf"), where, err) < 0)
+			return -1;
+		snprintf(where, sizeof(where), "keyslot %s af", ks->key);
+		if (check_af(doc, json_get(doc, ks, "af"), where, err) < 0)
+			return -1;
+		snprintf(where, sizeof(where), "keyslot %s area", ks->key);
+		if (check_area(doc, json_get(doc, ks, "area"), where, (unsigned)idx, m, err) < 0 ||
 		    only_members(doc, ks, allowed, "keyslot", err) < 0)
 			return -1;
 		m->keyslots |= 1u << idx;
@@ -334,8 +346,6 @@ static int array_has_string(const struct json_doc *doc, const struct json_node *
 
 static int check_digests(const struct json_doc *doc, const struct json_node *root, struct meta *m, struct cb_err *err)
 {
-	static const char *const allowed[] = { "type", "keyslots", "segments", "hash", "iterations", "salt", "digest",
-					       NULL };
 	const struct json_node *digests = json_get(doc, root, "digests");
 	const struct json_node *keyslots = json_get(doc, root, "keyslots"), *segments = json_get(doc, root, "segments");
 	unsigned covers_segment = 0;
@@ -350,11 +360,8 @@ static int check_digests(const struct json_doc *doc, const struct json_node *roo
 		type = json_get_string(doc, d, "type");
 		if (!type || strcmp(type, "pbkdf2"))
 			return forbidden(err, "digest type '%s', only pbkdf2 is allowed", type ? type : "(missing)");
-		if (only_members(doc, d, allowed, owner, err) < 0)
+		if (check_shape(doc, d, "type:s keyslots:a segments:a hash:s iterations:n salt:s digest:s", owner, err) < 0)
 			return -1;
-		if (!has_string(doc, d, "hash") || !has_string(doc, d, "salt") || !has_string(doc, d, "digest") ||
-		    !int_in(json_get(doc, d, "iterations"), 1, UINT32_MAX))
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s: pbkdf2 needs hash, iterations, salt and digest", owner);
 		if (check_refs(doc, json_get(doc, d, "keyslots"), keyslots, "keyslot", owner, m->digests_of, err) < 0 ||
 		    check_refs(doc, json_get(doc, d, "segments"), segments, "segment", owner, NULL, err) < 0)
 			return -1;
