@@ -35,6 +35,9 @@ expect_rc 2 "report with unknown option" -- report --frob
 expect_rc 2 "unlock with unknown option" -- unlock --no-cmdline --frob
 expect_rc 2 "unlock with an http URL" -- unlock --no-cmdline --url http://10.0.2.2
 "$bin" unlock --no-cmdline --url http://10.0.2.2 2>&1 | grep -q "must start with https://" && ok || bad "unlock: URL reason"
+expect_rc 2 "unlock with a malformed --keyhash" -- unlock --no-cmdline --url https://127.0.0.1:1 --keyhash 00:11
+"$bin" unlock --no-cmdline --url https://127.0.0.1:1 --keyhash 00:11 2>&1 | grep -q "keyhash: the salt must be 16 to 32 bytes" &&
+	ok || bad "unlock: keyhash reason"
 expect_rc 13 "unlock of a missing device" -- unlock --no-cmdline --url https://127.0.0.1:1 --volume /dev/cocoboot-none
 "$bin" unlock --no-cmdline --url https://127.0.0.1:1 --volume /dev/cocoboot-none 2>&1 |
 	grep -q '^cocoboot: error volume-not-found: cannot open /dev/cocoboot-none$' && ok || bad "unlock: error line"
