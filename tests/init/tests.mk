@@ -43,12 +43,13 @@ check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 
 # Fuzz targets (libFuzzer): the kernel command line, the LUKS2 JSON allowlist and the binary LUKS2 header.
 INIT_FUZZ_DIR := $(BUILD)/fuzz/init
-INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c
+INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
 INIT_FUZZ_luks2-json := init/luks2_json.c init/json.c init/errors.c
 define init_fuzz
-$(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h) | $(DEPS_STAMP)
+$(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -fsanitize=fuzzer,address,undefined -o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1))
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(MBEDTLS_HOST_LIBS)
 FUZZ_TARGETS += $(1)
 fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
 	@mkdir -p $(INIT_FUZZ_DIR)/corpus-$(1)
