@@ -191,6 +191,12 @@ static int check_shape(const struct json_doc *doc, const struct json_node *obj, 
 		if (strncmp(spec, key + 1, strlen(key + 1)) && !strstr(spec, key))
 			return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: member '%s' not allowed", where, m->key);
 	}
+	/* (a name that spells part of SPEC, e.g. "salt:s hash", got past the search above) */
+	if (obj->count != want)
+		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: members other than %s", where, spec);
+	/* (a name that spells part of SPEC, e.g. "salt:s hash", got past the search above) */
+	if (obj->count != want)
+		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: members other than %s", where, spec);
 	return 0;
 }
 

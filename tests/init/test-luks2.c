@@ -243,6 +243,8 @@ static void test_cryptsetup_rules(void)
 		  CB_ERR_LUKS2_FORBIDDEN, "'time' not allowed" },
 		{ "\"iterations\":1000,\"salt\":\"c2FsdA==\"}}", "\"iterations\":\"1000\",\"salt\":\"c2FsdA==\"}}",
 		  CB_ERR_LUKS2_INVALID, "keyslot 0 kdf: 'iterations' missing or of the wrong type" },
+		{ "\"iterations\":1000,\"salt\":\"c2FsdA==\"}}", "\"iterations\":1000,\"salt\":\"c2FsdA==\",\"salt:s hash\":1}}",
+		  CB_ERR_LUKS2_FORBIDDEN, "members other than" },
 		{ "\"digest\":\"ZGlnZXN0\"", "\"digest\":7", CB_ERR_LUKS2_INVALID, "digest 0: 'digest' missing or of the wrong type" },
 		{ "\"key_size\":64,\"af\"", "\"key_size\":64,\"priority\":7,\"af\"", CB_ERR_LUKS2_INVALID, "priority" },
 		/* the accepted variants */
