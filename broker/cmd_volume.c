@@ -5,6 +5,9 @@
  *       generates a 64-byte volume key, stores it wrapped, and writes it ONCE
  *       to stdout as 64 raw bytes (no newline), for
  *       `cryptsetup luksFormat --volume-key-file=- --key-size 512`.
+ *       stderr gets the key commitment rd.cocoboot.keyhash=SALT:HASH for
+ *       the guest's measured command line (proto/key_commit.h): a fresh
+ *       random salt each time, kept nowhere, so it is printed only here.
  *   volume list [--config FILE]               one JSON object per volume
  *   volume set-policy --uuid UUID --policy FILE [--config FILE]
  *   volume remove --uuid UUID [--config FILE]
@@ -21,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../proto/key_commit.h"
 #include "../proto/request.h"
 #include "commands.h"
 #include "server/config.h"
@@ -193,8 +197,18 @@ static int volume_add(struct volume_args *a)
 		fprintf(stderr, "cocobroker volume add: cannot write the key to stdout; volume not added\n");
 		store_volume_remove(s, a->uuid_lower);
 	} else {
+		struct coco_keycommit kc = { .salt_len = COCO_KEYCOMMIT_SALT_LEN };
+		char kc_text[COCO_KEYCOMMIT_TEXT_MAX];
+
 		fprintf(stderr, "cocobroker volume add: volume %s added; its key went to stdout (64 bytes, once)\n",
 			a->uuid_lower);
+		if (getrandom(kc.salt, kc.salt_len, 0) == (ssize_t)kc.salt_len &&
+		    !coco_keycommit_compute(kc.salt, kc.salt_len, key, VOLUME_KEY_LEN, kc.hash) &&
+		    !coco_keycommit_format(&kc, kc_text, sizeof(kc_text)))
+			fprintf(stderr, "cocobroker volume add: key commitment for the measured kernel command line: "
+					COCO_KEYCOMMIT_PARAM "=%s\n", kc_text);
+		else
+			fprintf(stderr, "cocobroker volume add: warning: no key commitment (no randomness)\n");
 		rc = 0;
 	}
 	secure_free(key, VOLUME_KEY_LEN);

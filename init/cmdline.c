@@ -152,6 +152,21 @@ static int set_url(struct cb_config *cfg, const char *key, const char *value, st
 	return 0;
 }
 
+static int set_keyhash(struct cb_config *cfg, const char *key, const char *value, struct cb_err *err)
+{
+	const char *why = "";
+
+	if (strlen(value) >= COCO_KEYCOMMIT_TEXT_MAX)
+		return cb_fail(err, CB_ERR_CMDLINE, "%s: value longer than <32-byte salt hex>:<32-byte hash hex>", key);
+	if (coco_keycommit_parse(value, &cfg->keyhash, &why) < 0) {
+		cfg->has_keyhash = 0;
+		return cb_fail(err, CB_ERR_CMDLINE, "%s: %s (expected <salt hex>:<hash hex> as printed by cocobroker volume add)",
+			       key, why);
+	}
+	cfg->has_keyhash = 1;
+	return 0;
+}
+
 int cb_config_set(struct cb_config *cfg, const char *key, const char *value, struct cb_err *err)
 {
 	const char *k = !strncmp(key, prefix, sizeof(prefix) - 1) ? key + sizeof(prefix) - 1 : key;
@@ -170,12 +185,14 @@ int cb_config_set(struct cb_config *cfg, const char *key, const char *value, str
 		return set_onfail(cfg, key, value, err);
 	if (!strcmp(k, "ca"))
 		return set_absolute_path(cfg->ca, key, value, err);
+	if (!strcmp(k, "keyhash"))
+		return set_keyhash(cfg, key, value, err);
 	return cb_fail(err, CB_ERR_CMDLINE, "unknown setting '%s'", key);
 }
 
 static int is_known_key(const char *k)
 {
-	static const char *const known[] = { "url", "volume", "name", "timeout", "onfail", "ca" };
+	static const char *const known[] = { "url", "volume", "name", "timeout", "onfail", "ca", "keyhash" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(k, known[i]))

@@ -7,6 +7,7 @@
 #define COCOBOOT_CMDLINE_H
 
 #include "errors.h"
+#include "key_commit.h"
 #include "url.h"
 
 #define CB_MAX_URLS 8
@@ -29,6 +30,9 @@ struct cb_config {
 	char init[CB_VALUE_MAX + 1];
 	int root_readonly;              /* the kernel's ro/rw; read-only unless rw */
 	int wait_for_devices;           /* PID 1: block devices may still be probing */
+	/* rd.cocoboot.keyhash: the released key must match this commitment (T17) */
+	int has_keyhash;
+	struct coco_keycommit keyhash;
 	/* Unknown rd.cocoboot.* keys: reported, not fatal (see cocoboot.cmdline(7)). */
 	char unknown[CB_MAX_UNKNOWN][64];
 	unsigned n_unknown;

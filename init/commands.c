@@ -22,7 +22,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 
 static const char unlock_usage[] =
 	"usage: cocoboot unlock [--url URL]... [--volume DEV] [--name NAME] [--ca FILE]\n"
-	"                       [--timeout SECONDS] [--no-cmdline]\n"
+	"                       [--timeout SECONDS] [--keyhash SALT:HASH] [--no-cmdline]\n"
 	"Attest, fetch the volume key and open the LUKS2 volume as /dev/mapper/NAME, then exit.\n"
 	"Options override rd.cocoboot.* from /proc/cmdline (ignored with --no-cmdline).\n"
 	"See cocoboot(8) and cocoboot.cmdline(7).\n";
@@ -38,6 +38,7 @@ int cb_cmd_unlock(int argc, char **argv)
 		{ "url", required_argument, NULL, 'u' }, { "volume", required_argument, NULL, 'v' },
 		{ "name", required_argument, NULL, 'n' }, { "ca", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' }, { "no-cmdline", no_argument, NULL, 'N' },
+		{ "keyhash", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct cb_config cfg;
@@ -70,6 +71,7 @@ int cb_cmd_unlock(int argc, char **argv)
 		case 'n': key = "name"; break;
 		case 'c': key = "ca"; break;
 		case 't': key = "timeout"; break;
+		case 'k': key = "keyhash"; break;
 		case 'N':
 		case 'h': continue;
 		default:

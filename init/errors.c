@@ -22,6 +22,7 @@ static const char *const names[CB_ERR__COUNT] = {
 	[CB_ERR_ROOT_MOUNT] = "root-mount",
 	[CB_ERR_SWITCH_ROOT] = "switch-root",
 	[CB_ERR_USAGE] = "usage",
+	[CB_ERR_KEY_COMMITMENT] = "key-commitment-mismatch",
 };
 
 const char *cb_error_name(enum cb_error code)

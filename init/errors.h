@@ -26,6 +26,7 @@ enum cb_error {
 	CB_ERR_ROOT_MOUNT,         /* mounting the unlocked root failed */
 	CB_ERR_SWITCH_ROOT,        /* moving mounts, chroot or exec of init failed */
 	CB_ERR_USAGE,              /* bad subcommand arguments */
+	CB_ERR_KEY_COMMITMENT,     /* the released key is not the one rd.cocoboot.keyhash commits to */
 	CB_ERR__COUNT
 };
 

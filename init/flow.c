@@ -46,6 +46,18 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 	if (cb_secret_alloc(&key, LUKS2_KEY_BYTES) < 0)
 		return cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the key: %s", strerror(errno));
 	rc = cb_broker_fetch_key(cfg, info.uuid, deadline, &key, err);
+	/*
+	 * T17: a broker (or whoever holds its TLS key) could hand over the key of
+	 * a volume it made, with a header that passes the allowlist. With a
+	 * commitment on the measured command line only the committed key is
+	 * used; anything else is wiped here, before cryptsetup sees it. Final:
+	 * another broker would not make a mismatching answer less suspicious.
+	 */
+	if (rc == 0 && cfg->has_keyhash && !coco_keycommit_matches(&cfg->keyhash, key.data, key.len)) {
+		cb_secret_wipe(&key);
+		rc = cb_fail(err, CB_ERR_KEY_COMMITMENT, "the key released for %s is not the one rd.cocoboot.keyhash commits to",
+			     info.uuid);
+	}
 	if (rc == 0)
 		rc = cb_unlock_volume(dev, cfg->name, &key, &info, err);
 	cb_secret_free(&key);

@@ -14,5 +14,7 @@ int cb_config_from_kernel(struct cb_config *cfg, struct cb_err *err);
 int cb_cmd_boot(void);
 int cb_cmd_unlock(int argc, char **argv);
 int cb_cmd_report(int argc, char **argv);
+/* check-volume FILE|DEVICE: exit 0 acceptable, 1 refused, 2 usage or I/O error. */
+int cb_cmd_check_volume(int argc, char **argv);
 
 #endif

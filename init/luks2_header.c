@@ -11,11 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mbedtls/sha256.h>
 
 #include "luks2.h"
+
+/* <linux/fs.h>'s value; musl's headers do not include the kernel's. */
+#ifndef BLKGETSIZE64
+#define BLKGETSIZE64 _IOR(0x12, 114, size_t)
+#endif
 
 #define OFF_MAGIC 0
 #define OFF_VERSION 6
@@ -220,6 +227,45 @@ static int load_copy(int fd, uint64_t offset, uint64_t expect_size, uint8_t **co
 	return 0;
 }
 
+/* Size in bytes of the block device or image file open on FD. */
+static int fd_size(int fd, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, size);
+	if (!S_ISREG(st.st_mode)) {
+		errno = ENOTBLK;
+		return -1;
+	}
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * The device must hold what the header describes, or cryptsetup refuses to
+ * open it (after the key was fetched): the keyslots area, and the data
+ * segment of at least one sector, a whole number of sectors when "dynamic".
+ */
+static int check_device_size(int fd, struct luks2_info *info, struct cb_err *err)
+{
+	uint64_t size, end;
+
+	if (fd_size(fd, &size) < 0)
+		return cb_fail(err, CB_ERR_LUKS2_INVALID, "cannot get the device size: %s", strerror(errno));
+	info->device_size = size;
+	end = info->data_offset + (info->data_size ? info->data_size : info->sector_size);
+	if (size < end || size < 2 * info->hdr_size + info->keyslots_size)
+		return cb_fail(err, CB_ERR_LUKS2_INVALID, "device of %llu bytes too small: the header describes %llu",
+			       (unsigned long long)size, (unsigned long long)end);
+	if (!info->data_size && (size - info->data_offset) % info->sector_size)
+		return cb_fail(err, CB_ERR_LUKS2_INVALID, "data area of %llu bytes is not a whole number of %u-byte sectors",
+			       (unsigned long long)(size - info->data_offset), info->sector_size);
+	return 0;
+}
+
 int luks2_validate_fd(int fd, struct luks2_info *info, struct cb_err *err)
 {
 	struct luks2_info second;
@@ -244,5 +290,5 @@ int luks2_validate_fd(int fd, struct luks2_info *info, struct cb_err *err)
 	free(secondary);
 	if (!same)
 		return cb_fail(err, CB_ERR_LUKS2_INVALID, "primary and secondary LUKS2 headers differ");
-	return 0;
+	return check_device_size(fd, info, err);
 }

@@ -26,10 +26,12 @@ static void usage(FILE *out)
 	      "commands:\n"
 	      "  boot     the PID-1 flow (the default when running as PID 1)\n"
 	      "  unlock [--url URL]... [--volume UUID=...|/dev/...] [--name NAME] [--ca FILE]\n"
-	      "         [--timeout SECONDS] [--no-cmdline]\n"
+	      "         [--timeout SECONDS] [--keyhash SALT:HASH] [--no-cmdline]\n"
 	      "           attest and unlock the volume, then exit (for other initramfs frameworks)\n"
 	      "  report --inblob HEX --out FILE [--aux FILE] [--privlevel N]\n"
 	      "           fetch a raw attestation report for a given inblob (for operators)\n"
+	      "  check-volume FILE|DEVICE\n"
+	      "           validate a LUKS2 header as the boot does, before deployment\n"
 	      "\n"
 	      "options:\n"
 	      "  -h, --help     show this help\n"
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
 		return cb_cmd_unlock(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return cb_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check-volume"))
+		return cb_cmd_check_volume(argc - 1, argv + 1);
 
 	fprintf(stderr, "cocoboot: unknown command '%s' (try --help)\n", cmd);
 	return COCOBOOT_EXIT_USAGE;

@@ -69,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct luks2_info info;
 	struct cb_err err = { 0 };
 	uint64_t peek, hs;
+	size_t devsize;
 	uint8_t *copy;
 
 	/* 1. as given */
@@ -95,14 +96,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs = fix_checksum(copy, size, 0);
 	if (hs)
 		fix_checksum(copy, size, hs);
-	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, copy, size, 0) != (ssize_t)size))
+	/*
+	 * The device is as large as the data segment of a 32 MiB seed image
+	 * (sparse beyond the input), so that the accepted path stays reachable
+	 * now that the device size is checked too.
+	 */
+	devsize = size > (32 << 20) ? size : (32 << 20);
+	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, copy, size, 0) != (ssize_t)size) || ftruncate(fd, (off_t)devsize) != 0)
 		abort();
 	memset(&err, 0, sizeof(err));
 	if (luks2_validate_fd(fd, &info, &err) == 0) {
-		/* Both copies present, checked and identical: the one allowed shape. */
-		check_accepted(&info, size);
-		if (info.hdr_size * 2 > size || info.key_bytes != LUKS2_KEY_BYTES || info.data_offset < 2 * info.hdr_size ||
-		    info.sector_size < 512)
+		/* Both copies present (zeros past the input count), checked and identical: the one allowed shape. */
+		check_accepted(&info, devsize);
+		if (info.hdr_size * 2 > devsize || info.device_size != devsize || info.key_bytes != LUKS2_KEY_BYTES || info.data_offset < 2 * info.hdr_size ||
+		    info.sector_size < 512 || info.data_offset < 2 * info.hdr_size + info.keyslots_size ||
+		    info.device_size < info.data_offset + info.sector_size || !info.keyslots)
 			abort();
 	} else if (!err_code_ok(&err)) {
 		abort();

@@ -14,7 +14,7 @@ expect_rc() { # expect_rc RC DESCRIPTION -- ARGS...
 file "$bin" | grep -q 'statically linked' && ok || bad "not statically linked: $(file "$bin")"
 "$bin" --help | grep -q '^usage: cocoboot' && ok || bad "--help prints no usage"
 expect_rc 0 "--help" -- --help
-for c in unlock report; do
+for c in unlock report check-volume; do
 	"$bin" $c --help | grep -q "^usage: cocoboot $c" && ok || bad "$c --help prints no usage"
 	expect_rc 0 "$c --help" -- $c --help
 done
@@ -35,12 +35,40 @@ expect_rc 2 "report with unknown option" -- report --frob
 expect_rc 2 "unlock with unknown option" -- unlock --no-cmdline --frob
 expect_rc 2 "unlock with an http URL" -- unlock --no-cmdline --url http://10.0.2.2
 "$bin" unlock --no-cmdline --url http://10.0.2.2 2>&1 | grep -q "must start with https://" && ok || bad "unlock: URL reason"
+expect_rc 2 "unlock with a malformed --keyhash" -- unlock --no-cmdline --url https://127.0.0.1:1 --keyhash 00:11
+"$bin" unlock --no-cmdline --url https://127.0.0.1:1 --keyhash 00:11 2>&1 | grep -q "keyhash: the salt must be 16 to 32 bytes" &&
+	ok || bad "unlock: keyhash reason"
 expect_rc 13 "unlock of a missing device" -- unlock --no-cmdline --url https://127.0.0.1:1 --volume /dev/cocoboot-none
 "$bin" unlock --no-cmdline --url https://127.0.0.1:1 --volume /dev/cocoboot-none 2>&1 |
 	grep -q '^cocoboot: error volume-not-found: cannot open /dev/cocoboot-none$' && ok || bad "unlock: error line"
 "$bin" boot 2>&1 | grep -q "^cocoboot: error usage: 'boot' runs only as PID 1" && ok || bad "boot outside PID 1"
+# check-volume: the boot's own header validation, exit 0 acceptable, 1 refused, 2 usage/I/O.
+expect_rc 2 "check-volume without a file" -- check-volume
+expect_rc 2 "check-volume of a missing file" -- check-volume /nonexistent/cocoboot.img
+expect_rc 2 "check-volume of a directory" -- check-volume /
+expect_rc 2 "check-volume with two files" -- check-volume /dev/null /dev/null
+skipped=0
+if command -v cryptsetup >/dev/null; then
+	tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+	truncate -s 20M "$tmp/v.img"; printf pw >"$tmp/pw"
+	cryptsetup luksFormat --type luks2 -q --batch-mode --key-file "$tmp/pw" --pbkdf pbkdf2 \
+		--pbkdf-force-iterations 1000 --key-size 512 "$tmp/v.img" >/dev/null
+	expect_rc 0 "check-volume of a cryptsetup volume" -- check-volume "$tmp/v.img"
+	"$bin" check-volume "$tmp/v.img" | grep -q "^uuid: *$(cryptsetup luksUUID "$tmp/v.img")$" && ok ||
+		bad "check-volume: UUID line: $("$bin" check-volume "$tmp/v.img")"
+	cp "$tmp/v.img" "$tmp/discards.img"
+	"$(dirname "$0")/../init/luks2-rewrite.py" "$tmp/discards.img" --sub '"keyslots_size":"16744448"}' \
+		'"keyslots_size":"16744448","flags":["allow-discards"]}'
+	expect_rc 1 "check-volume of a header with allow-discards" -- check-volume "$tmp/discards.img"
+	"$bin" check-volume "$tmp/discards.img" | grep -q "refused: luks2-forbidden: persistent activation flag 'allow-discards'" &&
+		ok || bad "check-volume: refusal reason"
+	truncate -s 16M "$tmp/v.img"
+	expect_rc 1 "check-volume of a device too small for its data segment" -- check-volume "$tmp/v.img"
+else
+	echo "SKIP: check-volume on real headers: cryptsetup is not installed"; skipped=1
+fi
 size=$(stat -c %s "$bin")
 [ "$size" -le $((256 * 1024)) ] && ok || bad "binary is $size bytes, the target is 262144"
 echo "cocoboot size: $size bytes"
-echo "$pass passed, $fail failed"
+if [ "$skipped" -gt 0 ]; then echo "$pass passed, $fail failed, $skipped skipped"; else echo "$pass passed, $fail failed"; fi
 [ "$fail" -eq 0 ]

@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -266,4 +266,49 @@ if want unlock; then
 	else
 		bad "unlock"; cat "$W/logs/unlock.out"
 	fi
+fi
+# Key commitment (T17): the rd.cocoboot.keyhash= that `cocobroker volume add`
+# printed (stderr) when it enrolled this run's root.
+keyhash_of() { # UUID ENROL-LOG: the commitment printed after "volume UUID added"
+	awk -v u="volume $1 added" 'index($0, u) { f = 1 }
+		f && match($0, /rd\.cocoboot\.keyhash=[0-9a-f:]+/) { print substr($0, RSTART, RLENGTH); exit }' "$2"
+}
+if want keyhash || want keyhash-thief; then
+	KEYHASH=$(keyhash_of "$UUID" "$W/enrol.log")
+	[[ $KEYHASH =~ ^rd\.cocoboot\.keyhash=[0-9a-f]{64}:[0-9a-f]{64}$ ]] && ok "keyhash: volume add printed $KEYHASH" ||
+		bad "keyhash: volume add printed no commitment for $UUID"
+fi
+# The genuine key matches the commitment: the root unlocks.
+want keyhash && [ -n "$KEYHASH" ] && expect_success keyhash "rd.cocoboot.timeout=60 $KEYHASH"
+if want keyhash-thief && [ -n "$KEYHASH" ]; then
+	# A thief holds the broker's TLS key and the disk: its own broker (the
+	# genuine certificate and key, its own store) enrols the same UUID with a
+	# key of its own and makes the disk the guest boots from.
+	sed "s|$W/store/|$W/thief-store/|g" "$W/broker.json" >"$W/thief.json"
+	rm -rf "$W/thief-store" "$W/thief.img" && mkdir -p "$W/thief-store" && truncate -s 24M "$W/thief.img"
+	head -c 32 /dev/urandom >"$W/thief.pass"
+	"$BROKER" volume add --uuid "$UUID" --policy "$W/policy.json" --config "$W/thief.json" 2>"$W/thief-enrol.log" |
+		cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+			--cipher aes-xts-plain64 --key-size 512 --sector-size 4096 --uuid "$UUID" \
+			--volume-key-file /dev/stdin --key-file "$W/thief.pass" "$W/thief.img" >>"$W/thief-enrol.log" 2>&1
+	rm -f "$W/thief.pass"
+	e2e_stop_broker
+	e2e_start_broker "$W/thief.json" || bad "thief broker start"
+	# Control: without the commitment the guest opens the thief's volume (T17).
+	expect_failure keyhash-thief-control "root-mount: " poweroff "rd.cocoboot.timeout=30" "$W/thief.img"
+	grep -q "opened as /dev/mapper/" "$W/logs/keyhash-thief-control.log" &&
+		ok "keyhash-thief-control: without a commitment the thief's key opened the thief's volume" ||
+		bad "keyhash-thief-control: the thief's volume was not opened (the case shows nothing)"
+	# With it: the released key is refused before cryptsetup runs, the action is taken.
+	before=$(grep -c '"decision":"release"' "$W/broker.log")
+	expect_failure keyhash-thief "key-commitment-mismatch: the key released for $UUID" poweroff \
+		"rd.cocoboot.timeout=30 $KEYHASH" "$W/thief.img"
+	[ "$(grep -c '"decision":"release"' "$W/broker.log")" -gt "$before" ] &&
+		ok "keyhash-thief: the thief's broker released its key" || bad "keyhash-thief: no release logged"
+	grep -q "opened as /dev/mapper/\|cryptsetup" "$W/logs/keyhash-thief.log" &&
+		bad "keyhash-thief: the volume was opened (or cryptsetup ran)" ||
+		ok "keyhash-thief: the thief's volume was never opened"
+	e2e_stop_broker
+	rm -rf "$W/thief-store" "$W/thief.img"
+	e2e_start_broker "$W/broker.json" || bad "broker restart"
 fi

@@ -51,4 +51,17 @@ variant seqid-differs.img --which secondary --seqid 99
 variant offset-in-header.img --sub '"offset":"16777216"' '"offset":"4096"'
 variant reencrypt-keyslot.img --sub '"0":{"type":"luks2","key_size":64' '"0":{"type":"reencrypt","key_size":64'
 variant unknown-top.img --sub '"config":{' '"extra":{},"config":{'
+# What cryptsetup's own validation refuses, and the host levers (issue 11).
+variant allow-discards.img --sub '"keyslots_size":"16744448"}' '"keyslots_size":"16744448","flags":["allow-discards"]}'
+variant iv-tweak.img --sub '"iv_tweak":"0"' '"iv_tweak":"8"'
+variant area-in-header.img --sub '"offset":"32768"' '"offset":"16384"'
+variant area-past-keyslots.img --sub '"keyslots_size":"16744448"' '"keyslots_size":"204800"'
+variant area-over-data.img --sub '"keyslots_size":"16744448"' '"keyslots_size":"16748544"'
+variant missing-keyslot-ref.img --sub '"keyslots":["0"]' '"keyslots":["0","3"]'
+variant token-ref.img --sub '"tokens":{}' '"tokens":{"0":{"type":"luks2-keyring","keyslots":["5"]}}'
+variant kdf-not-object.img --sub '"kdf":{"type":"pbkdf2","hash":"sha256","iterations":1000,' '"kdf":"pbkdf2","x":{"hash":"sha256","iterations":1000,'
+variant opening-space.img --sub '{"keyslots"' ' {"keyslots"'
+# The data segment must lie inside the device.
+cp --sparse=always good.img small-device.img && truncate -s 16M small-device.img
+cp --sparse=always good.img partial-sector.img && truncate -s $((20 * 1048576 + 512)) partial-sector.img
 rm -f pass

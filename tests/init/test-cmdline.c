@@ -140,8 +140,39 @@ static void test_url_forms(void)
 	CHECK(cb_url_parse("HTTPS://h", &u, why, sizeof(why)) == -1, "scheme is case-sensitive");
 }
 
+static void test_keyhash(void)
+{
+	static const char good[] = "rd.cocoboot.keyhash=a0a1a2a3a4a5a6a7a8a9aaabacadaeaf:"
+				   "9d81afef3de8f18fb75174f4f627f5e50c3d4f534ac2d3f455d123438b5a20fe";
+	struct cb_config c;
+	struct cb_err e;
+
+	CHECK(parse("quiet", &c, &e) == 0 && !c.has_keyhash, "no commitment by default");
+	CHECK(parse(good, &c, &e) == 0 && c.has_keyhash && c.keyhash.salt_len == 16 && c.keyhash.salt[0] == 0xa0 &&
+	      c.keyhash.hash[31] == 0xfe, "keyhash parsed: %s", e.detail);
+	CHECK(c.n_unknown == 0, "keyhash is a known key");
+	CHECK(parse("rd.cocoboot.keyhash", &c, &e) == -1 && e.code == CB_ERR_CMDLINE && strstr(e.detail, "needs a value"),
+	      "bare keyhash: %s", e.detail);
+	CHECK(parse("rd.cocoboot.keyhash=", &c, &e) == -1 && strstr(e.detail, "rd.cocoboot.keyhash: expected <salt hex>:<hash hex>"),
+	      "empty keyhash: %s", e.detail);
+	CHECK(parse("rd.cocoboot.keyhash=a0a1a2a3a4a5a6a7a8a9aaabacadaeaf:9d81", &c, &e) == -1 &&
+	      strstr(e.detail, "hash must be 32 bytes") && !c.has_keyhash, "short hash: %s", e.detail);
+	CHECK(parse("rd.cocoboot.keyhash=a0a1:9d81afef3de8f18fb75174f4f627f5e50c3d4f534ac2d3f455d123438b5a20fe", &c, &e) == -1 &&
+	      strstr(e.detail, "salt must be 16 to 32 bytes"), "short salt: %s", e.detail);
+	CHECK(parse("rd.cocoboot.keyhash=a0a1a2a3a4a5a6a7a8a9aaabacadaeaz:9d81afef3de8f18fb75174f4f627f5e50c3d4f534ac2d3f455d123438b5a20fe",
+		    &c, &e) == -1 && strstr(e.detail, "not a hex digit"), "bad hex: %s", e.detail);
+	CHECK(parse("rd.cocoboot.keyhash=00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+		    "0000000000000000000000000000000000000000000000000000000000000000000000:00", &c, &e) == -1 &&
+	      strstr(e.detail, "value longer than"), "overlong value: %s", e.detail);
+	/* the last one wins, like the other settings */
+	CHECK(parse("rd.cocoboot.keyhash=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f:"
+		    "dfbc8b4d6e2d17c87df14515645e657e4f194feb82d64afd38161e70655dc8c1 ", &c, &e) == 0 &&
+	      c.keyhash.salt_len == 32, "32-byte salt: %s", e.detail);
+}
+
 int main(void)
 {
+	test_keyhash();
 	test_defaults();
 	test_full();
 	test_unknown_and_terminator();

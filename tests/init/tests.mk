@@ -4,7 +4,8 @@ INIT_TEST_DIR := $(BUILD)/tests/init
 LUKS2_FIXTURES := $(INIT_TEST_DIR)/luks2-fixtures
 
 # test name -> init/ sources it needs
-INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c
+INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
+INIT_TEST_keycommit := proto/key_commit.c
 INIT_TEST_json    := init/json.c
 INIT_TEST_luks2   := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
 INIT_TEST_secret  := init/secret.c
@@ -12,13 +13,14 @@ INIT_TEST_backoff := init/backoff.c
 INIT_TEST_http    := init/http.c init/errors.c init/secret.c proto/response.c proto/request.c
 INIT_TEST_errors  := init/errors.c
 INIT_TEST_certtime := init/certtime.c
-INIT_TESTS := cmdline json luks2 secret backoff http errors certtime
+INIT_TEST_check-volume := init/check_volume.c init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff http errors certtime
 
 define init_test
-$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h proto/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
-$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h proto/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
 endef
@@ -29,7 +31,10 @@ $(LUKS2_FIXTURES)/.made: tests/init/make-luks2-fixtures.sh tests/init/luks2-rewr
 	@touch $@
 
 INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TEST_DIR)/test-$(t)-asan)
-init_test_cmd = $(if $(findstring luks2,$(1)),$(1) $(LUKS2_FIXTURES),$(if $(findstring errors,$(1)),$(1) docs/cocoboot.cmdline.7,$(1)))
+# cryptsetup's own test headers, when ../shared has them (test-luks2 skips them, with a reason, otherwise).
+CRYPTSETUP_PEER_VECTORS ?= $(abspath $(TOP)/../shared/peer-vectors/cryptsetup)
+# (notdir: the worktree's own path may contain "luks2")
+init_test_cmd = $(if $(findstring luks2,$(notdir $(1))),$(1) $(LUKS2_FIXTURES) $(CRYPTSETUP_PEER_VECTORS),$(if $(findstring check-volume,$(notdir $(1))),$(1) $(LUKS2_FIXTURES),$(if $(findstring errors,$(notdir $(1))),$(1) docs/cocoboot.cmdline.7,$(1))))
 
 CHECK_SUITES += init
 check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
@@ -38,12 +43,13 @@ check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 
 # Fuzz targets (libFuzzer): the kernel command line, the LUKS2 JSON allowlist and the binary LUKS2 header.
 INIT_FUZZ_DIR := $(BUILD)/fuzz/init
-INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c
+INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
 INIT_FUZZ_luks2-json := init/luks2_json.c init/json.c init/errors.c
 define init_fuzz
-$(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h) | $(DEPS_STAMP)
+$(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -fsanitize=fuzzer,address,undefined -o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1))
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(MBEDTLS_HOST_LIBS)
 FUZZ_TARGETS += $(1)
 fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
 	@mkdir -p $(INIT_FUZZ_DIR)/corpus-$(1)
