@@ -61,7 +61,7 @@ check-proto: $(TB)/test-proto $(TB)/test-proto-musl
 # store unit tests (sanitizers)
 $(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpthread
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lcjson -lpthread
 
 CHECK_SUITES += broker-store
 check-broker-store: $(TB)/test-store
@@ -95,6 +95,7 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 CHECK_SUITES += broker
 check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e
+	@tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
@@ -110,6 +111,8 @@ CHECK_SUITES += broker-asan
 check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		tests/broker/test-broker.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e-asan
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan
 .PHONY: check-broker-asan
 
 BENCH_TARGETS += bootstorm
