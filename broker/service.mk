@@ -134,6 +134,25 @@ fuzz-proto-response: $(BUILD)/fuzz/proto-response
 		-artifact_prefix=$(BUILD)/fuzz/crash-proto-response- $(BUILD)/fuzz/proto-response-corpus 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-proto-response
 
+# ---- fuzz: the LUKS2 header `volume confirm --device` reads (broker/store/luks2.c)
+FUZZ_TARGETS += luks2-confirm
+$(BUILD)/fuzz/luks2-confirm: broker/fuzz-service/fuzz_luks2.c broker/store/luks2.c broker/store/luks2.h $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -DLUKS2_MAX_ITERATIONS=64 -fsanitize=fuzzer,address,undefined \
+		$(MBEDTLS_HOST_CFLAGS) -o $@ broker/fuzz-service/fuzz_luks2.c broker/store/luks2.c $(MBEDTLS_HOST_LIBS) -lcjson
+# seed: a real header (cryptsetup on a file, 16 KiB of it with its JSON area), when cryptsetup is installed
+fuzz-luks2-confirm: $(BUILD)/fuzz/luks2-confirm
+	@mkdir -p $(BUILD)/fuzz/luks2-confirm-corpus
+	@if command -v cryptsetup >/dev/null && [ ! -e $(BUILD)/fuzz/luks2-confirm-corpus/seed ]; then \
+		truncate -s 20M $(BUILD)/fuzz/luks2-seed.img && head -c 8 /dev/urandom > $(BUILD)/fuzz/luks2-seed.pass && \
+		cryptsetup luksFormat -q --type luks2 --uuid 11111111-2222-4333-8444-555555555555 --pbkdf pbkdf2 \
+			--pbkdf-force-iterations 1000 $(BUILD)/fuzz/luks2-seed.img $(BUILD)/fuzz/luks2-seed.pass && \
+		head -c 16384 $(BUILD)/fuzz/luks2-seed.img > $(BUILD)/fuzz/luks2-confirm-corpus/seed; \
+		rm -f $(BUILD)/fuzz/luks2-seed.img $(BUILD)/fuzz/luks2-seed.pass; fi
+	@set -o pipefail; $(BUILD)/fuzz/luks2-confirm -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+		-artifact_prefix=$(BUILD)/fuzz/crash-luks2-confirm- $(BUILD)/fuzz/luks2-confirm-corpus 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
+.PHONY: fuzz-luks2-confirm
+
 # ---- fuzz: the broker's request input (HTTP framing in chunks, then the JSON body)
 FUZZ_TARGETS += broker-request
 $(BUILD)/fuzz/broker-request: broker/fuzz-service/fuzz_request.c broker/server/http_request.c broker/server/request_decode.c \

@@ -345,9 +345,9 @@ check "audit verify while the broker serves: intact (rc=$rc: $(cat "$W/verify-li
 	test "$rc" -eq 0 -a -n "$(grep '^intact: [1-9][0-9]* row(s)' "$W/verify-live.out")"
 
 # ---- policy changes take effect at once ----
-"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json"
+"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json" 2>/dev/null
 expect "set-policy allowing debug -> debug guest released" '^status=200' --volume "$VOL" --sim-snp "$KEYS" --sim-debug
-"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json"
+"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" 2>/dev/null
 
 # ---- overload: 40 clients at once, 1 worker, no queue: every answer is 200 or 503+Retry-After ----
 write_config '"queue_depth": 0, "handshake_timeout_ms": 30000, "idle_timeout_ms": 30000'
