@@ -99,13 +99,16 @@ check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
-COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_audit.c $(SERVICE_SRCS) $(PROTO_SRCS)
+# (cmd_measure and the measure objects: main.c's command table names them)
+COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_audit.c \
+	broker/cmd_measure.c $(SERVICE_SRCS) $(PROTO_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
-$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_STAMP)
+$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
+	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a \
+		$(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
 
 CHECK_SUITES += broker-asan
 check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
