@@ -1,21 +1,29 @@
 /*
- * cocobroker volume add|list|set-policy|remove: manage the key store.
+ * cocobroker volume add|confirm|list|set-policy|remove: manage the key store.
+ * STORE is --config FILE (the serve configuration, default
+ * /etc/cocobroker/cocobroker.json) or --database FILE --master-key FILE.
  *
- *   volume add --uuid UUID --policy FILE [--config FILE]
- *       generates a 64-byte volume key, stores it wrapped, and writes it ONCE
- *       to stdout as 64 raw bytes (no newline), for
- *       `cryptsetup luksFormat --volume-key-file=- --key-size 512`.
+ *   volume add --uuid UUID --policy FILE [STORE]
+ *       generates a 64-byte volume key, stores it wrapped as a PENDING volume
+ *       and writes it ONCE to stdout as 64 raw bytes (no newline), for
+ *       `cryptsetup luksFormat --volume-key-file /dev/stdin --key-size 512`.
+ *       A pending volume is listed but never released (volume-pending).
  *       stderr gets the key commitment rd.cocoboot.keyhash=SALT:HASH for
  *       the guest's measured command line (proto/key_commit.h): a fresh
  *       random salt each time, kept nowhere, so it is printed only here.
- *   volume list [--config FILE]               one JSON object per volume
- *   volume set-policy --uuid UUID --policy FILE [--config FILE]
- *   volume remove --uuid UUID [--config FILE]
+ *   volume confirm --uuid UUID (--device DEV | --key-file FILE) [STORE]
+ *       makes it active once the consumer proved it holds the key: the LUKS2
+ *       header on DEV (a device or image) verifies the key, or FILE holds it.
+ *   volume list [STORE]                        one JSON object per volume
+ *   volume set-policy --uuid UUID --policy FILE [STORE]
+ *   volume remove --uuid UUID --yes [STORE]    prints what it removed
  *
- * The store and master key are those of the serve configuration
- * (default /etc/cocobroker/cocobroker.json).
+ * Each change is an audit row naming the local user (store_set_operator).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +31,13 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <mbedtls/constant_time.h>
 
 #include "../proto/key_commit.h"
 #include "../proto/request.h"
 #include "commands.h"
 #include "server/config.h"
+#include "store/luks2.h"
 #include "store/master_key.h"
 #include "store/secure_mem.h"
 #include "store/store.h"
@@ -36,17 +46,23 @@
 #define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
 
 struct volume_args {
-	const char *config, *uuid, *policy;
+	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file;
+	int yes;
 	char uuid_lower[37];
 };
 
 static int usage_to(FILE *f)
 {
 	fprintf(f,
-		"usage: cocobroker volume add --uuid UUID --policy FILE [--config FILE]\n"
-		"       cocobroker volume list [--config FILE]\n"
-		"       cocobroker volume set-policy --uuid UUID --policy FILE [--config FILE]\n"
-		"       cocobroker volume remove --uuid UUID [--config FILE]\n");
+		"usage: cocobroker volume add --uuid UUID --policy FILE [STORE]\n"
+		"       cocobroker volume confirm --uuid UUID (--device DEVICE | --key-file FILE) [STORE]\n"
+		"       cocobroker volume list [STORE]\n"
+		"       cocobroker volume set-policy --uuid UUID --policy FILE [STORE]\n"
+		"       cocobroker volume remove --uuid UUID --yes [STORE]\n"
+		"STORE: --config FILE (default " DEFAULT_CONFIG ")\n"
+		"       or --database FILE --master-key FILE\n"
+		"add stores the key as pending and writes it once to stdout; confirm makes\n"
+		"it active once DEVICE's LUKS2 header (or FILE) holds that key.\n");
 	return f == stdout ? CB_EXIT_OK : CB_EXIT_USAGE;
 }
 
@@ -58,17 +74,34 @@ static int usage(void)
 static int parse_args(int argc, char **argv, struct volume_args *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->config = DEFAULT_CONFIG;
 	for (int i = 2; i < argc; i++) {
 		const char **dst = !strcmp(argv[i], "--config") ? &a->config
-				 : !strcmp(argv[i], "--uuid")   ? &a->uuid
-				 : !strcmp(argv[i], "--policy") ? &a->policy : NULL;
+				 : !strcmp(argv[i], "--database")   ? &a->database
+				 : !strcmp(argv[i], "--master-key") ? &a->master_key
+				 : !strcmp(argv[i], "--uuid")       ? &a->uuid
+				 : !strcmp(argv[i], "--policy")     ? &a->policy
+				 : !strcmp(argv[i], "--device")     ? &a->device
+				 : !strcmp(argv[i], "--key-file")   ? &a->key_file : NULL;
+		if (!strcmp(argv[i], "--yes")) {
+			a->yes = 1;
+			continue;
+		}
 		if (!dst || i + 1 >= argc) {
 			fprintf(stderr, "cocobroker volume: unexpected argument \"%s\"\n", argv[i]);
 			return -1;
 		}
 		*dst = argv[++i];
 	}
+	if (a->config && (a->database || a->master_key)) {
+		fprintf(stderr, "cocobroker volume: give --config, or --database and --master-key, not both\n");
+		return -1;
+	}
+	if (!a->database != !a->master_key) {
+		fprintf(stderr, "cocobroker volume: --database and --master-key go together\n");
+		return -1;
+	}
+	if (!a->config && !a->database)
+		a->config = DEFAULT_CONFIG;
 	if (a->uuid) {
 		if (!coco_uuid_is_valid(a->uuid)) {
 			fprintf(stderr, "cocobroker volume: \"%s\" is not a UUID (8-4-4-4-12 hex)\n", a->uuid);
@@ -122,49 +155,109 @@ static char *read_policy(const char *path)
 	return text;
 }
 
-/* Opens the store of the configuration; the master key must already exist unless create. */
-static struct store *open_store(const char *config_path, int create)
-{
+/* The store's two files, from --database/--master-key or the configuration. */
+struct store_paths {
 	struct broker_config cfg;
+	int have_cfg;
+	const char *database, *master_key;
+};
+
+static int store_paths(const struct volume_args *a, struct store_paths *p)
+{
+	char err[512];
+
+	memset(p, 0, sizeof(*p));
+	if (a->database) {
+		p->database = a->database;
+		p->master_key = a->master_key;
+		return 0;
+	}
+	if (config_load(&p->cfg, a->config, err, sizeof(err))) {
+		fprintf(stderr, "cocobroker volume: %s\n", err);
+		return -1;
+	}
+	p->have_cfg = 1;
+	p->database = p->cfg.database;
+	p->master_key = p->cfg.master_key;
+	return 0;
+}
+
+static void store_paths_free(struct store_paths *p)
+{
+	if (p->have_cfg)
+		config_free(&p->cfg);
+}
+
+/* The local user who runs the command, for the admin audit rows. */
+static void set_operator(struct store *s)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char uid[32];
+
+	snprintf(uid, sizeof(uid), "uid-%u", (unsigned)getuid());
+	store_set_operator(s, pw && pw->pw_name ? pw->pw_name : uid);
+}
+
+/* Opens the store; the master key must already exist unless create. */
+static struct store *open_store(const struct volume_args *a, int create)
+{
+	struct store_paths paths;
 	struct store *s = NULL;
 	uint8_t *master;
 	char err[512];
 	int created;
 
-	if (config_load(&cfg, config_path, err, sizeof(err))) {
-		fprintf(stderr, "cocobroker volume: %s\n", err);
+	if (store_paths(a, &paths))
 		return NULL;
-	}
 	if (!(master = secure_alloc(MASTER_KEY_LEN))) {
 		fprintf(stderr, "cocobroker volume: cannot lock memory: %s\n", strerror(errno));
-		config_free(&cfg);
+		store_paths_free(&paths);
 		return NULL;
 	}
-	if (master_key_load(cfg.master_key, create, master, &created, err, sizeof(err)) ||
-	    store_open(&s, cfg.database, master, err, sizeof(err)) != STORE_OK) {
+	if (master_key_load(paths.master_key, create, master, &created, err, sizeof(err)) ||
+	    store_open(&s, paths.database, master, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume: %s\n", err);
 		s = NULL;
-	} else if (store_notice(s)[0]) {
-		fprintf(stderr, "cocobroker volume: %s\n", store_notice(s));
+	} else {
+		if (store_notice(s)[0])
+			fprintf(stderr, "cocobroker volume: %s\n", store_notice(s));
+		set_operator(s);
 	}
 	secure_free(master, MASTER_KEY_LEN);
-	config_free(&cfg);
+	store_paths_free(&paths);
 	return s;
 }
 
-/* Straight to the descriptor: no stdio buffer keeps a copy of the key. */
-static int write_all(int fd, const uint8_t *p, size_t n)
+/* Before the first add neither file exists: that is an empty store, not an error. */
+static int store_not_created_yet(const struct volume_args *a)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	struct store_paths paths;
+	int none;
+
+	if (store_paths(a, &paths))
+		return 0;
+	none = access(paths.master_key, F_OK) && errno == ENOENT && access(paths.database, F_OK) && errno == ENOENT;
+	store_paths_free(&paths);
+	return none;
+}
+
+/* Straight to the descriptor: no stdio buffer keeps a copy of the key. Returns the bytes written. */
+static size_t write_all(int fd, const uint8_t *p, size_t n, int *error)
+{
+	size_t done = 0;
+
+	*error = 0;
+	while (done < n) {
+		ssize_t w = write(fd, p + done, n - done);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
+		if (w <= 0) {
+			*error = w < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)w;
 	}
-	return 0;
+	return done;
 }
 
 static int volume_add(struct volume_args *a)
@@ -172,18 +265,19 @@ static int volume_add(struct volume_args *a)
 	struct store *s;
 	uint8_t *key;
 	char *policy;
-	int rc = 1;
+	size_t written;
+	int rc = 1, werr;
 
-	if (!a->uuid || !a->policy)
+	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes)
 		return usage();
 	if (isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "cocobroker volume add: refusing to write the raw volume key to a terminal; "
-				"pipe it into cryptsetup (--volume-key-file=-) or a file\n");
+				"pipe it into cryptsetup (--volume-key-file /dev/stdin) or a file\n");
 		return 1;
 	}
 	if (!(policy = read_policy(a->policy)))
 		return 1;
-	if (!(s = open_store(a->config, 1))) {
+	if (!(s = open_store(a, 1))) {
 		free(policy);
 		return 1;
 	}
@@ -192,16 +286,24 @@ static int volume_add(struct volume_args *a)
 		fprintf(stderr, "cocobroker volume add: no key material\n");
 	} else if (store_volume_add(s, a->uuid_lower, policy, key) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume add: %s\n", store_last_error(s));
-	} else if (write_all(STDOUT_FILENO, key, VOLUME_KEY_LEN)) {
-		/* the operator never got the key: do not keep a volume nobody can format */
-		fprintf(stderr, "cocobroker volume add: cannot write the key to stdout; volume not added\n");
-		store_volume_remove(s, a->uuid_lower);
+	} else if ((written = write_all(STDOUT_FILENO, key, VOLUME_KEY_LEN, &werr)) != VOLUME_KEY_LEN) {
+		/* the consumer did not get the whole key: nobody can hold it, so the
+		 * pending volume goes (it was never released: pending is never released) */
+		fprintf(stderr, "cocobroker volume add: writing the key to stdout failed after %zu of %d bytes: %s%s; "
+			"volume %s not added\n", written, VOLUME_KEY_LEN, strerror(werr),
+			werr == EPIPE ? " (the reader exited before reading it: see its error)" : "", a->uuid_lower);
+		if (store_volume_remove(s, a->uuid_lower) != STORE_OK)
+			fprintf(stderr, "cocobroker volume add: and removing it failed: %s; it stays pending, "
+				"never released: remove it with volume remove --uuid %s --yes\n",
+				store_last_error(s), a->uuid_lower);
 	} else {
+		/* written is not delivered: the pipe may hold it while the reader fails */
+		fprintf(stderr, "cocobroker volume add: volume %s added as PENDING; its key went to stdout (64 bytes, "
+			"once). It is released only after `cocobroker volume confirm --uuid %s --device DEVICE` "
+			"once DEVICE is formatted with it\n", a->uuid_lower, a->uuid_lower);
 		struct coco_keycommit kc = { .salt_len = COCO_KEYCOMMIT_SALT_LEN };
 		char kc_text[COCO_KEYCOMMIT_TEXT_MAX];
 
-		fprintf(stderr, "cocobroker volume add: volume %s added; its key went to stdout (64 bytes, once)\n",
-			a->uuid_lower);
 		if (getrandom(kc.salt, kc.salt_len, 0) == (ssize_t)kc.salt_len &&
 		    !coco_keycommit_compute(kc.salt, kc.salt_len, key, VOLUME_KEY_LEN, kc.hash) &&
 		    !coco_keycommit_format(&kc, kc_text, sizeof(kc_text)))
@@ -217,7 +319,141 @@ static int volume_add(struct volume_args *a)
 	return rc;
 }
 
-static void print_volume(void *ctx, const char *uuid, const char *created, const char *policy_json, int sealed)
+/* Read up to cap bytes of fd into buf; the count, or -1 (errno). */
+static ssize_t read_full(int fd, uint8_t *buf, size_t cap)
+{
+	size_t got = 0;
+
+	while (got < cap) {
+		ssize_t r = read(fd, buf + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* What confirm checks the stored key against: a LUKS2 header or a key file, read once before the store is locked. */
+struct proof {
+	const char *path, *uuid;
+	uint8_t *bytes;        /* the header, or the key (secure memory) */
+	size_t len;
+	int is_key;
+};
+
+static int check_key(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, size_t errlen)
+{
+	const struct proof *p = ctx;
+
+	if (!p->is_key)
+		return luks2_check_key(p->bytes, p->len, p->uuid, key, VOLUME_KEY_LEN, err, errlen);
+	if (p->len == VOLUME_KEY_LEN && !mbedtls_ct_memcmp(p->bytes, key, VOLUME_KEY_LEN))
+		return 0;
+	snprintf(err, errlen, "%s does not hold the volume key (%zu bytes%s)", p->path, p->len,
+		 p->len == VOLUME_KEY_LEN ? ", a different key" : ", not 64");
+	return -1;
+}
+
+static int read_proof(struct proof *p)
+{
+	uint8_t bin[LUKS2_BIN_HDR_LEN];
+	size_t cap = p->is_key ? VOLUME_KEY_LEN + 1 : LUKS2_BIN_HDR_LEN;
+	ssize_t n;
+	int fd = open(p->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path, strerror(errno));
+		return -1;
+	}
+	if (!p->is_key) {
+		/* the binary header says how long the whole header is */
+		n = read_full(fd, bin, sizeof(bin));
+		cap = n == (ssize_t)sizeof(bin) ? luks2_header_size(bin, sizeof(bin)) : 0;
+		if (!cap) {
+			fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path,
+				n < 0 ? strerror(errno) : "no LUKS2 header at its start (was it formatted?)");
+			close(fd);
+			return -1;
+		}
+	}
+	p->bytes = p->is_key ? secure_alloc(cap) : malloc(cap);
+	if (!p->bytes) {
+		fprintf(stderr, "cocobroker volume confirm: out of memory\n");
+		close(fd);
+		return -1;
+	}
+	if (!p->is_key) {
+		memcpy(p->bytes, bin, sizeof(bin));
+		n = read_full(fd, p->bytes + sizeof(bin), cap - sizeof(bin));
+		n = n < 0 ? n : n + (ssize_t)sizeof(bin);
+	} else {
+		n = read_full(fd, p->bytes, cap);
+	}
+	close(fd);
+	if (n < 0) {
+		fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path, strerror(errno));
+		return -1;
+	}
+	p->len = (size_t)n;
+	if (p->is_key)
+		return 0;
+	/* the allocation stays cap long for the free below */
+	if (p->len != cap) {
+		fprintf(stderr, "cocobroker volume confirm: %s: the LUKS2 header is truncated\n", p->path);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_proof(struct proof *p, size_t cap)
+{
+	if (p->is_key)
+		secure_free(p->bytes, cap);
+	else
+		free(p->bytes);
+}
+
+static int volume_confirm(struct volume_args *a)
+{
+	struct proof p = { .path = a->device ? a->device : a->key_file, .uuid = a->uuid_lower, .is_key = !a->device };
+	char how[64];
+	struct store *s;
+	int rc, was_active;
+
+	if (!a->uuid || a->policy || a->yes || !a->device == !a->key_file)
+		return usage();
+	if (read_proof(&p)) {
+		free_proof(&p, VOLUME_KEY_LEN + 1);
+		return 1;
+	}
+	if (!(s = open_store(a, 0))) {
+		free_proof(&p, VOLUME_KEY_LEN + 1);
+		return 1;
+	}
+	snprintf(how, sizeof(how), "%s", a->device ? "luks2-header" : "key-file");
+	rc = store_volume_confirm(s, a->uuid_lower, check_key, &p, how, &was_active);
+	if (rc == STORE_OK && was_active)
+		fprintf(stderr, "cocobroker volume confirm: volume %s was already active (and %s holds its key)\n",
+			a->uuid_lower, p.path);
+	else if (rc == STORE_OK)
+		fprintf(stderr, "cocobroker volume confirm: volume %s is active: %s holds its key; serve releases "
+			"it under its policy\n", a->uuid_lower, p.path);
+	else if (rc == STORE_MISMATCH)
+		fprintf(stderr, "cocobroker volume confirm: %s: %s; volume %s stays %s\n", p.path,
+			store_last_error(s), a->uuid_lower, was_active ? "active (unchanged)" : "pending (not released)");
+	else
+		fprintf(stderr, "cocobroker volume confirm: %s\n", store_last_error(s));
+	store_close(s);
+	free_proof(&p, VOLUME_KEY_LEN + 1);
+	return rc == STORE_OK ? 0 : 1;
+}
+
+static void print_volume(void *ctx, const char *uuid, const char *created, const char *policy_json, int sealed,
+			 int pending)
 {
 	cJSON *o = cJSON_CreateObject(), *p = cJSON_Parse(policy_json);
 	char *line;
@@ -227,6 +463,8 @@ static void print_volume(void *ctx, const char *uuid, const char *created, const
 	cJSON_AddStringToObject(o, "created", created ? created : "");
 	/* false: the policy or key was edited outside cocobroker; the broker refuses this volume */
 	cJSON_AddBoolToObject(o, "sealed", sealed);
+	/* pending: added, never confirmed; never released */
+	cJSON_AddStringToObject(o, "state", pending ? "pending" : "active");
 	if (p)
 		cJSON_AddItemToObject(o, "policy", p);
 	line = cJSON_PrintUnformatted(o);
@@ -238,10 +476,14 @@ static void print_volume(void *ctx, const char *uuid, const char *created, const
 
 static int volume_list(struct volume_args *a)
 {
-	struct store *s = open_store(a->config, 0);
+	struct store *s;
 	int rc;
 
-	if (!s)
+	if (a->uuid || a->policy || a->device || a->key_file || a->yes)
+		return usage();
+	if (store_not_created_yet(a))
+		return 0;   /* no volume was ever added: an empty list */
+	if (!(s = open_store(a, 0)))
 		return 1;
 	rc = store_volume_list(s, print_volume, NULL);
 	if (rc != STORE_OK)
@@ -256,18 +498,21 @@ static int volume_set_policy(struct volume_args *a)
 	char *policy;
 	int rc;
 
-	if (!a->uuid || !a->policy)
+	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes)
 		return usage();
 	if (!(policy = read_policy(a->policy)))
 		return 1;
-	if (!(s = open_store(a->config, 0))) {
+	if (!(s = open_store(a, 0))) {
 		free(policy);
 		return 1;
 	}
 	rc = store_volume_set_policy(s, a->uuid_lower, policy);
-	if (rc == STORE_NOT_FOUND)
+	if (rc == STORE_OK)
+		fprintf(stderr, "cocobroker volume set-policy: volume %s now has the policy of %s\n", a->uuid_lower,
+			a->policy);
+	else if (rc == STORE_NOT_FOUND)
 		fprintf(stderr, "cocobroker volume set-policy: no volume %s\n", a->uuid_lower);
-	else if (rc != STORE_OK)
+	else
 		fprintf(stderr, "cocobroker volume set-policy: %s\n", store_last_error(s));
 	store_close(s);
 	free(policy);
@@ -276,17 +521,28 @@ static int volume_set_policy(struct volume_args *a)
 
 static int volume_remove(struct volume_args *a)
 {
+	char created[32];
 	struct store *s;
-	int rc;
+	int rc, pending = 0;
 
-	if (!a->uuid || a->policy)
+	if (!a->uuid || a->policy || a->device || a->key_file)
 		return usage();
-	if (!(s = open_store(a->config, 0)))
+	if (!a->yes) {
+		fprintf(stderr, "cocobroker volume remove: this destroys the broker's only copy of the key of %s: "
+			"a disk formatted with it can no longer be unlocked through the broker. Add --yes to remove it\n",
+			a->uuid_lower);
+		return CB_EXIT_USAGE;
+	}
+	if (!(s = open_store(a, 0)))
 		return 1;
-	rc = store_volume_remove(s, a->uuid_lower);
-	if (rc == STORE_NOT_FOUND)
+	rc = store_volume_state(s, a->uuid_lower, &pending, created);
+	if (rc == STORE_OK)
+		rc = store_volume_remove(s, a->uuid_lower);
+	if (rc == STORE_OK)
+		printf("removed volume %s (%s, added %s)\n", a->uuid_lower, pending ? "pending" : "active", created);
+	else if (rc == STORE_NOT_FOUND)
 		fprintf(stderr, "cocobroker volume remove: no volume %s\n", a->uuid_lower);
-	else if (rc != STORE_OK)
+	else
 		fprintf(stderr, "cocobroker volume remove: %s\n", store_last_error(s));
 	store_close(s);
 	return rc == STORE_OK ? 0 : 1;
@@ -302,8 +558,12 @@ int cmd_volume(int argc, char **argv)
 		return usage_to(stdout);
 	if (parse_args(argc, argv, &a))
 		return usage();
+	/* a reader that exits early must not kill us before we report it (and, in add, undo) */
+	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(argv[1], "add"))
 		return volume_add(&a);
+	if (!strcmp(argv[1], "confirm"))
+		return volume_confirm(&a);
 	if (!strcmp(argv[1], "list"))
 		return volume_list(&a);
 	if (!strcmp(argv[1], "set-policy"))

@@ -61,7 +61,7 @@ check-proto: $(TB)/test-proto $(TB)/test-proto-musl
 # store unit tests (sanitizers)
 $(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpthread
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lcjson -lpthread
 
 CHECK_SUITES += broker-store
 check-broker-store: $(TB)/test-store
@@ -95,21 +95,27 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 CHECK_SUITES += broker
 check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e
+	@tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
-COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_audit.c $(SERVICE_SRCS) $(PROTO_SRCS)
+# (cmd_measure and the measure objects: main.c's command table names them)
+COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_audit.c \
+	broker/cmd_measure.c $(SERVICE_SRCS) $(PROTO_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
-$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_STAMP)
+$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
+	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a \
+		$(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
 
 CHECK_SUITES += broker-asan
 check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		tests/broker/test-broker.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e-asan
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan
 .PHONY: check-broker-asan
 
 BENCH_TARGETS += bootstorm
@@ -130,6 +136,25 @@ fuzz-proto-response: $(BUILD)/fuzz/proto-response
 	@set -o pipefail; $(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-artifact_prefix=$(BUILD)/fuzz/crash-proto-response- $(BUILD)/fuzz/proto-response-corpus 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-proto-response
+
+# ---- fuzz: the LUKS2 header `volume confirm --device` reads (broker/store/luks2.c)
+FUZZ_TARGETS += luks2-confirm
+$(BUILD)/fuzz/luks2-confirm: broker/fuzz-service/fuzz_luks2.c broker/store/luks2.c broker/store/luks2.h $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -DLUKS2_MAX_ITERATIONS=64 -fsanitize=fuzzer,address,undefined \
+		$(MBEDTLS_HOST_CFLAGS) -o $@ broker/fuzz-service/fuzz_luks2.c broker/store/luks2.c $(MBEDTLS_HOST_LIBS) -lcjson
+# seed: a real header (cryptsetup on a file, 16 KiB of it with its JSON area), when cryptsetup is installed
+fuzz-luks2-confirm: $(BUILD)/fuzz/luks2-confirm
+	@mkdir -p $(BUILD)/fuzz/luks2-confirm-corpus
+	@if command -v cryptsetup >/dev/null && [ ! -e $(BUILD)/fuzz/luks2-confirm-corpus/seed ]; then \
+		truncate -s 20M $(BUILD)/fuzz/luks2-seed.img && head -c 8 /dev/urandom > $(BUILD)/fuzz/luks2-seed.pass && \
+		cryptsetup luksFormat -q --type luks2 --uuid 11111111-2222-4333-8444-555555555555 --pbkdf pbkdf2 \
+			--pbkdf-force-iterations 1000 $(BUILD)/fuzz/luks2-seed.img $(BUILD)/fuzz/luks2-seed.pass && \
+		head -c 16384 $(BUILD)/fuzz/luks2-seed.img > $(BUILD)/fuzz/luks2-confirm-corpus/seed; \
+		rm -f $(BUILD)/fuzz/luks2-seed.img $(BUILD)/fuzz/luks2-seed.pass; fi
+	@set -o pipefail; $(BUILD)/fuzz/luks2-confirm -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+		-artifact_prefix=$(BUILD)/fuzz/crash-luks2-confirm- $(BUILD)/fuzz/luks2-confirm-corpus 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
+.PHONY: fuzz-luks2-confirm
 
 # ---- fuzz: the broker's request input (HTTP framing in chunks, then the JSON body)
 FUZZ_TARGETS += broker-request

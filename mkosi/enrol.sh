@@ -37,6 +37,12 @@ head -c 32 /dev/urandom >"$pass"
 	exit 1
 }
 [ "$(cryptsetup luksUUID "$part")" = "$uuid" ] || { echo "enrol: UUID mismatch after encryption" >&2; exit 1; }
+# the broker releases the key only once the header shows the partition holds it
+"$broker" volume confirm --uuid "$uuid" --device "$part" --config "$cfg" 2>>"$work/broker.err" || {
+	cat "$work/broker.err" >&2
+	echo "enrol: volume confirm failed" >&2
+	exit 1
+}
 # Not sparse: zero runs in the header must overwrite the old plain data.
 dd if="$part" of="$img" bs=1M oflag=seek_bytes seek=$(( start * 512 )) conv=notrunc status=none
 echo "enrol: root partition of $(basename "$img") is LUKS2 $uuid, volume key held by the broker" >&2

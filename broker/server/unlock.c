@@ -21,6 +21,8 @@
 #define REASON_MALFORMED_REQ  "malformed-request"
 /* the volume's sealed record (policy + wrapped key) does not open: edited outside cocobroker */
 #define REASON_STORE_TAMPERED "store-tampered"
+/* added but never confirmed (cocobroker volume confirm): nobody proved the key is on the disk */
+#define REASON_VOLUME_PENDING "volume-pending"
 
 void unlock_error_body(struct unlock_output *out, int status, const char *code)
 {
@@ -92,6 +94,10 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		refuse(env, in, &d, "", 403, REASON_STORE_TAMPERED, store_last_error(env->store), out);
 		goto done;
 	}
+	if (rc == STORE_PENDING) {
+		refuse(env, in, &d, "", 403, REASON_VOLUME_PENDING, store_last_error(env->store), out);
+		goto done;
+	}
 	if (rc != STORE_OK) {
 		log_event("error", "store", "detail", store_last_error(env->store), NULL);
 		unlock_error_body(out, 503, "store-unavailable");
@@ -136,8 +142,9 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 	 * the read above (by anyone) never releases under the old decision */
 	rc = store_volume_key(env->store, d.volume, policy_json, key);
 	if (rc != STORE_OK) {
-		refuse(env, in, &d, measurement, rc == STORE_TAMPERED ? 403 : 500,
-		       rc == STORE_TAMPERED ? REASON_STORE_TAMPERED : CB_REASON_INTERNAL, store_last_error(env->store), out);
+		refuse(env, in, &d, measurement, rc == STORE_TAMPERED || rc == STORE_PENDING ? 403 : 500,
+		       rc == STORE_TAMPERED ? REASON_STORE_TAMPERED : rc == STORE_PENDING ? REASON_VOLUME_PENDING
+		       : CB_REASON_INTERNAL, store_last_error(env->store), out);
 		goto done;
 	}
 	{

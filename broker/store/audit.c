@@ -76,6 +76,39 @@ static int64_t max_id(struct store *s, int *err)
 
 int store_audit_append(struct store *s, const struct audit_record *r)
 {
+	int rc;
+
+	/* The write lock first, then the head: rows of all workers and all brokers
+	 * sharing the file form one chain. */
+	if ((rc = store_exec(s, "BEGIN IMMEDIATE", "append audit")))
+		return rc;
+	rc = store_audit_append_locked(s, r);
+	if (rc == STORE_OK)
+		rc = store_exec(s, "COMMIT", "append audit");
+	if (rc != STORE_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+void store_set_operator(struct store *s, const char *name)
+{
+	snprintf(s->operator_name, sizeof(s->operator_name), "%s", name && name[0] ? name : "unknown");
+}
+
+int store_audit_admin(struct store *s, const char *action, const char *volume, const char *detail)
+{
+	char who[sizeof(s->operator_name) + 16];
+	struct audit_record r = {
+		.time = time(NULL), .volume = volume, .client_key = who, .provider = "admin",
+		.measurement = detail ? detail : "", .decision = "admin", .reason = action,
+	};
+
+	snprintf(who, sizeof(who), "local-user:%s", s->operator_name[0] ? s->operator_name : "unknown");
+	return store_audit_append_locked(s, &r);
+}
+
+int store_audit_append_locked(struct store *s, const struct audit_record *r)
+{
 	const char *f[AUDIT_FIELDS];
 	size_t len[AUDIT_FIELDS];
 	uint8_t prev[AUDIT_MAC_LEN], mac[AUDIT_MAC_LEN];
@@ -97,10 +130,6 @@ int store_audit_append(struct store *s, const struct audit_record *r)
 	for (int i = 0; i < AUDIT_FIELDS; i++)
 		len[i] = strlen(f[i]);
 
-	/* The write lock first, then the head: rows of all workers and all brokers
-	 * sharing the file form one chain. */
-	if ((rc = store_exec(s, "BEGIN IMMEDIATE", "append audit")))
-		return rc;
 	/* Chain from the sealed head, not from the last row in the table: after a
 	 * truncation the next row must not make the shorter chain look whole. */
 	if ((rc = store_audit_head(s, &head_id, prev)))
@@ -128,12 +157,8 @@ int store_audit_append(struct store *s, const struct audit_record *r)
 	rc = sqlite3_step(st) == SQLITE_DONE ? STORE_OK : store_fail(s, STORE_ERROR, "append audit");
 	if (rc == STORE_OK)
 		rc = store_audit_set_head(s, id, mac);
-	if (rc == STORE_OK)
-		rc = store_exec(s, "COMMIT", "append audit");
 out:
 	sqlite3_finalize(st);
-	if (rc != STORE_OK)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 

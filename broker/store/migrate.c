@@ -151,3 +151,32 @@ int store_migrate_v1(struct store *s)
 		 sealed, unopenable, rows);
 	return STORE_OK;
 }
+
+/*
+ * Schema 2 -> 3: volumes get a state (the existing ones are active: they were
+ * enrolled before confirm existed), and the audit table is rebuilt because
+ * SQLite cannot change its CHECK to admit "admin" rows. Rows, ids and MACs are
+ * copied as they are, so the chain and its sealed head stay valid. The
+ * append-only triggers are dropped for the copy and created again by
+ * store_open's prepare in the same transaction.
+ */
+int store_migrate_v2(struct store *s)
+{
+	static const char sql[] =
+		"ALTER TABLE volumes ADD COLUMN " STORE_STATE_COLUMN ";"
+		"DROP TRIGGER IF EXISTS audit_no_update;"
+		"DROP TRIGGER IF EXISTS audit_no_delete;"
+		STORE_AUDIT_TABLE("audit_v3")
+		"INSERT INTO audit_v3 (id, time, volume, client_key, provider, measurement, decision, reason, mac)"
+		"  SELECT id, time, volume, client_key, provider, measurement, decision, reason, mac FROM audit;"
+		"DROP TABLE audit;"
+		"ALTER TABLE audit_v3 RENAME TO audit;"
+		"INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', 3);";
+	size_t n = strlen(s->notice);
+
+	if (store_exec(s, sql, "migration to schema 3"))
+		return STORE_ERROR;
+	snprintf(s->notice + n, sizeof(s->notice) - n, "%sstore schema 2 -> 3 (volume states; admin audit rows)",
+		 n ? "; " : "migrated the ");
+	return STORE_OK;
+}

@@ -13,23 +13,16 @@
 
 static const char schema_tables[] =
 	"CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
-	/* wrapped_key is sealed with the UUID and the SHA-256 of policy (seal.h) */
+	/* wrapped_key is sealed with the UUID and the SHA-256 of policy (seal.h);
+	 * state: pending from add until confirm (store.h) */
 	"CREATE TABLE IF NOT EXISTS volumes ("
 	"  uuid TEXT PRIMARY KEY,"
 	"  policy TEXT NOT NULL,"
 	"  wrapped_key BLOB NOT NULL,"
-	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  " STORE_STATE_COLUMN ");"
 	/* mac chains each row to the one before it (seal.h); the head is meta 'audit_head' */
-	"CREATE TABLE IF NOT EXISTS audit ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  time TEXT NOT NULL,"
-	"  volume TEXT NOT NULL,"
-	"  client_key TEXT NOT NULL,"
-	"  provider TEXT NOT NULL,"
-	"  measurement TEXT NOT NULL,"
-	"  decision TEXT NOT NULL CHECK (decision IN ('release','refuse')),"
-	"  reason TEXT NOT NULL,"
-	"  mac BLOB);";
+	STORE_AUDIT_TABLE("audit");
 
 /* append-only: rows can be added, never changed or removed through SQL. This
  * stops mistakes; someone who can drop the triggers is caught by the chain. */
@@ -90,7 +83,7 @@ static int query_one(struct store *s, const char *sql, int64_t *num, uint8_t *bl
 }
 
 /*
- * The schema version: 2 (current), 1 (a store made before seals and chain: it
+ * The schema version: 3 (current), 2 (sealed, chained, no volume states), 1 (a store made before seals and chain: it
  * has a key check but no version), 0 (empty: a new store), or a newer number.
  */
 static int schema_version(struct store *s, int64_t *version)
@@ -155,7 +148,7 @@ static int initialise(struct store *s)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, STORE_ERROR, "write key check");
-	if ((rc = store_exec(s, "INSERT INTO meta (name, value) VALUES ('schema_version', 2)", "write version")))
+	if ((rc = store_exec(s, "INSERT INTO meta (name, value) VALUES ('schema_version', 3)", "write version")))
 		return rc;
 	return store_audit_set_head(s, 0, zero);
 }
@@ -203,9 +196,11 @@ static int prepare(struct store *s)
 	if (!ret && version == 0) {
 		ret = initialise(s);
 	} else if (!ret && !(ret = check_master_key(s))) {
-		if (version == 1) {
-			ret = store_migrate_v1(s);
-		} else if (version != STORE_SCHEMA_VERSION) {
+		if (version == 1 && !(ret = store_migrate_v1(s)))
+			version = 2;
+		if (!ret && version == 2) {
+			ret = store_migrate_v2(s);
+		} else if (!ret && version != STORE_SCHEMA_VERSION) {
 			snprintf(s->err, sizeof(s->err), "the store has schema version %lld, newer than this cocobroker "
 				 "(%d): use the cocobroker that wrote it", (long long)version, STORE_SCHEMA_VERSION);
 			ret = STORE_ERROR;
@@ -244,6 +239,7 @@ int store_open(struct store **out, const char *path, const uint8_t master[MASTER
 		snprintf(what, sizeof(what), "%s", s->err);
 		snprintf(s->err, sizeof(s->err), "%s: %.200s", path, what);
 	}
+	store_set_operator(s, NULL);
 	return finish_open(s, ret, out, err, errlen);
 }
 
@@ -269,9 +265,10 @@ int store_open_readonly(struct store **out, const char *path, const uint8_t mast
 		snprintf(s->err, sizeof(s->err), "%s is not a cocobroker store (no meta, volumes and audit tables)", path);
 		return finish_open(s, ret, out, err, errlen);
 	}
+	/* schema 2 and 3 chain the audit the same way: audit verify reads both */
 	if ((ret = schema_version(s, &version)) == STORE_OK && (ret = check_master_key(s)) == STORE_OK &&
-	    version != STORE_SCHEMA_VERSION) {
-		if (version < STORE_SCHEMA_VERSION)
+	    (version < 2 || version > STORE_SCHEMA_VERSION)) {
+		if (version < 2)
 			snprintf(s->err, sizeof(s->err), "the store has schema version %lld: its audit is not chained yet. "
 				 "Any cocobroker command that opens it for writing (serve, volume list) migrates it "
 				 "to version %d", (long long)version, STORE_SCHEMA_VERSION);
@@ -341,115 +338,260 @@ static int open_key(struct store *s, const char *uuid, const char *policy, const
 	return STORE_TAMPERED;
 }
 
-int store_volume_add(struct store *s, const char *uuid, const char *policy_json,
-		     const uint8_t key[VOLUME_KEY_LEN])
+/* Run body (which returns a store_result) in one write transaction: committed only if it succeeds. */
+static int in_transaction(struct store *s, const char *what, int (*body)(struct store *, void *), void *arg)
 {
-	uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];
-	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = seal_key(s, uuid, policy_json, key, wrapped)))
+	if ((rc = store_exec(s, "BEGIN IMMEDIATE", what)))
 		return rc;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO volumes (uuid, policy, wrapped_key) VALUES (?, ?, ?)",
-			       -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, "add volume");
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, policy_json, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, wrapped, sizeof(wrapped), SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT) {
-		snprintf(s->err, sizeof(s->err), "volume %s already exists", uuid);
-		return STORE_EXISTS;
-	}
-	return rc == SQLITE_DONE ? STORE_OK : store_fail(s, STORE_ERROR, "add volume");
-}
-
-/* Read a volume's policy (malloc'd) and check its seal, leaving the key wiped. */
-static int read_sealed(struct store *s, const char *uuid, char **policy_json)
-{
-	sqlite3_stmt *st;
-	int rc, ret = STORE_NOT_FOUND;
-
-	*policy_json = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT policy, wrapped_key FROM volumes WHERE uuid = ?", -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, "read policy");
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *text = sqlite3_column_text(st, 0);
-		*policy_json = strdup(text ? (const char *)text : "");
-		ret = *policy_json ? open_key(s, uuid, *policy_json, sqlite3_column_blob(st, 1),
-					      sqlite3_column_bytes(st, 1), s->keys->scratch)
-				   : STORE_ERROR;
-		mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
-		if (ret != STORE_OK) {
-			free(*policy_json);
-			*policy_json = NULL;
-		}
-	} else if (rc != SQLITE_DONE) {
-		ret = store_fail(s, STORE_ERROR, "read policy");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int store_volume_set_policy(struct store *s, const char *uuid, const char *policy_json)
-{
-	uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	/* read, check the old seal, re-seal and write in one transaction: a
-	 * concurrent set-policy cannot slip in between */
-	if ((rc = store_exec(s, "BEGIN IMMEDIATE", "set policy")))
-		return rc;
-	if (sqlite3_prepare_v2(s->db, "SELECT policy, wrapped_key FROM volumes WHERE uuid = ?", -1, &st, NULL)) {
-		rc = store_fail(s, STORE_ERROR, "set policy");
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(s, STORE_ERROR, "set policy");
-		goto out;
-	}
-	if ((rc = open_key(s, uuid, sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "",
-			   sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), s->keys->scratch)) ||
-	    (rc = seal_key(s, uuid, policy_json, s->keys->scratch, wrapped)))
-		goto out;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, "UPDATE volumes SET policy = ?, wrapped_key = ? WHERE uuid = ?", -1, &st, NULL)) {
-		st = NULL;
-		rc = store_fail(s, STORE_ERROR, "set policy");
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, policy_json, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, wrapped, sizeof(wrapped), SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, uuid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(s->db) == 1 ? STORE_OK
-									     : store_fail(s, STORE_ERROR, "set policy");
+	rc = body(s, arg);
 	if (rc == STORE_OK)
-		rc = store_exec(s, "COMMIT", "set policy");
-out:
-	sqlite3_finalize(st);
-	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+		rc = store_exec(s, "COMMIT", what);
 	if (rc != STORE_OK)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
+/* "policy-sha256:HEX" for the audit row of an action that sets a policy. */
+static void policy_detail(char out[96], const char *policy)
+{
+	char ctx[SEAL_CONTEXT_LEN];
+	const char *hash;
+
+	out[0] = '\0';
+	if (seal_volume_context(ctx, "", policy, strlen(policy)) == 0 && (hash = strchr(ctx, '=')))
+		snprintf(out, 96, "policy-sha256:%s", hash + 1);
+}
+
+/* One volume row: the state, and with want_key the policy (malloc'd) and the key opened into s->keys->scratch. */
+struct volume_row {
+	int pending;
+	char created[32];
+	char *policy;
+};
+
+static int read_row(struct store *s, const char *uuid, struct volume_row *row, int want_key, const char *what)
+{
+	sqlite3_stmt *st;
+	int rc, ret = STORE_NOT_FOUND;
+
+	memset(row, 0, sizeof(*row));
+	if (sqlite3_prepare_v2(s->db, "SELECT policy, wrapped_key, state, created FROM volumes WHERE uuid = ?", -1, &st,
+			       NULL))
+		return store_fail(s, STORE_ERROR, what);
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *text = sqlite3_column_text(st, 0), *state = sqlite3_column_text(st, 2),
+				    *created = sqlite3_column_text(st, 3);
+
+		row->pending = !state || strcmp((const char *)state, "active") != 0;
+		snprintf(row->created, sizeof(row->created), "%s", created ? (const char *)created : "");
+		ret = STORE_OK;
+		if (want_key) {
+			row->policy = strdup(text ? (const char *)text : "");
+			ret = row->policy ? open_key(s, uuid, row->policy, sqlite3_column_blob(st, 1),
+						     sqlite3_column_bytes(st, 1), s->keys->scratch)
+					  : STORE_ERROR;
+			if (ret != STORE_OK) {
+				free(row->policy);
+				row->policy = NULL;
+			}
+		}
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(s, STORE_ERROR, what);
+	}
+	sqlite3_finalize(st);
+	if (ret == STORE_NOT_FOUND)
+		snprintf(s->err, sizeof(s->err), "no volume %s", uuid);
+	return ret;
+}
+
+static int pending_error(struct store *s, const char *uuid, const struct volume_row *row)
+{
+	snprintf(s->err, sizeof(s->err), "volume %s is pending (added %s, never confirmed): its key is not released "
+		 "until `cocobroker volume confirm` proves the volume was formatted with it", uuid, row->created);
+	return STORE_PENDING;
+}
+
+struct add_args {
+	const char *uuid, *policy;
+	const uint8_t *key;
+};
+
+static int add_body(struct store *s, void *arg)
+{
+	const struct add_args *a = arg;
+	uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];
+	struct volume_row row;
+	char detail[96];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = read_row(s, a->uuid, &row, 0, "add volume")) == STORE_OK) {
+		snprintf(s->err, sizeof(s->err), row.pending
+			 ? "volume %s already exists and is pending (added %s): confirm it, or remove it "
+			   "(volume remove --uuid %s --yes) before adding it again"
+			 : "volume %s already exists (active since %s); remove it first to enrol it again",
+			 a->uuid, row.created, a->uuid);
+		return STORE_EXISTS;
+	}
+	if (rc != STORE_NOT_FOUND)
+		return rc;
+	if ((rc = seal_key(s, a->uuid, a->policy, a->key, wrapped)))
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO volumes (uuid, policy, wrapped_key, state) VALUES (?, ?, ?, 'pending')",
+			       -1, &st, NULL))
+		return store_fail(s, STORE_ERROR, "add volume");
+	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->policy, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, wrapped, sizeof(wrapped), SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, STORE_ERROR, "add volume");
+	policy_detail(detail, a->policy);
+	return store_audit_admin(s, "volume-add", a->uuid, detail);
+}
+
+int store_volume_add(struct store *s, const char *uuid, const char *policy_json,
+		     const uint8_t key[VOLUME_KEY_LEN])
+{
+	struct add_args a = { uuid, policy_json, key };
+
+	return in_transaction(s, "add volume", add_body, &a);
+}
+
+struct confirm_args {
+	const char *uuid, *how;
+	store_key_check_fn check;
+	void *ctx;
+	int *was_active;
+};
+
+static int confirm_body(struct store *s, void *arg)
+{
+	const struct confirm_args *a = arg;
+	const char *args[] = { a->uuid };
+	struct volume_row row;
+	char why[200] = "";
+	int rc;
+
+	if ((rc = read_row(s, a->uuid, &row, 1, "confirm volume")))
+		return rc;
+	free(row.policy);
+	*a->was_active = !row.pending;
+	rc = a->check(a->ctx, s->keys->scratch, why, sizeof(why));
+	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+	if (rc) {
+		snprintf(s->err, sizeof(s->err), "%s", why[0] ? why : "the key does not match");
+		return STORE_MISMATCH;
+	}
+	if (!row.pending)
+		return STORE_OK;
+	if ((rc = exec_text(s, "UPDATE volumes SET state = 'active' WHERE uuid = ? AND state = 'pending'",
+			    "confirm volume", 1, args)) != 1)
+		return rc < 0 ? rc : store_fail(s, STORE_ERROR, "confirm volume");
+	return store_audit_admin(s, "volume-confirm", a->uuid, a->how);
+}
+
+int store_volume_confirm(struct store *s, const char *uuid, store_key_check_fn check, void *ctx,
+			 const char *how, int *was_active)
+{
+	struct confirm_args a = { uuid, how, check, ctx, was_active };
+
+	*was_active = 0;
+	return in_transaction(s, "confirm volume", confirm_body, &a);
+}
+
+struct policy_args {
+	const char *uuid, *policy;
+};
+
+/* read, check the old seal, re-seal and write in one transaction: a
+ * concurrent set-policy cannot slip in between */
+static int set_policy_body(struct store *s, void *arg)
+{
+	const struct policy_args *a = arg;
+	uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];
+	struct volume_row row;
+	char detail[96];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = read_row(s, a->uuid, &row, 1, "set policy")))
+		return rc;
+	free(row.policy);
+	rc = seal_key(s, a->uuid, a->policy, s->keys->scratch, wrapped);
+	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "UPDATE volumes SET policy = ?, wrapped_key = ? WHERE uuid = ?", -1, &st, NULL))
+		return store_fail(s, STORE_ERROR, "set policy");
+	sqlite3_bind_text(st, 1, a->policy, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, wrapped, sizeof(wrapped), SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->uuid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(s->db) == 1 ? STORE_OK
+									     : store_fail(s, STORE_ERROR, "set policy");
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	policy_detail(detail, a->policy);
+	return store_audit_admin(s, "volume-set-policy", a->uuid, detail);
+}
+
+int store_volume_set_policy(struct store *s, const char *uuid, const char *policy_json)
+{
+	struct policy_args a = { uuid, policy_json };
+
+	return in_transaction(s, "set policy", set_policy_body, &a);
+}
+
+static int remove_body(struct store *s, void *arg)
+{
+	const char *uuid = arg, *args[] = { uuid };
+	struct volume_row row;
+	int rc;
+
+	if ((rc = read_row(s, uuid, &row, 0, "remove volume")))
+		return rc;
+	if ((rc = exec_text(s, "DELETE FROM volumes WHERE uuid = ?", "remove volume", 1, args)) != 1)
+		return rc < 0 ? rc : STORE_NOT_FOUND;
+	return store_audit_admin(s, "volume-remove", uuid, row.pending ? "was pending" : "was active");
+}
+
 int store_volume_remove(struct store *s, const char *uuid)
 {
-	const char *args[] = { uuid };
-	int n = exec_text(s, "DELETE FROM volumes WHERE uuid = ?", "remove volume", 1, args);
+	return in_transaction(s, "remove volume", remove_body, (void *)uuid);
+}
 
-	return n < 0 ? n : n == 0 ? STORE_NOT_FOUND : STORE_OK;
+int store_volume_state(struct store *s, const char *uuid, int *pending, char created[32])
+{
+	struct volume_row row;
+	int rc = read_row(s, uuid, &row, 0, "read volume");
+
+	if (rc == STORE_OK) {
+		*pending = row.pending;
+		memcpy(created, row.created, sizeof(row.created));
+	}
+	return rc;
 }
 
 int store_volume_policy(struct store *s, const char *uuid, char **policy_json)
 {
-	return read_sealed(s, uuid, policy_json);
+	struct volume_row row;
+	int rc = read_row(s, uuid, &row, 1, "read policy");
+
+	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+	*policy_json = NULL;
+	if (rc == STORE_OK && row.pending) {
+		free(row.policy);
+		return pending_error(s, uuid, &row);
+	}
+	if (rc == STORE_OK)
+		*policy_json = row.policy;
+	return rc;
 }
 
 int store_volume_key(struct store *s, const char *uuid, const char *policy_json, uint8_t key[VOLUME_KEY_LEN])
@@ -457,14 +599,25 @@ int store_volume_key(struct store *s, const char *uuid, const char *policy_json,
 	sqlite3_stmt *st;
 	int rc, ret = STORE_NOT_FOUND;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT wrapped_key FROM volumes WHERE uuid = ?", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "SELECT wrapped_key, state, created FROM volumes WHERE uuid = ?", -1, &st, NULL))
 		return store_fail(s, STORE_ERROR, "read volume key");
 	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = open_key(s, uuid, policy_json, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), key);
-	else if (rc != SQLITE_DONE)
+	if (rc == SQLITE_ROW) {
+		const unsigned char *state = sqlite3_column_text(st, 1);
+
+		if (!state || strcmp((const char *)state, "active")) {
+			struct volume_row row = { .pending = 1 };
+			const unsigned char *created = sqlite3_column_text(st, 2);
+
+			snprintf(row.created, sizeof(row.created), "%s", created ? (const char *)created : "");
+			ret = pending_error(s, uuid, &row);
+		} else {
+			ret = open_key(s, uuid, policy_json, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), key);
+		}
+	} else if (rc != SQLITE_DONE) {
 		ret = store_fail(s, STORE_ERROR, "read volume key");
+	}
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -474,16 +627,18 @@ int store_volume_list(struct store *s, store_list_fn fn, void *ctx)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT uuid, created, policy, wrapped_key FROM volumes ORDER BY uuid", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "SELECT uuid, created, policy, wrapped_key, state FROM volumes ORDER BY uuid", -1,
+			       &st, NULL))
 		return store_fail(s, STORE_ERROR, "list volumes");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *uuid = (const char *)sqlite3_column_text(st, 0);
 		const char *policy = (const char *)sqlite3_column_text(st, 2);
+		const char *state = (const char *)sqlite3_column_text(st, 4);
 		int sealed = uuid && policy && open_key(s, uuid, policy, sqlite3_column_blob(st, 3),
 							sqlite3_column_bytes(st, 3), s->keys->scratch) == STORE_OK;
 
 		mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
-		fn(ctx, uuid, (const char *)sqlite3_column_text(st, 1), policy, sealed);
+		fn(ctx, uuid, (const char *)sqlite3_column_text(st, 1), policy, sealed, !state || strcmp(state, "active"));
 	}
 	s->err[0] = '\0';   /* a broken seal is reported through sealed, not as an error */
 	sqlite3_finalize(st);

@@ -28,9 +28,12 @@ enum store_result {
 	STORE_EXISTS = -3,
 	STORE_BAD_KEY = -4,     /* the master key does not open this database */
 	STORE_TAMPERED = -5,    /* a sealed record or the audit chain does not verify */
+	STORE_PENDING = -6,     /* the volume was added but never confirmed: its key is not released */
+	STORE_MISMATCH = -7,    /* confirm: the consumer's proof does not match the stored key */
 };
 
-#define STORE_SCHEMA_VERSION 2
+/* 3: volumes have a state (pending/active); admin actions are audit rows */
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -51,16 +54,45 @@ const char *store_notice(const struct store *s);
 void store_close(struct store *s);
 const char *store_last_error(const struct store *s);
 
+/*
+ * Admin actions (add, confirm, set-policy, remove) each append an audit row in
+ * the same transaction as the change: decision "admin", reason the action
+ * ("volume-add", ...), client_key "local-user:NAME" (the operator set here,
+ * "unknown" if never set), provider "admin", measurement a detail such as the
+ * policy hash. Either the change and its row are committed, or neither.
+ */
+void store_set_operator(struct store *s, const char *name);
+
+/*
+ * Enrolment is two steps so that no path leaves a volume whose key nobody
+ * holds: add stores the key as PENDING (never released: STORE_PENDING), and
+ * confirm makes it active once the consumer proved it holds the key.
+ * add over an existing UUID (pending or active) is STORE_EXISTS: a pending
+ * key may already be on a disk whose format was not confirmed yet, so it is
+ * only replaced after an explicit remove.
+ */
 int store_volume_add(struct store *s, const char *uuid, const char *policy_json,
 		     const uint8_t key[VOLUME_KEY_LEN]);
+/*
+ * Unwrap the volume's key and pass it to check (0: the consumer holds it;
+ * anything else: STORE_MISMATCH, check's message in store_last_error), then
+ * mark it active, all in one write transaction. how goes into the audit row.
+ * *was_active = 1 when it already was (nothing written).
+ */
+typedef int (*store_key_check_fn)(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, size_t errlen);
+int store_volume_confirm(struct store *s, const char *uuid, store_key_check_fn check, void *ctx,
+			 const char *how, int *was_active);
 /* Re-seals the key under the new policy; STORE_TAMPERED if the current seal does not open. */
 int store_volume_set_policy(struct store *s, const char *uuid, const char *policy_json);
 int store_volume_remove(struct store *s, const char *uuid);
+/* pending 1/0 and the creation time (UTC, RFC 3339) of one volume; STORE_NOT_FOUND if absent. */
+int store_volume_state(struct store *s, const char *uuid, int *pending, char created[32]);
 
 /*
  * The volume's policy (malloc'd, caller frees), only once its seal opens:
  * STORE_TAMPERED when the policy or the wrapped key was changed outside
- * cocobroker (nothing returned, err says which volume).
+ * cocobroker (nothing returned, err says which volume); STORE_PENDING for a
+ * volume that was never confirmed (store_volume_key refuses it too).
  */
 int store_volume_policy(struct store *s, const char *uuid, char **policy_json);
 /*
@@ -70,8 +102,10 @@ int store_volume_policy(struct store *s, const char *uuid, char **policy_json);
  */
 int store_volume_key(struct store *s, const char *uuid, const char *policy_json, uint8_t key[VOLUME_KEY_LEN]);
 
-/* sealed: 1 when the volume's policy and key open together, 0 when they were edited outside cocobroker */
-typedef void (*store_list_fn)(void *ctx, const char *uuid, const char *created, const char *policy_json, int sealed);
+/* sealed: 1 when the volume's policy and key open together, 0 when they were edited outside cocobroker;
+ * pending: 1 when added but not confirmed */
+typedef void (*store_list_fn)(void *ctx, const char *uuid, const char *created, const char *policy_json, int sealed,
+			      int pending);
 int store_volume_list(struct store *s, store_list_fn fn, void *ctx);
 
 struct audit_record {
@@ -80,7 +114,7 @@ struct audit_record {
 	const char *client_key;    /* hex SHA-256 of the client SPKI */
 	const char *provider;
 	const char *measurement;   /* hex, "" when unknown */
-	const char *decision;      /* "release" | "refuse" */
+	const char *decision;      /* "release" | "refuse" ("admin" rows: store_set_operator) */
 	const char *reason;        /* reason code, "" for a release */
 };
 

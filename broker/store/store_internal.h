@@ -19,6 +19,7 @@ struct store {
 	struct store_keys *keys;   /* secure memory */
 	char err[256];
 	char notice[256];
+	char operator_name[64];   /* for admin audit rows (store_set_operator) */
 };
 
 /* Record sqlite's message for what in s->err; returns code. */
@@ -32,7 +33,29 @@ int store_audit_head(struct store *s, int64_t *id, uint8_t mac[AUDIT_MAC_LEN]);
 /* Write the head for (id, mac). 0 or STORE_ERROR. */
 int store_audit_set_head(struct store *s, int64_t id, const uint8_t mac[AUDIT_MAC_LEN]);
 
-/* Schema 1 -> 2 inside the caller's write transaction (migrate.c). */
+/* Append one audit row inside the caller's write transaction (audit.c). */
+int store_audit_append_locked(struct store *s, const struct audit_record *r);
+/* An admin row (store.h, store_set_operator) inside the caller's write transaction. */
+int store_audit_admin(struct store *s, const char *action, const char *volume, const char *detail);
+
+/* Schema 1 -> 2 and 2 -> 3 inside the caller's write transaction (migrate.c). */
 int store_migrate_v1(struct store *s);
+int store_migrate_v2(struct store *s);
+
+/* The audit table of schema 3 under name (migrate.c rebuilds it to change its CHECK). */
+#define STORE_AUDIT_TABLE(name) \
+	"CREATE TABLE IF NOT EXISTS " name " (" \
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT," \
+	"  time TEXT NOT NULL," \
+	"  volume TEXT NOT NULL," \
+	"  client_key TEXT NOT NULL," \
+	"  provider TEXT NOT NULL," \
+	"  measurement TEXT NOT NULL," \
+	"  decision TEXT NOT NULL CHECK (decision IN ('release','refuse','admin'))," \
+	"  reason TEXT NOT NULL," \
+	"  mac BLOB);"
+/* The column schema 3 adds to volumes (pending until confirmed). */
+#define STORE_STATE_COLUMN "state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('pending','active'))"
+
 
 #endif

@@ -30,6 +30,7 @@ MEAS=$(printf 'a5%.0s' $(seq 48))
 echo "{\"snp\": {\"products\": [\"test\"], \"measurements\": [\"$MEAS\"]}}" > "$W/policy.json"
 VOL=0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b
 "$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" > "$W/vol.key" 2>/dev/null
+"$BROKER" volume confirm --uuid "$VOL" --key-file "$W/vol.key" --config "$W/broker.json" 2>/dev/null
 
 "$BROKER" serve --config "$W/broker.json" 2>"$W/broker.log" &
 BPID=$!

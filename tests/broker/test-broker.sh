@@ -86,6 +86,15 @@ check "master key created 0600" test "$(stat -c %a "$W/master.key")" = 600
 check "key store created 0600 under umask 022" test "$(stat -c %a "$W/keys.db")" = 600
 "$BROKER" volume add --uuid "$VOL_OLD" --policy "$W/policy-newtcb.json" --config "$W/broker.json" > "$W/old.key" 2>/dev/null
 "$BROKER" volume add --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" > "$W/tdx.key" 2>/dev/null
+check "volume add leaves the volume pending" \
+	test "$("$BROKER" volume list --config "$W/broker.json" | grep -c "\"uuid\":\"$VOL\".*\"state\":\"pending\"")" -eq 1
+# (no disks here: the key files prove the keys are held)
+for v in "$VOL:vol" "$VOL_OLD:old" "$VOL_TDX:tdx"; do
+	"$BROKER" volume confirm --uuid "${v%%:*}" --key-file "$W/${v#*:}.key" --config "$W/broker.json" 2>>"$W/confirm.err" ||
+		bad "volume confirm ${v%%:*}"
+done
+check "volume confirm makes it active" \
+	test "$("$BROKER" volume list --config "$W/broker.json" | grep -c '"state":"active"')" -eq 3
 "$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" > "$W/dup.key" 2>/dev/null
 check "volume add refuses a duplicate" test $? -ne 0 -a ! -s "$W/dup.key"
 echo '{"snp": {"measurment": []}}' > "$W/typo.json"
@@ -100,6 +109,15 @@ check "... one line per field (not the pinned ones)" test "$(grep -c ': open: ' 
 check "volume list shows three volumes" test "$("$BROKER" volume list --config "$W/broker.json" | grep -c '"uuid"')" -eq 3
 check "the stored key is wrapped (raw key not in the database)" \
 	python3 -c "import sys; sys.exit(open('$W/vol.key','rb').read() in open('$W/keys.db','rb').read())"
+# a volume added but never confirmed (its format failed, or nobody checked)
+PENDING=44444444-4444-4444-8444-444444444444
+"$BROKER" volume add --uuid "$PENDING" --policy "$W/policy.json" --config "$W/broker.json" > "$W/pending.key" 2>/dev/null
+head -c 64 /dev/urandom > "$W/other.key"
+"$BROKER" volume confirm --uuid "$PENDING" --key-file "$W/other.key" --config "$W/broker.json" 2>"$W/confirm-bad.err"
+check "volume confirm with another key fails and says so" \
+	test $? -ne 0 -a -n "$(grep 'does not hold the volume key' "$W/confirm-bad.err")"
+check "the admin actions are audit rows naming the local user" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where decision='admin' and client_key='local-user:$(id -un)' and reason in ('volume-add','volume-confirm')")" -eq 7
 
 start_broker() {
 	"$BROKER" serve --config "$W/broker.json" 2>>"$W/broker.log" &
@@ -128,6 +146,11 @@ expect() { # NAME EXPECTED-REGEX CLIENT-ARGS...
 expect "release on good simulated evidence" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS" --key-out "$W/released.key"
 check "released key equals the enrolled key" cmp -s "$W/vol.key" "$W/released.key"
 expect "uppercase UUID finds the volume" '^status=200' --volume "${VOL^^}" --sim-snp "$KEYS"
+
+expect "pending volume (never confirmed) -> volume-pending, even on good evidence" 'status=403 error=volume-pending$' \
+	--volume "$PENDING" --sim-snp "$KEYS"
+check "the pending refusal is audited" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where volume='$PENDING' and decision='refuse' and reason='volume-pending'")" -eq 1
 
 # ---- refusals, one per reason the simulated evidence can provoke ----
 expect "debug guest -> debug-policy" 'status=403 error=debug-policy$' --volume "$VOL" --sim-snp "$KEYS" --sim-debug
@@ -322,8 +345,12 @@ sqlite3 "$W/keys.db" "UPDATE volumes SET (policy, wrapped_key) = (SELECT policy,
 expect "tamper: another volume's policy and key copied together -> store-tampered" \
 	'status=403 error=store-tampered$' --volume "$VOL_TDX" --sim-snp "$KEYS"
 # (the key copy made VOL_TDX unopenable: re-enrol it with its own policy)
-"$BROKER" volume remove --uuid "$VOL_TDX" --config "$W/broker.json"
+"$BROKER" volume remove --uuid "$VOL_TDX" --config "$W/broker.json" 2>/dev/null
+check "volume remove without --yes refuses (usage, 2)" test $? -eq 2
+"$BROKER" volume remove --uuid "$VOL_TDX" --yes --config "$W/broker.json" > "$W/remove.out"
+check "volume remove --yes says what it removed" grep -q "^removed volume $VOL_TDX (active, added 20" "$W/remove.out"
 "$BROKER" volume add --uuid "$VOL_TDX" --policy "$W/policy-tdx.json" --config "$W/broker.json" > "$W/tdx.key" 2>/dev/null
+"$BROKER" volume confirm --uuid "$VOL_TDX" --key-file "$W/tdx.key" --config "$W/broker.json" 2>/dev/null
 # a stored policy that does not parse denies (fail closed): edited, so its seal breaks first
 sqlite3 "$W/keys.db" "UPDATE volumes SET policy = '{\"snp\": ' WHERE uuid = '$VOL_TDX'"
 expect "stored policy broken -> store-tampered" 'status=403 error=store-tampered$' --volume "$VOL_TDX" --sim-tdx "$KEYS"
@@ -341,9 +368,9 @@ expect "TDX without collateral, no opt-in -> collateral-invalid" 'status=403 err
 check "set-policy lists allow_no_collateral as open when given" grep -q 'open: tdx.allow_no_collateral' "$W/set.err"
 
 # ---- policy changes take effect at once ----
-"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json"
+"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy-debug.json" --config "$W/broker.json" 2>/dev/null
 expect "set-policy allowing debug -> debug guest released" '^status=200' --volume "$VOL" --sim-snp "$KEYS" --sim-debug
-"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json"
+"$BROKER" volume set-policy --uuid "$VOL" --policy "$W/policy.json" --config "$W/broker.json" 2>/dev/null
 
 # ---- overload: 40 clients at once, 1 worker, no queue: every answer is 200 or 503+Retry-After ----
 write_config '"queue_depth": 0, "handshake_timeout_ms": 30000, "idle_timeout_ms": 30000'
@@ -397,7 +424,7 @@ check "stop is logged" grep -q '"event":"stopped"' "$W/broker.log"
 check "broker restarts" start_broker 2
 expect "restart keeps keys: release after restart" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS" --key-out "$W/released2.key"
 check "same key after restart" cmp -s "$W/vol.key" "$W/released2.key"
-"$BROKER" volume remove --uuid "$VOL_OLD" --config "$W/broker.json"
+"$BROKER" volume remove --uuid "$VOL_OLD" --yes --database "$W/keys.db" --master-key "$W/master.key" >/dev/null
 expect "removed volume -> 404" 'status=404 error=unknown-volume$' --volume "$VOL_OLD" --sim-snp "$KEYS"
 stop_broker
 

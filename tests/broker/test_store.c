@@ -3,7 +3,8 @@
  * file rules, volumes, the master key check, the append-only audit log, and
  * the store's integrity (schema 2): policies sealed with their keys, the
  * HMAC-chained audit with its sealed head, tampering behind the store's back
- * through raw SQL, the schema-1 migration, and the audit append cost.
+ * through raw SQL, the schema-1 migration, and the audit append cost; the
+ * two-step enrolment (schema 3): pending volumes, confirm, admin audit rows.
  * usage: test-store WORKDIR
  */
 #include <fcntl.h>
@@ -94,14 +95,31 @@ static void test_master_key(void)
 	unlink(p);
 }
 
-static int listed, listed_sealed;
-static void count(void *ctx, const char *uuid, const char *created, const char *policy, int sealed)
+static int listed, listed_sealed, listed_pending;
+static void count(void *ctx, const char *uuid, const char *created, const char *policy, int sealed, int pending)
 {
 	(void)ctx;
+	listed_pending += pending;
 	(void)created;
 	if (uuid && policy)
 		listed++;
 	listed_sealed += sealed;
+}
+
+/* confirm's check: the key must be the one the test holds (ctx) */
+static int holds(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, size_t errlen)
+{
+	if (!memcmp(ctx, key, VOLUME_KEY_LEN))
+		return 0;
+	snprintf(err, errlen, "not the test's key");
+	return -1;
+}
+
+static int confirm(struct store *s, const char *uuid, const uint8_t key[VOLUME_KEY_LEN])
+{
+	int was;
+
+	return store_volume_confirm(s, uuid, holds, (void *)key, "test", &was);
 }
 
 static void test_store(void)
@@ -125,6 +143,7 @@ static void test_store(void)
 		return;
 	CHECK(store_volume_add(s, uuid, "{\"snp\":{}}", key) == STORE_OK, "add");
 	CHECK(store_volume_add(s, uuid, "{}", key) == STORE_EXISTS, "duplicate add");
+	CHECK(confirm(s, uuid, key) == STORE_OK, "confirm");
 	CHECK(store_volume_policy(s, uuid, &policy) == STORE_OK && policy && !strcmp(policy, "{\"snp\":{}}"), "policy");
 	free(policy);
 	CHECK(store_volume_key(s, uuid, "{\"snp\":{}}", got) == STORE_OK && !memcmp(got, key, sizeof(key)), "key unwraps");
@@ -268,8 +287,8 @@ static void test_policy_seal(void)
 	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK, "seal: open: %s", err);
 	if (!s)
 		return;
-	CHECK(store_volume_add(s, VOL_A, STRICT, key) == STORE_OK && store_volume_add(s, VOL_B, LOOSE, key) == STORE_OK,
-	      "seal: two volumes added");
+	CHECK(store_volume_add(s, VOL_A, STRICT, key) == STORE_OK && store_volume_add(s, VOL_B, LOOSE, key) == STORE_OK &&
+	      confirm(s, VOL_A, key) == STORE_OK && confirm(s, VOL_B, key) == STORE_OK, "seal: two volumes added");
 
 	/* the attack of issue 11 item 5: relax a policy with SQL */
 	snprintf(sql, sizeof(sql), "UPDATE volumes SET policy = '%s' WHERE uuid = '%s'", LOOSE, VOL_A);
@@ -534,6 +553,7 @@ static void test_migration(void)
 	if (!s)
 		return;
 	CHECK(strstr(store_notice(s), "schema 1 to 2") && strstr(store_notice(s), "1 volume key(s) sealed") &&
+	      strstr(store_notice(s), "schema 2 -> 3") &&
 	      strstr(store_notice(s), "1 that did not open") && strstr(store_notice(s), "3 audit row(s) chained"),
 	      "migration: notice: %s", store_notice(s));
 	CHECK(store_volume_policy(s, VOL_A, &policy) == STORE_OK && policy && !strcmp(policy, STRICT) &&
@@ -548,7 +568,12 @@ static void test_migration(void)
 	CHECK(raw(db, "DELETE FROM audit") != SQLITE_OK && raw(db, "UPDATE audit SET reason = 'x'") != SQLITE_OK,
 	      "migration: the append-only triggers are back");
 	raw_hex(db, "SELECT value FROM meta WHERE name = 'schema_version'", n, sizeof(n));
-	CHECK(!strcmp(n, "2"), "migration: schema_version 2 (%s)", n);
+	CHECK(!strcmp(n, "3"), "migration: schema_version 3 (%s)", n);
+	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK && store_volume_set_policy(s, VOL_A, STRICT) == STORE_OK,
+	      "migration: a migrated volume is active and takes an admin audit row");
+	store_close(s);
+	s = NULL;
+	CHECK(verify_db(db, &r) == STORE_OK && r.rows == 5, "migration: the admin row chains on (%s)", r.what);
 	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK && store_notice(s)[0] == '\0',
 	      "migration: second open does nothing more");
 	store_close(s);
@@ -566,7 +591,7 @@ static void test_migration(void)
 	CHECK(!strcmp(n, "1"), "migration: ...and the store is untouched");
 
 	/* a newer schema is refused, not downgraded */
-	raw(db, "INSERT INTO meta VALUES ('schema_version', 3)");
+	raw(db, "INSERT INTO meta VALUES ('schema_version', 4)");
 	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_ERROR && strstr(err, "newer"),
 	      "migration: newer schema refused: %s", err);
 	s = NULL;
@@ -625,6 +650,66 @@ static void bench_audit(void)
 	printf("bench: verify %lld rows in %.1f ms\n", (long long)r.rows, (t1 - t0) * 1e3);
 }
 
+/* Two-step enrolment: a pending volume is listed, never released, confirmed only with its key; admin rows chain. */
+static void test_enrolment(void)
+{
+	uint8_t key[VOLUME_KEY_LEN], other[VOLUME_KEY_LEN], got[VOLUME_KEY_LEN];
+	const char *db = path_of("enrol.db");
+	struct audit_verify_result r;
+	struct store *s = NULL;
+	char err[256], *policy = NULL, n[160], created[32];
+	int was = -1, pending = -1;
+
+	unlink(db);
+	for (int i = 0; i < VOLUME_KEY_LEN; i++) {
+		key[i] = (uint8_t)(0x31 + i);
+		other[i] = (uint8_t)(0x32 + i);
+	}
+	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK, "enrol: open: %s", err);
+	if (!s)
+		return;
+	store_set_operator(s, "alice");
+	CHECK(store_volume_add(s, VOL_A, STRICT, key) == STORE_OK, "enrol: add");
+	CHECK(store_volume_policy(s, VOL_A, &policy) == STORE_PENDING && !policy &&
+	      strstr(store_last_error(s), "pending"), "enrol: a pending volume's policy is not served: %s",
+	      store_last_error(s));
+	CHECK(store_volume_key(s, VOL_A, STRICT, got) == STORE_PENDING, "enrol: a pending volume's key is not released");
+	listed = listed_pending = 0;
+	CHECK(store_volume_list(s, count, NULL) == STORE_OK && listed == 1 && listed_pending == 1,
+	      "enrol: list shows it pending");
+	CHECK(store_volume_state(s, VOL_A, &pending, created) == STORE_OK && pending == 1 && strlen(created) == 20,
+	      "enrol: state pending, created %s", created);
+	CHECK(store_volume_add(s, VOL_A, STRICT, other) == STORE_EXISTS && strstr(store_last_error(s), "pending") &&
+	      strstr(store_last_error(s), "remove"), "enrol: add over a pending volume is refused: %s",
+	      store_last_error(s));
+	CHECK(store_volume_confirm(s, VOL_A, holds, other, "test", &was) == STORE_MISMATCH &&
+	      strstr(store_last_error(s), "not the test's key"), "enrol: confirm with another key is refused");
+	CHECK(store_volume_key(s, VOL_A, STRICT, got) == STORE_PENDING, "enrol: ...and it stays pending");
+	CHECK(store_volume_set_policy(s, VOL_A, LOOSE) == STORE_OK &&
+	      store_volume_key(s, VOL_A, LOOSE, got) == STORE_PENDING, "enrol: set-policy on a pending volume keeps it pending");
+	CHECK(store_volume_confirm(s, VOL_A, holds, key, "test", &was) == STORE_OK && was == 0, "enrol: confirm");
+	CHECK(store_volume_key(s, VOL_A, LOOSE, got) == STORE_OK && !memcmp(got, key, sizeof(key)),
+	      "enrol: the confirmed key is released");
+	CHECK(store_volume_confirm(s, VOL_A, holds, key, "test", &was) == STORE_OK && was == 1,
+	      "enrol: confirming again says it was active");
+	CHECK(store_volume_add(s, VOL_B, LOOSE, key) == STORE_OK && store_volume_remove(s, VOL_B) == STORE_OK &&
+	      store_volume_add(s, VOL_B, LOOSE, other) == STORE_OK, "enrol: a pending volume can be removed and added again");
+	CHECK(store_volume_remove(s, VOL_A) == STORE_OK, "enrol: remove");
+	store_close(s);
+	s = NULL;
+	/* add, set-policy, confirm, add, remove, add, remove: 7 admin rows, all chained */
+	raw_hex(db, "SELECT count(*) FROM audit WHERE decision = 'admin' AND client_key = 'local-user:alice'", n, sizeof(n));
+	CHECK(!strcmp(n, "7"), "enrol: 7 admin audit rows name the operator (%s)", n);
+	raw_hex(db, "SELECT group_concat(reason, ',') FROM audit", n, sizeof(n));
+	CHECK(!strcmp(n, "volume-add,volume-set-policy,volume-confirm,volume-add,volume-remove,volume-add,volume-remove"),
+	      "enrol: the actions in order (%s)", n);
+	raw_hex(db, "SELECT measurement FROM audit WHERE id = 1", n, sizeof(n));
+	CHECK(!strncmp(n, "policy-sha256:", 14), "enrol: the add row records the policy hash (%s)", n);
+	CHECK(verify_db(db, &r) == STORE_OK && r.rows == 7, "enrol: the chain verifies (%s)", r.what);
+	/* a failed confirm wrote nothing: a rolled-back transaction leaves no row */
+	CHECK(raw(db, "UPDATE volumes SET state = 'maybe'") != SQLITE_OK, "enrol: state is pending or active only");
+}
+
 static void test_secure_mem(void)
 {
 	uint8_t *p = secure_alloc(4096);
@@ -647,6 +732,7 @@ int main(int argc, char **argv)
 	test_audit_chain();
 	test_audit_concurrent();
 	test_migration();
+	test_enrolment();
 	test_secure_mem();
 	if (!getenv("TEST_STORE_NO_BENCH"))
 		bench_audit();

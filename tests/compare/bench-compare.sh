@@ -68,6 +68,8 @@ if [ $COCO -eq 1 ]; then
 	UUID=$(cat /proc/sys/kernel/random/uuid)
 	"$BUILD/cocobroker" volume add --uuid "$UUID" --policy "$W/policy.json" --config "$W/broker.json" \
 		>"$OUT/cocoboot.vk" 2>"$OUT/logs/enrol.log"
+	"$BUILD/cocobroker" volume confirm --uuid "$UUID" --key-file "$OUT/cocoboot.vk" --config "$W/broker.json" \
+		2>>"$OUT/logs/enrol.log"
 	head -c 32 /dev/urandom | base64 -w0 >"$OUT/cocoboot.pass"
 	"$here/mkvolume.sh" "$OUT/cocoboot.img" "$OUT/cocoboot.vk" "$UUID" "$OUT/cocoboot.pass"
 	printf 'METHOD=cocoboot\nURL=https://10.0.2.2:%s\n' "$BPORT" >"$OUT/cocoboot.env"

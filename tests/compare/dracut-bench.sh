@@ -75,6 +75,7 @@ e2e_policy
 KUUID=$(cat /proc/sys/kernel/random/uuid)
 "$BROKER" volume add --uuid "$KUUID" --policy "$W/policy.json" --config "$W/broker.json" \
 	>"$OUT/cocoboot.vk" 2>"$OUT/logs/enrol.log"
+"$BROKER" volume confirm --uuid "$KUUID" --key-file "$OUT/cocoboot.vk" --config "$W/broker.json" 2>>"$OUT/logs/enrol.log"
 head -c 32 /dev/urandom | base64 -w0 >"$OUT/cocoboot.pass"
 "$here/mkvolume.sh" "$OUT/cocoboot.luks" "$OUT/cocoboot.vk" "$KUUID" "$OUT/cocoboot.pass" "$rootfs"
 rm -f "$OUT"/*.vk "$OUT"/*.pass   # the keys live in the images, tang and the broker only

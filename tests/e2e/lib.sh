@@ -80,7 +80,8 @@ JSON
 
 # e2e_root_image UUID OUT: ext4 (4 KiB blocks) with root-init as /sbin/init,
 # encrypted offline into LUKS2 with the volume key enrolled at the broker —
-# the key goes from `cocobroker volume add` to cryptsetup through a pipe.
+# the key goes from `cocobroker volume add` to cryptsetup through a pipe, and
+# `volume confirm` activates the volume once the image's header holds it.
 e2e_root_image() {
 	local uuid=$1 out=$2 root=$W/rootfs pass
 	rm -rf "$root" "$out" && mkdir -p "$root"/{sbin,proc,sys,dev,run,etc,tmp}
@@ -105,7 +106,9 @@ e2e_root_image() {
 	set +o pipefail
 	rm -f "$pass"
 	[ $rc -eq 0 ] || { echo "e2e: building the encrypted root failed (see $W/enrol.log)" >&2; return 1; }
-	[ "$(cryptsetup luksUUID "$out")" = "$uuid" ]
+	[ "$(cryptsetup luksUUID "$out")" = "$uuid" ] || return 1
+	"$BROKER" volume confirm --uuid "$uuid" --device "$out" --config "$W/broker.json" 2>>"$W/enrol.log" ||
+		{ echo "e2e: volume confirm failed (see $W/enrol.log)" >&2; return 1; }
 }
 
 # The files every initramfs needs: cryptsetup, its libraries and the loader.

@@ -121,6 +121,7 @@ if want storm-kill; then
 	SVOL=$(cat /proc/sys/kernel/random/uuid)
 	"$BROKER" volume add --uuid "$SVOL" --policy "$W/policy.json" --config "$W/broker.json" \
 		>"$W/storm/volume.key" 2>>"$W/enrol.log"
+	"$BROKER" volume confirm --uuid "$SVOL" --key-file "$W/storm/volume.key" --config "$W/broker.json" 2>>"$W/enrol.log"
 	before=$(grep -c "\"decision\":\"release\"" "$W/broker.log")
 	# SIGPIPE ignored: bootstorm writes to sockets without MSG_NOSIGNAL, and
 	# the dying broker would otherwise kill the whole storm with it.
@@ -223,6 +224,7 @@ if want audit-full; then
 	FVOL=$(cat /proc/sys/kernel/random/uuid)
 	"$BROKER" volume add --uuid "$FVOL" --policy "$W/policy.json" --config "$W/full.json" \
 		>"$W/full-volume.key" 2>>"$W/enrol.log"
+	"$BROKER" volume confirm --uuid "$FVOL" --key-file "$W/full-volume.key" --config "$W/full.json" 2>>"$W/enrol.log"
 	main=$BPID
 	e2e_start_broker "$W/full.json" || bad "audit-full: broker start"
 	fpid=$BPID BPID=$main
@@ -298,6 +300,7 @@ if want audit-readonly; then
 		RVOL=$(cat /proc/sys/kernel/random/uuid)
 		"$BROKER" volume add --uuid "$RVOL" --policy "$W/policy.json" --config "$W/ro.json" \
 			>"$W/ro-volume.key" 2>>"$W/enrol.log"
+		"$BROKER" volume confirm --uuid "$RVOL" --key-file "$W/ro-volume.key" --config "$W/ro.json" 2>>"$W/enrol.log"
 		main=$BPID
 		e2e_start_broker "$W/ro.json" || bad "audit-readonly: broker start"
 		rpid=$BPID BPID=$main

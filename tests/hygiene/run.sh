@@ -58,6 +58,8 @@ enrol() {
 	(umask 077 && "$BROKER" volume add --uuid "$UUID" --policy "$W/policy.json" --config "$W/broker.json" \
 		>"$KEY" 2>>"$W/enrol.log") || { echo "volume add failed (see $W/enrol.log)"; return 1; }
 	[ "$(stat -c %s "$KEY")" -eq 64 ] || { echo "volume add printed $(stat -c %s "$KEY") bytes, not 64"; return 1; }
+	"$BROKER" volume confirm --uuid "$UUID" --key-file "$KEY" --config "$W/broker.json" 2>>"$W/enrol.log" ||
+		{ echo "volume confirm failed (see $W/enrol.log)"; return 1; }
 	pass=$(mktemp "$W/pass.XXXXXX")
 	head -c 32 /dev/urandom >"$pass"
 	cryptsetup reencrypt --encrypt --type luks2 --batch-mode --force-offline-reencrypt --uuid "$UUID" \
