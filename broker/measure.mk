@@ -43,7 +43,7 @@ $(TM)/test-measure-san: tests/measure/test_measure.c $(MEASURE_OBJS_SAN) $(MBEDT
 
 CHECK_SUITES += measure
 check-measure: $(TM)/test-measure $(TM)/test-measure-san $(BUILD)/cocobroker
-	@tests/measure/run.sh "$(TM)/test-measure" "$(TM)/test-measure-san" \
+	@tests/lib/sum.sh "$(TM)/test-measure" "$(TM)/test-measure-san" \
 		"tests/measure/cli.sh $(BUILD)/cocobroker $(SNP_MEASURE_DIR)" "tests/measure/tdx.sh $(BUILD)/cocobroker"
 .PHONY: check-measure
 

@@ -88,7 +88,7 @@ CHECK_SUITES += verify
 check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
 	@ev=$$($(DEBIAN_EVIDENCE_SH)) || { echo "FAIL cannot fetch the Debian evidence (mk/pins: go-sev-guest, go-tdx-guest)"; \
 		echo "0 passed, 1 failed"; exit 1; }; \
-	COCOBOOT_DEBIAN_EVIDENCE=$$ev tests/verify/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)" \
+	COCOBOOT_DEBIAN_EVIDENCE=$$ev tests/lib/sum.sh $(VERIFY_TEST_BINS) "tests/verify/cli.sh $(BUILD)/cocobroker $(TESTDATA_DIR)" \
 		"tests/verify/collateral.sh $(BUILD)/cocobroker $(BUILD)/keys"
 .PHONY: check-verify
 
