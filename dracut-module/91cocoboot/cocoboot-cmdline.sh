@@ -17,4 +17,6 @@ fi
 # The module bakes in rd.shell=0 (/etc/cmdline.d/01-cocoboot-noshell.conf):
 # dracut opens no shell anywhere. An operator who asked for a shell on
 # failure gets dracut's again.
-[ "$(getarg rd.cocoboot.onfail=)" = shell ] && echo "rd.shell=1" > /etc/cmdline.d/99-cocoboot-shell.conf
+if [ "$(getarg rd.cocoboot.onfail=)" = shell ]; then
+    echo "rd.shell=1" > /etc/cmdline.d/99-cocoboot-shell.conf
+fi
