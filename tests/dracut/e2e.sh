@@ -17,7 +17,8 @@
 #   corrupt-shell (project kernel only) the same with
 #             rd.cocoboot.onfail=shell: the operator asked for the shell and
 #             gets it
-# DRACUT_CASES picks cases (default: all of the above).
+# DRACUT_CASES picks cases (default: all of the above); E2E_DRACUT_TIMEOUT
+# bounds each boot (default 240 s; more on a crowded machine).
 # Prints "N passed, N failed".
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -118,7 +119,7 @@ for cfg in "${CONFIGS[@]}"; do
 	boot() { # CASE APPEND MARKERS... (disk=IMAGE for another root image)
 		local c=$1 a=$2; shift 2
 		"$top/tests/qemu/boot.sh" "${kargs[@]}" --initrd "$img" --log "$W/logs/$cfg-$c.log" \
-			--timeout 240 --mem 1024 --disk "${disk:-$W/root.img}" --net --append "$BASE $a ${E2E_DRACUT_APPEND:-}" "$@" \
+			--timeout "${E2E_DRACUT_TIMEOUT:-240}" --mem 1024 --disk "${disk:-$W/root.img}" --net --append "$BASE $a ${E2E_DRACUT_APPEND:-}" "$@" \
 			>"$W/logs/$cfg-$c.out" 2>&1
 	}
 	timeline() { # CASE: wall time and guest times of unlock and of the action
