@@ -5,7 +5,8 @@
 #                  ready; exit 0 when unlocked or not ready yet (the initqueue
 #                  comes back), otherwise apply rd.cocoboot.onfail
 #   wait           systemd initrd: wait for the volume, unlock; exit non-zero
-#                  on failure (the unit's OnFailure= applies the action)
+#                  on failure (the unit's OnFailure= applies the action); an
+#                  opened volume without a filesystem goes to `emergency`
 #   onfail REASON  print REASON and perform rd.cocoboot.onfail
 #   emergency WHERE
 #                  one of dracut's or systemd's emergency paths was taken
@@ -187,8 +188,21 @@ case $cmd in
             sleep 0.5
             _i=$((_i + 1))
         done
-        unlock
-        exit $?
+        unlock || exit $?
+        # systemd waits for the root device only once udev marks it ready,
+        # and its rules never mark an opened crypt device without an
+        # identified filesystem (99-systemd.rules: SYSTEMD_READY=0): a root
+        # whose superblock the host corrupted would hang the boot for ever,
+        # open. Fail closed now instead, like the shell flavour's failed
+        # mount does.
+        _n=$(getarg rd.cocoboot.name=)
+        _n=${_n:-cocoboot-root}
+        if [ -b "/dev/mapper/$_n" ] && [ -z "$(blkid -p -o value -s TYPE "/dev/mapper/$_n" 2> /dev/null)" ]; then
+            emergency "/dev/mapper/$_n holds no filesystem blkid recognises, the root cannot mount"
+            # onfail=shell: systemd's way in, i.e. the drop-ins' dracut-emergency
+            systemctl --no-block emergency
+        fi
+        exit 0
         ;;
     onfail)
         onfail "${2:-failure}"
