@@ -10,10 +10,11 @@
 #             shows cocoboot's reason and the rd.cocoboot.onfail action
 #   corrupt   the host flipped the ciphertext of the root's ext4 superblock
 #             after enrolment: the header is intact, so the broker releases
-#             and the volume opens, but the root does not mount; dracut's
-#             emergency path (shell flavour: emergency_shell; systemd:
-#             emergency.target) must power the guest off without a shell
-#             prompt ever reaching the console
+#             and the volume opens, but the root does not mount (shell
+#             flavour: dracut's emergency_shell after the failed mount;
+#             systemd: the module's check right after the unlock, as systemd
+#             would wait for the unrecognised device for ever); the guest
+#             must power off without a shell prompt ever reaching the console
 #   corrupt-shell (project kernel only) the same with
 #             rd.cocoboot.onfail=shell: the operator asked for the shell and
 #             gets it
