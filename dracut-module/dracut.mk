@@ -8,7 +8,7 @@ install-dracut:
 	@[ -n "$(DESTDIR)" ] || { echo "install-dracut: set DESTDIR (/ for this system)"; exit 2; }
 	install -d $(DESTDIR)$(DRACUT_MODDIR)/91cocoboot
 	install -m 0755 dracut-module/91cocoboot/*.sh $(DESTDIR)$(DRACUT_MODDIR)/91cocoboot/
-	install -m 0644 dracut-module/91cocoboot/*.service $(DESTDIR)$(DRACUT_MODDIR)/91cocoboot/
+	install -m 0644 dracut-module/91cocoboot/*.service dracut-module/91cocoboot/*.conf $(DESTDIR)$(DRACUT_MODDIR)/91cocoboot/
 	@if [ -x $(COCOBOOT) ]; then install -D -m 0755 $(COCOBOOT) $(DESTDIR)/usr/sbin/cocoboot; \
 	else echo "install-dracut: $(COCOBOOT) not built, not installed (make cocoboot)"; fi
 .PHONY: install-dracut

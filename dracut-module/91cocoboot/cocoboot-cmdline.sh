@@ -13,3 +13,10 @@ if [ -n "$(getargs rd.cocoboot.url=)" ]; then
     [ -z "$(getarg rd.luks)" ] && echo "rd.luks=0" > /etc/cmdline.d/90-cocoboot-luks.conf
     info "cocoboot: will unlock $(getarg rd.cocoboot.volume=) as /dev/mapper/$(getarg rd.cocoboot.name=)"
 fi
+
+# The module bakes in rd.shell=0 (/etc/cmdline.d/01-cocoboot-noshell.conf):
+# dracut opens no shell anywhere. An operator who asked for a shell on
+# failure gets dracut's again.
+if [ "$(getarg rd.cocoboot.onfail=)" = shell ]; then
+    echo "rd.shell=1" > /etc/cmdline.d/99-cocoboot-shell.conf
+fi

@@ -5,8 +5,16 @@
 #                  ready; exit 0 when unlocked or not ready yet (the initqueue
 #                  comes back), otherwise apply rd.cocoboot.onfail
 #   wait           systemd initrd: wait for the volume, unlock; exit non-zero
-#                  on failure (the unit's OnFailure= applies the action)
+#                  on failure (the unit's OnFailure= applies the action); an
+#                  opened volume without a filesystem goes to `emergency`
 #   onfail REASON  print REASON and perform rd.cocoboot.onfail
+#   emergency WHERE
+#                  one of dracut's or systemd's emergency paths was taken
+#                  (root mount or fsck failed, dracut gave up waiting, die,
+#                  rd.break, emergency/rescue target): unless the operator
+#                  asked for rd.cocoboot.onfail=shell, perform the action now,
+#                  forced, and never return. In a systemd unit (WHERE ends in
+#                  .service) a shell is dracut's own dracut-emergency.
 #   missing        print what is still missing (network, volume)
 # Exit 2 means "the operator asked for a shell": the caller, which owns the
 # console (dracut's init loop), opens it. Not `set -eu`: dracut-lib.sh is not
@@ -49,7 +57,9 @@ missing() {
     echo "${_m:-nothing}"
 }
 
-onfail() {
+# The rd.cocoboot.onfail action (the module's defaults in /etc/cmdline.d
+# count; the kernel command line wins). Anything unknown is poweroff.
+onfail_action() {
     _act=$(getarg rd.cocoboot.onfail=)
     case $_act in
         poweroff | reboot | halt | shell) ;;
@@ -59,6 +69,20 @@ onfail() {
             _act=poweroff
             ;;
     esac
+}
+
+# Power off, reboot or halt now, without asking init: -ff makes the
+# reboot(2) call itself. Fail closed even if that is missing: sysrq, then a
+# crash, then never return.
+force_action() {
+    "$1" -ff 2> /dev/null || "$1" -f 2> /dev/null
+    echo o > /proc/sysrq-trigger 2> /dev/null
+    sleep 5
+    echo c > /proc/sysrq-trigger 2> /dev/null
+}
+
+onfail() {
+    onfail_action
     say "root volume not unlocked ($1); onfail=$_act"
     if is_systemd; then
         case $_act in
@@ -68,13 +92,44 @@ onfail() {
         return 0
     fi
     [ "$_act" = shell ] && return 2
-    # No init to ask: -ff does the reboot(2) call itself. Fail closed even if
-    # that is missing.
-    "$_act" -ff 2> /dev/null || "$_act" -f 2> /dev/null
-    echo o > /proc/sysrq-trigger 2> /dev/null
-    sleep 5
-    echo c > /proc/sysrq-trigger 2> /dev/null
+    force_action "$_act"
     return 1
+}
+
+# An emergency path was taken. The volume may be open by now (a root that
+# does not mount after a successful unlock) and the console belongs to the
+# host: nobody gets a shell there unless the operator asked for one.
+emergency() {
+    onfail_action
+    if [ "$_act" = shell ]; then
+        say "emergency path: $1; rd.cocoboot.onfail=shell: opening the emergency shell"
+        case $1 in
+            *.service) emergency_unit_shell "$1" ;;
+        esac
+        return 2
+    fi
+    say "emergency path: $1; no shell in a cocoboot initrd: onfail=$_act"
+    if is_systemd; then
+        # PID 1 stops everything and calls reboot(2) itself (no shutdown
+        # transaction that could be refused or wait on a unit).
+        systemctl --no-block --force "$_act" 2> /dev/null && sleep 30
+    fi
+    force_action "$_act"
+    while :; do sleep 3600; done
+}
+
+# rd.cocoboot.onfail=shell under systemd: what emergency.service,
+# rescue.service and dracut-emergency.service would have run without the
+# module's drop-ins (dracut's dracut-emergency), then dracut's way out of it.
+emergency_unit_shell() {
+    for _e in /usr/bin/dracut-emergency /bin/dracut-emergency; do
+        [ -x "$_e" ] && break
+    done
+    "$_e"
+    case $1 in
+        emergency.service | rescue.service) systemctl --fail --no-block default ;;
+    esac
+    exit 0
 }
 
 # The TSM report ABI must be there before cocoboot asks for evidence.
@@ -133,18 +188,35 @@ case $cmd in
             sleep 0.5
             _i=$((_i + 1))
         done
-        unlock
-        exit $?
+        unlock || exit $?
+        # systemd waits for the root device only once udev marks it ready,
+        # and its rules never mark an opened crypt device without an
+        # identified filesystem (99-systemd.rules: SYSTEMD_READY=0): a root
+        # whose superblock the host corrupted would hang the boot for ever,
+        # open. Fail closed now instead, like the shell flavour's failed
+        # mount does.
+        _n=$(getarg rd.cocoboot.name=)
+        _n=${_n:-cocoboot-root}
+        if [ -b "/dev/mapper/$_n" ] && [ -z "$(blkid -p -o value -s TYPE "/dev/mapper/$_n" 2> /dev/null)" ]; then
+            emergency "/dev/mapper/$_n holds no filesystem blkid recognises, the root cannot mount"
+            # onfail=shell: systemd's way in, i.e. the drop-ins' dracut-emergency
+            systemctl --no-block emergency
+        fi
+        exit 0
         ;;
     onfail)
         onfail "${2:-failure}"
+        exit $?
+        ;;
+    emergency)
+        emergency "${2:-unknown}"
         exit $?
         ;;
     missing)
         missing
         ;;
     *)
-        echo "usage: cocoboot-dracut try|wait|onfail REASON|missing" >&2
+        echo "usage: cocoboot-dracut try|wait|onfail REASON|emergency WHERE|missing" >&2
         exit 2
         ;;
 esac

@@ -53,6 +53,41 @@ installkernel() {
     hostonly='' instmods configfs tsm sev-guest tdx-guest dm_crypt
 }
 
+# No shell on the console, whichever way the boot fails (docs/dracut.md, "No
+# shell after unlock"). The host owns that console, and after a successful
+# unlock the root volume is open: a root filesystem that does not mount (one
+# flipped ciphertext block is enough) must not become a root shell.
+cocoboot_no_shell() {
+    local _u
+    # dracut's own switch, in both flavours: emergency_shell powers off
+    # instead of opening a shell, die() does not open one. The kernel command
+    # line still wins over it, hence the hooks and drop-ins below; the
+    # cmdline hook turns it back on only for rd.cocoboot.onfail=shell.
+    mkdir -p "$initdir/etc/cmdline.d"
+    echo "rd.shell=0" > "$initdir/etc/cmdline.d/01-cocoboot-noshell.conf"
+    # Sourced by every emergency_shell (before its shell) and by die():
+    # perform rd.cocoboot.onfail there.
+    inst_hook emergency 00 "$moddir/cocoboot-emergency.sh"
+    inst_hook shutdown-emergency 00 "$moddir/cocoboot-emergency.sh"
+    dracut_module_included "systemd" || return 0
+    # systemd flavour: emergency.target and rescue.target (every unit's
+    # OnFailure= path ends there) and dracut's own dracut-emergency.service run
+    # cocoboot-dracut instead of dracut-emergency/sulogin.
+    for _u in emergency.service rescue.service dracut-emergency.service; do
+        inst_simple "$moddir/cocoboot-emergency.conf" "$systemdsystemconfdir/$_u.d/99-cocoboot.conf"
+    done
+    # Everything else that puts a shell or a login on a console:
+    # rd.systemd.debug_shell (debug-shell.service), gettys pulled in with
+    # rd.systemd.wants=, and rd.systemd.run= (a command of the host's choice
+    # as kernel-command-line.service). Masked, so no command line option can
+    # start them.
+    for _u in debug-shell.service kernel-command-line.service getty@.service \
+        serial-getty@.service console-getty.service container-getty@.service autovt@.service; do
+        mkdir -p "$initdir$systemdsystemconfdir"
+        ln -sfn /dev/null "$initdir$systemdsystemconfdir/$_u"
+    done
+}
+
 # called by dracut
 install() {
     local _bin _ca _cl
@@ -78,6 +113,7 @@ install() {
     # Both flavours: decide on rd.neednet / rd.luks before network and crypt
     # read them (under systemd the hooks run in dracut-cmdline.service).
     inst_hook cmdline 05 "$moddir/cocoboot-cmdline.sh"
+    cocoboot_no_shell
     if dracut_module_included "systemd"; then
         inst_simple "$moddir/cocoboot.service" "$systemdsystemunitdir/cocoboot.service"
         inst_simple "$moddir/cocoboot-onfail.service" "$systemdsystemunitdir/cocoboot-onfail.service"

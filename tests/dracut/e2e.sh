@@ -8,6 +8,18 @@
 #   success   the LUKS2 root is unlocked and dracut switches to it
 #   refused   the broker refuses (measurement not in policy): the console
 #             shows cocoboot's reason and the rd.cocoboot.onfail action
+#   corrupt   the host flipped the ciphertext of the root's ext4 superblock
+#             after enrolment: the header is intact, so the broker releases
+#             and the volume opens, but the root does not mount (shell
+#             flavour: dracut's emergency_shell after the failed mount;
+#             systemd: the module's check right after the unlock, as systemd
+#             would wait for the unrecognised device for ever); the guest
+#             must power off without a shell prompt ever reaching the console
+#   corrupt-shell (project kernel only) the same with
+#             rd.cocoboot.onfail=shell: the operator asked for the shell and
+#             gets it
+# DRACUT_CASES picks cases (default: all of the above); E2E_DRACUT_TIMEOUT
+# bounds each boot (default 240 s; more on a crowded machine).
 # Prints "N passed, N failed".
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -35,6 +47,51 @@ UUID=$(cat /proc/sys/kernel/random/uuid)
 e2e_root_image "$UUID" "$W/root.img" || { bad "encrypted root image (see $W/enrol.log)"; exit; }
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
+# The host's move after enrolment: flip the ciphertext of the root's ext4
+# superblock (plaintext bytes 1024..2047 of the data segment, inside its first
+# 4096-byte sector). XTS confines the damage to the flipped 16-byte blocks:
+# the LUKS2 header and the rest of the file system are untouched, the key
+# still opens the volume, the file system no longer mounts (no backup
+# superblock either: the file system has a single block group).
+corrupt_superblock() { # IN OUT
+	local off
+	off=$(cryptsetup luksDump --dump-json-metadata "$1" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["segments"]["0"]["offset"])') || return 1
+	cp "$1" "$2" && python3 - "$2" "$((off + 1024))" <<'PY'
+import sys
+path, at = sys.argv[1], int(sys.argv[2])
+with open(path, "r+b") as f:
+    f.seek(at)
+    b = f.read(1024)
+    f.seek(at)
+    f.write(bytes(x ^ 0xFF for x in b))
+PY
+	# exactly the superblock's 1024 bytes changed, the header still parses
+	[ "$(cmp -l "$1" "$2" | wc -l)" -eq 1024 ] && [ "$(cmp -l "$1" "$2" | awk 'NR==1 { print $1 - 1 }')" -eq $((off + 1024)) ] &&
+		cryptsetup luksDump "$2" >/dev/null 2>&1
+}
+if corrupt_superblock "$W/root.img" "$W/root-corrupt.img"; then
+	ok "root image with the superblock ciphertext flipped (data segment +1024, 1024 bytes)"
+else
+	bad "corrupting the superblock ciphertext"
+fi
+
+# What a shell on the console looks like, in either flavour: dracut's shell
+# (PS1 "NAME:/# "), dracut-emergency and sulogin under systemd, systemd's own
+# emergency/rescue messages, bash's default prompt.
+SHELL_MARKERS=('Dropping to debug shell' 'Entering emergency mode' 'You are in emergency mode'
+	'You are in rescue mode' 'Give root password' 'Press Enter for maintenance' 'Cannot open access to console'
+	'Emergency Shell'
+	':/# ' 'sh-5.')
+NO_SHELL=() SHELL_STOPS=()
+for m in "${SHELL_MARKERS[@]}"; do
+	NO_SHELL+=(--fail-on "$m" --stop-on "$m")
+	SHELL_STOPS+=(--stop-on "$m")
+done
+# A prompt waiting on the console's last line (without a newline): "... # ".
+prompt_at_end() { tail -c 300 "$1" | tr -d '\r' | tail -n 1 | grep -qE '[#$] ?$'; }
+want() { [ -z "${DRACUT_CASES:-}" ] || [[ " $DRACUT_CASES " == *" $1 "* ]]; }
+
 NAME=cocoboot-root
 # A snapshot of the binary: the initramfs must carry exactly these bytes,
 # whatever rebuilds build/cocoboot meanwhile.
@@ -60,12 +117,20 @@ for cfg in "${CONFIGS[@]}"; do
 
 	kargs=()
 	[ "$kernel" = debian ] && kargs=(--kernel "$("$here/debian-kernel.sh" vmlinuz)")
-	boot() { # CASE APPEND MARKERS...
+	boot() { # CASE APPEND MARKERS... (disk=IMAGE for another root image)
 		local c=$1 a=$2; shift 2
 		"$top/tests/qemu/boot.sh" "${kargs[@]}" --initrd "$img" --log "$W/logs/$cfg-$c.log" \
-			--timeout 240 --mem 1024 --disk "$W/root.img" --net --append "$BASE $a ${E2E_DRACUT_APPEND:-}" "$@" \
+			--timeout "${E2E_DRACUT_TIMEOUT:-240}" --mem 1024 --disk "${disk:-$W/root.img}" --net --append "$BASE $a ${E2E_DRACUT_APPEND:-}" "$@" \
 			>"$W/logs/$cfg-$c.out" 2>&1
 	}
+	timeline() { # CASE: wall time and guest times of unlock and of the action
+		echo "$(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-$1.out"); $(
+			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] unlocked' "$W/logs/$cfg-$1.log" | tr -d '[]' |
+			awk '{ print "unlocked at " $2 " s" }'), $(
+			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] emergency path' "$W/logs/$cfg-$1.log" | tr -d '[]' |
+			awk '{ print "emergency path at " $2 " s" }')"
+	}
+	want success &&
 	if boot success "" --expect E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic'; then
 		ok "$cfg: success ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-success.out"); $(
 			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$W/logs/$cfg-success.log" | tr -d '[]' |
@@ -74,6 +139,7 @@ for cfg in "${CONFIGS[@]}"; do
 	else
 		bad "$cfg: success"; cat "$W/logs/$cfg-success.out"
 	fi
+	want refused &&
 	if boot refused "tsm_sim.measurement=$(printf 'ee%.0s' $(seq 48))" \
 		--expect 'cocoboot: error broker-refused: measurement-mismatch' --expect 'onfail=poweroff' \
 		--fail-on E2E-ROOT-OK --fail-on 'Kernel panic'; then
@@ -81,4 +147,36 @@ for cfg in "${CONFIGS[@]}"; do
 	else
 		bad "$cfg: refused"; cat "$W/logs/$cfg-refused.out"
 	fi
+
+	# A fresh copy for every boot: nothing the guest writes carries over.
+	if want corrupt; then
+		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
+		if disk=$W/disk-$cfg.img boot corrupt "" "${NO_SHELL[@]}" \
+			--expect "unlocked /dev/mapper/$NAME" --expect 'emergency path: ' \
+			--expect 'no shell in a cocoboot initrd: onfail=poweroff' --expect 'reboot: Power down' \
+			--fail-on E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic' &&
+			! prompt_at_end "$W/logs/$cfg-corrupt.log"; then
+			ok "$cfg: corrupt superblock -> unlocked, mount fails, powered off, no shell ($(timeline corrupt); $(
+				grep -m1 -o 'emergency path: [^;]*' "$W/logs/$cfg-corrupt.log"))"
+		else
+			bad "$cfg: corrupt superblock"; cat "$W/logs/$cfg-corrupt.out"
+			prompt_at_end "$W/logs/$cfg-corrupt.log" && echo "(a prompt waits on the console's last line)"
+		fi
+	fi
+	# The operator's explicit choice still works (one kernel is enough: the
+	# flavour decides how the shell is opened).
+	if want corrupt-shell && [ "$kernel" = project ]; then
+		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
+		if disk=$W/disk-$cfg.img boot corrupt-shell "rd.cocoboot.onfail=shell" "${SHELL_STOPS[@]}" \
+			--expect "unlocked /dev/mapper/$NAME" --expect 'rd.cocoboot.onfail=shell: opening the emergency shell' \
+			--fail-on E2E-ROOT-OK --fail-on 'reboot: Power down' --fail-on 'Kernel panic' &&
+			shown=$(for m in "${SHELL_MARKERS[@]}"; do grep -F -m1 -o -- "$m" "$W/logs/$cfg-corrupt-shell.log"; done; true) &&
+			[ -n "$shown" ]; then
+			ok "$cfg: corrupt superblock, rd.cocoboot.onfail=shell -> a shell ($(echo "$shown" | head -n 1 | sed 's/ *$//'); $(
+				grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-corrupt-shell.out"))"
+		else
+			bad "$cfg: corrupt superblock, rd.cocoboot.onfail=shell"; cat "$W/logs/$cfg-corrupt-shell.out"
+		fi
+	fi
+	rm -f "$W/disk-$cfg.img"
 done

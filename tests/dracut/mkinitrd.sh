@@ -54,7 +54,9 @@ flock 9
 rm -rf "$root/usr/lib/dracut/modules.d/91cocoboot"
 install -d "$root/usr/lib/dracut/modules.d/91cocoboot"
 install -m 0755 "$top"/dracut-module/91cocoboot/*.sh "$root/usr/lib/dracut/modules.d/91cocoboot/"
-install -m 0644 "$top"/dracut-module/91cocoboot/*.service "$root/usr/lib/dracut/modules.d/91cocoboot/"
+for f in "$top"/dracut-module/91cocoboot/*.service "$top"/dracut-module/91cocoboot/*.conf; do
+	if [ -e "$f" ]; then install -m 0644 "$f" "$root/usr/lib/dracut/modules.d/91cocoboot/"; fi
+done
 
 conf=$work/$flavour.conf
 {

@@ -6,6 +6,11 @@
 #     pinned CA and the flavour's hooks/units; size with and without the module
 #   - each boots, runs cocoboot against an unreachable broker, and performs
 #     rd.cocoboot.onfail (poweroff) instead of dracut's emergency shell
+#   - no shell after unlock: the images carry rd.shell=0, the emergency hooks
+#     and (systemd) the emergency/rescue drop-ins and masked shell units; the
+#     Debian images boot with a command line asking for a shell (shell:
+#     rd.shell=1 rd.break=pre-udev; systemd: rd.systemd.debug_shell=ttyS0,
+#     rd.systemd.unit=emergency.target) and power off without one
 # Prints "N passed, N failed".
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -63,6 +68,24 @@ check_config() { # KERNEL FLAVOUR [noboot]
 			grep -qx systemd-networkd "$x/usr/lib/dracut/modules.txt"
 	fi && ok "$k/$f: hooks and network" || bad "$k/$f: hooks and network"
 	grep -qx crypt "$x/usr/lib/dracut/modules.txt" && ok "$k/$f: crypt" || bad "$k/$f: crypt"
+	# No shell after unlock: rd.shell=0 baked in, the emergency hooks; under
+	# systemd the emergency/rescue drop-ins and the masked shell units.
+	local miss= u
+	[ "$(cat "$x/etc/cmdline.d/01-cocoboot-noshell.conf" 2>/dev/null)" = rd.shell=0 ] || miss="$miss rd.shell=0"
+	for u in emergency shutdown-emergency; do
+		[ -f "$x/usr/lib/dracut/hooks/$u/00-cocoboot-emergency.sh" ] || miss="$miss $u-hook"
+	done
+	if [ "$f" = systemd ]; then
+		for u in emergency rescue dracut-emergency; do
+			grep -q 'ExecStart=/usr/sbin/cocoboot-dracut emergency' "$x/etc/systemd/system/$u.service.d/99-cocoboot.conf" 2>/dev/null ||
+				miss="$miss $u.service-drop-in"
+		done
+		for u in debug-shell.service kernel-command-line.service serial-getty@.service console-getty.service; do
+			[ "$(readlink "$x/etc/systemd/system/$u")" = /dev/null ] || miss="$miss $u-mask"
+		done
+	fi
+	[ -z "$miss" ] && ok "$k/$f: no-shell hooks$([ "$f" = systemd ] && echo ", drop-ins and masks")" ||
+		bad "$k/$f: no-shell pieces missing:$miss"
 	# The module's cost: the same initramfs with network and crypt, no cocoboot.
 	if "$here/mkinitrd.sh" --kernel "$k" --flavour "$f" --without-module --out "$W/$k-$f-without.img" \
 		>"$W/$k-$f-without.out" 2>&1; then
@@ -86,6 +109,31 @@ check_config() { # KERNEL FLAVOUR [noboot]
 			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$W/$k-$f-boot.log" | tr -d '[]' |
 			awk '{ print "cocoboot started at " $2 " s" }'))"
 	else bad "$k/$f: unreachable broker"; cat "$W/$k-$f-boot.out"; fi
+
+	# A command line that asks for a shell some other way than
+	# rd.cocoboot.onfail=shell gets the onfail action. Shell flavour: rd.shell
+	# plus a dracut breakpoint; systemd: a debug shell on the serial console
+	# (it would start within seconds, long before cocoboot gives up), and
+	# booting straight into emergency.target.
+	[ "$k" = debian ] || return 0
+	local ask asks m stops=() n=0
+	if [ "$f" = shell ]; then asks=("rd.shell=1 rd.break=pre-udev")
+	else asks=("rd.systemd.debug_shell=ttyS0" "rd.systemd.unit=emergency.target"); fi
+	for m in 'Dropping to debug shell' 'Entering emergency mode' 'Give root password' 'Cannot open access to console' \
+		':/# ' 'sh-5.'; do
+		stops+=(--stop-on "$m" --fail-on "$m")
+	done
+	for ask in "${asks[@]}"; do
+		n=$((n + 1))
+		if "$top/tests/qemu/boot.sh" "${kargs[@]}" --initrd "$img" --log "$W/$k-$f-askshell$n.log" --timeout 240 \
+			--mem 1024 --disk "$W/luks.img" --net "${stops[@]}" \
+			--append "root=/dev/mapper/cocoboot-root rd.cocoboot.url=https://10.0.2.2:$PORT rd.cocoboot.volume=UUID=$UUID rd.cocoboot.timeout=5 $ask" \
+			--expect "onfail=poweroff" --expect "reboot: Power down" --fail-on "Kernel panic" \
+			>"$W/$k-$f-askshell$n.out" 2>&1; then
+			ok "$k/$f: $ask -> no shell, poweroff ($(grep -o 'boot: [0-9.]* s wall' "$W/$k-$f-askshell$n.out"); $(
+				grep -m1 -o 'emergency path: [^;]*' "$W/$k-$f-askshell$n.log" || echo "cocoboot's own failure"))"
+		else bad "$k/$f: $ask"; cat "$W/$k-$f-askshell$n.out"; fi
+	done
 }
 
 check_config project shell
