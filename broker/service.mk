@@ -94,8 +94,8 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 
 CHECK_SUITES += broker
 check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
-	@tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e
-	@tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol
+	@tests/lib/sum.sh "tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e" \
+		"tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol"
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
@@ -112,10 +112,9 @@ $(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(MEASURE_OBJS_SAN) $(BUILD)/broker
 
 CHECK_SUITES += broker-asan
 check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		tests/broker/test-broker.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e-asan
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/lib/sum.sh \
+		"tests/broker/test-broker.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e-asan" \
+		"tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan"
 .PHONY: check-broker-asan
 
 BENCH_TARGETS += bootstorm
