@@ -292,6 +292,8 @@ if want keyhash-thief && [ -n "$KEYHASH" ]; then
 			--cipher aes-xts-plain64 --key-size 512 --sector-size 4096 --uuid "$UUID" \
 			--volume-key-file /dev/stdin --key-file "$W/thief.pass" "$W/thief.img" >>"$W/thief-enrol.log" 2>&1
 	rm -f "$W/thief.pass"
+	"$BROKER" volume confirm --uuid "$UUID" --device "$W/thief.img" --config "$W/thief.json" >>"$W/thief-enrol.log" 2>&1 ||
+		bad "keyhash-thief: the thief's broker did not confirm its volume (see $W/thief-enrol.log)"
 	e2e_stop_broker
 	e2e_start_broker "$W/thief.json" || bad "thief broker start"
 	# Control: without the commitment the guest opens the thief's volume (T17).
