@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "measure.h"
+#include "bytes.h"
 
 #define FOUR_GB          0x100000000ull
 #define ENTRY_HDR_LEN    18   /* u16 size + GUID */
@@ -32,16 +33,6 @@ static const char GUID_SEV_ES_RESET_BLOCK[] = "00f771de-1a7e-4fcb-890e-68c77e2fb
 static const char GUID_SEV_METADATA[] = "dc886566-984a-4798-a75e-5585a7bf67cc";
 static const char GUID_TDX_METADATA_OFFSET[] = "e47a6535-984a-4798-865e-4685a7bf8ec2";
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
 static int hexval(char c)
 {
@@ -107,22 +98,22 @@ static int check_sections(const struct ovmf_info *o, char *err, size_t errlen)
 		const struct ovmf_section *d = &o->sections[i];
 		const char *name = section_name(d->type);
 		if (!name) {
-			fail(err, errlen, "SEV metadata section %zu has unknown type 0x%x", i, d->type);
+			measure_fail(err, errlen, "SEV metadata section %zu has unknown type 0x%x", i, d->type);
 			return -1;
 		}
 		if (d->size == 0 || d->gpa % SNP_PAGE_SIZE || d->size % SNP_PAGE_SIZE) {
-			fail(err, errlen, "SEV metadata section %zu (%s, gpa 0x%x, size 0x%x) is empty or not page-aligned",
+			measure_fail(err, errlen, "SEV metadata section %zu (%s, gpa 0x%x, size 0x%x) is empty or not page-aligned",
 			     i, name, d->gpa, d->size);
 			return -1;
 		}
 		/* The VMM measures exactly one page for these two. */
 		if ((d->type == OVMF_SEC_SNP_SECRETS || d->type == OVMF_SEC_CPUID) && d->size != SNP_PAGE_SIZE) {
-			fail(err, errlen, "SEV metadata section %zu (%s) is 0x%x bytes; it must be one page", i, name,
+			measure_fail(err, errlen, "SEV metadata section %zu (%s) is 0x%x bytes; it must be one page", i, name,
 			     d->size);
 			return -1;
 		}
 		if ((uint64_t)d->gpa + d->size > o->gpa) {
-			fail(err, errlen,
+			measure_fail(err, errlen,
 			     "SEV metadata section %zu (%s, gpa 0x%x, size 0x%x) overlaps the firmware image at 0x%llx",
 			     i, name, d->gpa, d->size, (unsigned long long)o->gpa);
 			return -1;
@@ -132,7 +123,7 @@ static int check_sections(const struct ovmf_info *o, char *err, size_t errlen)
 	for (size_t i = 0; i < o->n_sections; i++)
 		total += o->sections[i].size;
 	if (total > FW_MAX_SECTION_MEMORY) {
-		fail(err, errlen, "SEV metadata sections declare 0x%llx bytes of memory (more than 1 GiB)",
+		measure_fail(err, errlen, "SEV metadata sections declare 0x%llx bytes of memory (more than 1 GiB)",
 		     (unsigned long long)total);
 		return -1;
 	}
@@ -140,7 +131,7 @@ static int check_sections(const struct ovmf_info *o, char *err, size_t errlen)
 	qsort(s, o->n_sections, sizeof s[0], cmp_gpa);
 	for (size_t i = 1; i < o->n_sections; i++)
 		if ((uint64_t)s[i - 1].gpa + s[i - 1].size > s[i].gpa) {
-			fail(err, errlen, "SEV metadata sections overlap: %s at 0x%x+0x%x and %s at 0x%x",
+			measure_fail(err, errlen, "SEV metadata sections overlap: %s at 0x%x+0x%x and %s at 0x%x",
 			     section_name(s[i - 1].type), s[i - 1].gpa, s[i - 1].size, section_name(s[i].type), s[i].gpa);
 			return -1;
 		}
@@ -151,30 +142,30 @@ static int parse_metadata(const uint8_t *fw, size_t len, uint32_t offset, struct
 			  size_t errlen)
 {
 	if (offset < METADATA_HDR_LEN || offset > len) {
-		fail(err, errlen, "SEV metadata offset 0x%x (from the end) is outside the %zu-byte image", offset, len);
+		measure_fail(err, errlen, "SEV metadata offset 0x%x (from the end) is outside the %zu-byte image", offset, len);
 		return -1;
 	}
 	const uint8_t *h = fw + (len - offset);
 	if (memcmp(h, "ASEV", 4) != 0) {
-		fail(err, errlen, "SEV metadata at 0x%x bytes from the end lacks the \"ASEV\" signature", offset);
+		measure_fail(err, errlen, "SEV metadata at 0x%x bytes from the end lacks the \"ASEV\" signature", offset);
 		return -1;
 	}
 	uint32_t size = le32(h + 4), version = le32(h + 8), count = le32(h + 12);
 	if (version != 1) {
-		fail(err, errlen, "SEV metadata version %u is not supported (only 1)", version);
+		measure_fail(err, errlen, "SEV metadata version %u is not supported (only 1)", version);
 		return -1;
 	}
 	if (size < METADATA_HDR_LEN || size > offset) {
-		fail(err, errlen, "SEV metadata size %u does not fit the %u bytes left in the image", size, offset);
+		measure_fail(err, errlen, "SEV metadata size %u does not fit the %u bytes left in the image", size, offset);
 		return -1;
 	}
 	if (count > (size - METADATA_HDR_LEN) / SECTION_DESC_LEN) {
-		fail(err, errlen, "SEV metadata declares %u sections but its %u bytes hold at most %u", count, size,
+		measure_fail(err, errlen, "SEV metadata declares %u sections but its %u bytes hold at most %u", count, size,
 		     (size - METADATA_HDR_LEN) / SECTION_DESC_LEN);
 		return -1;
 	}
 	if (count > OVMF_MAX_SECTIONS) {
-		fail(err, errlen, "SEV metadata declares %u sections (more than %d)", count, OVMF_MAX_SECTIONS);
+		measure_fail(err, errlen, "SEV metadata declares %u sections (more than %d)", count, OVMF_MAX_SECTIONS);
 		return -1;
 	}
 	for (uint32_t i = 0; i < count; i++) {
@@ -193,24 +184,24 @@ int ovmf_parse(const uint8_t *fw, size_t len, struct ovmf_info *o, char *err, si
 {
 	memset(o, 0, sizeof *o);
 	if (len > OVMF_MAX_SIZE) {
-		fail(err, errlen, "firmware image is %zu bytes (more than %u)", len, OVMF_MAX_SIZE);
+		measure_fail(err, errlen, "firmware image is %zu bytes (more than %u)", len, OVMF_MAX_SIZE);
 		return -1;
 	}
 	if (len < RESET_VECTOR_LEN + ENTRY_HDR_LEN) {
-		fail(err, errlen, "firmware image is %zu bytes, too short to hold an OVMF footer table", len);
+		measure_fail(err, errlen, "firmware image is %zu bytes, too short to hold an OVMF footer table", len);
 		return -1;
 	}
 	o->gpa = FOUR_GB - len;
 
 	size_t foot = len - RESET_VECTOR_LEN - ENTRY_HDR_LEN;
 	if (!guid_is(fw + foot + 2, GUID_FOOTER)) {
-		fail(err, errlen, "not an OVMF image: no GUIDed footer table (GUID %s) 50 bytes before the end",
+		measure_fail(err, errlen, "not an OVMF image: no GUIDed footer table (GUID %s) 50 bytes before the end",
 		     GUID_FOOTER);
 		return -1;
 	}
 	uint16_t tsize = le16(fw + foot);
 	if (tsize < ENTRY_HDR_LEN || (size_t)(tsize - ENTRY_HDR_LEN) > foot) {
-		fail(err, errlen, "OVMF footer table size %u does not fit the image", tsize);
+		measure_fail(err, errlen, "OVMF footer table size %u does not fit the image", tsize);
 		return -1;
 	}
 	size_t start = foot - (tsize - ENTRY_HDR_LEN), end = foot;
@@ -218,13 +209,13 @@ int ovmf_parse(const uint8_t *fw, size_t len, struct ovmf_info *o, char *err, si
 	uint32_t meta_offset = 0;
 	while (end > start) {
 		if (end - start < ENTRY_HDR_LEN) {
-			fail(err, errlen, "OVMF footer table has %zu stray bytes at offset 0x%zx", end - start, start);
+			measure_fail(err, errlen, "OVMF footer table has %zu stray bytes at offset 0x%zx", end - start, start);
 			return -1;
 		}
 		uint16_t esize = le16(fw + end - ENTRY_HDR_LEN);
 		const uint8_t *guid = fw + end - 16;
 		if (esize < ENTRY_HDR_LEN || esize > end - start) {
-			fail(err, errlen, "OVMF footer table entry ending at offset 0x%zx has bad size %u", end, esize);
+			measure_fail(err, errlen, "OVMF footer table entry ending at offset 0x%zx has bad size %u", end, esize);
 			return -1;
 		}
 		const uint8_t *data = fw + end - esize;
@@ -244,12 +235,12 @@ int ovmf_parse(const uint8_t *fw, size_t len, struct ovmf_info *o, char *err, si
 		/* Other entries (TDX metadata, ...) are not ours to judge. */
 		if (kind != OTHER) {
 			if (seen & (1u << kind)) {
-				fail(err, errlen, "OVMF footer table holds the %s entry twice", what[kind]);
+				measure_fail(err, errlen, "OVMF footer table holds the %s entry twice", what[kind]);
 				return -1;
 			}
 			seen |= 1u << kind;
 			if (dlen < need[kind]) {
-				fail(err, errlen, "OVMF footer table %s entry has %zu bytes of data (needs %zu)",
+				measure_fail(err, errlen, "OVMF footer table %s entry has %zu bytes of data (needs %zu)",
 				     what[kind], dlen, need[kind]);
 				return -1;
 			}

@@ -15,20 +15,11 @@
 #include <mbedtls/sha512.h>
 
 #include "measure.h"
+#include "bytes.h"
 
 #define MAX_SECTIONS 96 /* the PE/COFF limit */
 #define DIR_SECURITY 4
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
 struct span {
 	uint32_t off, size;
@@ -43,18 +34,18 @@ static int cmp_off(const void *a, const void *b)
 int pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[SNP_LD_LEN], char *err, size_t errlen)
 {
 	if (len < 0x40 || img[0] != 'M' || img[1] != 'Z') {
-		fail(err, errlen, "not a PE image: no MZ header");
+		measure_fail(err, errlen, "not a PE image: no MZ header");
 		return -1;
 	}
 	size_t pe = le32(img + 0x3c);
 	if (pe > len || len - pe < 4 + 20 || memcmp(img + pe, "PE\0\0", 4) != 0) {
-		fail(err, errlen, "not a PE image: no PE signature at the offset the MZ header names (0x%zx)", pe);
+		measure_fail(err, errlen, "not a PE image: no PE signature at the offset the MZ header names (0x%zx)", pe);
 		return -1;
 	}
 	size_t coff = pe + 4, opt = coff + 20;
 	unsigned nsec = le16(img + coff + 2), optsize = le16(img + coff + 16);
 	if (optsize < 2 || opt + optsize > len) {
-		fail(err, errlen, "PE optional header (%u bytes) does not fit the image", optsize);
+		measure_fail(err, errlen, "PE optional header (%u bytes) does not fit the image", optsize);
 		return -1;
 	}
 	unsigned magic = le16(img + opt);
@@ -64,29 +55,29 @@ int pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[SNP_LD_LE
 	} else if (magic == 0x20b) {
 		nrva_off = 108, dirs = 112;
 	} else {
-		fail(err, errlen, "PE optional header magic 0x%x is neither PE32 nor PE32+", magic);
+		measure_fail(err, errlen, "PE optional header magic 0x%x is neither PE32 nor PE32+", magic);
 		return -1;
 	}
 	if (optsize < dirs) {
-		fail(err, errlen, "PE optional header (%u bytes) is too short for its magic 0x%x", optsize, magic);
+		measure_fail(err, errlen, "PE optional header (%u bytes) is too short for its magic 0x%x", optsize, magic);
 		return -1;
 	}
 	uint32_t nrva = le32(img + opt + nrva_off);
 	if (nrva > (optsize - dirs) / 8) {
-		fail(err, errlen, "PE optional header declares %u data directories but holds %zu", nrva, (optsize - dirs) / 8);
+		measure_fail(err, errlen, "PE optional header declares %u data directories but holds %zu", nrva, (optsize - dirs) / 8);
 		return -1;
 	}
 	uint32_t hdr_size = le32(img + opt + 60);
 	size_t sec_table = opt + optsize;
 	if (nsec > MAX_SECTIONS || sec_table + (size_t)nsec * 40 > len) {
-		fail(err, errlen, "PE section table (%u sections) does not fit the image", nsec);
+		measure_fail(err, errlen, "PE section table (%u sections) does not fit the image", nsec);
 		return -1;
 	}
 	size_t checksum = opt + 64, certdir = opt + dirs + DIR_SECURITY * 8;
 	int has_certdir = nrva > DIR_SECURITY;
 	size_t hdr_end_min = has_certdir ? certdir + 8 : checksum + 4;
 	if (hdr_size > len || hdr_size < hdr_end_min) {
-		fail(err, errlen, "PE SizeOfHeaders 0x%x is outside the image or inside the optional header", hdr_size);
+		measure_fail(err, errlen, "PE SizeOfHeaders 0x%x is outside the image or inside the optional header", hdr_size);
 		return -1;
 	}
 	uint32_t cert_off = 0, cert_size = 0;
@@ -94,7 +85,7 @@ int pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[SNP_LD_LE
 		cert_off = le32(img + certdir);
 		cert_size = le32(img + certdir + 4);
 		if (cert_size && ((uint64_t)cert_off + cert_size > len || cert_off < hdr_size)) {
-			fail(err, errlen, "PE certificate table 0x%x+0x%x lies outside the image", cert_off, cert_size);
+			measure_fail(err, errlen, "PE certificate table 0x%x+0x%x lies outside the image", cert_off, cert_size);
 			return -1;
 		}
 	}
@@ -118,7 +109,7 @@ int pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[SNP_LD_LE
 		if (size == 0)
 			continue;
 		if ((uint64_t)off + size > len) {
-			fail(err, errlen, "PE section %u raw data 0x%x+0x%x lies outside the %zu-byte image", i, off, size, len);
+			measure_fail(err, errlen, "PE section %u raw data 0x%x+0x%x lies outside the %zu-byte image", i, off, size, len);
 			mbedtls_sha512_free(&c);
 			return -1;
 		}
@@ -133,7 +124,7 @@ int pe_authenticode_sha384(const uint8_t *img, size_t len, uint8_t out[SNP_LD_LE
 	/* Data after the sections (but not the certificate table) counts too. */
 	if (len > hashed) {
 		if (len < hashed + cert_size) {
-			fail(err, errlen, "PE certificate table (0x%x bytes) overlaps the section data", cert_size);
+			measure_fail(err, errlen, "PE certificate table (0x%x bytes) overlaps the section data", cert_size);
 			mbedtls_sha512_free(&c);
 			return -1;
 		}

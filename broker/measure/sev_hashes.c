@@ -18,6 +18,7 @@
 #include <mbedtls/sha256.h>
 
 #include "measure.h"
+#include "bytes.h"
 
 /* EFI byte order of the GUIDs (first three fields little-endian). */
 static const uint8_t GUID_TABLE[16] = { 0x06, 0xd6, 0x38, 0x94, 0x22, 0x4f, 0xc9, 0x4c,
@@ -31,20 +32,12 @@ static const uint8_t GUID_CMDLINE[16] = { 0xd8, 0x2d, 0xd0, 0x97, 0x20, 0xbd, 0x
 
 #define ENTRY_LEN 50
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Kernels and initrds can be large: stream them. */
 static int sha256_file(const char *path, uint8_t out[32], char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		measure_fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	mbedtls_sha256_context c;
@@ -59,7 +52,7 @@ static int sha256_file(const char *path, uint8_t out[32], char *err, size_t errl
 	fclose(f);
 	if (bad) {
 		mbedtls_sha256_free(&c);
-		fail(err, errlen, "cannot read %s: %s", path, strerror(saved));
+		measure_fail(err, errlen, "cannot read %s: %s", path, strerror(saved));
 		return -1;
 	}
 	mbedtls_sha256_finish(&c, out);

@@ -15,21 +15,14 @@
 #include <string.h>
 
 #include "measure.h"
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "bytes.h"
 
 #define BSP_EIP 0xfffffff0u
 
 static int check_image(size_t len, char *err, size_t errlen)
 {
 	if (len == 0 || len % SNP_PAGE_SIZE) {
-		fail(err, errlen, "firmware image is %zu bytes, not a whole number of 4 KiB pages", len);
+		measure_fail(err, errlen, "firmware image is %zu bytes, not a whole number of 4 KiB pages", len);
 		return -1;
 	}
 	return 0;
@@ -53,17 +46,17 @@ static int hashes_page(const struct ovmf_info *o, const struct ovmf_section *s, 
 		       uint8_t page[SNP_PAGE_SIZE], char *err, size_t errlen)
 {
 	if (!o->has_hashes_table) {
-		fail(err, errlen, "firmware has an SNP_KERNEL_HASHES section but no SEV hash table entry in its footer table");
+		measure_fail(err, errlen, "firmware has an SNP_KERNEL_HASHES section but no SEV hash table entry in its footer table");
 		return -1;
 	}
 	if (s->size != SNP_PAGE_SIZE) {
-		fail(err, errlen, "SNP_KERNEL_HASHES section is 0x%x bytes; QEMU fills exactly one page", s->size);
+		measure_fail(err, errlen, "SNP_KERNEL_HASHES section is 0x%x bytes; QEMU fills exactly one page", s->size);
 		return -1;
 	}
 	uint32_t off = o->hashes_table_gpa - s->gpa;
 	if (o->hashes_table_gpa < s->gpa || off > SNP_PAGE_SIZE - SEV_HASHES_TABLE_PADDED_LEN ||
 	    o->hashes_table_size < SEV_HASHES_TABLE_PADDED_LEN) {
-		fail(err, errlen,
+		measure_fail(err, errlen,
 		     "SEV hash table area (gpa 0x%x, 0x%x bytes) does not hold the %u-byte table inside the "
 		     "SNP_KERNEL_HASHES page at 0x%x",
 		     o->hashes_table_gpa, o->hashes_table_size, SEV_HASHES_TABLE_PADDED_LEN, s->gpa);
@@ -87,30 +80,30 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 	static const uint8_t zeros[SNP_LD_LEN];
 	struct ovmf_info o;
 	if (l->vcpus == 0 || l->vcpus > SNP_MAX_VCPUS) {
-		fail(err, errlen, "vCPU count %u is out of range (1..%d)", l->vcpus, SNP_MAX_VCPUS);
+		measure_fail(err, errlen, "vCPU count %u is out of range (1..%d)", l->vcpus, SNP_MAX_VCPUS);
 		return -1;
 	}
 	if (!(l->guest_features & 1)) {
-		fail(err, errlen, "guest features 0x%llx lack bit 0 (SNPActive), which every SEV-SNP VMSA sets",
+		measure_fail(err, errlen, "guest features 0x%llx lack bit 0 (SNPActive), which every SEV-SNP VMSA sets",
 		     (unsigned long long)l->guest_features);
 		return -1;
 	}
 	if (ovmf_parse(l->fw, l->fw_len, &o, err, errlen) != 0 || check_image(l->fw_len, err, errlen) != 0)
 		return -1;
 	if (!o.has_metadata) {
-		fail(err, errlen, "firmware has no SEV metadata in its footer table: it cannot launch as SEV-SNP");
+		measure_fail(err, errlen, "firmware has no SEV metadata in its footer table: it cannot launch as SEV-SNP");
 		return -1;
 	}
 	if (!o.has_reset_eip) {
-		fail(err, errlen, "firmware has no SEV-ES reset block in its footer table: its APs cannot start");
+		measure_fail(err, errlen, "firmware has no SEV-ES reset block in its footer table: its APs cannot start");
 		return -1;
 	}
 	if (l->vcpus > 1 && o.reset_eip == 0) {
-		fail(err, errlen, "firmware's SEV-ES AP reset address is 0: it supports one vCPU only");
+		measure_fail(err, errlen, "firmware's SEV-ES AP reset address is 0: it supports one vCPU only");
 		return -1;
 	}
 	if (l->hashes && !ovmf_has_section(&o, OVMF_SEC_SNP_KERNEL_HASHES)) {
-		fail(err, errlen,
+		measure_fail(err, errlen,
 		     "a kernel was given but the firmware's SEV metadata has no SNP_KERNEL_HASHES section: it does not "
 		     "measure direct boot (use an AmdSev build, OvmfPkg/AmdSev/AmdSevX64.dsc)");
 		return -1;

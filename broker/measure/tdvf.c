@@ -20,22 +20,13 @@
 #include <mbedtls/sha512.h>
 
 #include "measure.h"
+#include "bytes.h"
 
 #define DESC_HDR_LEN    16
 #define SECTION_LEN     32
 #define EXTEND_CHUNK    256
 #define GPA_LIMIT       (1ull << 52)
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
 
 static const char *type_name(uint32_t t)
 {
@@ -58,39 +49,39 @@ static int check_section(const struct tdvf_section *s, size_t i, size_t len, cha
 {
 	const char *name = type_name(s->type);
 	if (!name) {
-		fail(err, errlen, "TDVF section %zu has type %u, which QEMU does not load", i, s->type);
+		measure_fail(err, errlen, "TDVF section %zu has type %u, which QEMU does not load", i, s->type);
 		return -1;
 	}
 	if (s->attributes & ~TDVF_ATTR_MR_EXTEND) {
-		fail(err, errlen, "TDVF section %zu (%s) has unknown attributes 0x%x", i, name, s->attributes);
+		measure_fail(err, errlen, "TDVF section %zu (%s) has unknown attributes 0x%x", i, name, s->attributes);
 		return -1;
 	}
 	if (s->size == 0 || s->addr % SNP_PAGE_SIZE || s->size % SNP_PAGE_SIZE || s->addr >= GPA_LIMIT ||
 	    s->size > GPA_LIMIT - s->addr) {
-		fail(err, errlen, "TDVF section %zu (%s, gpa 0x%llx, size 0x%llx) is empty, not page-aligned or out of range",
+		measure_fail(err, errlen, "TDVF section %zu (%s, gpa 0x%llx, size 0x%llx) is empty, not page-aligned or out of range",
 		     i, name, (unsigned long long)s->addr, (unsigned long long)s->size);
 		return -1;
 	}
 	if (s->raw_size > s->size) {
-		fail(err, errlen, "TDVF section %zu (%s) has 0x%x bytes of data for 0x%llx bytes of memory", i, name,
+		measure_fail(err, errlen, "TDVF section %zu (%s) has 0x%x bytes of data for 0x%llx bytes of memory", i, name,
 		     s->raw_size, (unsigned long long)s->size);
 		return -1;
 	}
 	if ((uint64_t)s->data_offset + s->raw_size > len) {
-		fail(err, errlen, "TDVF section %zu (%s) data at 0x%x+0x%x lies outside the %zu-byte image", i, name,
+		measure_fail(err, errlen, "TDVF section %zu (%s) data at 0x%x+0x%x lies outside the %zu-byte image", i, name,
 		     s->data_offset, s->raw_size, len);
 		return -1;
 	}
 	int from_image = s->type == TDVF_SEC_BFV || s->type == TDVF_SEC_CFV;
 	if (from_image != (s->raw_size != 0)) {
-		fail(err, errlen, "TDVF section %zu (%s) must %s data in the image", i, name,
+		measure_fail(err, errlen, "TDVF section %zu (%s) must %s data in the image", i, name,
 		     from_image ? "have" : "not have");
 		return -1;
 	}
 	/* What the VMM extends is the image's bytes; a section measured beyond
 	 * its data would depend on how the VMM fills the rest. */
 	if ((s->attributes & TDVF_ATTR_MR_EXTEND) && s->raw_size != s->size) {
-		fail(err, errlen, "TDVF section %zu (%s) asks for MR.EXTEND but has 0x%x bytes of data for 0x%llx bytes",
+		measure_fail(err, errlen, "TDVF section %zu (%s) asks for MR.EXTEND but has 0x%x bytes of data for 0x%llx bytes",
 		     i, name, s->raw_size, (unsigned long long)s->size);
 		return -1;
 	}
@@ -104,30 +95,30 @@ int tdvf_parse(const uint8_t *fw, size_t len, struct tdvf_info *t, char *err, si
 	if (ovmf_parse(fw, len, &o, err, errlen) != 0)
 		return -1;
 	if (!o.has_tdx_metadata) {
-		fail(err, errlen, "firmware has no TDX metadata offset in its footer table: it is not a TDX firmware (TDVF)");
+		measure_fail(err, errlen, "firmware has no TDX metadata offset in its footer table: it is not a TDX firmware (TDVF)");
 		return -1;
 	}
 	uint32_t off = o.tdx_metadata_offset;
 	if (off < DESC_HDR_LEN || off > len) {
-		fail(err, errlen, "TDVF descriptor offset 0x%x (from the end) is outside the %zu-byte image", off, len);
+		measure_fail(err, errlen, "TDVF descriptor offset 0x%x (from the end) is outside the %zu-byte image", off, len);
 		return -1;
 	}
 	const uint8_t *d = fw + (len - off);
 	if (memcmp(d, "TDVF", 4) != 0) {
-		fail(err, errlen, "TDVF descriptor at 0x%x bytes from the end lacks the \"TDVF\" signature", off);
+		measure_fail(err, errlen, "TDVF descriptor at 0x%x bytes from the end lacks the \"TDVF\" signature", off);
 		return -1;
 	}
 	uint32_t dlen = le32(d + 4), version = le32(d + 8), count = le32(d + 12);
 	if (version != 1) {
-		fail(err, errlen, "TDVF descriptor version %u is not supported (only 1)", version);
+		measure_fail(err, errlen, "TDVF descriptor version %u is not supported (only 1)", version);
 		return -1;
 	}
 	if (dlen < DESC_HDR_LEN || dlen > off) {
-		fail(err, errlen, "TDVF descriptor length %u does not fit the %u bytes left in the image", dlen, off);
+		measure_fail(err, errlen, "TDVF descriptor length %u does not fit the %u bytes left in the image", dlen, off);
 		return -1;
 	}
 	if (count == 0 || count > (dlen - DESC_HDR_LEN) / SECTION_LEN || count > TDVF_MAX_SECTIONS) {
-		fail(err, errlen, "TDVF descriptor declares %u sections; its %u bytes hold %u (at most %d accepted)", count,
+		measure_fail(err, errlen, "TDVF descriptor declares %u sections; its %u bytes hold %u (at most %d accepted)", count,
 		     dlen, (dlen - DESC_HDR_LEN) / SECTION_LEN, TDVF_MAX_SECTIONS);
 		return -1;
 	}
@@ -143,7 +134,7 @@ int tdvf_parse(const uint8_t *fw, size_t len, struct tdvf_info *t, char *err, si
 	for (uint32_t i = 0; i < count; i++)
 		total += t->s[i].size; /* each < 2^52: no overflow */
 	if (total > FW_MAX_SECTION_MEMORY) {
-		fail(err, errlen, "TDVF sections declare 0x%llx bytes of memory (more than 1 GiB)", (unsigned long long)total);
+		measure_fail(err, errlen, "TDVF sections declare 0x%llx bytes of memory (more than 1 GiB)", (unsigned long long)total);
 		return -1;
 	}
 	struct tdvf_section sorted[TDVF_MAX_SECTIONS];
@@ -151,7 +142,7 @@ int tdvf_parse(const uint8_t *fw, size_t len, struct tdvf_info *t, char *err, si
 	qsort(sorted, count, sizeof sorted[0], cmp_addr);
 	for (uint32_t i = 1; i < count; i++)
 		if (sorted[i - 1].addr + sorted[i - 1].size > sorted[i].addr) {
-			fail(err, errlen, "TDVF sections overlap: %s at 0x%llx+0x%llx and %s at 0x%llx",
+			measure_fail(err, errlen, "TDVF sections overlap: %s at 0x%llx+0x%llx and %s at 0x%llx",
 			     type_name(sorted[i - 1].type), (unsigned long long)sorted[i - 1].addr,
 			     (unsigned long long)sorted[i - 1].size, type_name(sorted[i].type),
 			     (unsigned long long)sorted[i].addr);
