@@ -33,12 +33,12 @@
 #include "broker.h"
 #include "certtime.h"
 #include "client_cert.h"
-#include "http.h"
+#include "verdict.h"
 #include "libtsm.h"
 #include "log.h"
 #include "net.h"
 #include "request.h"
-#include "response.h"
+#include "http_client.h"
 
 #ifndef COCOBOOT_TIME_FLOOR
 #define COCOBOOT_TIME_FLOOR 0

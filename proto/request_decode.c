@@ -7,9 +7,9 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/base64.h>
 
-#include "../../proto/request.h"
+#include "request.h"
 
-void unlock_fields_free(struct unlock_fields *d)
+void coco_request_fields_free(struct coco_request_fields *d)
 {
 	free(d->outblob);
 	free(d->auxblob);
@@ -30,7 +30,7 @@ static int b64_field(const cJSON *item, uint8_t **out, size_t *len)
 }
 
 /* Strict: an object with exactly the protocol's members, each once, each a string. */
-int unlock_request_decode(const char *body, size_t len, struct unlock_fields *d, const char **detail)
+int coco_request_decode(const char *body, size_t len, struct coco_request_fields *d, const char **detail)
 {
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0), *item;
@@ -100,7 +100,7 @@ int unlock_request_decode(const char *body, size_t len, struct unlock_fields *d,
 out:
 	cJSON_Delete(root);
 	if (ret)
-		unlock_fields_free(d);
+		coco_request_fields_free(d);
 	return ret;
 }
 

@@ -1,10 +1,12 @@
-/* The broker's answer as a boot decision (see http.h). */
+/* The broker's answer as a boot decision (see verdict.h). */
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "verdict.h"
 #include "request.h"
-#include "response.h"
+#include "answer.h"
+#include "http_client.h"
+#include "reasons.h"
 
 /* A reason code is shown on the console: keep it to the documented alphabet. */
 static void copy_reason(char *dst, size_t cap, const char *src)
@@ -47,7 +49,7 @@ enum cb_verdict cb_answer_verdict(const char *buf, size_t len, int eof, struct c
 		return CB_VERDICT_RETRY;
 	}
 	if (resp.status == 404) {
-		cb_fail(err, CB_ERR_BROKER_REFUSED, "unknown-volume");
+		cb_fail(err, CB_ERR_BROKER_REFUSED, "%s", COCO_REASON_UNKNOWN_VOLUME);
 		return CB_VERDICT_FINAL;
 	}
 	if (resp.status != 200 && resp.status != 403) {
