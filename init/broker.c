@@ -205,6 +205,123 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	return 0;
 }
 
+/* TCP connection and TLS 1.3 handshake with URL. 0, or -1 with ERR (*FINAL set when retrying cannot help). */
+static int open_session(struct session_env *env, const struct cb_url *url, unsigned remaining_ms,
+			mbedtls_ssl_context *ssl, mbedtls_net_context *net, int *final, struct cb_err *err)
+{
+	char why[160];
+	unsigned connect_ms = remaining_ms < CONNECT_TIMEOUT_MS ? remaining_ms : CONNECT_TIMEOUT_MS;
+	/* A stalled broker must not hold the boot much past the total timeout. */
+	unsigned io_ms = remaining_ms < IO_TIMEOUT_MS ? (remaining_ms > 1000 ? remaining_ms : 1000) : IO_TIMEOUT_MS;
+	int rc;
+
+	net->fd = cb_tcp_connect(url->host, url->port, connect_ms ? connect_ms : 1, io_ms, why, sizeof(why));
+	if (net->fd < 0)
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "%s", why);
+	if ((rc = mbedtls_ssl_setup(ssl, &env->conf)) != 0 || (rc = mbedtls_ssl_set_hostname(ssl, url->host)) != 0) {
+		*final = 1;
+		return cb_fail(err, CB_ERR_KEYGEN, "TLS session setup failed (-0x%04x)", (unsigned)-rc);
+	}
+	mbedtls_ssl_set_bio(ssl, net, mbedtls_net_send, mbedtls_net_recv, NULL);
+	while ((rc = mbedtls_ssl_handshake(ssl)) != 0) {
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+			describe_verify_failure(mbedtls_ssl_get_verify_result(ssl), why, sizeof(why));
+			return cb_fail(err, CB_ERR_BROKER_UNTRUSTED, "%s:%s: %s", url->host, url->port, why);
+		}
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "TLS 1.3 handshake with %s:%s failed (-0x%04x)",
+			       url->host, url->port, (unsigned)-rc);
+	}
+	cb_log("TLS 1.3 session with %s:%s (%s)", url->host, url->port, mbedtls_ssl_get_ciphersuite(ssl));
+	return 0;
+}
+
+/* The session-bound report as POST /v1/unlock. 0, or -1 with ERR (*FINAL as for open_session). */
+static int send_request(struct session_env *env, mbedtls_ssl_context *ssl, const struct cb_url *url,
+			const char *uuid, int *final, struct cb_err *err)
+{
+	uint8_t inblob[COCO_INBLOB_LEN];
+	char host_header[CB_URL_HOST_MAX + 10], head[512], *body = NULL;
+	size_t body_len = 0;
+	int rc = coco_binding_for_session(ssl, env->id.cert.pk_raw.p, env->id.cert.pk_raw.len, inblob), head_len;
+
+	if (rc)
+		return cb_fail(err, CB_ERR_REPORT, "session binding failed (-0x%04x)", (unsigned)-rc);
+	rc = attest_and_encode(uuid, inblob, &body, &body_len, err);
+	mbedtls_platform_zeroize(inblob, sizeof(inblob));
+	if (rc < 0)
+		return -1;
+	snprintf(host_header, sizeof(host_header), "%s%s%s:%s", strchr(url->host, ':') ? "[" : "", url->host,
+		 strchr(url->host, ':') ? "]" : "", url->port);
+	head_len = coco_http_request_head(head, sizeof(head), host_header, body_len);
+	if (head_len < 0) {
+		*final = 1;
+		rc = cb_fail(err, CB_ERR_BROKER_PROTOCOL, "request head does not fit");
+	} else if ((rc = write_all(ssl, (const unsigned char *)head, (size_t)head_len)) != 0 ||
+		   (rc = write_all(ssl, (const unsigned char *)body, body_len)) != 0) {
+		rc = cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "sending the request to %s:%s failed (-0x%04x)",
+			     url->host, url->port, (unsigned)-rc);
+	}
+	free(body);
+	return rc;
+}
+
+/* More of the answer into ANSWER: 1 read, 0 end of the stream (*EOF set), -1 connection lost (ERR). */
+static int read_more(mbedtls_ssl_context *ssl, const struct cb_url *url, struct cb_secret *answer, int *eof,
+		     struct cb_err *err)
+{
+	int n;
+
+	if (*eof || answer->len >= answer->cap) {
+		*eof = 1;
+		return 0;
+	}
+	do
+		n = mbedtls_ssl_read(ssl, answer->data + answer->len, answer->cap - answer->len);
+	while (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (n == 0)
+		/* The transport ended without a close_notify while the answer is
+		 * still incomplete (a complete one ends the reading before): nothing
+		 * authenticated says the broker meant to stop, so this is a lost
+		 * connection, worth another attempt. */
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE,
+			       "connection to %s:%s lost after %zu bytes of the answer (no TLS close_notify)",
+			       url->host, url->port, answer->len);
+	if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+		*eof = 1;
+		return 0;
+	}
+	if (n < 0)
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "reading the answer from %s:%s failed (-0x%04x)",
+			       url->host, url->port, (unsigned)-n);
+	answer->len += (size_t)n;
+	return 1;
+}
+
+/* Read until the answer means something (verdict.h). The answer may carry the key: it is received into locked memory. */
+static enum cb_verdict read_answer(mbedtls_ssl_context *ssl, const struct cb_url *url, struct cb_secret *key,
+				   unsigned *retry_after_ms, struct cb_err *err)
+{
+	struct cb_secret answer = { 0 };
+	enum cb_verdict verdict = CB_VERDICT_INCOMPLETE;
+	int eof = 0;
+
+	if (cb_secret_alloc(&answer, ANSWER_MAX) < 0) {
+		cb_fail(err, CB_ERR_SETUP, "cannot lock memory for the answer");
+		return CB_VERDICT_FINAL;
+	}
+	while (verdict == CB_VERDICT_INCOMPLETE) {
+		if (read_more(ssl, url, &answer, &eof, err) < 0) {
+			verdict = CB_VERDICT_RETRY;
+			break;
+		}
+		verdict = cb_answer_verdict((const char *)answer.data, answer.len, eof, key, retry_after_ms, err);
+	}
+	cb_secret_free(&answer);
+	return verdict;
+}
+
 /* One connection to one broker. */
 static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *url, const char *uuid,
 				  unsigned remaining_ms, struct cb_secret *key, unsigned *retry_after_ms,
@@ -212,111 +329,19 @@ static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *
 {
 	mbedtls_ssl_context ssl;
 	mbedtls_net_context net;
-	struct cb_secret answer = { 0 };
-	uint8_t inblob[COCO_INBLOB_LEN];
-	char why[160], host_header[CB_URL_HOST_MAX + 10], head[512];
-	char *body = NULL;
-	size_t body_len = 0;
 	enum cb_verdict verdict = CB_VERDICT_RETRY;
-	int rc, head_len, eof = 0;
-	unsigned connect_ms = remaining_ms < CONNECT_TIMEOUT_MS ? remaining_ms : CONNECT_TIMEOUT_MS, io_ms;
+	int final = 0;
 
 	*retry_after_ms = 0;
 	mbedtls_ssl_init(&ssl);
 	mbedtls_net_init(&net);
-	/* A stalled broker must not hold the boot much past the total timeout. */
-	io_ms = remaining_ms < IO_TIMEOUT_MS ? (remaining_ms > 1000 ? remaining_ms : 1000) : IO_TIMEOUT_MS;
-	net.fd = cb_tcp_connect(url->host, url->port, connect_ms ? connect_ms : 1, io_ms, why, sizeof(why));
-	if (net.fd < 0) {
-		cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "%s", why);
-		goto out;
-	}
-	if ((rc = mbedtls_ssl_setup(&ssl, &env->conf)) != 0 || (rc = mbedtls_ssl_set_hostname(&ssl, url->host)) != 0) {
-		cb_fail(err, CB_ERR_KEYGEN, "TLS session setup failed (-0x%04x)", (unsigned)-rc);
+	if (open_session(env, url, remaining_ms, &ssl, &net, &final, err) == 0 &&
+	    send_request(env, &ssl, url, uuid, &final, err) == 0)
+		verdict = read_answer(&ssl, url, key, retry_after_ms, err);
+	else if (final)
 		verdict = CB_VERDICT_FINAL;
-		goto out;
-	}
-	mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, mbedtls_net_recv, NULL);
-	while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
-		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
-			continue;
-		if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-			describe_verify_failure(mbedtls_ssl_get_verify_result(&ssl), why, sizeof(why));
-			cb_fail(err, CB_ERR_BROKER_UNTRUSTED, "%s:%s: %s", url->host, url->port, why);
-		} else {
-			cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "TLS 1.3 handshake with %s:%s failed (-0x%04x)",
-				url->host, url->port, (unsigned)-rc);
-		}
-		goto out;
-	}
-	cb_log("TLS 1.3 session with %s:%s (%s)", url->host, url->port, mbedtls_ssl_get_ciphersuite(&ssl));
-
-	rc = coco_binding_for_session(&ssl, env->id.cert.pk_raw.p, env->id.cert.pk_raw.len, inblob);
-	if (rc) {
-		cb_fail(err, CB_ERR_REPORT, "session binding failed (-0x%04x)", (unsigned)-rc);
-		goto out;
-	}
-	if (attest_and_encode(uuid, inblob, &body, &body_len, err) < 0)
-		goto out;
-	snprintf(host_header, sizeof(host_header), "%s%s%s:%s", strchr(url->host, ':') ? "[" : "", url->host,
-		 strchr(url->host, ':') ? "]" : "", url->port);
-	head_len = coco_http_request_head(head, sizeof(head), host_header, body_len);
-	if (head_len < 0) {
-		cb_fail(err, CB_ERR_BROKER_PROTOCOL, "request head does not fit");
-		verdict = CB_VERDICT_FINAL;
-		goto out;
-	}
-	if ((rc = write_all(&ssl, (const unsigned char *)head, (size_t)head_len)) != 0 ||
-	    (rc = write_all(&ssl, (const unsigned char *)body, body_len)) != 0) {
-		cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "sending the request to %s:%s failed (-0x%04x)", url->host,
-			url->port, (unsigned)-rc);
-		goto out;
-	}
-
-	/* The answer may carry the key: receive it straight into locked memory. */
-	if (cb_secret_alloc(&answer, ANSWER_MAX) < 0) {
-		cb_fail(err, CB_ERR_SETUP, "cannot lock memory for the answer");
-		verdict = CB_VERDICT_FINAL;
-		goto out;
-	}
-	for (;;) {
-		if (!eof && answer.len < answer.cap) {
-			int n = mbedtls_ssl_read(&ssl, answer.data + answer.len, answer.cap - answer.len);
-
-			if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
-				continue;
-			if (n == 0) {
-				/* The transport ended without a close_notify while the answer
-				 * is still incomplete (a complete one ends the loop before):
-				 * nothing authenticated says the broker meant to stop, so
-				 * this is a lost connection, worth another attempt. */
-				cb_fail(err, CB_ERR_BROKER_UNREACHABLE,
-					"connection to %s:%s lost after %zu bytes of the answer (no TLS close_notify)",
-					url->host, url->port, answer.len);
-				goto out;
-			} else if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
-				eof = 1;
-			else if (n < 0) {
-				cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "reading the answer from %s:%s failed (-0x%04x)",
-					url->host, url->port, (unsigned)-n);
-				goto out;
-			} else
-				answer.len += (size_t)n;
-		} else {
-			eof = 1;
-		}
-		verdict = cb_answer_verdict((const char *)answer.data, answer.len, eof, key, retry_after_ms, err);
-		if (verdict != CB_VERDICT_INCOMPLETE)
-			break;
-	}
 	if (verdict == CB_VERDICT_KEY)
 		mbedtls_ssl_close_notify(&ssl);
-out:
-	if (verdict == CB_VERDICT_INCOMPLETE)
-		verdict = CB_VERDICT_RETRY;
-	mbedtls_platform_zeroize(inblob, sizeof(inblob));
-	free(body);
-	cb_secret_free(&answer);
 	mbedtls_ssl_free(&ssl);
 	mbedtls_net_free(&net);
 	return verdict;
