@@ -347,6 +347,31 @@ static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *
 	return verdict;
 }
 
+/* The last failure, prefixed with the number of attempts it took. */
+static void gave_up(struct cb_err *err, unsigned attempts)
+{
+	char last[sizeof(err->detail)];
+
+	memcpy(last, err->detail, sizeof(last));
+	snprintf(err->detail, sizeof(err->detail), "gave up after %u attempt(s): %.*s", attempts,
+		 (int)sizeof(last) - 40, last);
+}
+
+/* Jittered exponential backoff (at least Retry-After), never past the deadline. */
+static void wait_to_retry(struct session_env *env, struct cb_backoff *backoff, unsigned retry_after_ms,
+			  unsigned long long deadline_ms, unsigned attempts, const struct cb_err *err)
+{
+	unsigned long long now = cb_now_ms();
+	uint32_t random = 0;
+	unsigned delay;
+
+	mbedtls_ctr_drbg_random(&env->drbg, (unsigned char *)&random, sizeof(random));
+	delay = cb_backoff_next_ms(backoff, random, retry_after_ms, now >= deadline_ms ? 0 : (unsigned)(deadline_ms - now));
+	cb_log("attempt %u failed (%s: %s); next in %u ms", attempts, cb_error_name(err->code), err->detail, delay);
+	if (delay)
+		usleep(delay * 1000u);
+}
+
 int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
 			struct cb_secret *key, struct cb_err *err)
 {
@@ -368,16 +393,11 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 	for (;;) {
 		const struct cb_url *url = &cfg->urls[attempts % cfg->n_urls];
 		unsigned long long now = cb_now_ms();
-		unsigned retry_after_ms, delay;
-		uint32_t random = 0;
+		unsigned retry_after_ms;
 		enum cb_verdict v;
 
 		if (now >= deadline_ms) {
-			char last[sizeof(err->detail)];
-
-			memcpy(last, err->detail, sizeof(last));
-			snprintf(err->detail, sizeof(err->detail), "gave up after %u attempt(s): %.*s", attempts,
-				 (int)sizeof(last) - 40, last);
+			gave_up(err, attempts);
 			break;
 		}
 		attempts++;
@@ -391,14 +411,7 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 		}
 		if (v == CB_VERDICT_FINAL)
 			break;
-		now = cb_now_ms();
-		mbedtls_ctr_drbg_random(&env->drbg, (unsigned char *)&random, sizeof(random));
-		delay = cb_backoff_next_ms(&backoff, random, retry_after_ms,
-					   now >= deadline_ms ? 0 : (unsigned)(deadline_ms - now));
-		cb_log("attempt %u failed (%s: %s); next in %u ms", attempts, cb_error_name(err->code), err->detail,
-		       delay);
-		if (delay)
-			usleep(delay * 1000u);
+		wait_to_retry(env, &backoff, retry_after_ms, deadline_ms, attempts, err);
 	}
 out:
 	env_free(env);

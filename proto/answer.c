@@ -67,62 +67,69 @@ static int read_string(struct cursor *c, char *out, size_t cap)
 	return -1;
 }
 
+/* One member into OUT: "key" (base64, once), "error" (non-empty, once); others are ignored. */
+static int take_member(const char *name, const char *value, struct coco_unlock_answer *out)
+{
+	size_t klen = 0;
+
+	if (!strcmp(name, "key")) {
+		if (out->key_len || mbedtls_base64_decode(out->key, sizeof(out->key), &klen,
+							  (const unsigned char *)value, strlen(value)) || klen == 0)
+			return -1;
+		out->key_len = klen;
+	} else if (!strcmp(name, "error")) {
+		if (out->error[0] || strlen(value) >= sizeof(out->error) || !value[0])
+			return -1;
+		memcpy(out->error, value, strlen(value) + 1);
+	}
+	/* other string members are ignored: later brokers may add some */
+	return 0;
+}
+
+/* The members of an object whose '{' was read, through its '}'. VALUE: scratch of CAP bytes. */
+static int read_members(struct cursor *c, struct coco_unlock_answer *out, char *value, size_t cap)
+{
+	char name[16];
+
+	skip_ws(c);
+	if (c->p < c->end && *c->p == '}') {
+		c->p++;
+		return 0;
+	}
+	for (;;) {
+		if (read_string(c, name, sizeof(name)) || expect(c, ':') || read_string(c, value, cap) ||
+		    take_member(name, value, out))
+			return -1;
+		skip_ws(c);
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		return expect(c, '}');
+	}
+}
+
 int coco_answer_parse(const char *body, size_t len, struct coco_unlock_answer *out)
 {
 	struct cursor c = { body, body + len };
-	char name[16];
 	/* base64 of the largest key (64 bytes) is 88 characters */
 	char value[128];
-	int have_key = 0, have_error = 0, ret = COCO_PROTO_MALFORMED;
+	int ret = COCO_PROTO_MALFORMED;
 
 	if (!body || !out)
 		return COCO_PROTO_BAD_INPUT;
 	memset(out, 0, sizeof(*out));
 	if (len > COCO_MAX_BODY)
 		return COCO_PROTO_TOO_LARGE;
-	if (expect(&c, '{'))
-		goto out;
-	skip_ws(&c);
-	if (c.p < c.end && *c.p == '}') {
-		c.p++;
-	} else {
-		for (;;) {
-			if (read_string(&c, name, sizeof(name)) || expect(&c, ':') ||
-			    read_string(&c, value, sizeof(value)))
-				goto out;
-			if (!strcmp(name, "key")) {
-				size_t klen = 0;
-				if (have_key || mbedtls_base64_decode(out->key, sizeof(out->key), &klen,
-						(const unsigned char *)value, strlen(value)) || klen == 0)
-					goto out;
-				out->key_len = klen;
-				have_key = 1;
-			} else if (!strcmp(name, "error")) {
-				if (have_error || strlen(value) >= sizeof(out->error) || !value[0])
-					goto out;
-				memcpy(out->error, value, strlen(value) + 1);
-				have_error = 1;
-			}
-			/* other string members are ignored: later brokers may add some */
-			skip_ws(&c);
-			if (c.p < c.end && *c.p == ',') {
-				c.p++;
-				continue;
-			}
-			if (expect(&c, '}'))
-				goto out;
-			break;
-		}
+	if (expect(&c, '{') == 0 && read_members(&c, out, value, sizeof(value)) == 0) {
+		skip_ws(&c);
+		/* one whole object and nothing after it, with a key or an error */
+		if (c.p == c.end && (out->key_len || out->error[0]))
+			ret = COCO_PROTO_OK;
 	}
-	skip_ws(&c);
-	if (c.p != c.end)
-		goto out;
-	ret = (have_key || have_error) ? COCO_PROTO_OK : COCO_PROTO_MALFORMED;
-out:
 	mbedtls_platform_zeroize(value, sizeof(value));
-	if (ret != COCO_PROTO_OK) {
+	if (ret != COCO_PROTO_OK)
 		mbedtls_platform_zeroize(out, sizeof(*out));
-	}
 	return ret;
 }
 

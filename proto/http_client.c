@@ -61,10 +61,50 @@ static int parse_decimal(const char *p, const char *end, unsigned long max, unsi
 	return 0;
 }
 
+/* "HTTP/1.x SP 3DIGIT SP reason" up to the first CR; its status, and *LINE_END at that CR. */
+static int status_line(const char *buf, const char *head_end, int *status, const char **line_end)
+{
+	unsigned long v;
+
+	*line_end = memchr(buf, '\r', (size_t)(head_end - buf));
+	if (!*line_end || *line_end - buf < 12 || memcmp(buf, "HTTP/1.", 7) ||
+	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' || buf[12] != ' ')
+		return -1;
+	if (parse_decimal(buf + 9, buf + 12, 999, &v) || v < 100)
+		return -1;
+	*status = (int)v;
+	return 0;
+}
+
+/* One header line [p, line_end): the two that matter are read, chunking is refused. */
+static int header_line(const char *p, const char *line_end, struct coco_http_response *out,
+		       unsigned long *content_length, int *have_length)
+{
+	const char *colon = memchr(p, ':', (size_t)(line_end - p));
+	size_t name_len;
+	unsigned long v;
+
+	if (!colon)
+		return -1;
+	name_len = (size_t)(colon - p);
+	if (name_len == 14 && ieq_prefix(p, name_len, "content-length")) {
+		if (*have_length || parse_decimal(colon + 1, line_end, COCO_MAX_BODY, content_length))
+			return -1;
+		*have_length = 1;
+	} else if (name_len == 11 && ieq_prefix(p, name_len, "retry-after")) {
+		if (parse_decimal(colon + 1, line_end, 86400, &v))
+			return -1;
+		out->retry_after = (unsigned)v;
+	} else if (name_len == 17 && ieq_prefix(p, name_len, "transfer-encoding")) {
+		return -1; /* the broker never chunks */
+	}
+	return 0;
+}
+
 int coco_http_response_parse(const char *buf, size_t len, struct coco_http_response *out)
 {
 	const char *head_end = NULL, *p, *line_end;
-	unsigned long content_length = 0, v;
+	unsigned long content_length = 0;
 	int have_length = 0;
 	size_t head_len;
 
@@ -80,35 +120,12 @@ int coco_http_response_parse(const char *buf, size_t len, struct coco_http_respo
 	if (!head_end)
 		return len > 8192 ? COCO_PROTO_MALFORMED : COCO_PROTO_INCOMPLETE;
 	head_len = (size_t)(head_end - buf) + 2;
-
-	/* Status line: HTTP/1.x SP 3DIGIT SP reason */
-	line_end = memchr(buf, '\r', (size_t)(head_end - buf));
-	if (!line_end || line_end - buf < 12 || memcmp(buf, "HTTP/1.", 7) ||
-	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' || buf[12] != ' ')
+	if (status_line(buf, head_end, &out->status, &line_end))
 		return COCO_PROTO_MALFORMED;
-	if (parse_decimal(buf + 9, buf + 12, 999, &v) || v < 100)
-		return COCO_PROTO_MALFORMED;
-	out->status = (int)v;
-
 	for (p = line_end + 2; p < head_end; p = line_end + 2) {
 		line_end = memchr(p, '\r', (size_t)(head_end - p));
-		if (!line_end || line_end[1] != '\n')
+		if (!line_end || line_end[1] != '\n' || header_line(p, line_end, out, &content_length, &have_length))
 			return COCO_PROTO_MALFORMED;
-		const char *colon = memchr(p, ':', (size_t)(line_end - p));
-		if (!colon)
-			return COCO_PROTO_MALFORMED;
-		size_t name_len = (size_t)(colon - p);
-		if (name_len == 14 && ieq_prefix(p, name_len, "content-length")) {
-			if (have_length || parse_decimal(colon + 1, line_end, COCO_MAX_BODY, &content_length))
-				return COCO_PROTO_MALFORMED;
-			have_length = 1;
-		} else if (name_len == 11 && ieq_prefix(p, name_len, "retry-after")) {
-			if (parse_decimal(colon + 1, line_end, 86400, &v))
-				return COCO_PROTO_MALFORMED;
-			out->retry_after = (unsigned)v;
-		} else if (name_len == 17 && ieq_prefix(p, name_len, "transfer-encoding")) {
-			return COCO_PROTO_MALFORMED; /* the broker never chunks */
-		}
 	}
 	if (!have_length)
 		return COCO_PROTO_MALFORMED;
