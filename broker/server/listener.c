@@ -21,14 +21,12 @@ int listener_open(const char *addr, char *err, size_t errlen)
 	unsigned len;
 	int fd, one = 1;
 
-	if (config_parse_addr(addr, &ss, &len)) {
-		snprintf(err, errlen, "bad address %s", addr);
-		return -1;
-	}
+	if (config_parse_addr(addr, &ss, &len))
+		return broker_fail(err, errlen, "bad address %s", addr);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096)) {
-		snprintf(err, errlen, "listen on %s: %s", addr, strerror(errno));
+		broker_fail(err, errlen, "listen on %s: %s", addr, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -67,17 +67,13 @@ static int seed_drbg(struct server *s, char *err, size_t errlen)
 {
 	psa_status_t ps;
 
-	if ((ps = psa_crypto_init()) != PSA_SUCCESS) {
-		snprintf(err, errlen, "psa_crypto_init failed (%d)", (int)ps);
-		return -1;
-	}
+	if ((ps = psa_crypto_init()) != PSA_SUCCESS)
+		return broker_fail(err, errlen, "psa_crypto_init failed (%d)", (int)ps);
 	mbedtls_entropy_init(&s->entropy);
 	mbedtls_ctr_drbg_init(&s->drbg);
 	if (mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->entropy,
-				  (const unsigned char *)"cocobroker", 10)) {
-		snprintf(err, errlen, "cannot seed the DRBG");
-		return -1;
-	}
+				  (const unsigned char *)"cocobroker", 10))
+		return broker_fail(err, errlen, "cannot seed the DRBG");
 	return 0;
 }
 
@@ -88,10 +84,8 @@ static int open_store(struct server *s, char *err, size_t errlen)
 	int created = 0, ret;
 	struct store *probe;
 
-	if (!(master = secure_alloc(MASTER_KEY_LEN))) {
-		snprintf(err, errlen, "cannot lock memory for the master key: %s", strerror(errno));
-		return -1;
-	}
+	if (!(master = secure_alloc(MASTER_KEY_LEN)))
+		return broker_fail(err, errlen, "cannot lock memory for the master key: %s", strerror(errno));
 	if (master_key_load(s->cfg.master_key, 1, master, &created, err, errlen)) {
 		secure_free(master, MASTER_KEY_LEN);
 		return -1;
