@@ -14,7 +14,7 @@ COCOBOOT_DEFS := -DCOCOBOOT_VERSION='"$(VERSION)"' -DCOCOBOOT_TIME_FLOOR=$(COCOB
 # cocoboot's own sources.
 COCOBOOT_DEFS += -fno-asynchronous-unwind-tables -fno-unwind-tables -flto
 
-$(COCOBOOT): $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
+$(COCOBOOT): $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) $(VERSION_STAMP) | $(DEPS_STAMP)
 	@echo "  CC      $@"
 	@$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) \
 		-o $@ $(COCOBOOT_SRCS) $(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)

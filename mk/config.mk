@@ -14,3 +14,7 @@ GUEST_CFLAGS ?= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -ffunction-sections -fdata-
 GUEST_LDFLAGS ?= -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,-z,norelro
 
 VERSION := $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || echo unknown)
+# Rewritten only when VERSION changes, so what prints the version is rebuilt
+# then (and only then).
+VERSION_STAMP := $(BUILD)/.version
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" >$(VERSION_STAMP); })

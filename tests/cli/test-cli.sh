@@ -92,7 +92,8 @@ check_ca_refuses "$ca/junk.pem" "holds no PEM certificate"
 check_ca_refuses "$ca/none.pem" "No such file or directory"
 rm -rf "$ca"
 size=$(stat -c %s "$bin")
-[ "$size" -le $((256 * 1024)) ] && ok || bad "binary is $size bytes, the target is 262144"
+# Budget 196,608 (issue 17); until it is met, the size may not grow past 216 KiB.
+[ "$size" -le $((216 * 1024)) ] && ok || bad "binary is $size bytes, more than 221184 (budget 196608)"
 echo "cocoboot size: $size bytes"
 if [ "$skipped" -gt 0 ]; then echo "$pass passed, $fail failed, $skipped skipped"; else echo "$pass passed, $fail failed"; fi
 [ "$fail" -eq 0 ]
