@@ -31,6 +31,7 @@
 #include "backoff.h"
 #include "binding.h"
 #include "broker.h"
+#include "ca_bundle.h"
 #include "certtime.h"
 #include "client_cert.h"
 #include "verdict.h"
@@ -46,7 +47,6 @@
 
 #define CONNECT_TIMEOUT_MS 5000u
 #define IO_TIMEOUT_MS 15000u
-#define CA_BUNDLE_MAX (256 * 1024)
 #define ANSWER_MAX (COCO_MAX_BODY + 8192)
 
 struct session_env {
@@ -62,37 +62,6 @@ static int verify_times(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *f
 	(void)ctx;
 	(void)depth;
 	cb_cert_time_rule(crt, (long long)COCOBOOT_TIME_FLOOR, flags);
-	return 0;
-}
-
-/* The pinned bundle: PEM certificates only (no FS_IO in the trimmed mbedTLS). */
-static int load_ca(mbedtls_x509_crt *ca, const char *path, struct cb_err *err)
-{
-	char *pem;
-	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-	ssize_t n;
-
-	if (fd < 0)
-		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s: %s", path, strerror(errno));
-	pem = malloc(CA_BUNDLE_MAX + 1);
-	if (!pem) {
-		close(fd);
-		return cb_fail(err, CB_ERR_SETUP, "out of memory");
-	}
-	while (len < CA_BUNDLE_MAX && (n = read(fd, pem + len, CA_BUNDLE_MAX - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	pem[len] = '\0';
-	if (len == CA_BUNDLE_MAX) {
-		free(pem);
-		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s is larger than %d bytes", path, CA_BUNDLE_MAX);
-	}
-	rc = strstr(pem, "-----BEGIN CERTIFICATE-----") ? mbedtls_x509_crt_parse(ca, (unsigned char *)pem, len + 1) : -1;
-	free(pem);
-	/* A positive value counts certificates that failed to parse: refuse a partly broken bundle. */
-	if (rc != 0)
-		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s is not a valid PEM certificate bundle (%d)", path, rc);
 	return 0;
 }
 
@@ -112,7 +81,7 @@ static int env_init(struct session_env *env, const struct cb_config *cfg, struct
 				   sizeof(pers) - 1);
 	if (rc)
 		return cb_fail(err, CB_ERR_KEYGEN, "random generator seeding failed (-0x%04x)", (unsigned)-rc);
-	if (load_ca(&env->ca, cfg->ca, err) < 0)
+	if (cb_ca_bundle_load(&env->ca, cfg->ca, err) < 0)
 		return -1;
 	rc = coco_client_identity_generate(&env->id, mbedtls_ctr_drbg_random, &env->drbg);
 	if (rc)

@@ -7,7 +7,7 @@
 #   PROTO_MUSL_LIB             the guest's files only, musl + the trimmed mbedTLS (cocoboot)
 # Included right after mk/mbedtls.mk, before the parts that link it.
 
-PROTO_GUEST_SRCS := proto/answer.c proto/binding.c proto/client_cert.c proto/http_client.c \
+PROTO_GUEST_SRCS := proto/answer.c proto/binding.c proto/client_cert.c proto/guest_chain.c proto/http_client.c \
 	proto/key_commit.c proto/request.c
 # the broker's side: http_parser and cJSON, which the static guest does not link
 PROTO_HOST_SRCS  := $(PROTO_GUEST_SRCS) proto/http_server.c proto/request_decode.c

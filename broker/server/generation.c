@@ -7,6 +7,7 @@
 #include <mbedtls/error.h>
 
 #include "log.h"
+#include "../../proto/guest_chain.h"
 
 /* TLS 1.3 only; a client certificate is requested and its possession proven
  * (CertificateVerify), but it is not chained to anything: the evidence, which
@@ -38,7 +39,7 @@ int generation_new(struct generation **out, const struct broker_config *cfg,
 {
 	struct generation *g = calloc(1, sizeof(*g));
 	cb_refusal why = { 0 };
-	char msg[128];
+	char msg[128], chain_why[200];
 	int ret;
 
 	*out = NULL;
@@ -51,6 +52,11 @@ int generation_new(struct generation **out, const struct broker_config *cfg,
 	if ((ret = mbedtls_x509_crt_parse_file(&g->cert, cfg->cert))) {
 		mbedtls_strerror(ret, msg, sizeof(msg));
 		broker_fail(err, errlen, "%s: %s", cfg->cert, msg);
+		goto fail;
+	}
+	/* A chain the guest cannot verify would fail every boot: refuse it here. */
+	if (coco_guest_chain_check(&g->cert, chain_why, sizeof chain_why)) {
+		broker_fail(err, errlen, "%s: the guest cannot verify this chain: %s", cfg->cert, chain_why);
 		goto fail;
 	}
 	if ((ret = mbedtls_pk_parse_keyfile(&g->key, cfg->key, NULL, mbedtls_ctr_drbg_random, rng))) {
