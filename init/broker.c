@@ -207,12 +207,12 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 
 /* One connection to one broker. */
 static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *url, const char *uuid,
-				  unsigned remaining_ms, struct cb_secret *key, unsigned *retry_after_ms,
+				  unsigned remaining_ms, struct secret *key, unsigned *retry_after_ms,
 				  struct cb_err *err)
 {
 	mbedtls_ssl_context ssl;
 	mbedtls_net_context net;
-	struct cb_secret answer = { 0 };
+	struct secret answer = { 0 };
 	uint8_t inblob[COCO_INBLOB_LEN];
 	char why[160], host_header[CB_URL_HOST_MAX + 10], head[512];
 	char *body = NULL;
@@ -274,7 +274,7 @@ static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *
 	}
 
 	/* The answer may carry the key: receive it straight into locked memory. */
-	if (cb_secret_alloc(&answer, ANSWER_MAX) < 0) {
+	if (secret_alloc(&answer, ANSWER_MAX) < 0) {
 		cb_fail(err, CB_ERR_SETUP, "cannot lock memory for the answer");
 		verdict = CB_VERDICT_FINAL;
 		goto out;
@@ -316,14 +316,14 @@ out:
 		verdict = CB_VERDICT_RETRY;
 	mbedtls_platform_zeroize(inblob, sizeof(inblob));
 	free(body);
-	cb_secret_free(&answer);
+	secret_free(&answer);
 	mbedtls_ssl_free(&ssl);
 	mbedtls_net_free(&net);
 	return verdict;
 }
 
 int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
-			struct cb_secret *key, struct cb_err *err)
+			struct secret *key, struct cb_err *err)
 {
 	struct session_env *env = calloc(1, sizeof(*env));
 	struct cb_backoff backoff;

@@ -2,9 +2,10 @@
  * Wire protocol v1, the client's side of the answer: the HTTP/1.1 request
  * framing it sends and a strict parser for what comes back
  *   200 {"key": "<base64>"}   403 {"error": "<code>"}   400/404/413/503 ...
- * Hand-written because the guest is static musl and links no JSON or HTTP
- * library; it accepts exactly this schema (an object of string members, at
- * most 64 KiB) and is fuzzed (broker/fuzz-service/).
+ * The guest is static musl and links no HTTP library: the framing is
+ * hand-written; the body is read with the guest's one JSON reader
+ * (common/json.h). It accepts exactly this schema (an object of string
+ * members, at most 64 KiB) and is fuzzed (broker/fuzz-service/).
  */
 #ifndef COCOBOOT_PROTO_RESPONSE_H
 #define COCOBOOT_PROTO_RESPONSE_H
@@ -12,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define COCO_VOLUME_KEY_MAX   64
+#include "../common/volume_key.h"
+
 #define COCO_ERROR_CODE_MAX   64
 
 /* Writes the request head for a body of body_len bytes; returns its length or a negative coco_proto_error. */
@@ -33,7 +35,7 @@ struct coco_http_response {
 int coco_http_response_parse(const char *buf, size_t len, struct coco_http_response *out);
 
 struct coco_unlock_answer {
-	uint8_t key[COCO_VOLUME_KEY_MAX];   /* wipe after use */
+	uint8_t key[VOLUME_KEY_LEN];        /* wipe after use */
 	size_t key_len;                     /* 0 when no key */
 	char error[COCO_ERROR_CODE_MAX];    /* "" when none */
 };

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/base64.h>
 
+#include "../../common/uuid.h"
 #include "../../proto/request.h"
 
 void unlock_fields_free(struct unlock_fields *d)
@@ -71,13 +72,9 @@ int unlock_request_decode(const char *body, size_t len, struct unlock_fields *d,
 		}
 		if (seen == &seen_volume) {
 			*detail = "volume is not a UUID";
-			if (!coco_uuid_is_valid(item->valuestring))
+			/* the store keys volumes by the canonical (lowercase) form */
+			if (!uuid_parse(item->valuestring, d->volume))
 				goto out;
-			memcpy(d->volume, item->valuestring, 37);
-			/* the store keys volumes by the lowercase form */
-			for (char *c = d->volume; *c; c++)
-				if (*c >= 'A' && *c <= 'F')
-					*c = (char)(*c - 'A' + 'a');
 		} else if (seen == &seen_provider) {
 			*detail = "unknown provider";
 			if (!coco_provider_is_valid(item->valuestring))

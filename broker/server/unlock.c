@@ -9,6 +9,7 @@
 #include <mbedtls/constant_time.h>
 #include <mbedtls/platform_util.h>
 
+#include "../../common/hex.h"
 #include "../../proto/request.h"
 #include "../store/store.h"
 #include "../verify/policy.h"
@@ -29,17 +30,6 @@ void unlock_error_body(struct unlock_output *out, int status, const char *code)
 	out->status = status;
 	snprintf(out->reason, sizeof(out->reason), "%s", code);
 	out->body_len = (size_t)snprintf(out->body, sizeof(out->body), "{\"error\":\"%s\"}", code);
-}
-
-static void hex(char *out, const uint8_t *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* Audit and log a refusal, then fill the answer. */
@@ -119,10 +109,10 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		goto done;
 	}
 	if (claims.provider == CB_PROVIDER_SNP) {
-		hex(measurement, claims.snp.measurement, sizeof(claims.snp.measurement));
+		hex_encode(measurement, claims.snp.measurement, sizeof(claims.snp.measurement));
 		report_data = claims.snp.report_data;
 	} else {
-		hex(measurement, claims.tdx.mrtd, sizeof(claims.tdx.mrtd));
+		hex_encode(measurement, claims.tdx.mrtd, sizeof(claims.tdx.mrtd));
 		report_data = claims.tdx.report_data;
 	}
 	if (mbedtls_ct_memcmp(report_data, in->inblob, COCO_INBLOB_LEN) != 0) {

@@ -12,6 +12,7 @@
 #include <mbedtls/pk.h>
 
 #include "check.h"
+#include "../../common/uuid.h"
 #include "../../proto/binding.h"
 #include "../../proto/client_cert.h"
 #include "../../proto/request.h"
@@ -51,14 +52,14 @@ static void test_binding(void)
 
 static void test_uuid(void)
 {
-	CHECK(coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"), "lowercase UUID");
-	CHECK(coco_uuid_is_valid("0F4C2A1E-5B6D-4E8F-9A0B-1C2D3E4F5A6B"), "uppercase UUID");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6"), "short UUID refused");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6bb"), "long UUID refused");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e5b6d-4e8f-9a0b-1c2d3e4f5a6b-"), "misplaced dash refused");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6g"), "non-hex refused");
-	CHECK(!coco_uuid_is_valid("\"f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"), "quote refused");
-	CHECK(!coco_uuid_is_valid(NULL), "NULL refused");
+	CHECK(uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b", NULL), "lowercase UUID");
+	CHECK(uuid_parse("0F4C2A1E-5B6D-4E8F-9A0B-1C2D3E4F5A6B", NULL), "uppercase UUID");
+	CHECK(!uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6", NULL), "short UUID refused");
+	CHECK(!uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6bb", NULL), "long UUID refused");
+	CHECK(!uuid_parse("0f4c2a1e5b6d-4e8f-9a0b-1c2d3e4f5a6b-", NULL), "misplaced dash refused");
+	CHECK(!uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6g", NULL), "non-hex refused");
+	CHECK(!uuid_parse("\"f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b", NULL), "quote refused");
+	CHECK(!uuid_parse(NULL, NULL), "NULL refused");
 	CHECK(coco_provider_is_valid("sev_guest") && coco_provider_is_valid("tdx_guest"), "providers");
 	CHECK(!coco_provider_is_valid("sev") && !coco_provider_is_valid(""), "unknown provider refused");
 }
