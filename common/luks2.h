@@ -107,7 +107,8 @@ void luks2_peek_uuid(const uint8_t *buf, char uuid[37]);
  * Whether KEY is the volume key of a header luks2_validate_fd accepted (the
  * broker's `volume confirm --device`): PBKDF2(hash, KEY, salt, iterations)
  * equals the digest of the data segment, as cryptsetup checks it. 1 it is,
- * 0 it is not, -1 the digest is not one this checks (ERR says why): pbkdf2
+ * 0 it is not, -1 the digest is not one this checks (ERR says why, for 0 and
+ * -1): pbkdf2
  * with sha1, sha256 or sha512, a salt, a digest of 16..64 bytes, at most
  * LUKS2_MAX_ITERATIONS iterations (a hostile header must not stall confirm).
  */

@@ -23,9 +23,9 @@
 #include <mbedtls/platform_util.h>
 #include <psa/crypto.h>
 
+#include "../../common/secret.h"
 #include "../../proto/binding.h"
 #include "../../proto/request.h"
-#include "../../common/secret.h"
 #include "../store/master_key.h"
 #include "../store/store.h"
 #include "config.h"
