@@ -12,17 +12,12 @@
 #include <mbedtls/pk.h>
 
 #include "check.h"
+#include "../../common/hex.h"
 #include "../../common/uuid.h"
 #include "../../proto/binding.h"
 #include "../../proto/client_cert.h"
 #include "../../proto/request.h"
 #include "../../proto/response.h"
-
-static void hex(char *out, const uint8_t *in, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", in[i]);
-}
 
 static void test_binding(void)
 {
@@ -37,7 +32,7 @@ static void test_binding(void)
 		spki[i] = (uint8_t)i;
 	memset(ekm, 0x42, sizeof(ekm));
 	CHECK(coco_binding_compute(spki, sizeof(spki), ekm, inblob) == 0, "binding computes");
-	hex(got, inblob, sizeof(inblob));
+	hex_encode(got, inblob, sizeof(inblob));
 	CHECK(!strcmp(got, want), "binding known answer: got %s", got);
 	spki[0] ^= 1;
 	coco_binding_compute(spki, sizeof(spki), ekm, other);
