@@ -364,8 +364,11 @@ static int check_key(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, si
 	}
 	if (p->key.len == VOLUME_KEY_LEN && !mbedtls_ct_memcmp(p->key.data, key, VOLUME_KEY_LEN))
 		return 0;
-	snprintf(err, errlen, "%s does not hold the volume key (%zu bytes%s)", p->path, p->key.len,
-		 p->key.len == VOLUME_KEY_LEN ? ", a different key" : ", not 64");
+	if (p->key.len == VOLUME_KEY_LEN)
+		snprintf(err, errlen, "%s does not hold the volume key (%zu bytes, a different key)", p->path, p->key.len);
+	else
+		snprintf(err, errlen, "%s does not hold the volume key (%zu bytes, not %d)", p->path, p->key.len,
+			 VOLUME_KEY_LEN);
 	return -1;
 }
 

@@ -132,7 +132,7 @@ int cb_unlock_volume(const char *dev, const char *name, struct secret *key, cons
 	while (n < 0 && errno == EINTR);
 	secret_wipe(key);
 	close(kp[1]);
-	if (n != 64) {
+	if (n != VOLUME_KEY_LEN) {
 		close(kp[0]);
 		return cb_fail(err, CB_ERR_UNLOCK, "writing the key into the pipe failed");
 	}
