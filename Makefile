@@ -34,6 +34,8 @@ FUZZ_SECONDS  ?= 10
 export FUZZ_SECONDS
 
 include mk/mbedtls.mk
+# The floor of shared primitives first: every part below links it.
+include common/common.mk
 include proto/proto.mk
 include kernel/kernel.mk
 include init/init.mk
