@@ -35,6 +35,7 @@ export FUZZ_SECONDS
 
 include mk/mbedtls.mk
 include kernel/kernel.mk
+include mk/edk2.mk
 include init/init.mk
 # Parts that arrive in later steps bring their own fragment.
 -include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk))
