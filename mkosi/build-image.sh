@@ -90,9 +90,13 @@ ExtraTrees=$(in_root "$extra")
 KernelCommandLine=$cmdline
 EOS
 
+# Reproducible artefacts: every time stamp mkosi and dracut (--reproducible,
+# mkosi.postinst.chroot) write is the commit's.
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || echo 0)}
+
 mkdir -p "$cache/mkosi/cache" "$cache/mkosi/packages" "$cache/mkosi/work"
 t0=$(date +%s)
-"$here/inroot.sh" "$root" sh -c "cd /cocoboot/mkosi && mkosi --force \
+"$here/inroot.sh" "$root" sh -c "cd /cocoboot/mkosi && SOURCE_DATE_EPOCH=$epoch mkosi --force \
 	--include $(in_root "$out/site.conf") \
 	--output-directory $(in_root "$out") \
 	--workspace-directory /cache/mkosi/work \
