@@ -2,6 +2,9 @@
 #   make image [COCOBOOT_URL=https://broker:8443] [COCOBOOT_CA=ca.pem]
 #              [MEASURE_VCPUS="1 2 4"] [MEASURE_VCPU_TYPES="EPYC-v4 ..."]
 #              [MEASURE_FIRMWARE=OVMF.amdsev.fd] [TDX_FIRMWARE=OVMF.fd]
+#              [VOLUME_UUID=uuid]   (default: a fresh one; it is on the command
+#                                    line, so a rebuild that must give the same
+#                                    policy passes the first build's volume-uuid)
 #       build/mkosi/image/cocoboot-guest.raw: Debian trixie, systemd-boot, the
 #       Debian cloud kernel, dracut + cocoboot; root partition still plain —
 #       encrypt and enrol it with mkosi/enrol.sh against your broker.
@@ -25,7 +28,8 @@ MKOSI_FILES := $(wildcard mkosi/mkosi.conf mkosi/mkosi.repart/* mkosi/mkosi.post
 $(MKOSI_IMAGE_DIR)/cocoboot-guest.raw: $(COCOBOOT) $(MKOSI_FILES) $(DRACUT_MODULE_FILES) | $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory $(COCOBOOT_CA)
 	@echo "  MKOSI   $@"
-	@mkosi/build-image.sh --out $(MKOSI_IMAGE_DIR) --ca $(COCOBOOT_CA) $(addprefix --url ,$(COCOBOOT_URL))
+	@mkosi/build-image.sh --out $(MKOSI_IMAGE_DIR) --ca $(COCOBOOT_CA) $(addprefix --url ,$(COCOBOOT_URL)) \
+		$(addprefix --uuid ,$(VOLUME_UUID))
 MEASURE_VCPUS ?= 1 2 4
 MEASURE_VCPU_TYPES ?= EPYC-v4 EPYC-Milan EPYC-Genoa
 MEASURE_FIRMWARE ?= $(AMDSEV_FD)
