@@ -50,6 +50,8 @@ if [ -n "$test" ]; then
 	kmod=$("$top/tests/dracut/debian-kernel.sh" kmoddir)
 	install -D -m 0644 "$kmod/extra/tsm_sim.ko" "$extra/usr/lib/cocoboot-test/tsm_sim.ko"
 	install -D -m 0644 "$top/build/keys/snp/tsm-sim.material" "$extra/usr/lib/cocoboot-test/snp.material"
+	install -D -m 0755 "$here/test/tsm-sim-load.sh" "$extra/usr/lib/cocoboot-test/tsm-sim-load.sh"
+	install -D -m 0644 "$here/test/tsm-sim.conf" "$extra/usr/lib/cocoboot-test/tsm-sim.conf"
 	install -D -m 0644 "$here/test/cocoboot-e2e-marker.service" \
 		"$extra/etc/systemd/system/cocoboot-e2e-marker.service"
 	install -d "$extra/etc/systemd/system/multi-user.target.wants"

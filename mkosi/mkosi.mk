@@ -15,7 +15,9 @@
 #       launch-values.txt (firmware sha256, TDX values for TDX_FIRMWARE).
 #   make e2e-mkosi
 #       the TEST variant, enrolled at a loopback broker, booted under
-#       QEMU/OVMF to an unlocked root; policy refusal (~6 min)
+#       QEMU/OVMF to an unlocked root; policy refusal; SEV-SNP measured direct
+#       boot with the AmdSev OVMF, admitted by mkosi/policy.sh's policy, and
+#       refused with one word of the command line changed (~10 min)
 # mkosi runs inside the debootstrapped trixie build root (mkosi/buildroot.sh,
 # cached in $(COCOBOOT_CACHE)/trixie-root) in a private mount namespace.
 MKOSI_IMAGE_DIR := $(BUILD)/mkosi/image
@@ -53,7 +55,7 @@ ifeq ($(COCOBOOT_CHECK_MKOSI),1)
 CHECK_SUITES += e2e-mkosi
 endif
 e2e-mkosi: $(MKOSI_FILES) $(DRACUT_MODULE_FILES) | $(DEPS_STAMP)
-	@$(MAKE) --no-print-directory $(E2E_DEPS)
+	@$(MAKE) --no-print-directory $(E2E_DEPS) $(AMDSEV_FD)
 	@mkosi/e2e.sh
 check-e2e-mkosi: e2e-mkosi
 .PHONY: e2e-mkosi check-e2e-mkosi
