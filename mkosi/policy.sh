@@ -31,9 +31,12 @@ while [ $# -gt 0 ]; do
 	*) echo "policy: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-for f in "$broker" "$fw" "$kernel" "$initrd" "$cmdline"; do
-	[ -n "$f" ] && [ -f "$f" ] || { echo "policy: missing input '$f' (see the usage in $0)" >&2; exit 2; }
-done
+need() { # OPTION FILE
+	[ -n "$2" ] || { echo "policy: $1 FILE is required (usage: $0)" >&2; exit 2; }
+	[ -f "$2" ] || { echo "policy: $1: no such file: $2" >&2; exit 2; }
+}
+need --broker "$broker"; need --firmware "$fw"; need --kernel "$kernel"; need --initrd "$initrd"
+need --cmdline "$cmdline"
 [ -n "$out" ] || { echo "policy: --out DIR is required" >&2; exit 2; }
 [ -z "$tdxfw" ] || [ -f "$tdxfw" ] || { echo "policy: no TDX firmware at $tdxfw" >&2; exit 2; }
 append=$(cat "$cmdline")
