@@ -6,7 +6,7 @@
 # launch-values.txt (mkosi/policy.sh); the sha256 of each pair must be equal.
 # The time stamp is SOURCE_DATE_EPOCH, from the commit, as in a real build.
 # And the guest binary: a clone of the commit at another path builds
-# build/cocoboot (its own mbedTLS too, about 2 minutes), which must equal this
+# build/cocoboot (its own mbedTLS too, about 20 s), which must equal this
 # tree's — skipped when this tree's binary is not of the clean commit.
 # Prints "N passed, N failed[, N skipped]".
 here=$(cd "$(dirname "$0")" && pwd)
