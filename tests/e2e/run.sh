@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -124,6 +124,32 @@ if want tdx; then
 fi
 want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
 	"rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=debug=1"
+if want import; then
+	# A user's existing disk (cocobroker(8) volume import): an unencrypted root
+	# encrypted in place with a passphrase, cryptsetup's defaults (argon2id
+	# keyslot), its volume key read back with that passphrase and imported
+	# against the disk's header; then a guest unlocks it through the broker.
+	IMP_UUID=$(cat /proc/sys/kernel/random/uuid)
+	e2e_plain_root "$IMP_UUID" "$W/import.img"
+	printf 'the user passphrase' >"$W/import.pass"
+	if cryptsetup reencrypt --encrypt --type luks2 --batch-mode --force-offline-reencrypt --uuid "$IMP_UUID" \
+		--reduce-device-size 16M --key-file "$W/import.pass" "$W/import.img" >"$W/logs/import-format.log" 2>&1 &&
+		cryptsetup luksDump --dump-volume-key --volume-key-file "$W/import.key" --key-file "$W/import.pass" \
+			--batch-mode "$W/import.img" >/dev/null 2>>"$W/logs/import-format.log" &&
+		"$BROKER" volume import --uuid "$IMP_UUID" --policy "$W/policy.json" --device "$W/import.img" \
+			--config "$W/broker.json" <"$W/import.key" 2>"$W/logs/import.log"; then
+		ok "import: $(grep -o 'volume [0-9a-f-]* is active.*holds its key' "$W/logs/import.log")"
+		# serve reads the store per request: the imported volume is there for the guest
+		if e2e_boot import "$W/import.img" "$URL rd.cocoboot.timeout=60" 120 --expect 'E2E-ROOT-OK' \
+			--expect "unlocked root $IMP_UUID" --fail-on 'cocoboot: error' --fail-on 'Kernel panic' \
+			>"$W/logs/import.out" 2>&1; then
+			ok "import: the guest unlocked the imported disk ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/import.out"))"
+		else bad "import: guest"; cat "$W/logs/import.out"; fi
+	else
+		bad "import: formatting or importing failed"; cat "$W/logs/import-format.log" "$W/logs/import.log"
+	fi
+	rm -f "$W/import.key" "$W/import.pass"
+fi
 if want swapped-disk || want unknown-volume || want halt || want shell; then
 	# The host swaps in another, well-formed LUKS2 disk (allowlisted header).
 	rm -f "$W/other.img" && truncate -s 24M "$W/other.img"
