@@ -2,9 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <mbedtls/version.h>
+
 #include "commands.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/server.h"
 
 /* TDX evidence verified without collateral has no TCB status and no
@@ -47,5 +50,6 @@ int cmd_serve(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	}
 	warn_tdx_without_collateral(config);
+	metrics_set_build_info(cocobroker_version(), MBEDTLS_VERSION_STRING_FULL);
 	return server_run(config);
 }

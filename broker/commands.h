@@ -20,4 +20,7 @@ int cmd_volume(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 
+/* git describe of this build (main.c) */
+const char *cocobroker_version(void);
+
 #endif

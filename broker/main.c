@@ -19,6 +19,11 @@ static const struct cb_command commands[] = {
 	{ "measure", cmd_measure, "compute launch measurements (SEV-SNP digest, TDX MRTD) to pin in a policy" },
 };
 
+const char *cocobroker_version(void)
+{
+	return COCOBROKER_VERSION;
+}
+
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: cocobroker [--version] <command> [options]\n\ncommands:\n");

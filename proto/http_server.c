@@ -34,7 +34,8 @@ static int on_headers_complete(http_parser *p)
 {
 	struct coco_http_request *r = p->data;
 
-	if (r->bad_target || strcmp(r->url, r->target))
+	r->alt = !r->bad_target && r->alt_target && !strcmp(r->url, r->alt_target);
+	if (r->bad_target || (strcmp(r->url, r->target) && !r->alt))
 		r->bad_target = 1;
 	else if (p->method != r->method)
 		r->bad_method = 1;

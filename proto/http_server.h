@@ -22,11 +22,12 @@ enum coco_http_feed {
 
 struct coco_http_request {
 	http_parser parser;
-	const char *target;      /* the one path served */
+	const char *target;      /* the path served */
+	const char *alt_target;  /* a second path on the same listener (NULL: none); alt set when it was asked for */
 	unsigned method;         /* the one method served (enum http_method) */
 	char url[64];
 	size_t url_len;
-	int complete, too_large, bad_target, bad_method, oom;
+	int complete, too_large, bad_target, bad_method, oom, alt;
 	char *body;              /* NUL-terminated when complete; malloc'd */
 	size_t body_len;
 };

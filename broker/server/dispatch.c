@@ -25,6 +25,15 @@ static void answer_metrics(struct server *s, struct conn *c)
 	free(text);
 }
 
+static void answer_health(struct server *s, struct conn *c)
+{
+	char body[64];
+	size_t n;
+	int status = metrics_health(body, sizeof(body), &n);
+
+	conn_answer(s, c, status, "application/json", body, n, status == 503 ? 1 : 0);
+}
+
 /* The unlock request to the worker pool; 503 when it is full. */
 static void submit_unlock(struct server *s, struct conn *c)
 {
@@ -59,6 +68,8 @@ void dispatch(struct server *s, struct conn *c)
 		conn_error(s, c, 404, COCO_REASON_NOT_FOUND, 0);
 	else if (c->req.bad_method)
 		conn_error(s, c, 405, COCO_REASON_METHOD_NOT_ALLOWED, 0);
+	else if (c->is_metrics && c->req.alt)
+		answer_health(s, c);
 	else if (c->is_metrics)
 		answer_metrics(s, c);
 	else

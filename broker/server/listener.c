@@ -65,6 +65,7 @@ static struct conn *conn_new(struct server *s, int fd, int is_metrics)
 	c->deadline = now_s() + s->cfg.handshake_timeout_ms / 1e3;
 	if (is_metrics) {
 		coco_http_request_init(&c->req, "/metrics", HTTP_GET);
+		c->req.alt_target = "/healthz";
 		c->state = ST_READ;
 		return c;
 	}

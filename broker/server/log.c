@@ -2,6 +2,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -34,6 +36,33 @@ static size_t put_raw(char *buf, size_t pos, size_t cap, const char *s)
 	return pos + n;
 }
 
+/*
+ * Under systemd with stderr connected to the journal ($JOURNAL_STREAM names
+ * its device and inode), each line starts with its syslog priority "<N>",
+ * which journald takes as the entry's priority and strips (sd-daemon(3)).
+ */
+static int stderr_is_journal(void)
+{
+	static _Atomic int cached = -1; /* computed once; racing threads compute the same */
+	const char *js;
+	struct stat st;
+	unsigned long long dev, ino;
+
+	if (cached < 0) {
+		js = getenv("JOURNAL_STREAM");
+		cached = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+			 (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	}
+	return cached;
+}
+
+static const char *priority_prefix(const char *level)
+{
+	if (!stderr_is_journal())
+		return "";
+	return !strcmp(level, "error") ? "<3>" : !strcmp(level, "warning") ? "<4>" : !strcmp(level, "debug") ? "<7>" : "<6>";
+}
+
 void log_event(const char *level, const char *event, ...)
 {
 	char buf[2048], when[40];
@@ -46,7 +75,8 @@ void log_event(const char *level, const char *event, ...)
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	pos += (size_t)snprintf(buf, cap, "{\"time\":\"%s.%03ldZ\",\"level\":\"", when, (long)tv.tv_usec / 1000);
+	pos += (size_t)snprintf(buf, cap, "%s{\"time\":\"%s.%03ldZ\",\"level\":\"", priority_prefix(level), when,
+				(long)tv.tv_usec / 1000);
 	pos = put_escaped(buf, pos, cap, level);
 	pos = put_raw(buf, pos, cap, "\",\"event\":\"");
 	pos = put_escaped(buf, pos, cap, event);

@@ -17,6 +17,7 @@
 
 #include "generation.h"
 #include "log.h"
+#include "sd_notify.h"
 #include "metrics.h"
 #include "server_state.h"
 #include "workers.h"
@@ -37,12 +38,15 @@ static void reload(struct server *s)
 	struct generation *g;
 	char err[512];
 
+	sd_notify_send("RELOADING=1");
 	if (config_load(&cfg, s->config_path, err, sizeof(err))) {
 		log_event("error", "reload-failed", "detail", err, NULL);
+		sd_notify_send("READY=1\nSTATUS=reload failed, serving the previous configuration");
 		return;
 	}
 	if (generation_new(&g, &cfg, &s->drbg, err, sizeof(err))) {
 		log_event("error", "reload-failed", "detail", err, NULL);
+		sd_notify_send("READY=1\nSTATUS=reload failed, serving the previous configuration");
 		config_free(&cfg);
 		return;
 	}
@@ -64,6 +68,7 @@ static void reload(struct server *s)
 	generation_unref(s->gen);
 	s->gen = g;
 	log_event("info", "reloaded", "config", s->config_path, NULL);
+	sd_notify_send("READY=1\nSTATUS=serving (reloaded)");
 }
 
 static void start_drain(struct server *s)
@@ -76,6 +81,7 @@ static void start_drain(struct server *s)
 	close(s->listen_fd);
 	s->listen_fd = -1;
 	log_event("info", "shutdown", "detail", "finishing in-flight requests", NULL);
+	sd_notify_send("STOPPING=1\nSTATUS=finishing in-flight requests");
 }
 
 static void handle_signals(struct server *s)
@@ -203,6 +209,7 @@ int server_run(const char *config_path)
 	} else {
 		log_event("info", "listening", "listen", s->cfg.listen,
 			  "metrics", s->cfg.metrics_listen ? s->cfg.metrics_listen : "off", NULL);
+		sd_notify_send("READY=1\nSTATUS=serving");
 		run_loop(s);
 		log_event("info", "stopped", NULL);
 	}

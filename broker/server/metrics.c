@@ -74,6 +74,36 @@ void metrics_handshake_failure(void) { atomic_fetch_add(&handshake_failures, 1);
 void metrics_overload(void) { atomic_fetch_add(&overloads, 1); }
 void metrics_timeout(void) { atomic_fetch_add(&timeouts, 1); }
 
+static atomic_int store_up = 1;
+static char build_version[64] = "unknown", build_tls[64] = "unknown";
+
+void metrics_store(int up) { atomic_store(&store_up, up ? 1 : 0); }
+
+/* Label values: printable ASCII without quotes or backslashes (Prometheus escaping avoided). */
+static void label_copy(char *dst, size_t cap, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && *src && i + 1 < cap; src++)
+		dst[i++] = (*src > 0x20 && *src < 0x7f && *src != '"' && *src != '\\') ? *src : '_';
+	dst[i] = '\0';
+}
+
+void metrics_set_build_info(const char *version, const char *tls)
+{
+	label_copy(build_version, sizeof(build_version), version);
+	label_copy(build_tls, sizeof(build_tls), tls);
+}
+
+int metrics_health(char *buf, size_t cap, size_t *len)
+{
+	int up = atomic_load(&store_up);
+	int n = snprintf(buf, cap, "{\"status\":\"%s\"}\n", up ? "ok" : "store-unavailable");
+
+	*len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+	return up ? 200 : 503;
+}
+
 #define PUT(...)                                                                \
 	do {                                                                    \
 		if (pos < cap)                                                  \
@@ -125,6 +155,12 @@ size_t metrics_render(char *buf, size_t cap)
 	PUT("# HELP cocobroker_timeouts_total Connections dropped by the handshake or idle timeout.\n"
 	    "# TYPE cocobroker_timeouts_total counter\n"
 	    "cocobroker_timeouts_total %lu\n", atomic_load(&timeouts));
+	PUT("# HELP cocobroker_store_up 1 while the key store answers, 0 after a request found it away.\n"
+	    "# TYPE cocobroker_store_up gauge\n"
+	    "cocobroker_store_up %d\n", atomic_load(&store_up));
+	PUT("# HELP cocobroker_build_info The running build: version and TLS library.\n"
+	    "# TYPE cocobroker_build_info gauge\n"
+	    "cocobroker_build_info{version=\"%s\",tls=\"%s\"} 1\n", build_version, build_tls);
 	if (pos >= cap)
 		pos = cap - 1;
 	return pos;

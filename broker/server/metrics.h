@@ -17,6 +17,15 @@ void metrics_handshake_failure(void);
 void metrics_overload(void);
 void metrics_timeout(void);
 
+/* The store answered (1) or failed (0) at the last request that used it. */
+void metrics_store(int up);
+/* Shown as cocobroker_build_info{version=,tls=} 1; call once at start. */
+void metrics_set_build_info(const char *version, const char *tls);
+/* GET /healthz on the metrics listener: 200 {"status":"ok"} while the store
+ * answers (or was not needed yet), 503 {"status":"store-unavailable"} after a
+ * request found it away. Writes the body, returns the HTTP status. */
+int metrics_health(char *buf, size_t cap, size_t *len);
+
 /* Render into buf; returns the length (truncated at cap-1). */
 size_t metrics_render(char *buf, size_t cap);
 

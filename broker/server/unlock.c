@@ -21,6 +21,7 @@
 #include "../store/store.h"
 #include "../verify/policy.h"
 #include "log.h"
+#include "metrics.h"
 
 /* One request on its way through the steps. */
 struct unlock_job {
@@ -88,6 +89,7 @@ static int check_volume(struct unlock_job *j)
 	if (!j->in->has_client_cert)
 		return refuse(j, 403, COCO_REASON_NO_CLIENT_CERT, "the client sent no certificate");
 	rc = store_volume_policy(j->env->store, j->d.volume, &j->policy_json);
+	metrics_store(rc == STORE_OK || rc == STORE_NOT_FOUND || store_refusal(rc));
 	if (rc == STORE_NOT_FOUND)
 		return refuse(j, 404, COCO_REASON_UNKNOWN_VOLUME, "no such volume");
 	if (store_refusal(rc))
@@ -154,6 +156,7 @@ static int open_key(struct unlock_job *j, uint8_t key[VOLUME_KEY_LEN])
 		return refuse(j, store_refusal(rc) ? 403 : 500,
 			      store_refusal(rc) ? store_refusal(rc) : CB_REASON_INTERNAL, store_last_error(j->env->store));
 	audit(j, "release", "", &audited);
+	metrics_store(audited);
 	return audited ? 0 : unavailable(j);
 }
 

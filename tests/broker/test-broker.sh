@@ -294,6 +294,21 @@ check "metrics: releases counted" grep -q '^cocobroker_releases_total [1-9]' "$W
 check "metrics: refusals by reason" grep -q '^cocobroker_refusals_total{reason="binding-mismatch"} [1-9]' "$W/metrics.txt"
 check "metrics: latency histogram" grep -q '^cocobroker_unlock_duration_seconds_bucket{le="+Inf"} [1-9]' "$W/metrics.txt"
 check "metrics: in-flight gauge" grep -q '^cocobroker_inflight 0$' "$W/metrics.txt"
+check "metrics: the build (version, TLS library)" grep -Eq '^cocobroker_build_info\{version="[^"]+",tls="Mbed_TLS_3\.6\.[0-9]+"\} 1$' "$W/metrics.txt"
+check "metrics: the store answers" grep -q '^cocobroker_store_up 1$' "$W/metrics.txt"
+out=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$MPORT/healthz")
+check "health: GET /healthz -> 200 {\"status\":\"ok\"} ($out)" test "$out" = '{"status":"ok"}
+ 200'
+# The dashboard (docs/grafana/cocobroker.json) shows only what the broker exports.
+missing=$(python3 - "$(dirname "$0")/../../docs/grafana/cocobroker.json" "$W/metrics.txt" <<'EOF'
+import json, re, sys
+dash = json.load(open(sys.argv[1]))
+exported = {l.split('{')[0].split(' ')[0] for l in open(sys.argv[2]) if l and not l.startswith('#')}
+names = {n for p in dash["panels"] for t in p["targets"] for n in re.findall(r"cocobroker_[a-z_]+", t["expr"])}
+print(" ".join(sorted(n for n in names if n not in exported)) or "none", len(names))
+EOF
+)
+check "dashboard: every metric it queries is exported (missing: $missing)" test "${missing% *}" = none
 check "logs are JSON lines" python3 -c "
 import json,sys
 n=0
@@ -427,6 +442,39 @@ check "same key after restart" cmp -s "$W/vol.key" "$W/released2.key"
 "$BROKER" volume remove --uuid "$VOL_OLD" --yes --database "$W/keys.db" --master-key "$W/master.key" >/dev/null
 expect "removed volume -> 404" 'status=404 error=unknown-volume$' --volume "$VOL_OLD" --sim-snp "$KEYS"
 stop_broker
+
+# ---- systemd: readiness notification and journal priorities ----
+python3 - "$W/notify.sock" "$W/notify.txt" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(0.5)
+end = time.time() + 30
+with open(sys.argv[2], "w") as out:
+    while time.time() < end:
+        try:
+            msg = s.recv(4096).decode()
+        except socket.timeout:
+            continue
+        out.write(msg.replace("\n", "|") + "\n"); out.flush()
+        if msg.startswith("STOPPING=1"):
+            break
+EOF
+NPID=$!
+for _ in $(seq 50); do [ -S "$W/notify.sock" ] && break; sleep 0.1; done
+: > "$W/journal.log"
+NOTIFY_SOCKET=$W/notify.sock JOURNAL_STREAM=$(stat -c '%d:%i' "$W/journal.log") \
+	"$BROKER" serve --config "$W/broker.json" 2>>"$W/journal.log" &
+JPID=$!
+for _ in $(seq 100); do grep -q '"event":"listening"' "$W/journal.log" && break; sleep 0.1; done
+cp "$W/broker.json" "$W/broker.json.keep" && echo '{' > "$W/broker.json"
+kill -HUP "$JPID"; sleep 0.5
+cp "$W/broker.json.keep" "$W/broker.json"
+kill -TERM "$JPID"; wait "$JPID"; wait "$NPID" 2>/dev/null
+check "sd_notify: READY=1 once listening, RELOADING=1 and READY=1 around a (failed) reload, STOPPING=1 ($(tr '\n' ' ' < "$W/notify.txt"))" \
+	test "$(cut -d'|' -f1 "$W/notify.txt" | tr '\n' ' ')" = "READY=1 RELOADING=1 READY=1 STOPPING=1 "
+check "journal: info lines carry priority <6>" grep -q '^<6>{"time":.*"event":"listening"' "$W/journal.log"
+check "journal: error lines carry priority <3>" grep -q '^<3>{"time":.*"event":"reload-failed"' "$W/journal.log"
+check "no priority prefix when stderr is not the journal" test -z "$(grep -c '^<' "$W/broker.log" | grep -v '^0$')"
 
 # ---- master key checks ----
 cp "$W/master.key" "$W/master.key.good"
