@@ -3,7 +3,7 @@
  * STORE is --config FILE (the serve configuration, default
  * /etc/cocobroker/cocobroker.json) or --database FILE --master-key FILE.
  *
- *   volume add --uuid UUID --policy FILE [STORE]
+ *   volume add --uuid UUID --policy FILE [--recovery-out FILE] [STORE]
  *       generates a 64-byte volume key, stores it wrapped as a PENDING volume
  *       and writes it ONCE to stdout as 64 raw bytes (no newline), for
  *       `cryptsetup luksFormat --volume-key-file /dev/stdin --key-size 512`.
@@ -11,6 +11,8 @@
  *       stderr gets the key commitment rd.cocoboot.keyhash=SALT:HASH for
  *       the guest's measured command line (proto/key_commit.h): a fresh
  *       random salt each time, kept nowhere, so it is printed only here.
+ *       --recovery-out FILE: a recovery passphrase, created once into FILE,
+ *       for the keyslot the format adds (the break-glass path, docs/broker.md).
  *   volume confirm --uuid UUID (--device DEV | --key-file FILE) [STORE]
  *       makes it active once the consumer proved it holds the key: the LUKS2
  *       header on DEV (a device or image) verifies the key, or FILE holds it.
@@ -53,7 +55,7 @@
 #define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
 
 struct volume_args {
-	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file;
+	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file, *recovery_out;
 	int yes;
 	char uuid_lower[UUID_TEXT_LEN + 1];   /* the canonical form (common/uuid.h) */
 };
@@ -61,7 +63,7 @@ struct volume_args {
 static int usage_to(FILE *f)
 {
 	fprintf(f,
-		"usage: cocobroker volume add --uuid UUID --policy FILE [STORE]\n"
+		"usage: cocobroker volume add --uuid UUID --policy FILE [--recovery-out FILE] [STORE]\n"
 		"       cocobroker volume confirm --uuid UUID (--device DEVICE | --key-file FILE) [STORE]\n"
 		"       cocobroker volume import --uuid UUID --policy FILE [--device DEVICE] [STORE] < KEY\n"
 		"       cocobroker volume list [STORE]\n"
@@ -90,7 +92,8 @@ static int parse_args(int argc, char **argv, struct volume_args *a)
 				 : !strcmp(argv[i], "--uuid")       ? &a->uuid
 				 : !strcmp(argv[i], "--policy")     ? &a->policy
 				 : !strcmp(argv[i], "--device")     ? &a->device
-				 : !strcmp(argv[i], "--key-file")   ? &a->key_file : NULL;
+				 : !strcmp(argv[i], "--key-file")   ? &a->key_file
+				 : !strcmp(argv[i], "--recovery-out") ? &a->recovery_out : NULL;
 		if (!strcmp(argv[i], "--yes")) {
 			a->yes = 1;
 			continue;
@@ -267,6 +270,50 @@ static size_t write_all(int fd, const uint8_t *p, size_t n, int *error)
 	return done;
 }
 
+/* 8 groups of 5 from a 32-letter alphabet (no 0/o, 1/l): 200 bits, typeable at a prompt. */
+#define RECOVERY_LEN (8 * 6 - 1)
+
+/*
+ * A recovery passphrase, created once into PATH (which must not exist, mode
+ * 0600, no newline: cryptsetup --key-file takes the file's bytes as they are).
+ * The operator formats with it as the keyslot passphrase (argon2id by
+ * default) and keeps the file offline; the broker keeps nothing of it.
+ */
+static int write_recovery(const char *path)
+{
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+	struct secret pw = { 0 };
+	uint8_t rnd[40];
+	int fd = -1, rc = -1, werr = 0;
+
+	if (secret_alloc(&pw, RECOVERY_LEN + 1) || getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		fprintf(stderr, "cocobroker volume add: no memory or randomness for the recovery passphrase\n");
+		goto out;
+	}
+	for (int i = 0, j = 0; i < 40; i++) {
+		if (i && i % 5 == 0)
+			pw.data[j++] = '-';
+		pw.data[j++] = (uint8_t)alphabet[rnd[i] & 31];
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "cocobroker volume add: --recovery-out %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, pw.data, RECOVERY_LEN, &werr) != RECOVERY_LEN || fsync(fd) != 0) {
+		fprintf(stderr, "cocobroker volume add: --recovery-out %s: %s\n", path, strerror(werr ? werr : errno));
+		unlink(path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(rnd, sizeof(rnd));
+	secret_free(&pw);
+	return rc;
+}
+
 static int volume_add(struct volume_args *a)
 {
 	struct store *s;
@@ -284,20 +331,32 @@ static int volume_add(struct volume_args *a)
 	}
 	if (!(policy = read_policy(a->policy)))
 		return 1;
+	if (a->recovery_out && write_recovery(a->recovery_out)) {
+		free(policy);
+		return 1;
+	}
 	if (!(s = open_store(a, 1))) {
+		if (a->recovery_out)
+			unlink(a->recovery_out);
 		free(policy);
 		return 1;
 	}
 	if (secret_alloc(&key, VOLUME_KEY_LEN) || getrandom(key.data, VOLUME_KEY_LEN, 0) != VOLUME_KEY_LEN) {
 		fprintf(stderr, "cocobroker volume add: no key material\n");
+		if (a->recovery_out)
+			unlink(a->recovery_out);
 	} else if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume add: %s\n", store_last_error(s));
+		if (a->recovery_out)
+			unlink(a->recovery_out);
 	} else if ((written = write_all(STDOUT_FILENO, key.data, VOLUME_KEY_LEN, &werr)) != VOLUME_KEY_LEN) {
 		/* the consumer did not get the whole key: nobody can hold it, so the
 		 * pending volume goes (it was never released: pending is never released) */
 		fprintf(stderr, "cocobroker volume add: writing the key to stdout failed after %zu of %d bytes: %s%s; "
 			"volume %s not added\n", written, VOLUME_KEY_LEN, strerror(werr),
 			werr == EPIPE ? " (the reader exited before reading it: see its error)" : "", a->uuid_lower);
+		if (a->recovery_out)
+			unlink(a->recovery_out);
 		if (store_volume_remove(s, a->uuid_lower) != STORE_OK)
 			fprintf(stderr, "cocobroker volume add: and removing it failed: %s; it stays pending, "
 				"never released: remove it with volume remove --uuid %s --yes\n",
@@ -307,6 +366,10 @@ static int volume_add(struct volume_args *a)
 		fprintf(stderr, "cocobroker volume add: volume %s added as PENDING; its key went to stdout (64 bytes, "
 			"once). It is released only after `cocobroker volume confirm --uuid %s --device DEVICE` "
 			"once DEVICE is formatted with it\n", a->uuid_lower, a->uuid_lower);
+		if (a->recovery_out)
+			fprintf(stderr, "cocobroker volume add: recovery passphrase in %s (written once, kept nowhere else): "
+					"format with --key-file %s, then keep it offline and delete it here\n",
+				a->recovery_out, a->recovery_out);
 		struct coco_keycommit kc = { .salt_len = COCO_KEYCOMMIT_SALT_LEN };
 		char kc_text[COCO_KEYCOMMIT_TEXT_MAX];
 
@@ -435,7 +498,7 @@ static int volume_confirm(struct volume_args *a)
 	struct store *s;
 	int rc, was_active;
 
-	if (!a->uuid || a->policy || a->yes || !a->device == !a->key_file)
+	if (!a->uuid || a->policy || a->yes || a->recovery_out || !a->device == !a->key_file)
 		return usage();
 	if (read_proof(&p) || !(s = open_store(a, 0))) {
 		secret_free(&p.key);
@@ -486,7 +549,7 @@ static int volume_list(struct volume_args *a)
 	struct store *s;
 	int rc;
 
-	if (a->uuid || a->policy || a->device || a->key_file || a->yes)
+	if (a->uuid || a->policy || a->device || a->key_file || a->yes || a->recovery_out)
 		return usage();
 	if (store_not_created_yet(a))
 		return 0;   /* no volume was ever added: an empty list */
@@ -505,7 +568,7 @@ static int volume_set_policy(struct volume_args *a)
 	char *policy;
 	int rc;
 
-	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes)
+	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->recovery_out)
 		return usage();
 	if (!(policy = read_policy(a->policy)))
 		return 1;
@@ -532,7 +595,7 @@ static int volume_remove(struct volume_args *a)
 	struct store *s;
 	int rc, pending = 0;
 
-	if (!a->uuid || a->policy || a->device || a->key_file)
+	if (!a->uuid || a->policy || a->device || a->key_file || a->recovery_out)
 		return usage();
 	if (!a->yes) {
 		fprintf(stderr, "cocobroker volume remove: this destroys the broker's only copy of the key of %s: "
@@ -601,7 +664,7 @@ static int volume_import(struct volume_args *a)
 	struct store *s = NULL;
 	int rc = 1, was_active = 0;
 
-	if (!a->uuid || !a->policy || a->key_file || a->yes)
+	if (!a->uuid || !a->policy || a->key_file || a->yes || a->recovery_out)
 		return usage();
 	if (read_key_stdin(&key) || !(policy = read_policy(a->policy)) || (a->device && read_proof(&p)))
 		goto out;
