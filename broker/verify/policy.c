@@ -545,6 +545,17 @@ int cb_policy_parse(cb_policy **out, const char *json, size_t len, cb_refusal *w
 	*out = NULL;
 	const char *parse_end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &parse_end, false);
+	if (!root && parse_end && parse_end >= json && parse_end <= json + len) {
+		/* where cJSON stopped, as an editor shows it: line and column from 1 */
+		unsigned line = 1, col = 1;
+		for (const char *c = json; c < parse_end; c++, col++)
+			if (*c == '\n') {
+				line++;
+				col = 0;
+			}
+		return cb_refuse(why, CB_REASON_MALFORMED, "policy: JSON syntax error at line %u, column %u (byte %zu)",
+				 line, col, (size_t)(parse_end - json));
+	}
 	if (!root || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return cb_refuse(why, CB_REASON_MALFORMED, "policy: not a JSON object");

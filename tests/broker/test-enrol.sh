@@ -190,3 +190,9 @@ U8=c18f90a3-b4c5-46d7-88e9-fa0b1c2d3e4f
 check "add --recovery-out over an existing file: refused, nothing stored, the file kept" \
 	test $? -ne 0 -a -z "$(state "$U8")" -a -n "$(grep 'File exists' "$W/rec2.err")" -a -s "$W/other/rec.txt"
 rm -f "$W/other/rec.txt"
+
+# ---- a policy with a JSON syntax error: where it is ----
+printf '{\n  "snp": {\n    "allow_any_measurement": tru\n  }\n}\n' > "$W/syntax.json"
+"$BROKER" volume add --uuid "$U8" --policy "$W/syntax.json" "${STORE[@]}" >/dev/null 2>"$W/syntax.err"
+check "a policy's JSON syntax error is located (line 3, column 30) and nothing is stored" \
+	test $? -ne 0 -a -n "$(grep 'JSON syntax error at line 3, column 30 (byte 42)' "$W/syntax.err")" -a -z "$(state "$U8")"
