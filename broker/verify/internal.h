@@ -16,6 +16,9 @@
 int cb_refuse(cb_refusal *why, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* "WHAT is not valid at the verification time (AT, valid FROM to TO)", RFC 3339 times. */
+int chain_time_refusal(const char *what, time_t at, time_t not_before, time_t not_after, cb_refusal *why);
+
 static inline uint16_t cb_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint32_t cb_le32(const uint8_t *p)
 {

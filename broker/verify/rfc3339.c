@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -55,4 +56,23 @@ int cb_parse_rfc3339(const char *s, time_t *out)
 		return -1;
 	*out = t - offset;
 	return 0;
+}
+
+void cb_format_rfc3339(time_t t, char out[CB_RFC3339_LEN])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, CB_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, CB_RFC3339_LEN, "@%lld", (long long)t);
+}
+
+int chain_time_refusal(const char *what, time_t at, time_t not_before, time_t not_after, cb_refusal *why)
+{
+	char a[CB_RFC3339_LEN], from[CB_RFC3339_LEN], to[CB_RFC3339_LEN];
+
+	cb_format_rfc3339(at, a);
+	cb_format_rfc3339(not_before, from);
+	cb_format_rfc3339(not_after, to);
+	return cb_refuse(why, CB_REASON_CHAIN_INVALID, "%s is not valid at the verification time (%s, valid %s to %s)",
+			 what, a, from, to);
 }

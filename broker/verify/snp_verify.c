@@ -137,9 +137,7 @@ static int tcb_equals_cert(const cb_snp_tcb *t, const struct amd_cert_ext *a)
 static int leaf_matches_report(cb_snp_claims *c, const struct chain_entry *e, time_t at, cb_refusal *why)
 {
 	if (at < e->not_before || at > e->not_after)
-		return cb_refuse(why, CB_REASON_CHAIN_INVALID,
-				 "VCEK/VLEK chain is not valid at the verification time (%lld, window %lld..%lld)",
-				 (long long)at, (long long)e->not_before, (long long)e->not_after);
+		return chain_time_refusal("VCEK/VLEK chain", at, e->not_before, e->not_after, why);
 	if (c->signed_by_vlek != e->vlek)
 		return cb_refuse(why, CB_REASON_CHAIN_INVALID, "report is signed by a %s but the certificate is a %s",
 				 c->signed_by_vlek ? "VLEK" : "VCEK", e->vlek ? "VLEK" : "VCEK");

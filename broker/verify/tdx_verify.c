@@ -194,9 +194,7 @@ int cb_verify_tdx(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 		chain_cache_put(t, &e);
 	}
 	if (at < e.not_before || at > e.not_after)
-		return cb_refuse(why, CB_REASON_CHAIN_INVALID,
-				 "TDX PCK chain is not valid at the verification time (%lld, window %lld..%lld)",
-				 (long long)at, (long long)e.not_before, (long long)e.not_after);
+		return chain_time_refusal("TDX PCK chain", at, e.not_before, e.not_after, why);
 	mbedtls_sha256(q.qe_report, SGX_REPORT_BODY_SIZE, hash, 0);
 	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, e.point, e.point_len, hash, 32, q.qe_report_sig,
 				q.qe_report_sig + 32, 32))

@@ -247,6 +247,9 @@ char *cb_claims_to_json(const cb_claims *c);
 
 /* "2025-06-01T00:00:00Z" / "...+02:00" (fraction ignored) -> time_t; 0 or -1. */
 int cb_parse_rfc3339(const char *s, time_t *out);
+/* t as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into out; for messages people read. */
+#define CB_RFC3339_LEN 21
+void cb_format_rfc3339(time_t t, char out[CB_RFC3339_LEN]);
 
 /* Parse "sev_guest"/"tdx_guest"; CB_PROVIDER_NONE if neither. */
 cb_provider cb_provider_from_string(const char *s);
