@@ -8,12 +8,12 @@ PROTO_SRCS   := $(sort $(wildcard proto/*.c))
 # keys/keys.mk, so their variables are not used in prerequisites here)
 SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h)
 SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
-SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker
+SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -I/usr/include/postgresql
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
 PROTO_OBJS   := $(patsubst %.c,$(BUILD)/service/%.o,$(PROTO_SRCS))
 PROTO_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(PROTO_SRCS))
 STORE_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(sort $(wildcard broker/store/*.c)))
-SERVICE_LIBS := -lsqlite3 -lhttp_parser -lcjson -lpthread
+SERVICE_LIBS := -lsqlite3 -lpq -lhttp_parser -lcjson -lpthread
 
 $(BUILD)/service/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -61,7 +61,7 @@ check-proto: $(TB)/test-proto $(TB)/test-proto-musl
 # store unit tests (sanitizers)
 $(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lcjson -lpthread
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 
 CHECK_SUITES += broker-store
 check-broker-store: $(TB)/test-store

@@ -141,6 +141,13 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 	/* the key opens only under the policy just evaluated: a policy changed since
 	 * the read above (by anyone) never releases under the old decision */
 	rc = store_volume_key(env->store, d.volume, policy_json, key);
+	if (rc == STORE_UNAVAILABLE || rc == STORE_ERROR) {
+		/* the store went away between the policy and the key: nothing decided, try again */
+		log_event("error", "store", "detail", store_last_error(env->store), NULL);
+		unlock_error_body(out, 503, "store-unavailable");
+		out->retry_after = 1;
+		goto done;
+	}
 	if (rc != STORE_OK) {
 		refuse(env, in, &d, measurement, rc == STORE_TAMPERED || rc == STORE_PENDING ? 403 : 500,
 		       rc == STORE_TAMPERED ? REASON_STORE_TAMPERED : rc == STORE_PENDING ? REASON_VOLUME_PENDING
