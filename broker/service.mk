@@ -169,3 +169,11 @@ fuzz-broker-request: $(BUILD)/fuzz/broker-request
 	@set -o pipefail; $(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/crash-broker-request- \
 		$(BUILD)/fuzz/broker-request-corpus broker/fuzz-service/seeds-broker-request 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-broker-request
+
+# ---- the broker on a real PostgreSQL (tests/broker/pg-server.sh starts one) and the storm with failures
+BROKER_PG_STORM ?= 1000
+CHECK_SUITES += broker-pg
+check-broker-pg: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
+	@tests/broker/test-broker-pg.sh $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(BUILD)/keys $(TB)/pg \
+		$(BROKER_PG_STORM)
+.PHONY: check-broker-pg

@@ -137,11 +137,16 @@ static PGresult *run(struct store *s, const char *sql, int n, const struct param
 	return NULL;
 }
 
+/* sql without parameters, possibly several statements (the schema) */
 static int exec_sql(struct store *s, const char *sql, const char *what)
 {
-	int rc;
-	PGresult *res = run(s, sql, 0, NULL, PGRES_COMMAND_OK, what, &rc);
+	PGresult *res = PQexec(PG(s), sql);
+	int rc = STORE_OK;
 
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_pg_error(s, what, res);
+		rc = STORE_ERROR;
+	}
 	PQclear(res);
 	return rc;
 }
