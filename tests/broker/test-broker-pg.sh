@@ -110,13 +110,14 @@ expect_sql "owner: DELETE audit refused by the trigger" cbowner 'audit is append
 expect_sql "owner: TRUNCATE audit refused by the trigger" cbowner 'audit is append-only' "TRUNCATE audit"
 
 # ---- two brokers on one store ----
+listening() { cat "$W/$1.log" 2>/dev/null | grep -c '"event":"listening"'; }
 start_broker() { # NAME CONFIG
 	"$BROKER" serve --config "$2" 2>>"$W/$1.log" &
 	BPIDS+=($!)
 	eval "PID_$1=$!"
-	local n; n=$(grep -c '"event":"listening"' "$W/$1.log" 2>/dev/null)
-	for _ in $(seq 100); do
-		[ "$(grep -c '"event":"listening"' "$W/$1.log" 2>/dev/null)" -gt "$n" ] && return 0
+	local n; n=$(listening "$1")
+	for _ in $(seq 300); do
+		[ "$(listening "$1")" -gt "$n" ] && return 0
 		kill -0 "$(eval echo \$PID_$1)" 2>/dev/null || return 1
 		sleep 0.1
 	done
@@ -217,3 +218,29 @@ check "storm: 0 keys without their audit row" test "$missing" = 0
 "$BROKER" audit verify --config "$W/a.json" > "$W/verify3.out" 2>&1
 check "storm: the audit chain of both brokers is intact after the kill and the crash" grep -q 'intact' "$W/verify3.out"
 check "storm: broker A survived the PostgreSQL restart (same process)" kill -0 "$PID_A"
+
+# (the summary line: rps p99_ms errors wrong ok retries_503 retries_conn wall_s)
+# ---- the same storm without faults, PostgreSQL and SQLite side by side (numbers, never timed assertions) ----
+check "broker B starts again after its kill -9" start_broker B "$W/b.json"
+storm() { # OUT
+	nice -n 5 "$STORM" --connect "127.0.0.1:$PORT_A,127.0.0.1:$PORT_B" --ca "$W/ca.pem" --keys "$KEYS" --volume "$VOL" \
+		--expect-key "$W/vol.key" --clients "$NSTORM" --retry-errors --summary > "$1" 2>&1
+	grep '^rps=' "$1" | tr ' ' '\n' | sed -n 's/^\(rps\|ok\|wrong\|wall_s\|retries_503\|retries_conn\)=//p' | paste -sd' '
+}
+read -r pg_rps pg_wrong pg_ok pg_503 pg_conn pg_wall < <(storm "$W/storm-pg.out")
+check "PostgreSQL storm without faults: all $NSTORM served the right key" test "$pg_ok" = "$NSTORM" -a "$pg_wrong" = 0
+kill -TERM "$PID_A" "$PID_B"; wait "$PID_A" "$PID_B" 2>/dev/null
+# SQLite: both brokers on one file (one host), same master key, same volume and key
+"$BROKER" volume add --uuid "$VOL" --policy "$W/policy.json" --database "$W/keys.db" --master-key "$W/master.key" \
+	> "$W/vol-sqlite.key" 2>/dev/null
+"$BROKER" volume confirm --uuid "$VOL" --key-file "$W/vol-sqlite.key" --database "$W/keys.db" --master-key "$W/master.key" 2>/dev/null
+cp "$W/vol-sqlite.key" "$W/vol.key"
+write_config "$W/a.json" "$PORT_A" "$MPORT_A" "$W/keys.db"
+write_config "$W/b.json" "$PORT_B" "$MPORT_B" "$W/keys.db"
+start_broker A "$W/a.json" && start_broker B "$W/b.json" || bad "SQLite brokers start"
+read -r sq_rps sq_wrong sq_ok sq_503 sq_conn sq_wall < <(storm "$W/storm-sqlite.out")
+check "SQLite storm without faults: all $NSTORM served the right key" test "$sq_ok" = "$NSTORM" -a "$sq_wrong" = 0
+echo "storm rates ($NSTORM clients, 2 brokers x 2 workers, clients on the same $(nproc) cores):"
+printf '  %-44s %8s /s  wall %6s s  503s %5s  conn retries %5s\n' \
+	"PostgreSQL (one server, Unix socket)" "$pg_rps" "$pg_wall" "$pg_503" "$pg_conn" \
+	"SQLite (one file, WAL, synchronous=FULL)" "$sq_rps" "$sq_wall" "$sq_503" "$sq_conn"
