@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "../store/store.h"
+
 static char *read_text(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
@@ -71,7 +73,7 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	struct sockaddr_storage ss;
 	unsigned sl;
 	cJSON *root, *item;
-	char *text;
+	char *text, text_err[256];
 
 	memset(c, 0, sizeof(*c));
 	c->workers = 2;
@@ -122,6 +124,10 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	root = NULL;
 	if (!c->listen || !c->cert || !c->key || !c->database || !c->master_key) {
 		snprintf(err, errlen, "%s: \"listen\", \"cert\", \"key\", \"database\" and \"master_key\" are required", path);
+		goto fail;
+	}
+	if (store_check_name(c->database, text_err, sizeof(text_err))) {
+		snprintf(err, errlen, "%s: \"database\": %s", path, text_err);
 		goto fail;
 	}
 	if (config_parse_addr(c->listen, &ss, &sl)) {

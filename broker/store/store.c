@@ -25,6 +25,26 @@ int store_is_pg_url(const char *path)
 	return !strncasecmp(path, "postgresql://", 13) || !strncasecmp(path, "postgres://", 11);
 }
 
+/* "scheme://" at the start of name (letters, digits, + - .): a URL, not a file */
+static int has_scheme(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
+	return n > 0 && !strncmp(name + n, "://", 3);
+}
+
+int store_check_name(const char *name, char *err, size_t errlen)
+{
+	if (store_is_pg_url(name))
+		return store_pg_check_url(name, err, errlen);
+	if (has_scheme(name)) {
+		snprintf(err, errlen, "store \"%.*s\": unsupported URL scheme (a SQLite file path, or postgresql://)",
+			 (int)strcspn(name, ":"), name);
+		return -1;
+	}
+	return 0;
+}
+
 static struct store *store_new(const uint8_t master[MASTER_KEY_LEN], char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -52,6 +72,10 @@ static int open_common(struct store **out, const char *path, const uint8_t maste
 	int ret;
 
 	*out = NULL;
+	if (store_check_name(path, err, errlen)) {
+		store_close(s);
+		return STORE_ERROR;
+	}
 	if (!s)
 		return STORE_ERROR;
 	s->readonly = readonly;

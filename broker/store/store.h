@@ -53,6 +53,13 @@ int store_open(struct store **out, const char *path, const uint8_t master[MASTER
 /* Read-only, for audit verify: never creates, migrates or writes; schema 2 only. */
 int store_open_readonly(struct store **out, const char *path, const uint8_t master[MASTER_KEY_LEN],
 			char *err, size_t errlen);
+/*
+ * Whether name can name a store, before anything is opened: a postgresql://
+ * URL must parse (libpq's message otherwise, never the URL: it may hold a
+ * password), and another scheme:// is refused rather than taken for a file.
+ * 0 or -1 with err set.
+ */
+int store_check_name(const char *name, char *err, size_t errlen);
 /* What store_open did beyond opening (a migration), "" if nothing. */
 const char *store_notice(const struct store *s);
 void store_close(struct store *s);

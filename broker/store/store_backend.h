@@ -53,6 +53,8 @@ int store_sqlite_open(struct store *s, const char *path);
 int store_sqlite_open_readonly(struct store *s, const char *path);
 int store_pg_open(struct store *s, const char *url);
 int store_pg_open_readonly(struct store *s, const char *url);
+/* store_check_name for a PostgreSQL URL (store_pg.c) */
+int store_pg_check_url(const char *url, char *err, size_t errlen);
 /* 1 when path names a PostgreSQL store (postgresql:// or postgres://). */
 int store_is_pg_url(const char *path);
 

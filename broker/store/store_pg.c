@@ -388,18 +388,25 @@ static int prepare(struct store *s, void *arg)
 }
 
 /* The URL's own error before any connection: libpq's parser, never the URL itself (it may hold a password). */
-static int parse_url(struct store *s, const char *url)
+int store_pg_check_url(const char *url, char *err, size_t errlen)
 {
 	char *msg = NULL;
 	PQconninfoOption *opts = PQconninfoParse(url, &msg);
 
 	if (!opts) {
-		snprintf(s->err, sizeof(s->err), "the store URL does not parse: %s", msg ? msg : "out of memory");
-		s->err[strcspn(s->err, "\n")] = '\0';
+		snprintf(err, errlen, "the store URL does not parse: %s", msg ? msg : "out of memory");
+		err[strcspn(err, "\n")] = '\0';
 		PQfreemem(msg);
-		return STORE_ERROR;
+		return -1;
 	}
 	PQconninfoFree(opts);
+	return 0;
+}
+
+static int parse_url(struct store *s, const char *url)
+{
+	if (store_pg_check_url(url, s->err, sizeof(s->err)))
+		return STORE_ERROR;
 	return (s->url = strdup(url)) ? STORE_OK : STORE_ERROR;
 }
 

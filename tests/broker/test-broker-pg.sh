@@ -74,6 +74,14 @@ check "... and the password is not echoed" test "$(grep -c 'wrong-password' "$W/
 "$BROKER" volume list --database "postgresql:///nodb?host=$PGSOCK&port=$PGPORT&user=cbowner&password=$PG_PASSWORD" \
 	--master-key "$W/master.key" > /dev/null 2> "$W/nodb.err"
 check "a database that does not exist -> precise error" grep -q 'database "nodb" does not exist' "$W/nodb.err"
+write_config "$W/bad-scheme.json" "$(free_port)" "$(free_port)" "mysql://db.example/cocoboot"
+"$BROKER" volume list --config "$W/bad-scheme.json" > /dev/null 2> "$W/scheme.err"
+check "another URL scheme is refused, not taken for a file" grep -q '"database": store "mysql": unsupported URL scheme' "$W/scheme.err"
+check "... and no file was made" test ! -e "mysql:" -a ! -e "$W/mysql:"
+write_config "$W/bad-url.json" "$(free_port)" "$(free_port)" "postgresql://cbserve@/cocoboot?host=/tmp&bogus_option=1"
+"$BROKER" serve --config "$W/bad-url.json" > /dev/null 2> "$W/serve-url.err"
+check "serve: a store URL that does not parse -> refuses to start, precise error" \
+	grep -q '"database": the store URL does not parse: invalid URI query parameter: "bogus_option"' "$W/serve-url.err"
 check "nothing was created" test -z "$(pg_sql cbowner "SELECT to_regclass('meta')")"
 
 # ---- the schema: made by cocobroker as the owner, not by the brokers' role ----
@@ -192,16 +200,17 @@ nice -n 5 "$STORM" --connect "127.0.0.1:$PORT_A,127.0.0.1:$PORT_B" --ca "$W/ca.p
 	--expect-key "$W/vol.key" --clients "$NSTORM" --retry-errors --released-to "$W/released.txt" --summary \
 	> "$W/storm.out" 2>&1 &
 SPID=$!
-# wait for the first releases, then the faults, spaced so both land while the storm runs
-for _ in $(seq 600); do [ "$(wc -l < "$W/released.txt")" -ge $((NSTORM / 10)) ] && break; sleep 0.1; done
+# the releases come in a burst once the first handshakes are through: the
+# faults go in as soon as the first key is out, so most clients meet them
+for _ in $(seq 3000); do [ -s "$W/released.txt" ] && break; sleep 0.05; done
 kill -9 "$PID_B"; wait "$PID_B" 2>/dev/null
-echo "storm: kill -9 broker B after $(wc -l < "$W/released.txt") releases"
-for _ in $(seq 600); do [ "$(wc -l < "$W/released.txt")" -ge $((NSTORM * 3 / 10)) ] && break; sleep 0.1; done
+echo "storm: kill -9 broker B after $(wc -l < "$W/released.txt") of $NSTORM releases"
+sleep 0.5
 pg_stop_server immediate
 echo "storm: PostgreSQL stopped (immediate: a crash) after $(wc -l < "$W/released.txt") releases"
-sleep 2
+sleep 3
 pg_start_server
-echo "storm: PostgreSQL started again"
+echo "storm: PostgreSQL started again after $(wc -l < "$W/released.txt") releases"
 wait "$SPID"
 sed 's/^/  /' "$W/storm.out"
 kv() { grep '^rps=' "$W/storm.out" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
