@@ -175,9 +175,12 @@ static int64_t get_int8(const PGresult *res, int row, int col)
 
 static int connect_db(struct store *s)
 {
-	/* connect_timeout first: a value in the URL overrides it */
-	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
-	const char *vals[] = { "5", "cocobroker", s->url, NULL };
+	/* defaults first, the URL after them overrides any. Over TCP a server that
+	 * vanished without a reset (a partition, a dead host) must not hold a worker
+	 * for ever: keepalives and a send timeout end the connection in ~10 s. */
+	const char *keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+			       "tcp_user_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "5", "5", "2", "3", "10000", "cocobroker", s->url, NULL };
 
 	if (s->pg)
 		PQfinish(PG(s));
