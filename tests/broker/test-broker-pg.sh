@@ -99,6 +99,19 @@ check "the key is stored wrapped" test "$(pg_sql cbowner "SELECT position(decode
 check "schema version 1 recorded" test "$(pg_sql cbowner "SELECT convert_from(value, 'UTF8') FROM meta WHERE name='schema_version'")" = 1
 check "admin actions are audit rows" test "$(pg_sql cbowner "SELECT count(*) FROM audit WHERE decision='admin'")" -eq 3
 
+# brokers (or admins) opening an empty database together: the schema lock makes one create it, the others wait
+pg_sql cbadmin "CREATE DATABASE race OWNER cbowner" postgres > /dev/null
+RACE_URL="postgresql://cbowner:$PG_PASSWORD@/race?host=$PGSOCK&port=$PGPORT"
+race=()
+for i in 1 2 3; do
+	"$BROKER" volume list --database "$RACE_URL" --master-key "$W/master.key" > /dev/null 2> "$W/race$i.err" &
+	race+=($!)
+done
+race_rc=0
+for p in "${race[@]}"; do wait "$p" || race_rc=1; done
+check "three cocobrokers opening an empty database at once all succeed" test "$race_rc" = 0
+check "... and exactly one created the schema" test "$(cat "$W"/race?.err | grep -c 'created the PostgreSQL schema')" -eq 1
+
 # ---- what the database refuses (docs/broker.md, roles) ----
 expect_sql() { # NAME ROLE REGEX SQL
 	local out; out=$(pg_sql "$2" "$4")
