@@ -173,7 +173,7 @@ fuzz-broker-request: $(BUILD)/fuzz/broker-request
 # ---- the broker on a real PostgreSQL (tests/broker/pg-server.sh starts one) and the storm with failures
 BROKER_PG_STORM ?= 1000
 CHECK_SUITES += broker-pg
-check-broker-pg: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
+check-broker-pg: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(SERVICE_KEYS_STAMP) | $(DEPS_STAMP)
 	@tests/broker/test-broker-pg.sh $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(BUILD)/keys $(TB)/pg \
 		$(BROKER_PG_STORM)
 .PHONY: check-broker-pg
