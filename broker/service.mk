@@ -171,9 +171,14 @@ fuzz-broker-request: $(BUILD)/fuzz/broker-request
 .PHONY: fuzz-broker-request
 
 # ---- the broker on a real PostgreSQL (tests/broker/pg-server.sh starts one) and the storm with failures
+# (test-store-shared: store.h's semantics on either backend, ASan+UBSan)
+$(TB)/test-store-shared: tests/broker/test_store_shared.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 BROKER_PG_STORM ?= 1000
 CHECK_SUITES += broker-pg
-check-broker-pg: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(SERVICE_KEYS_STAMP) | $(DEPS_STAMP)
-	@tests/broker/test-broker-pg.sh $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(BUILD)/keys $(TB)/pg \
-		$(BROKER_PG_STORM)
+check-broker-pg: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(TB)/test-store-shared $(SERVICE_KEYS_STAMP) \
+		| $(DEPS_STAMP)
+	@tests/broker/test-broker-pg.sh $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(TB)/test-store-shared \
+		$(BUILD)/keys $(TB)/pg $(BROKER_PG_STORM)
 .PHONY: check-broker-pg

@@ -7,10 +7,12 @@
 # database is away and recovery without a restart, and a storm of 1,000
 # clients across both brokers with a kill -9 of one broker and a PostgreSQL
 # restart in the middle.
-# usage: test-broker-pg.sh COCOBROKER UNLOCK_CLIENT BOOTSTORM KEYDIR WORKDIR [STORM_CLIENTS]
+# test-store-shared (store.h's semantics, ASan+UBSan) runs on a database of its own and on a
+# SQLite file, its checks counted here.
+# usage: test-broker-pg.sh COCOBROKER UNLOCK_CLIENT BOOTSTORM TEST_STORE_SHARED KEYDIR WORKDIR [STORM_CLIENTS]
 set -u
-BROKER=$(realpath "$1") CLIENT=$(realpath "$2") STORM=$(realpath "$3") KEYS=$(realpath "$4") W=$5
-NSTORM=${6:-1000}
+BROKER=$(realpath "$1") CLIENT=$(realpath "$2") STORM=$(realpath "$3") SHARED=$(realpath "$4") KEYS=$(realpath "$5") W=$6
+NSTORM=${7:-1000}
 . "$(dirname "$0")/pg-server.sh"
 rm -rf "$W" && mkdir -p "$W" && W=$(realpath "$W")
 pass=0 fail=0
@@ -33,6 +35,19 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 check "PostgreSQL starts (initdb as $PG_USER, socket in a temporary directory)" pg_start
 [ -n "${PGDIR:-}" ] || exit 1
 OWNER_URL=$(pg_url cbowner) SERVE_URL=$(pg_url cbserve)
+
+# ---- store.h on both backends: the same checks, and the append rate of 4 connections at once ----
+shared() { # NAME LABEL
+	local out; out=$("$SHARED" "$1" 4 100 2>&1)
+	echo "$out" | grep -v ' passed, ' | sed "s/^/  $2: /"
+	local line; line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -z "$line" ]; then bad "$2: store checks did not finish"; return; fi
+	pass=$((pass + $(echo "$line" | cut -d' ' -f1))) fail=$((fail + $(echo "$line" | cut -d' ' -f3)))
+	echo "$2: $line"
+}
+pg_sql cbadmin "CREATE DATABASE unit OWNER cbowner" postgres > /dev/null
+shared "postgresql://cbowner:$PG_PASSWORD@/unit?host=$PGSOCK&port=$PGPORT" "store.h on PostgreSQL"
+shared "$W/unit.db" "store.h on SQLite"
 
 # ---- PKI and configurations: broker A and B (role cbserve), admin (role cbowner) ----
 openssl ecparam -name prime256v1 -genkey -noout -out "$W/ca.key" 2>/dev/null
