@@ -34,6 +34,7 @@ FUZZ_SECONDS  ?= 10
 export FUZZ_SECONDS
 
 include mk/mbedtls.mk
+include proto/proto.mk
 include kernel/kernel.mk
 include init/init.mk
 # Parts that arrive in later steps bring their own fragment.

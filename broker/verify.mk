@@ -48,6 +48,9 @@ $(BUILD)/broker/%.o: broker/%.c broker/commands.h $(VERIFY_HDRS) $(MBEDTLS_HOST_
 	@echo "  CC      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(BROKER_CFLAGS) -c $< -o $@
 
+$(BUILD)/broker/main.o: $(VERSION_STAMP)
+$(BUILD)/broker/main.o: BROKER_CFLAGS += -DCOCOBROKER_VERSION='"$(VERSION)"'
+
 # Second expansion so objects appended by fragments included after this one
 # still become prerequisites.
 .SECONDEXPANSION:

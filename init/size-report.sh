@@ -3,7 +3,7 @@
 # the linker map attributes every kept input section to its object file.
 set -u
 stripped=$1 unstripped=$2 map=$3
-echo "build/cocoboot: $(stat -c %s "$stripped") bytes stripped (target 262144)"
+echo "build/cocoboot: $(stat -c %s "$stripped") bytes stripped (budget 196608)"
 size "$unstripped" | sed 's/^/  /'
 python3 - "$map" <<'PY'
 import re, sys, collections

@@ -25,6 +25,7 @@ done
 	echo "usage: build-image.sh --out DIR --ca PEM --url URL... [--uuid UUID] [--test]" >&2; exit 2; }
 [ -s "$ca" ] || { echo "build-image: no CA at $ca" >&2; exit 1; }
 [ -x "$top/build/cocoboot" ] || { echo "build-image: build/cocoboot missing (make cocoboot)" >&2; exit 1; }
+"$top/build/cocoboot" check-ca "$ca" >/dev/null || { echo "build-image: the guest cannot use the CA $ca" >&2; exit 1; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 case $out in "$top"/*) ;; *) echo "build-image: --out must be inside $top" >&2; exit 2 ;; esac

@@ -5,7 +5,7 @@
  *
  * The encoder is the one implementation used by the guest and by the test
  * clients; it needs no JSON library (the guest is static musl), only
- * mbedtls_base64. The broker decodes the body with cJSON (broker/server/).
+ * mbedtls_base64. The broker decodes the body with cJSON (request_decode.h).
  */
 #ifndef COCOBOOT_PROTO_REQUEST_H
 #define COCOBOOT_PROTO_REQUEST_H

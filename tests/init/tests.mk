@@ -10,11 +10,11 @@ INIT_TEST_json    := init/json.c
 INIT_TEST_luks2   := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
 INIT_TEST_secret  := init/secret.c
 INIT_TEST_backoff := init/backoff.c
-INIT_TEST_http    := init/http.c init/errors.c init/secret.c proto/response.c proto/request.c
+INIT_TEST_verdict := init/verdict.c init/errors.c init/secret.c proto/http_client.c proto/answer.c proto/request.c
 INIT_TEST_errors  := init/errors.c
 INIT_TEST_certtime := init/certtime.c
 INIT_TEST_check-volume := init/check_volume.c init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
-INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff http errors certtime
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime
 
 define init_test
 $(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h proto/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../lib/check.h"
-#include "http.h"
+#include "verdict.h"
 
 static char buf[70000];
 

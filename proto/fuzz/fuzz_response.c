@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the guest's answer parsing (proto/response.c), which
+ * libFuzzer target: the guest's answer parsing (proto/http_client.c, answer.c), which
  * reads bytes from the network before anything about the peer is known
  * beyond its certificate. Both parsers must stay in bounds, never report a
  * key and an error inconsistently, and leave nothing behind on failure.
@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/request.h"
-#include "../../proto/response.h"
+#include "request.h"
+#include "answer.h"
+#include "http_client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,10 +12,12 @@
 #include <mbedtls/pk.h>
 
 #include "check.h"
-#include "../../proto/binding.h"
-#include "../../proto/client_cert.h"
-#include "../../proto/request.h"
-#include "../../proto/response.h"
+#include "binding.h"
+#include "client_cert.h"
+#include "reasons.h"
+#include "request.h"
+#include "answer.h"
+#include "http_client.h"
 
 static void hex(char *out, const uint8_t *in, size_t n)
 {
@@ -174,6 +176,31 @@ static void test_answer(void)
 	     "key too long");
 }
 
+/* The broker's encoders, read back with the guest's parser. */
+static void test_answer_encode(void)
+{
+	struct coco_unlock_answer a;
+	uint8_t key[64];
+	char body[COCO_KEY_ANSWER_MAX];
+	size_t len = 0;
+
+	for (int i = 0; i < 64; i++)
+		key[i] = (uint8_t)(255 - i);
+	CHECK(coco_answer_encode_key(key, sizeof(key), body, sizeof(body), &len) == COCO_PROTO_OK &&
+	      len == strlen(body) && !strncmp(body, "{\"key\":\"", 8), "key answer encodes: %s", body);
+	CHECK(coco_answer_parse(body, len, &a) == COCO_PROTO_OK && a.key_len == 64 && !memcmp(a.key, key, 64),
+	      "round trip of the key");
+	CHECK(coco_answer_encode_key(key, sizeof(key), body, sizeof(body) - 1, &len) == COCO_PROTO_TOO_LARGE,
+	      "one byte short");
+	CHECK(coco_answer_encode_error(COCO_REASON_BINDING_MISMATCH, body, sizeof(body), &len) == COCO_PROTO_OK &&
+	      !strcmp(body, "{\"error\":\"binding-mismatch\"}") && len == strlen(body), "error answer encodes");
+	CHECK(coco_answer_parse(body, len, &a) == COCO_PROTO_OK && !strcmp(a.error, "binding-mismatch"),
+	      "round trip of the error");
+	CHECK(coco_answer_encode_error("a\"b", body, sizeof(body), &len) == COCO_PROTO_BAD_INPUT, "quote refused");
+	CHECK(coco_answer_encode_error("", body, sizeof(body), &len) == COCO_PROTO_BAD_INPUT, "empty code refused");
+	CHECK(coco_answer_encode_error("overloaded", body, 12, &len) == COCO_PROTO_TOO_LARGE, "small buffer");
+}
+
 static void test_identity(void)
 {
 	mbedtls_entropy_context entropy;
@@ -206,6 +233,7 @@ int main(void)
 	test_request();
 	test_http();
 	test_answer();
+	test_answer_encode();
 	test_identity();
 	return check_done();
 }
