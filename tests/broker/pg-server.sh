@@ -16,15 +16,18 @@ PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail 
 PG_USER=${PG_USER:-nobody}
 PG_PASSWORD=test-only-password
 
+# PostgreSQL refuses to run as root: as root, the server runs as PG_USER; otherwise as the caller
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi; }
+
 pg_start() {
 	[ -x "$PG_BIN/initdb" ] || { echo "no PostgreSQL server binaries (Debian package postgresql; make deps installs it)"; return 1; }
 	PGDIR=$(mktemp -d /tmp/cocoboot-pg.XXXXXX)
 	chmod 755 "$PGDIR"
-	chown "$PG_USER" "$PGDIR"
+	[ "$(id -u)" != 0 ] || chown "$PG_USER" "$PGDIR"
 	PGSOCK=$PGDIR
 	PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	printf '%s\n' "$PG_PASSWORD" > "$PGDIR/pw" && chown "$PG_USER" "$PGDIR/pw"
-	runuser -u "$PG_USER" -- "$PG_BIN/initdb" -D "$PGDIR/data" -U cbadmin --pwfile="$PGDIR/pw" \
+	printf '%s\n' "$PG_PASSWORD" > "$PGDIR/pw" && { [ "$(id -u)" != 0 ] || chown "$PG_USER" "$PGDIR/pw"; }
+	as_pg "$PG_BIN/initdb" -D "$PGDIR/data" -U cbadmin --pwfile="$PGDIR/pw" \
 		--auth=scram-sha-256 -E UTF8 --no-locale >"$PGDIR/initdb.log" 2>&1 || { cat "$PGDIR/initdb.log"; return 1; }
 	pg_start_server || return 1
 	local sql
@@ -36,13 +39,13 @@ pg_start() {
 }
 
 pg_start_server() {
-	runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 30 \
+	as_pg "$PG_BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 30 \
 		-o "-k $PGSOCK -p $PGPORT -c listen_addresses= -c max_connections=100" start >/dev/null ||
 		{ tail -n 20 "$PGDIR/server.log"; return 1; }
 }
 
 pg_stop_server() { # MODE: fast (default) or immediate
-	runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$PGDIR/data" -m "${1:-fast}" -w -t 30 stop >/dev/null
+	as_pg "$PG_BIN/pg_ctl" -D "$PGDIR/data" -m "${1:-fast}" -w -t 30 stop >/dev/null
 }
 
 pg_stop() {

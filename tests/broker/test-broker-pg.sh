@@ -32,7 +32,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-check "PostgreSQL starts (initdb as $PG_USER, socket in a temporary directory)" pg_start
+check "PostgreSQL starts (initdb as an unprivileged user, socket in a temporary directory)" pg_start
 [ -n "${PGDIR:-}" ] || exit 1
 OWNER_URL=$(pg_url cbowner) SERVE_URL=$(pg_url cbserve)
 
