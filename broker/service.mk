@@ -5,7 +5,7 @@
 SERVICE_SRCS := $(sort $(wildcard broker/server/*.c broker/store/*.c))
 # (fragments are included in sorted order: this one comes before verify.mk and
 # keys/keys.mk, so their variables are not used in prerequisites here)
-SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h)
+SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h) $(COMMON_HDRS)
 SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
 SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -I/usr/include/postgresql
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
@@ -30,9 +30,9 @@ TB := $(BUILD)/tests/broker
 TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -Itests/lib
 
 # store unit tests (sanitizers)
-$(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
+$(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 
 CHECK_SUITES += broker-store
 check-broker-store: $(TB)/test-store
@@ -41,15 +41,15 @@ check-broker-store: $(TB)/test-store
 
 # the test client: handshake with an ephemeral identity, binding, evidence
 $(TB)/unlock-client: tests/broker/unlock_client.c tests/broker/sim_snp.c tests/broker/sim_snp.h tests/broker/sim_tdx.c \
-		tests/broker/sim_tdx.h $(PROTO_LIB) $(MBEDTLS_HOST_STAMP)
+		tests/broker/sim_tdx.h $(PROTO_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/unlock_client.c tests/broker/sim_snp.c tests/broker/sim_tdx.c \
-		$(PROTO_LIB) $(MBEDTLS_HOST_LIBS)
-$(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/sim_snp.h $(PROTO_LIB) $(MBEDTLS_HOST_STAMP)
+		$(PROTO_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
+$(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/sim_snp.h $(PROTO_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/bootstorm.c tests/broker/sim_snp.c $(PROTO_LIB) $(MBEDTLS_HOST_LIBS) -lm
+	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/bootstorm.c tests/broker/sim_snp.c $(PROTO_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) -lm
 
 CHECK_SUITES += broker
 check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
@@ -63,11 +63,11 @@ COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c brok
 	broker/cmd_measure.c $(SERVICE_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
-$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(MBEDTLS_HOST_STAMP)
+$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a \
-		$(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
+		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
 
 CHECK_SUITES += broker-asan
 check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
@@ -83,30 +83,11 @@ bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
 	@tests/broker/bench-bootstorm.sh $(BUILD)/cocobroker $(TB)/bootstorm $(BUILD)/keys $(TB)/bench $(BOOTSTORM_CLIENTS) $(BOOTSTORM_REQUESTS)
 .PHONY: bench-bootstorm
 
-# ---- fuzz: the LUKS2 header `volume confirm --device` reads (broker/store/luks2.c)
-FUZZ_TARGETS += luks2-confirm
-$(BUILD)/fuzz/luks2-confirm: broker/fuzz-service/fuzz_luks2.c broker/store/luks2.c broker/store/luks2.h $(MBEDTLS_HOST_STAMP)
-	@mkdir -p $(@D)
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -DLUKS2_MAX_ITERATIONS=64 -fsanitize=fuzzer,address,undefined \
-		$(MBEDTLS_HOST_CFLAGS) -o $@ broker/fuzz-service/fuzz_luks2.c broker/store/luks2.c $(MBEDTLS_HOST_LIBS) -lcjson
-# seed: a real header (cryptsetup on a file, 16 KiB of it with its JSON area), when cryptsetup is installed
-fuzz-luks2-confirm: $(BUILD)/fuzz/luks2-confirm
-	@mkdir -p $(BUILD)/fuzz/luks2-confirm-corpus
-	@if command -v cryptsetup >/dev/null && [ ! -e $(BUILD)/fuzz/luks2-confirm-corpus/seed ]; then \
-		truncate -s 20M $(BUILD)/fuzz/luks2-seed.img && head -c 8 /dev/urandom > $(BUILD)/fuzz/luks2-seed.pass && \
-		cryptsetup luksFormat -q --type luks2 --uuid 11111111-2222-4333-8444-555555555555 --pbkdf pbkdf2 \
-			--pbkdf-force-iterations 1000 $(BUILD)/fuzz/luks2-seed.img $(BUILD)/fuzz/luks2-seed.pass && \
-		head -c 16384 $(BUILD)/fuzz/luks2-seed.img > $(BUILD)/fuzz/luks2-confirm-corpus/seed; \
-		rm -f $(BUILD)/fuzz/luks2-seed.img $(BUILD)/fuzz/luks2-seed.pass; fi
-	@set -o pipefail; $(BUILD)/fuzz/luks2-confirm -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
-		-artifact_prefix=$(BUILD)/fuzz/crash-luks2-confirm- $(BUILD)/fuzz/luks2-confirm-corpus 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
-.PHONY: fuzz-luks2-confirm
-
 # ---- the broker on a real PostgreSQL (tests/broker/pg-server.sh starts one) and the storm with failures
 # (test-store-shared: store.h's semantics on either backend, ASan+UBSan)
-$(TB)/test-store-shared: tests/broker/test_store_shared.c $(STORE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
+$(TB)/test-store-shared: tests/broker/test_store_shared.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 BROKER_PG_STORM ?= 1000
 CHECK_SUITES += broker-pg
 check-broker-pg: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(TB)/test-store-shared $(SERVICE_KEYS_STAMP) \

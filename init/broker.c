@@ -237,7 +237,7 @@ static int send_request(struct session_env *env, mbedtls_ssl_context *ssl, const
 }
 
 /* More of the answer into ANSWER: 1 read, 0 end of the stream (*EOF set), -1 connection lost (ERR). */
-static int read_more(mbedtls_ssl_context *ssl, const struct cb_url *url, struct cb_secret *answer, int *eof,
+static int read_more(mbedtls_ssl_context *ssl, const struct cb_url *url, struct secret *answer, int *eof,
 		     struct cb_err *err)
 {
 	int n;
@@ -269,14 +269,14 @@ static int read_more(mbedtls_ssl_context *ssl, const struct cb_url *url, struct 
 }
 
 /* Read until the answer means something (verdict.h). The answer may carry the key: it is received into locked memory. */
-static enum cb_verdict read_answer(mbedtls_ssl_context *ssl, const struct cb_url *url, struct cb_secret *key,
+static enum cb_verdict read_answer(mbedtls_ssl_context *ssl, const struct cb_url *url, struct secret *key,
 				   unsigned *retry_after_ms, struct cb_err *err)
 {
-	struct cb_secret answer = { 0 };
+	struct secret answer = { 0 };
 	enum cb_verdict verdict = CB_VERDICT_INCOMPLETE;
 	int eof = 0;
 
-	if (cb_secret_alloc(&answer, ANSWER_MAX) < 0) {
+	if (secret_alloc(&answer, ANSWER_MAX) < 0) {
 		cb_fail(err, CB_ERR_SETUP, "cannot lock memory for the answer");
 		return CB_VERDICT_FINAL;
 	}
@@ -287,13 +287,13 @@ static enum cb_verdict read_answer(mbedtls_ssl_context *ssl, const struct cb_url
 		}
 		verdict = cb_answer_verdict((const char *)answer.data, answer.len, eof, key, retry_after_ms, err);
 	}
-	cb_secret_free(&answer);
+	secret_free(&answer);
 	return verdict;
 }
 
 /* One connection to one broker. */
 static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *url, const char *uuid,
-				  unsigned remaining_ms, struct cb_secret *key, unsigned *retry_after_ms,
+				  unsigned remaining_ms, struct secret *key, unsigned *retry_after_ms,
 				  struct cb_err *err)
 {
 	mbedtls_ssl_context ssl;
@@ -342,7 +342,7 @@ static void wait_to_retry(struct session_env *env, struct cb_backoff *backoff, u
 }
 
 int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
-			struct cb_secret *key, struct cb_err *err)
+			struct secret *key, struct cb_err *err)
 {
 	struct session_env *env = calloc(1, sizeof(*env));
 	struct cb_backoff backoff;

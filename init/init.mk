@@ -1,8 +1,9 @@
-# build/cocoboot: the static musl guest binary. libtsm/ is compiled in from
-# source (its fragment is included after this one); proto/ is linked as the
-# guest's build of the wire library (proto/proto.mk, included before this).
+# build/cocoboot: the static musl guest binary. libtsm/, the guest's half of
+# proto/ (proto/proto.mk, included before this) and common/ are compiled in
+# from source: one LTO compile, and --gc-sections keeps only what the guest calls.
 COCOBOOT      := $(BUILD)/cocoboot
-COCOBOOT_SRCS := $(wildcard init/*.c) libtsm/tsm_report.c libtsm/configfs_io.c
+COCOBOOT_SRCS := $(wildcard init/*.c) libtsm/tsm_report.c libtsm/configfs_io.c $(PROTO_GUEST_SRCS) $(COMMON_GUEST_SRCS)
+COCOBOOT_HDRS := $(wildcard init/*.h libtsm/*.h proto/*.h) $(COMMON_HDRS)
 COCOBOOT_INCS := -Iinit -Ilibtsm -Iproto
 # Certificates that expired before this commit are never accepted, whatever
 # the (host-controlled) guest clock says: see init/broker.c.
@@ -13,17 +14,17 @@ COCOBOOT_DEFS := -DCOCOBOOT_VERSION='"$(VERSION)"' -DCOCOBOOT_TIME_FLOOR=$(COCOB
 # cocoboot's own sources.
 COCOBOOT_DEFS += -fno-asynchronous-unwind-tables -fno-unwind-tables -flto
 
-$(COCOBOOT): $(COCOBOOT_SRCS) $(PROTO_MUSL_LIB) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) $(VERSION_STAMP) | $(DEPS_STAMP)
+$(COCOBOOT): $(COCOBOOT_SRCS) $(COCOBOOT_HDRS) $(MBEDTLS_MUSL_STAMP) $(VERSION_STAMP) | $(DEPS_STAMP)
 	@echo "  CC      $@"
 	@$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) \
-		-o $@ $(COCOBOOT_SRCS) $(PROTO_MUSL_LIB) $(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
+		-o $@ $(COCOBOOT_SRCS) $(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
 
 # The same, unstripped, one object per source and without LTO (so the map can
 # name each source), to see what the size is made of (`make cocoboot-size`).
 COCOBOOT_SIZE_DIR := $(BUILD)/cocoboot-size
-$(COCOBOOT).unstripped: $(COCOBOOT_SRCS) $(PROTO_GUEST_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
+$(COCOBOOT).unstripped: $(COCOBOOT_SRCS) $(COCOBOOT_HDRS) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
 	@rm -rf $(COCOBOOT_SIZE_DIR) && mkdir -p $(COCOBOOT_SIZE_DIR)
-	@for src in $(COCOBOOT_SRCS) $(PROTO_GUEST_SRCS); do \
+	@for src in $(COCOBOOT_SRCS); do \
 		$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(filter-out -flto,$(COCOBOOT_DEFS)) -c $$src \
 			-o $(COCOBOOT_SIZE_DIR)/$$(echo $$src | tr / _ | sed 's/\.c$$/.o/') || exit 1; done
 	@$(MUSL_CC) -o $@ $(COCOBOOT_SIZE_DIR)/*.o $(filter-out -s,$(GUEST_LDFLAGS)) -Wl,-Map=$@.map $(MBEDTLS_MUSL_LIBS)

@@ -28,7 +28,7 @@ for line in open(sys.argv[1]):
         origin = {"c": "musl libc"}.get(lib.group(1), lib.group(1))
         member = lib.group(2)
     else:
-        origin = "cocoboot (init/, proto/, libtsm/)" 
+        origin = "cocoboot (init/, proto/, libtsm/, common/)"
         member = re.sub(r".*/", "", obj).replace("_", "/", 1)
     by_origin[origin] += size
     by_object[origin.split()[0] + ":" + member] += size

@@ -25,16 +25,16 @@ static void copy_reason(char *dst, size_t cap, const char *src)
 }
 
 /* A 200 or 403 body: the key into KEY, or the refusal's code into ERR. */
-static enum cb_verdict body_verdict(const struct coco_http_response *resp, struct cb_secret *key, struct cb_err *err)
+static enum cb_verdict body_verdict(const struct coco_http_response *resp, struct secret *key, struct cb_err *err)
 {
-	struct cb_secret answer_mem;
+	struct secret answer_mem;
 	struct coco_unlock_answer *answer;
 	enum cb_verdict verdict = CB_VERDICT_FINAL;
 	char reason[COCO_ERROR_CODE_MAX];
 	int rc;
 
 	/* The parsed answer holds the key: it lives in locked memory too. */
-	if (cb_secret_alloc(&answer_mem, sizeof(*answer)) < 0) {
+	if (secret_alloc(&answer_mem, sizeof(*answer)) < 0) {
 		cb_fail(err, CB_ERR_SETUP, "cannot lock memory for the answer");
 		return CB_VERDICT_FINAL;
 	}
@@ -45,18 +45,19 @@ static enum cb_verdict body_verdict(const struct coco_http_response *resp, struc
 		cb_fail(err, CB_ERR_BROKER_REFUSED, "%s", reason);
 	} else if (rc != COCO_PROTO_OK || answer->key_len == 0) {
 		cb_fail(err, CB_ERR_BROKER_PROTOCOL, "200 without a well-formed \"key\"");
-	} else if (answer->key_len != 64 || key->cap < 64) {
-		cb_fail(err, CB_ERR_BROKER_PROTOCOL, "released key is %zu bytes, the volume needs 64", answer->key_len);
+	} else if (answer->key_len != VOLUME_KEY_LEN || key->cap < VOLUME_KEY_LEN) {
+		cb_fail(err, CB_ERR_BROKER_PROTOCOL, "released key is %zu bytes, the volume needs %d", answer->key_len,
+			VOLUME_KEY_LEN);
 	} else {
-		memcpy(key->data, answer->key, 64);
-		key->len = 64;
+		memcpy(key->data, answer->key, VOLUME_KEY_LEN);
+		key->len = VOLUME_KEY_LEN;
 		verdict = CB_VERDICT_KEY;
 	}
-	cb_secret_free(&answer_mem);
+	secret_free(&answer_mem);
 	return verdict;
 }
 
-enum cb_verdict cb_answer_verdict(const char *buf, size_t len, int eof, struct cb_secret *key,
+enum cb_verdict cb_answer_verdict(const char *buf, size_t len, int eof, struct secret *key,
 				  unsigned *retry_after_ms, struct cb_err *err)
 {
 	struct coco_http_response resp;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "errors.h"
-#include "secret.h"
+#include "../common/secret.h"
 
 enum cb_verdict { CB_VERDICT_INCOMPLETE, CB_VERDICT_KEY, CB_VERDICT_RETRY, CB_VERDICT_FINAL };
 
@@ -24,7 +24,7 @@ enum cb_verdict { CB_VERDICT_INCOMPLETE, CB_VERDICT_KEY, CB_VERDICT_RETRY, CB_VE
  * COCO_REASON_UNKNOWN_VOLUME; other statuses or bad syntax -> FINAL,
  * CB_ERR_BROKER_PROTOCOL. INCOMPLETE: read more.
  */
-enum cb_verdict cb_answer_verdict(const char *buf, size_t len, int eof, struct cb_secret *key,
+enum cb_verdict cb_answer_verdict(const char *buf, size_t len, int eof, struct secret *key,
 				  unsigned *retry_after_ms, struct cb_err *err);
 
 #endif

@@ -1,8 +1,10 @@
 /* Answer bodies: the broker's encoder and the guest's strict parser (see answer.h). */
 #include "answer.h"
 #include "request.h"
+#include "../common/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/base64.h>
@@ -10,110 +12,58 @@
 
 /* ---- JSON: one object whose members are all strings ---- */
 
-struct cursor {
-	const char *p, *end;
-};
-
-static void skip_ws(struct cursor *c)
-{
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-		c->p++;
-}
-
-static int expect(struct cursor *c, char ch)
-{
-	skip_ws(c);
-	if (c->p >= c->end || *c->p != ch)
-		return -1;
-	c->p++;
-	return 0;
-}
-
 /*
- * A JSON string into out (NUL-terminated, at most cap-1 bytes). Only the
- * escapes a key broker could need; \u is refused (the schema is ASCII).
+ * The reader decodes \u escapes; the schema is ASCII and refuses them. Every
+ * backslash of a well-formed body starts an escape inside a string, so
+ * skipping the escaped character finds exactly the \u ones.
  */
-static int read_string(struct cursor *c, char *out, size_t cap)
+static int has_unicode_escape(const char *s, size_t len)
 {
-	size_t n = 0;
-
-	if (expect(c, '"'))
-		return -1;
-	while (c->p < c->end) {
-		char ch = *c->p++;
-		if (ch == '"') {
-			out[n] = '\0';
-			return 0;
-		}
-		if ((unsigned char)ch < 0x20)
-			return -1;
-		if (ch == '\\') {
-			if (c->p >= c->end)
-				return -1;
-			switch (*c->p++) {
-			case '"': ch = '"'; break;
-			case '\\': ch = '\\'; break;
-			case '/': ch = '/'; break;
-			case 'n': ch = '\n'; break;
-			case 't': ch = '\t'; break;
-			case 'r': ch = '\r'; break;
-			default: return -1;
-			}
-		}
-		if (n + 1 >= cap)
-			return -1;
-		out[n++] = ch;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u')
+			return 1;
+		i++;
 	}
-	return -1;
-}
-
-/* One member into OUT: "key" (base64, once), "error" (non-empty, once); others are ignored. */
-static int take_member(const char *name, const char *value, struct coco_unlock_answer *out)
-{
-	size_t klen = 0;
-
-	if (!strcmp(name, "key")) {
-		if (out->key_len || mbedtls_base64_decode(out->key, sizeof(out->key), &klen,
-							  (const unsigned char *)value, strlen(value)) || klen == 0)
-			return -1;
-		out->key_len = klen;
-	} else if (!strcmp(name, "error")) {
-		if (out->error[0] || strlen(value) >= sizeof(out->error) || !value[0])
-			return -1;
-		memcpy(out->error, value, strlen(value) + 1);
-	}
-	/* other string members are ignored: later brokers may add some */
 	return 0;
 }
 
-/* The members of an object whose '{' was read, through its '}'. VALUE: scratch of CAP bytes. */
-static int read_members(struct cursor *c, struct coco_unlock_answer *out, char *value, size_t cap)
+/* The members, read with the guest's one JSON reader (common/json.h). */
+static int read_members(const struct json_doc *doc, struct coco_unlock_answer *out)
 {
-	char name[16];
+	const struct json_node *root = json_root(doc);
+	int have_key = 0, have_error = 0;
 
-	skip_ws(c);
-	if (c->p < c->end && *c->p == '}') {
-		c->p++;
-		return 0;
-	}
-	for (;;) {
-		if (read_string(c, name, sizeof(name)) || expect(c, ':') || read_string(c, value, cap) ||
-		    take_member(name, value, out))
-			return -1;
-		skip_ws(c);
-		if (c->p < c->end && *c->p == ',') {
-			c->p++;
-			continue;
+	if (root->type != JSON_OBJECT)
+		return COCO_PROTO_MALFORMED;
+	for (const struct json_node *m = json_first(doc, root); m; m = json_next(doc, m)) {
+		/* the schema's bounds: names under 16 bytes, values under 128 (base64 of a 64-byte key is 88) */
+		if (m->type != JSON_STRING || strlen(m->key) >= 16 || m->str_len >= 128)
+			return COCO_PROTO_MALFORMED;
+		if (!strcmp(m->key, "key")) {
+			size_t klen = 0;
+
+			if (mbedtls_base64_decode(out->key, sizeof(out->key), &klen, (const unsigned char *)m->str,
+						  m->str_len) || klen == 0)
+				return COCO_PROTO_MALFORMED;
+			out->key_len = klen;
+			have_key = 1;
+		} else if (!strcmp(m->key, "error")) {
+			if (m->str_len >= sizeof(out->error) || m->str_len == 0)
+				return COCO_PROTO_MALFORMED;
+			memcpy(out->error, m->str, m->str_len + 1);
+			have_error = 1;
 		}
-		return expect(c, '}');
+		/* other string members are ignored: later brokers may add some (the reader refuses repeats) */
 	}
+	return have_key || have_error ? COCO_PROTO_OK : COCO_PROTO_MALFORMED;
 }
 
 int coco_answer_parse(const char *body, size_t len, struct coco_unlock_answer *out)
 {
-	struct cursor c = { body, body + len };
-	/* base64 of the largest key (64 bytes) is 88 characters */
-	char value[128];
+	struct json_doc doc = { 0 };
+	char *text = NULL;
 	int ret = COCO_PROTO_MALFORMED;
 
 	if (!body || !out)
@@ -121,13 +71,28 @@ int coco_answer_parse(const char *body, size_t len, struct coco_unlock_answer *o
 	memset(out, 0, sizeof(*out));
 	if (len > COCO_MAX_BODY)
 		return COCO_PROTO_TOO_LARGE;
-	if (expect(&c, '{') == 0 && read_members(&c, out, value, sizeof(value)) == 0) {
-		skip_ws(&c);
-		/* one whole object and nothing after it, with a key or an error */
-		if (c.p == c.end && (out->key_len || out->error[0]))
-			ret = COCO_PROTO_OK;
+	/*
+	 * The reader decodes in place: a private copy (it holds the key in
+	 * base64: wiped below). Nodes for an object of string members only,
+	 * each at least 6 bytes ("":"",): a body with any other value runs out
+	 * of them or is refused for it, malformed either way.
+	 */
+	doc.cap = (unsigned)(len / 6 + 3);
+	doc.nodes = calloc(doc.cap, sizeof(*doc.nodes));
+	text = malloc(len + 1);
+	if (!doc.nodes || !text) {
+		ret = COCO_PROTO_TOO_LARGE;
+		goto out;
 	}
-	mbedtls_platform_zeroize(value, sizeof(value));
+	memcpy(text, body, len);
+	text[len] = '\0';
+	if (!has_unicode_escape(text, len) && json_parse(text, len, &doc) == 0)
+		ret = read_members(&doc, out);
+out:
+	if (text)
+		mbedtls_platform_zeroize(text, len + 1);
+	free(text);
+	free(doc.nodes);
 	if (ret != COCO_PROTO_OK)
 		mbedtls_platform_zeroize(out, sizeof(*out));
 	return ret;
@@ -138,7 +103,7 @@ int coco_answer_encode_key(const uint8_t *key, size_t key_len, char *buf, size_t
 	static const char open[] = "{\"key\":\"", close[] = "\"}";
 	size_t olen = 0;
 
-	if (!key || !key_len || key_len > COCO_VOLUME_KEY_MAX || !buf || cap < sizeof(open) + sizeof(close))
+	if (!key || !key_len || key_len > VOLUME_KEY_LEN || !buf || cap < sizeof(open) + sizeof(close))
 		return COCO_PROTO_BAD_INPUT;
 	memcpy(buf, open, sizeof(open) - 1);
 	/* room for the closing quote, brace and NUL stays free */

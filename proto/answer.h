@@ -2,7 +2,7 @@
  * Wire protocol v1, the body of the broker's answer to POST /v1/unlock:
  *   200 {"key": "<base64>"}   4xx/5xx {"error": "<reason code>"}
  * The broker encodes it here; the guest parses it here with a strict
- * hand-written parser (the guest links no JSON library): an object of
+ * parser on the guest's one JSON reader (common/json.h): an object of
  * string members, at most 64 KiB; fuzzed (proto/fuzz/fuzz_response.c).
  * Reason codes: reasons.h.
  */
@@ -12,10 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define COCO_VOLUME_KEY_MAX   64
+#include "../common/volume_key.h"
+
 #define COCO_ERROR_CODE_MAX   64
 /* {"key":"<base64 of 64 bytes>"} with its NUL */
-#define COCO_KEY_ANSWER_MAX   (8 + 4 * ((COCO_VOLUME_KEY_MAX + 2) / 3) + 2 + 1)
+#define COCO_KEY_ANSWER_MAX   (8 + 4 * ((VOLUME_KEY_LEN + 2) / 3) + 2 + 1)
 
 /*
  * {"key":"<base64>"} into buf (NUL-terminated); *len without the NUL. The
@@ -27,7 +28,7 @@ int coco_answer_encode_key(const uint8_t *key, size_t key_len, char *buf, size_t
 int coco_answer_encode_error(const char *code, char *buf, size_t cap, size_t *len);
 
 struct coco_unlock_answer {
-	uint8_t key[COCO_VOLUME_KEY_MAX];   /* wipe after use */
+	uint8_t key[VOLUME_KEY_LEN];   /* wipe after use */
 	size_t key_len;                     /* 0 when no key */
 	char error[COCO_ERROR_CODE_MAX];    /* "" when none */
 };

@@ -12,7 +12,7 @@ PROTO_GUEST_SRCS := proto/answer.c proto/binding.c proto/client_cert.c proto/gue
 # the broker's side: http_parser and cJSON, which the static guest does not link
 PROTO_HOST_SRCS  := $(PROTO_GUEST_SRCS) proto/http_server.c proto/request_decode.c
 PROTO_HOST_LDLIBS := -lhttp_parser -lcjson
-PROTO_HDRS := $(wildcard proto/*.h)
+PROTO_HDRS := $(wildcard proto/*.h) $(COMMON_HDRS)
 
 PROTO_LIB      := $(BUILD)/proto/host/libcocoproto.a
 PROTO_LIB_SAN  := $(BUILD)/proto/san/libcocoproto.a
@@ -48,12 +48,13 @@ TP := $(BUILD)/tests/proto
 TP_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Iproto -Itests/lib
 
 # unit tests of both sides: host with sanitizers, and the same test as a static musl binary
-$(TP)/test-proto: proto/tests/test_proto.c $(PROTO_LIB_SAN) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
+$(TP)/test-proto: proto/tests/test_proto.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TP_CFLAGS) -o $@ $< $(PROTO_LIB_SAN) $(MBEDTLS_HOST_LIBS)
-$(TP)/test-proto-musl: proto/tests/test_proto.c $(PROTO_MUSL_LIB) tests/lib/check.h $(MBEDTLS_MUSL_STAMP)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TP_CFLAGS) -o $@ $< $(PROTO_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
+$(TP)/test-proto-musl: proto/tests/test_proto.c $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) tests/lib/check.h $(MBEDTLS_MUSL_STAMP)
 	@mkdir -p $(@D)
-	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -Iproto -Itests/lib -o $@ $< $(PROTO_MUSL_LIB) $(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
+	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -Iproto -Itests/lib -o $@ $< $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) \
+		$(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
 
 CHECK_SUITES += proto
 check-proto: $(TP)/test-proto $(TP)/test-proto-musl
@@ -63,9 +64,9 @@ check-proto: $(TP)/test-proto $(TP)/test-proto-musl
 .PHONY: check-proto
 
 # the broker's request input: HTTP framing in arbitrary chunks and the body decode (sanitizers)
-$(TP)/test-http-decode: proto/tests/test_http_decode.c $(PROTO_LIB_SAN) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
+$(TP)/test-http-decode: proto/tests/test_http_decode.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TP_CFLAGS) -o $@ $< $(PROTO_LIB_SAN) $(MBEDTLS_HOST_LIBS) $(PROTO_HOST_LDLIBS)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TP_CFLAGS) -o $@ $< $(PROTO_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) $(PROTO_HOST_LDLIBS)
 
 CHECK_SUITES += broker-input
 check-broker-input: $(TP)/test-http-decode
@@ -77,9 +78,9 @@ PROTO_FUZZ_CC = $(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,addre
 
 # the guest's answer parsing (it reads what a hostile network sends)
 FUZZ_TARGETS += proto-response
-$(BUILD)/fuzz/proto-response: proto/fuzz/fuzz_response.c proto/http_client.c proto/answer.c $(PROTO_HDRS) $(MBEDTLS_HOST_STAMP)
+$(BUILD)/fuzz/proto-response: proto/fuzz/fuzz_response.c proto/http_client.c proto/answer.c $(PROTO_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(PROTO_FUZZ_CC) -o $@ proto/fuzz/fuzz_response.c proto/http_client.c proto/answer.c $(MBEDTLS_HOST_LIBS)
+	@$(PROTO_FUZZ_CC) -o $@ proto/fuzz/fuzz_response.c proto/http_client.c proto/answer.c $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
 fuzz-proto-response: $(BUILD)/fuzz/proto-response
 	@mkdir -p $(BUILD)/fuzz/proto-response-corpus
 	@set -o pipefail; $(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
@@ -90,10 +91,10 @@ fuzz-proto-response: $(BUILD)/fuzz/proto-response
 # seeds (first byte: the chunk size, then the HTTP request): proto/fuzz/seeds-broker-request
 FUZZ_TARGETS += broker-request
 $(BUILD)/fuzz/broker-request: proto/fuzz/fuzz_request.c proto/http_server.c proto/request_decode.c proto/request.c \
-		$(PROTO_HDRS) $(MBEDTLS_HOST_STAMP)
+		$(PROTO_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@$(PROTO_FUZZ_CC) -o $@ proto/fuzz/fuzz_request.c proto/http_server.c proto/request_decode.c proto/request.c \
-		$(MBEDTLS_HOST_LIBS) $(PROTO_HOST_LDLIBS)
+		$(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS) $(PROTO_HOST_LDLIBS)
 fuzz-broker-request: $(BUILD)/fuzz/broker-request
 	@mkdir -p $(BUILD)/fuzz/broker-request-corpus
 	@set -o pipefail; $(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/crash-broker-request- \

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/base64.h>
 
+#include "../common/uuid.h"
 #include "request.h"
 
 void coco_request_fields_free(struct coco_request_fields *d)
@@ -47,14 +48,8 @@ static int decode_value(enum member m, const cJSON *item, struct coco_request_fi
 	switch (m) {
 	case M_VOLUME:
 		*detail = "volume is not a UUID";
-		if (!coco_uuid_is_valid(item->valuestring))
-			return -1;
-		memcpy(d->volume, item->valuestring, 37);
-		/* the store keys volumes by the lowercase form */
-		for (char *c = d->volume; *c; c++)
-			if (*c >= 'A' && *c <= 'F')
-				*c = (char)(*c - 'A' + 'a');
-		return 0;
+		/* the store keys volumes by the canonical (lowercase) form */
+		return uuid_parse(item->valuestring, d->volume) ? 0 : -1;
 	case M_PROVIDER:
 		*detail = "unknown provider";
 		if (!coco_provider_is_valid(item->valuestring))

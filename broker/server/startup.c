@@ -18,8 +18,8 @@
 #include <mbedtls/entropy.h>
 #include <psa/crypto.h>
 
+#include "../../common/secret.h"
 #include "../store/master_key.h"
-#include "../store/secure_mem.h"
 #include "../store/store.h"
 #include "generation.h"
 #include "log.h"
@@ -30,7 +30,7 @@
  * mlockall(MCL_FUTURE) under a finite RLIMIT_MEMLOCK would make allocations
  * fail once the limit is reached, i.e. under load: lock everything only when
  * the limit allows it (root or LimitMEMLOCK=infinity), else only the key
- * buffers (secure_alloc) are locked.
+ * buffers (common/secret) are locked.
  */
 void lock_all_memory(void)
 {
@@ -80,28 +80,28 @@ static int seed_drbg(struct server *s, char *err, size_t errlen)
 /* The master key, in locked memory only while the store is probed and the workers open it. */
 static int open_store(struct server *s, char *err, size_t errlen)
 {
-	uint8_t *master;
+	struct secret master;
 	int created = 0, ret;
 	struct store *probe;
 
-	if (!(master = secure_alloc(MASTER_KEY_LEN)))
+	if (secret_alloc(&master, MASTER_KEY_LEN))
 		return broker_fail(err, errlen, "cannot lock memory for the master key: %s", strerror(errno));
-	if (master_key_load(s->cfg.master_key, 1, master, &created, err, errlen)) {
-		secure_free(master, MASTER_KEY_LEN);
+	if (master_key_load(s->cfg.master_key, 1, master.data, &created, err, errlen)) {
+		secret_free(&master);
 		return -1;
 	}
 	if (created)
 		log_event("info", "master-key-created", "path", s->cfg.master_key, NULL);
 	/* a wrong master key stops the broker here, before it listens */
-	ret = store_open(&probe, s->cfg.database, master, err, errlen);
+	ret = store_open(&probe, s->cfg.database, master.data, err, errlen);
 	if (ret == STORE_OK) {
 		if (store_notice(probe)[0])
 			log_event("info", "store-migrated", "detail", store_notice(probe), NULL);
 		store_close(probe);
 		ret = workers_start(&s->workers, s->cfg.workers, s->cfg.queue_depth, s->cfg.database,
-				    master, err, errlen);
+				    master.data, err, errlen);
 	}
-	secure_free(master, MASTER_KEY_LEN);
+	secret_free(&master);
 	return ret ? -1 : 0;
 }
 

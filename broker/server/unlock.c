@@ -13,6 +13,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "../../common/hex.h"
 #include "../../proto/answer.h"
 #include "../../proto/reasons.h"
 #include "../../proto/request.h"
@@ -38,17 +39,6 @@ void unlock_error_body(struct unlock_output *out, int status, const char *code)
 	snprintf(out->reason, sizeof(out->reason), "%s", code);
 	if (coco_answer_encode_error(code, out->body, sizeof(out->body), &out->body_len) != COCO_PROTO_OK)
 		out->body_len = 0;
-}
-
-static void hex(char *out, const uint8_t *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static void audit(struct unlock_job *j, const char *decision, const char *reason, int *ok)
@@ -131,9 +121,9 @@ static int check_evidence(struct unlock_job *j)
 		return refuse(j, 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail);
 	}
 	if (j->claims.provider == CB_PROVIDER_SNP)
-		hex(j->measurement, j->claims.snp.measurement, sizeof(j->claims.snp.measurement));
+		hex_encode(j->measurement, j->claims.snp.measurement, sizeof(j->claims.snp.measurement));
 	else
-		hex(j->measurement, j->claims.tdx.mrtd, sizeof(j->claims.tdx.mrtd));
+		hex_encode(j->measurement, j->claims.tdx.mrtd, sizeof(j->claims.tdx.mrtd));
 	return 0;
 }
 

@@ -5,7 +5,6 @@
  * chain walk (store_backend.h).
  */
 #include "store_backend.h"
-#include "secure_mem.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -49,15 +48,16 @@ static struct store *store_new(const uint8_t master[MASTER_KEY_LEN], char *err, 
 {
 	struct store *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->keys = secure_alloc(sizeof(*s->keys)))) {
+	if (!s || secret_alloc(&s->keys_mem, sizeof(*s->keys))) {
 		snprintf(err, errlen, "cannot allocate locked memory for the store keys");
 		free(s);
 		return NULL;
 	}
+	s->keys = (struct store_keys *)s->keys_mem.data;
 	memcpy(s->keys->master, master, MASTER_KEY_LEN);
 	if (seal_audit_key(s->keys->master, s->keys->audit)) {
 		snprintf(err, errlen, "cannot derive the audit key");
-		secure_free(s->keys, sizeof(*s->keys));
+		secret_free(&s->keys_mem);
 		free(s);
 		return NULL;
 	}
@@ -113,7 +113,7 @@ void store_close(struct store *s)
 	if (s->ops)
 		s->ops->close(s);
 	free(s->url);
-	secure_free(s->keys, sizeof(*s->keys));
+	secret_free(&s->keys_mem);
 	free(s);
 }
 

@@ -8,6 +8,7 @@
 #ifndef COCOBOOT_BROKER_STORE_BACKEND_H
 #define COCOBOOT_BROKER_STORE_BACKEND_H
 
+#include "../../common/secret.h"
 #include "seal.h"
 #include "store.h"
 
@@ -40,7 +41,8 @@ struct store {
 	struct pg_conn *pg;        /* store_pg.c (libpq's PGconn) */
 	char *url;                 /* store_pg.c: for reconnecting */
 	int readonly;
-	struct store_keys *keys;   /* secure memory */
+	struct secret keys_mem;    /* locked, undumpable, wiped (common/secret.h) */
+	struct store_keys *keys;   /* keys_mem.data */
 	char err[256];
 	char notice[256];
 	char operator_name[64];   /* for admin audit rows (store_set_operator) */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/uuid.h"
 #include "request.h"
 #include "http_server.h"
 #include "request_decode.h"
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (res == COCO_HTTP_FEED_COMPLETE && r.body) {
 		if (coco_request_decode(r.body, r.body_len, &f, &detail) == 0) {
-			if (!coco_uuid_is_valid(f.volume) || !coco_provider_is_valid(f.provider) ||
+			if (!uuid_parse(f.volume, NULL) || !coco_provider_is_valid(f.provider) ||
 			    !f.outblob || f.outblob_len == 0)
 				abort();
 			coco_request_fields_free(&f);

@@ -12,18 +12,14 @@
 #include <mbedtls/pk.h>
 
 #include "check.h"
+#include "../common/hex.h"
+#include "../common/uuid.h"
 #include "binding.h"
 #include "client_cert.h"
 #include "reasons.h"
 #include "request.h"
 #include "answer.h"
 #include "http_client.h"
-
-static void hex(char *out, const uint8_t *in, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", in[i]);
-}
 
 static void test_binding(void)
 {
@@ -38,7 +34,7 @@ static void test_binding(void)
 		spki[i] = (uint8_t)i;
 	memset(ekm, 0x42, sizeof(ekm));
 	CHECK(coco_binding_compute(spki, sizeof(spki), ekm, inblob) == 0, "binding computes");
-	hex(got, inblob, sizeof(inblob));
+	hex_encode(got, inblob, sizeof(inblob));
 	CHECK(!strcmp(got, want), "binding known answer: got %s", got);
 	spki[0] ^= 1;
 	coco_binding_compute(spki, sizeof(spki), ekm, other);
@@ -53,14 +49,14 @@ static void test_binding(void)
 
 static void test_uuid(void)
 {
-	CHECK(coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"), "lowercase UUID");
-	CHECK(coco_uuid_is_valid("0F4C2A1E-5B6D-4E8F-9A0B-1C2D3E4F5A6B"), "uppercase UUID");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6"), "short UUID refused");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6bb"), "long UUID refused");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e5b6d-4e8f-9a0b-1c2d3e4f5a6b-"), "misplaced dash refused");
-	CHECK(!coco_uuid_is_valid("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6g"), "non-hex refused");
-	CHECK(!coco_uuid_is_valid("\"f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"), "quote refused");
-	CHECK(!coco_uuid_is_valid(NULL), "NULL refused");
+	CHECK(uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b", NULL), "lowercase UUID");
+	CHECK(uuid_parse("0F4C2A1E-5B6D-4E8F-9A0B-1C2D3E4F5A6B", NULL), "uppercase UUID");
+	CHECK(!uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6", NULL), "short UUID refused");
+	CHECK(!uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6bb", NULL), "long UUID refused");
+	CHECK(!uuid_parse("0f4c2a1e5b6d-4e8f-9a0b-1c2d3e4f5a6b-", NULL), "misplaced dash refused");
+	CHECK(!uuid_parse("0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6g", NULL), "non-hex refused");
+	CHECK(!uuid_parse("\"f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b", NULL), "quote refused");
+	CHECK(!uuid_parse(NULL, NULL), "NULL refused");
 	CHECK(coco_provider_is_valid("sev_guest") && coco_provider_is_valid("tdx_guest"), "providers");
 	CHECK(!coco_provider_is_valid("sev") && !coco_provider_is_valid(""), "unknown provider refused");
 }

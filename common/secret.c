@@ -12,9 +12,9 @@
 #define MADV_WIPEONFORK 18
 #endif
 
-void (*cb_secret_before_unmap)(const uint8_t *data, size_t map_len);
+void (*secret_before_unmap)(const uint8_t *data, size_t map_len);
 
-int cb_secret_alloc(struct cb_secret *s, size_t cap)
+int secret_alloc(struct secret *s, size_t cap)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	void *p;
@@ -48,27 +48,27 @@ int cb_secret_alloc(struct cb_secret *s, size_t cap)
 		errno = saved;
 		return -1;
 	}
-	/* Older kernels lack WIPEONFORK; cocoboot never forks while holding keys anyway. */
+	/* Older kernels lack WIPEONFORK; neither side forks while holding keys anyway. */
 	(void)madvise(p, s->map_len, MADV_WIPEONFORK);
 	s->data = p;
 	s->cap = cap;
 	return 0;
 }
 
-void cb_secret_wipe(struct cb_secret *s)
+void secret_wipe(struct secret *s)
 {
 	if (s->data)
 		explicit_bzero(s->data, s->map_len);
 	s->len = 0;
 }
 
-void cb_secret_free(struct cb_secret *s)
+void secret_free(struct secret *s)
 {
 	if (!s->data)
 		return;
 	explicit_bzero(s->data, s->map_len);
-	if (cb_secret_before_unmap)
-		cb_secret_before_unmap(s->data, s->map_len);
+	if (secret_before_unmap)
+		secret_before_unmap(s->data, s->map_len);
 	munlock(s->data, s->map_len);
 	munmap(s->data, s->map_len);
 	memset(s, 0, sizeof(*s));

@@ -15,9 +15,9 @@
 
 static const char expected_cipher[] = "aes-xts-plain64";
 
-static int forbidden(struct cb_err *err, const char *fmt, const char *arg)
+static int forbidden(struct luks2_err *err, const char *fmt, const char *arg)
 {
-	return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, fmt, arg ? arg : "");
+	return luks2_fail(err, LUKS2_FORBIDDEN, fmt, arg ? arg : "");
 }
 
 static int contains_nocase(const char *hay, const char *needle)
@@ -31,7 +31,7 @@ static int contains_nocase(const char *hay, const char *needle)
 }
 
 /* cipher_null anywhere (keyslot areas, tokens, names) is refused outright. */
-static int scan_for_null_cipher(const struct json_doc *doc, struct cb_err *err)
+static int scan_for_null_cipher(const struct json_doc *doc, struct luks2_err *err)
 {
 	for (unsigned i = 0; i < doc->n; i++) {
 		const struct json_node *n = &doc->nodes[i];
@@ -60,7 +60,7 @@ static int parse_u64_string(const char *s, uint64_t *out)
 }
 
 static int only_members(const struct json_doc *doc, const struct json_node *obj, const char *const *allowed,
-			const char *where, struct cb_err *err)
+			const char *where, struct luks2_err *err)
 {
 	for (const struct json_node *m = json_first(doc, obj); m; m = json_next(doc, m)) {
 		int ok = 0;
@@ -69,7 +69,7 @@ static int only_members(const struct json_doc *doc, const struct json_node *obj,
 			if (!strcmp(m->key, *a))
 				ok = 1;
 		if (!ok)
-			return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: member '%s' not allowed", where, m->key);
+			return luks2_fail(err, LUKS2_FORBIDDEN, "%s: member '%s' not allowed", where, m->key);
 	}
 	return 0;
 }
@@ -103,7 +103,7 @@ struct meta {
 };
 
 static int check_segments(const struct json_doc *doc, const struct json_node *segs, struct luks2_info *info,
-			  struct cb_err *err)
+			  struct luks2_err *err)
 {
 	static const char *const allowed[] = { "type", "offset", "size", "iv_tweak", "encryption",
 					       "sector_size", "flags", NULL };
@@ -112,7 +112,7 @@ static int check_segments(const struct json_doc *doc, const struct json_node *se
 	uint64_t offset, bytes = 0;
 
 	if (segs->count != 1)
-		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%u data segments, exactly one is allowed", segs->count);
+		return luks2_fail(err, LUKS2_FORBIDDEN, "%u data segments, exactly one is allowed", segs->count);
 	seg = json_first(doc, segs);
 	if (strcmp(seg->key, "0") || seg->type != JSON_OBJECT)
 		return forbidden(err, "the data segment must be segment \"0\"%s", NULL);
@@ -148,7 +148,7 @@ static int check_segments(const struct json_doc *doc, const struct json_node *se
 		      (parse_u64_string(size, &bytes) < 0 || bytes == 0 || bytes % (uint64_t)sector->num)))
 		return forbidden(err, "segment 0 size must be \"dynamic\" or a multiple of the sector size%s", NULL);
 	if (bytes > UINT64_MAX - offset)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "segment 0 ends past 2^64 bytes");
+		return luks2_fail(err, LUKS2_INVALID, "segment 0 ends past 2^64 bytes");
 	flags = json_get(doc, seg, "flags");
 	if (flags && (flags->type != JSON_ARRAY || flags->count != 0))
 		return forbidden(err, "segment 0 has flags (reencryption or backup segment)%s", NULL);
@@ -164,12 +164,12 @@ static int check_segments(const struct json_doc *doc, const struct json_node *se
  * shapes cryptsetup's handlers require, and nothing they would ignore.
  */
 static int check_shape(const struct json_doc *doc, const struct json_node *obj, const char *spec, const char *where,
-		       struct cb_err *err)
+		       struct luks2_err *err)
 {
 	unsigned want = 0;
 
 	if (!obj || obj->type != JSON_OBJECT)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s is not an object", where);
+		return luks2_fail(err, LUKS2_INVALID, "%s is not an object", where);
 	for (const char *p = spec; *p; want++) {
 		size_t n = strcspn(p, ":");
 		char name[16], t = p[n + 1];
@@ -179,7 +179,7 @@ static int check_shape(const struct json_doc *doc, const struct json_node *obj, 
 		v = json_get(doc, obj, name);
 		if (!v || (t == 's' && v->type != JSON_STRING) || (t == 'a' && v->type != JSON_ARRAY) ||
 		    (t == 'n' && !int_in(v, 0, UINT32_MAX)))
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s: '%s' missing or of the wrong type", where, name);
+			return luks2_fail(err, LUKS2_INVALID, "%s: '%s' missing or of the wrong type", where, name);
 		p += n + 2;
 		p += *p == ' ';
 	}
@@ -189,19 +189,16 @@ static int check_shape(const struct json_doc *doc, const struct json_node *obj, 
 
 		snprintf(key, sizeof(key), " %.18s:", m->key);
 		if (strncmp(spec, key + 1, strlen(key + 1)) && !strstr(spec, key))
-			return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: member '%s' not allowed", where, m->key);
+			return luks2_fail(err, LUKS2_FORBIDDEN, "%s: member '%s' not allowed", where, m->key);
 	}
 	/* (a name that spells part of SPEC, e.g. "salt:s hash", got past the search above) */
 	if (obj->count != want)
-		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: members other than %s", where, spec);
-	/* (a name that spells part of SPEC, e.g. "salt:s hash", got past the search above) */
-	if (obj->count != want)
-		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s: members other than %s", where, spec);
+		return luks2_fail(err, LUKS2_FORBIDDEN, "%s: members other than %s", where, spec);
 	return 0;
 }
 
 /* kdf: pbkdf2 or argon2, with the members cryptsetup's keyslot handler requires, exactly. */
-static int check_kdf(const struct json_doc *doc, const struct json_node *kdf, const char *where, struct cb_err *err)
+static int check_kdf(const struct json_doc *doc, const struct json_node *kdf, const char *where, struct luks2_err *err)
 {
 	const char *type = json_get_string(doc, kdf, "type");
 
@@ -210,36 +207,36 @@ static int check_kdf(const struct json_doc *doc, const struct json_node *kdf, co
 	if (type && (!strcmp(type, "argon2i") || !strcmp(type, "argon2id")))
 		return check_shape(doc, kdf, "type:s salt:s time:n memory:n cpus:n", where, err);
 	if (!kdf || kdf->type != JSON_OBJECT)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s is not an object", where);
-	return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s type '%.32s' is not pbkdf2, argon2i or argon2id", where,
+		return luks2_fail(err, LUKS2_INVALID, "%s is not an object", where);
+	return luks2_fail(err, LUKS2_FORBIDDEN, "%s type '%.32s' is not pbkdf2, argon2i or argon2id", where,
 		       type ? type : "(missing)");
 }
 
 /* af: the LUKS1 anti-forensic splitter with its 4000 stripes, the only kind cryptsetup writes or reads. */
-static int check_af(const struct json_doc *doc, const struct json_node *af, const char *where, struct cb_err *err)
+static int check_af(const struct json_doc *doc, const struct json_node *af, const char *where, struct luks2_err *err)
 {
 	const char *type = json_get_string(doc, af, "type");
 
 	if (check_shape(doc, af, "type:s stripes:n hash:s", where, err) < 0)
 		return -1;
 	if (strcmp(type, "luks1") || json_get(doc, af, "stripes")->num != 4000)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s must be type luks1 with 4000 stripes", where);
+		return luks2_fail(err, LUKS2_INVALID, "%s must be type luks1 with 4000 stripes", where);
 	return 0;
 }
 
 /* area: a raw area; its bounds are checked against the others later. */
 static int check_area(const struct json_doc *doc, const struct json_node *area, const char *where, unsigned idx,
-		      struct meta *m, struct cb_err *err)
+		      struct meta *m, struct luks2_err *err)
 {
 	long long key_size;
 
 	if (check_shape(doc, area, "type:s offset:s size:s encryption:s key_size:n", where, err) < 0)
 		return -1;
 	if (strcmp(json_get_string(doc, area, "type"), "raw"))
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s type is not 'raw'", where);
+		return luks2_fail(err, LUKS2_INVALID, "%s type is not 'raw'", where);
 	if (parse_u64_string(json_get_string(doc, area, "offset"), &m->area_off[idx]) < 0 ||
 	    parse_u64_string(json_get_string(doc, area, "size"), &m->area_len[idx]) < 0)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s offset and size must be decimal strings", where);
+		return luks2_fail(err, LUKS2_INVALID, "%s offset and size must be decimal strings", where);
 	/* aes-xts-plain64 with AES-128 or AES-256 */
 	key_size = json_get(doc, area, "key_size")->num;
 	if (strcmp(json_get_string(doc, area, "encryption"), expected_cipher) || (key_size != 32 && key_size != 64))
@@ -248,7 +245,7 @@ static int check_area(const struct json_doc *doc, const struct json_node *area, 
 }
 
 static int check_keyslots(const struct json_doc *doc, const struct json_node *slots, struct meta *m,
-			  struct luks2_info *info, struct cb_err *err)
+			  struct luks2_info *info, struct luks2_err *err)
 {
 	static const char *const allowed[] = { "type", "key_size", "af", "area", "kdf", "priority", NULL };
 
@@ -268,11 +265,11 @@ static int check_keyslots(const struct json_doc *doc, const struct json_node *sl
 			return forbidden(err, "keyslot type '%s', only 'luks2' is allowed (no reencryption in progress)",
 					 type ? type : "(missing)");
 		key_size = json_get(doc, ks, "key_size");
-		if (!key_size || key_size->type != JSON_NUMBER || key_size->num != LUKS2_KEY_BYTES)
+		if (!key_size || key_size->type != JSON_NUMBER || key_size->num != VOLUME_KEY_LEN)
 			return forbidden(err, "keyslot %s key_size is not 64 bytes (512-bit aes-xts)", ks->key);
 		prio = json_get(doc, ks, "priority");
 		if (prio && !int_in(prio, 0, 2))
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot %s priority is not 0, 1 or 2", ks->key);
+			return luks2_fail(err, LUKS2_INVALID, "keyslot %s priority is not 0, 1 or 2", ks->key);
 		snprintf(where, sizeof(where), "keyslot %s kdf", ks->key);
 		if (check_kdf(doc, json_get(doc, ks, "kdf"), where, err) < 0)
 			return -1;
@@ -285,7 +282,7 @@ static int check_keyslots(const struct json_doc *doc, const struct json_node *sl
 			return -1;
 		m->keyslots |= 1u << idx;
 	}
-	info->key_bytes = LUKS2_KEY_BYTES;
+	info->key_bytes = VOLUME_KEY_LEN;
 	info->keyslots = m->keyslots;
 	return 0;
 }
@@ -295,7 +292,7 @@ static int check_keyslots(const struct json_doc *doc, const struct json_node *sl
  * copy and 2 x hdr_size + keyslots_size (itself before the data segment,
  * checked with the config), and do not overlap: the rules cryptsetup applies.
  */
-static int check_areas(const struct meta *m, struct cb_err *err)
+static int check_areas(const struct meta *m, struct luks2_err *err)
 {
 	uint64_t lo = 2 * m->hdr_size, hi = lo + m->keyslots_size;
 
@@ -303,36 +300,36 @@ static int check_areas(const struct meta *m, struct cb_err *err)
 		if (!(m->keyslots & 1u << i))
 			continue;
 		if (m->area_off[i] < lo)
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot %u area at %llu is inside the headers (below %llu)",
+			return luks2_fail(err, LUKS2_INVALID, "keyslot %u area at %llu is inside the headers (below %llu)",
 				       i, (unsigned long long)m->area_off[i], (unsigned long long)lo);
 		if (m->area_len[i] == 0)
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot %u area is empty", i);
+			return luks2_fail(err, LUKS2_INVALID, "keyslot %u area is empty", i);
 		if (m->area_off[i] > hi || m->area_len[i] > hi - m->area_off[i])
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot %u area ends past the keyslots area (%llu)", i,
+			return luks2_fail(err, LUKS2_INVALID, "keyslot %u area ends past the keyslots area (%llu)", i,
 				       (unsigned long long)hi);
 		for (unsigned j = 0; j < i; j++)
 			if ((m->keyslots & 1u << j) && m->area_off[i] < m->area_off[j] + m->area_len[j] &&
 			    m->area_off[j] < m->area_off[i] + m->area_len[i])
-				return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot areas %u and %u overlap", j, i);
+				return luks2_fail(err, LUKS2_INVALID, "keyslot areas %u and %u overlap", j, i);
 	}
 	/* cryptsetup always aligns areas to 4096 bytes; anything else was made by hand. */
 	for (unsigned i = 0; i < LUKS2_MAX_KEYSLOTS; i++)
 		if ((m->keyslots & 1u << i) && (m->area_off[i] % 4096 || m->area_len[i] % 4096))
-			return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "keyslot %u area is not 4096-aligned", i);
+			return luks2_fail(err, LUKS2_FORBIDDEN, "keyslot %u area is not 4096-aligned", i);
 	return 0;
 }
 
 /* ARR must be an array of strings each naming a member of SECTION; counts each name in COUNT. */
 static int check_refs(const struct json_doc *doc, const struct json_node *arr, const struct json_node *section,
-		      const char *what, const char *owner, unsigned *count, struct cb_err *err)
+		      const char *what, const char *owner, unsigned *count, struct luks2_err *err)
 {
 	if (!arr || arr->type != JSON_ARRAY)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s lacks its '%s' array", owner, what);
+		return luks2_fail(err, LUKS2_INVALID, "%s lacks its '%s' array", owner, what);
 	for (const struct json_node *e = json_first(doc, arr); e; e = json_next(doc, e)) {
 		uint64_t idx;
 
 		if (e->type != JSON_STRING || !json_get(doc, section, e->str) || json_get(doc, section, e->str)->type != JSON_OBJECT)
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s refers to %s '%.32s', which does not exist", owner,
+			return luks2_fail(err, LUKS2_INVALID, "%s refers to %s '%.32s', which does not exist", owner,
 				       what, e->type == JSON_STRING ? e->str : "(not a string)");
 		if (count && parse_u64_string(e->str, &idx) == 0 && idx < LUKS2_MAX_KEYSLOTS)
 			count[idx]++;
@@ -350,7 +347,24 @@ static int array_has_string(const struct json_doc *doc, const struct json_node *
 	return 0;
 }
 
-static int check_digests(const struct json_doc *doc, const struct json_node *root, struct meta *m, struct cb_err *err)
+/* What luks2_key_matches needs of the digest D (the allowlist checked its shape). */
+static void keep_digest(const struct json_doc *doc, const struct json_node *d, struct luks2_digest *out)
+{
+	const char *hash = json_get_string(doc, d, "hash"), *salt = json_get_string(doc, d, "salt");
+	const char *digest = json_get_string(doc, d, "digest");
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(hash) < sizeof(out->hash))
+		memcpy(out->hash, hash, strlen(hash) + 1);
+	if (strlen(salt) < sizeof(out->salt))
+		memcpy(out->salt, salt, strlen(salt) + 1);
+	if (strlen(digest) < sizeof(out->digest))
+		memcpy(out->digest, digest, strlen(digest) + 1);
+	out->iterations = json_get(doc, d, "iterations")->num;
+}
+
+static int check_digests(const struct json_doc *doc, const struct json_node *root, struct meta *m,
+			 struct luks2_info *info, struct luks2_err *err)
 {
 	const struct json_node *digests = json_get(doc, root, "digests");
 	const struct json_node *keyslots = json_get(doc, root, "keyslots"), *segments = json_get(doc, root, "segments");
@@ -371,17 +385,19 @@ static int check_digests(const struct json_doc *doc, const struct json_node *roo
 		if (check_refs(doc, json_get(doc, d, "keyslots"), keyslots, "keyslot", owner, m->digests_of, err) < 0 ||
 		    check_refs(doc, json_get(doc, d, "segments"), segments, "segment", owner, NULL, err) < 0)
 			return -1;
-		if (array_has_string(doc, json_get(doc, d, "segments"), "0"))
+		if (array_has_string(doc, json_get(doc, d, "segments"), "0")) {
 			covers_segment++;
+			keep_digest(doc, d, &info->digest);
+		}
 	}
 	if (!covers_segment)
 		return forbidden(err, "no digest covers segment 0: the volume key could not be verified%s", NULL);
 	if (covers_segment > 1)
-		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%u digests cover segment 0, one is allowed", covers_segment);
+		return luks2_fail(err, LUKS2_FORBIDDEN, "%u digests cover segment 0, one is allowed", covers_segment);
 	/* cryptsetup: each keyslot is bound to exactly one digest. */
 	for (unsigned i = 0; i < LUKS2_MAX_KEYSLOTS; i++)
 		if ((m->keyslots & 1u << i) && m->digests_of[i] != 1)
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "keyslot %u is named by %u digests, exactly one is required",
+			return luks2_fail(err, LUKS2_INVALID, "keyslot %u is named by %u digests, exactly one is required",
 				       i, m->digests_of[i]);
 	return 0;
 }
@@ -390,7 +406,7 @@ static int check_digests(const struct json_doc *doc, const struct json_node *roo
  * Tokens are never used (cocoboot opens with the volume key and
  * --disable-external-tokens) but must still be what cryptsetup accepts.
  */
-static int check_tokens(const struct json_doc *doc, const struct json_node *root, struct cb_err *err)
+static int check_tokens(const struct json_doc *doc, const struct json_node *root, struct luks2_err *err)
 {
 	const struct json_node *keyslots = json_get(doc, root, "keyslots");
 
@@ -398,17 +414,17 @@ static int check_tokens(const struct json_doc *doc, const struct json_node *root
 		char owner[48];
 
 		if (!is_index_key(t->key) || t->type != JSON_OBJECT)
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "token '%s' is not a numbered object", t->key);
+			return luks2_fail(err, LUKS2_INVALID, "token '%s' is not a numbered object", t->key);
 		snprintf(owner, sizeof(owner), "token %s", t->key);
 		if (!has_string(doc, t, "type"))
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s has no type", owner);
+			return luks2_fail(err, LUKS2_INVALID, "%s has no type", owner);
 		if (check_refs(doc, json_get(doc, t, "keyslots"), keyslots, "keyslot", owner, NULL, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int check_config(const struct json_doc *doc, const struct json_node *config, struct meta *m, struct cb_err *err)
+static int check_config(const struct json_doc *doc, const struct json_node *config, struct meta *m, struct luks2_err *err)
 {
 	static const char *const allowed[] = { "json_size", "keyslots_size", "flags", "requirements", NULL };
 	const struct json_node *req, *flags;
@@ -418,11 +434,11 @@ static int check_config(const struct json_doc *doc, const struct json_node *conf
 		return -1;
 	if (parse_u64_string(json_get_string(doc, config, "json_size"), &json_size) < 0 ||
 	    json_size != m->hdr_size - LUKS2_BIN_HDR_SIZE)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "config.json_size does not match the header size");
+		return luks2_fail(err, LUKS2_INVALID, "config.json_size does not match the header size");
 	if (parse_u64_string(json_get_string(doc, config, "keyslots_size"), &m->keyslots_size) < 0)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "config.keyslots_size is not a decimal string");
+		return luks2_fail(err, LUKS2_INVALID, "config.keyslots_size is not a decimal string");
 	if (m->keyslots_size % 4096 || m->keyslots_size > LUKS2_MAX_KEYSLOTS_SIZE)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "config.keyslots_size %llu is not 4096-aligned or over 128 MiB",
+		return luks2_fail(err, LUKS2_INVALID, "config.keyslots_size %llu is not 4096-aligned or over 128 MiB",
 			       (unsigned long long)m->keyslots_size);
 	req = json_get(doc, config, "requirements");
 	if (req) {
@@ -443,7 +459,7 @@ static int check_config(const struct json_doc *doc, const struct json_node *conf
 	flags = json_get(doc, config, "flags");
 	if (flags) {
 		if (flags->type != JSON_ARRAY)
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "config.flags is not an array");
+			return luks2_fail(err, LUKS2_INVALID, "config.flags is not an array");
 		if (flags->count) {
 			const struct json_node *f = json_first(doc, flags);
 
@@ -454,7 +470,7 @@ static int check_config(const struct json_doc *doc, const struct json_node *conf
 	return 0;
 }
 
-int luks2_check_json(char *json, size_t len, uint64_t hdr_size, struct luks2_info *info, struct cb_err *err)
+int luks2_check_json(char *json, size_t len, uint64_t hdr_size, struct luks2_info *info, struct luks2_err *err)
 {
 	static const char *const top[] = { "keyslots", "tokens", "segments", "digests", "config", NULL };
 	static const char *const sections[] = { "keyslots", "tokens", "segments", "digests", "config" };
@@ -466,22 +482,22 @@ int luks2_check_json(char *json, size_t len, uint64_t hdr_size, struct luks2_inf
 
 	/* cryptsetup requires the area to open with the object itself, no whitespace first. */
 	if (len == 0 || json[0] != '{')
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "LUKS2 JSON area does not start with '{'");
+		return luks2_fail(err, LUKS2_INVALID, "LUKS2 JSON area does not start with '{'");
 	nodes = calloc(MAX_NODES, sizeof(*nodes));
 	m = calloc(1, sizeof(*m));
 	if (!nodes || !m) {
 		free(nodes);
 		free(m);
-		return cb_fail(err, CB_ERR_SETUP, "out of memory parsing the LUKS2 metadata");
+		return luks2_fail(err, LUKS2_NO_MEMORY, "out of memory parsing the LUKS2 metadata");
 	}
 	doc = (struct json_doc){ .nodes = nodes, .cap = MAX_NODES };
 	if (json_parse(json, len, &doc) < 0) {
-		cb_fail(err, CB_ERR_LUKS2_INVALID, "LUKS2 JSON metadata: %s", doc.error);
+		luks2_fail(err, LUKS2_INVALID, "LUKS2 JSON metadata: %s", doc.error);
 		goto out;
 	}
 	root = json_root(&doc);
 	if (root->type != JSON_OBJECT) {
-		cb_fail(err, CB_ERR_LUKS2_INVALID, "LUKS2 JSON metadata is not an object");
+		luks2_fail(err, LUKS2_INVALID, "LUKS2 JSON metadata is not an object");
 		goto out;
 	}
 	if (only_members(&doc, root, top, "LUKS2 metadata", err) < 0)
@@ -490,7 +506,7 @@ int luks2_check_json(char *json, size_t len, uint64_t hdr_size, struct luks2_inf
 		const struct json_node *s = json_get(&doc, root, sections[i]);
 
 		if (!s || s->type != JSON_OBJECT) {
-			cb_fail(err, CB_ERR_LUKS2_INVALID, "LUKS2 metadata lacks the '%s' object", sections[i]);
+			luks2_fail(err, LUKS2_INVALID, "LUKS2 metadata lacks the '%s' object", sections[i]);
 			goto out;
 		}
 	}
@@ -502,11 +518,11 @@ int luks2_check_json(char *json, size_t len, uint64_t hdr_size, struct luks2_inf
 		goto out;
 	/* The keyslots area must end before the data does (cryptsetup: keyslots_size "too large"). */
 	if (info->data_offset < 2 * hdr_size + m->keyslots_size) {
-		cb_fail(err, CB_ERR_LUKS2_INVALID, "config.keyslots_size %llu runs into the data segment at %llu",
+		luks2_fail(err, LUKS2_INVALID, "config.keyslots_size %llu runs into the data segment at %llu",
 			(unsigned long long)m->keyslots_size, (unsigned long long)info->data_offset);
 		goto out;
 	}
-	if (check_areas(m, err) < 0 || check_digests(&doc, root, m, err) < 0 || check_tokens(&doc, root, err) < 0)
+	if (check_areas(m, err) < 0 || check_digests(&doc, root, m, info, err) < 0 || check_tokens(&doc, root, err) < 0)
 		goto out;
 	info->keyslots_size = m->keyslots_size;
 	rc = 0;

@@ -1,8 +1,8 @@
 /*
- * libFuzzer target: the binary LUKS2 header (init/luks2_header.c). The input
+ * libFuzzer target: the binary LUKS2 header (common/luks2_header.c). The input
  * is the start of a device: the header area as the host lays it out, primary
  * copy at 0 (binary header + JSON area, hdr_size bytes), secondary copy at
- * hdr_size. Seeds are real headers made by cryptsetup (init/fuzz/seed-luks2-header.sh).
+ * hdr_size. Seeds are real headers made by cryptsetup (common/fuzz/seed-luks2-header.sh).
  *
  * Two passes per input:
  *  1. as given: luks2_looks_like, luks2_peek_hdr_size and luks2_check_binary
@@ -19,7 +19,7 @@
 
 #include <mbedtls/sha256.h>
 
-#include "luks2.h"
+#include "../luks2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,9 +35,9 @@ static uint64_t be64(const uint8_t *p)
 	return v;
 }
 
-static int err_code_ok(const struct cb_err *err)
+static int err_code_ok(const struct luks2_err *err)
 {
-	return err->code == CB_ERR_LUKS2_INVALID || err->code == CB_ERR_LUKS2_FORBIDDEN || err->code == CB_ERR_SETUP;
+	return err->fault == LUKS2_INVALID || err->fault == LUKS2_FORBIDDEN || err->fault == LUKS2_NO_MEMORY;
 }
 
 /* Recompute the checksum of the copy at OFF if its hdr_size is sane and it fits; returns that hdr_size or 0. */
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	struct luks2_info info;
-	struct cb_err err = { 0 };
+	struct luks2_err err = { 0 };
 	uint64_t peek, hs;
 	size_t devsize;
 	uint8_t *copy;
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (luks2_validate_fd(fd, &info, &err) == 0) {
 		/* Both copies present (zeros past the input count), checked and identical: the one allowed shape. */
 		check_accepted(&info, devsize);
-		if (info.hdr_size * 2 > devsize || info.device_size != devsize || info.key_bytes != LUKS2_KEY_BYTES || info.data_offset < 2 * info.hdr_size ||
+		if (info.hdr_size * 2 > devsize || info.device_size != devsize || info.key_bytes != VOLUME_KEY_LEN || info.data_offset < 2 * info.hdr_size ||
 		    info.sector_size < 512 || info.data_offset < 2 * info.hdr_size + info.keyslots_size ||
 		    info.device_size < info.data_offset + info.sector_size || !info.keyslots)
 			abort();

@@ -50,7 +50,7 @@ static int read_hex4(struct parser *p, unsigned *out)
 	if (p->len - p->pos < 4)
 		return fail(p, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
-		int h = hex_nibble(p->s[p->pos + i]);
+		int h = hex_digit_value(p->s[p->pos + i]);
 
 		if (h < 0)
 			return fail(p, "bad \\u escape");

@@ -8,6 +8,7 @@
  * starts at hdr_size with magic "SKUL\xba\xbe".
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <mbedtls/sha256.h>
 
 #include "luks2.h"
+#include "uuid.h"
 
 /* <linux/fs.h>'s value; musl's headers do not include the kernel's. */
 #ifndef BLKGETSIZE64
@@ -63,25 +65,29 @@ static int field_terminated(const uint8_t *p, size_t n)
 	return memchr(p, '\0', n) != NULL;
 }
 
-static int uuid_syntax_ok(const char *s)
+int luks2_fail(struct luks2_err *err, enum luks2_fault fault, const char *fmt, ...)
 {
-	if (strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
-			return 0;
-		}
-	}
-	return 1;
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->fault = fault;
+	va_start(ap, fmt);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 int luks2_looks_like(const uint8_t *buf, size_t len)
 {
 	return len >= LUKS2_BIN_HDR_SIZE && !memcmp(buf, magic_primary, 6) && buf[OFF_VERSION] == 0 &&
 	       buf[OFF_VERSION + 1] == 2;
+}
+
+void luks2_peek_uuid(const uint8_t *buf, char uuid[37])
+{
+	memcpy(uuid, buf + OFF_UUID, 36);
+	uuid[36] = '\0';
 }
 
 uint64_t luks2_peek_hdr_size(const uint8_t *buf, size_t len)
@@ -112,7 +118,7 @@ static int checksum_ok(const uint8_t *buf, uint64_t hdr_size)
 	return ok && !memcmp(digest, buf + OFF_CSUM, 32) && !memcmp(buf + OFF_CSUM + 32, zero_csum, 32);
 }
 
-int luks2_check_binary(const uint8_t *buf, size_t len, uint64_t offset, struct luks2_info *info, struct cb_err *err)
+int luks2_check_binary(const uint8_t *buf, size_t len, uint64_t offset, struct luks2_info *info, struct luks2_err *err)
 {
 	const char *which = offset ? "secondary" : "primary";
 	uint64_t hdr_size;
@@ -120,42 +126,42 @@ int luks2_check_binary(const uint8_t *buf, size_t len, uint64_t offset, struct l
 
 	memset(info, 0, sizeof(*info));
 	if (len < LUKS2_BIN_HDR_SIZE)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: short read", which);
+		return luks2_fail(err, LUKS2_INVALID, "%s header: short read", which);
 	if (memcmp(buf + OFF_MAGIC, offset ? magic_secondary : magic_primary, 6))
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: no LUKS2 magic", which);
+		return luks2_fail(err, LUKS2_INVALID, "%s header: no LUKS2 magic", which);
 	if (buf[OFF_VERSION] != 0 || buf[OFF_VERSION + 1] != 2)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: version %u, only 2 is supported", which,
+		return luks2_fail(err, LUKS2_INVALID, "%s header: version %u, only 2 is supported", which,
 			       (unsigned)buf[OFF_VERSION] << 8 | buf[OFF_VERSION + 1]);
 	hdr_size = be64(buf + OFF_HDR_SIZE);
 	if (!valid_hdr_size(hdr_size))
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: invalid hdr_size %llu", which,
+		return luks2_fail(err, LUKS2_INVALID, "%s header: invalid hdr_size %llu", which,
 			       (unsigned long long)hdr_size);
 	if (len < hdr_size)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: short read", which);
+		return luks2_fail(err, LUKS2_INVALID, "%s header: short read", which);
 	if (be64(buf + OFF_HDR_OFFSET) != offset)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: hdr_offset %llu, found at %llu", which,
+		return luks2_fail(err, LUKS2_INVALID, "%s header: hdr_offset %llu, found at %llu", which,
 			       (unsigned long long)be64(buf + OFF_HDR_OFFSET), (unsigned long long)offset);
 	if (!field_terminated(buf + OFF_LABEL, 48) || !field_terminated(buf + OFF_SUBSYSTEM, 48) ||
 	    !field_terminated(buf + OFF_UUID, 40) || !field_terminated(buf + OFF_CSUM_ALG, 32))
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: unterminated text field", which);
+		return luks2_fail(err, LUKS2_INVALID, "%s header: unterminated text field", which);
 	if (strcmp((const char *)buf + OFF_CSUM_ALG, "sha256"))
-		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "%s header: checksum algorithm '%.31s', only sha256 is allowed",
+		return luks2_fail(err, LUKS2_FORBIDDEN, "%s header: checksum algorithm '%.31s', only sha256 is allowed",
 			       which, (const char *)buf + OFF_CSUM_ALG);
 	if (!checksum_ok(buf, hdr_size))
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: checksum mismatch", which);
-	if (!uuid_syntax_ok((const char *)buf + OFF_UUID))
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: malformed UUID", which);
+		return luks2_fail(err, LUKS2_INVALID, "%s header: checksum mismatch", which);
+	/* cryptsetup writes the canonical form only (common/uuid.h) */
+	if (!uuid_is_canonical((const char *)buf + OFF_UUID))
+		return luks2_fail(err, LUKS2_INVALID, "%s header: malformed UUID", which);
 
 	json = buf + LUKS2_BIN_HDR_SIZE;
 	nul = memchr(json, '\0', hdr_size - LUKS2_BIN_HDR_SIZE);
 	if (!nul)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: JSON area not NUL-terminated", which);
+		return luks2_fail(err, LUKS2_INVALID, "%s header: JSON area not NUL-terminated", which);
 	for (const uint8_t *p = nul; p < buf + hdr_size; p++)
 		if (*p)
-			return cb_fail(err, CB_ERR_LUKS2_INVALID, "%s header: data after the JSON text", which);
+			return luks2_fail(err, LUKS2_INVALID, "%s header: data after the JSON text", which);
 
-	memcpy(info->uuid, buf + OFF_UUID, 36);
-	info->uuid[36] = '\0';
+	luks2_peek_uuid(buf, info->uuid);
 	info->hdr_size = hdr_size;
 	info->seqid = be64(buf + OFF_SEQID);
 	return 0;
@@ -179,7 +185,7 @@ static int read_exact(int fd, uint8_t *buf, size_t len, uint64_t offset)
 
 /* Read and fully check the copy at OFFSET; on success *COPY holds hdr_size bytes. */
 static int load_copy(int fd, uint64_t offset, uint64_t expect_size, uint8_t **copy, struct luks2_info *info,
-		     struct cb_err *err)
+		     struct luks2_err *err)
 {
 	uint8_t first[LUKS2_BIN_HDR_SIZE];
 	uint64_t hdr_size;
@@ -188,23 +194,23 @@ static int load_copy(int fd, uint64_t offset, uint64_t expect_size, uint8_t **co
 
 	*copy = NULL;
 	if (read_exact(fd, first, sizeof(first), offset) < 0)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "cannot read the LUKS2 header at %llu: %s",
+		return luks2_fail(err, LUKS2_INVALID, "cannot read the LUKS2 header at %llu: %s",
 			       (unsigned long long)offset, errno ? strerror(errno) : "device too small");
 	hdr_size = luks2_peek_hdr_size(first, sizeof(first));
 	if (!hdr_size) {
 		/* Let the full check name the first thing that is wrong. */
 		if (luks2_check_binary(first, sizeof(first), offset, info, err) < 0)
 			return -1;
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "invalid LUKS2 header size");
+		return luks2_fail(err, LUKS2_INVALID, "invalid LUKS2 header size");
 	}
 	if (expect_size && hdr_size != expect_size)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "LUKS2 header copies disagree on the header size");
+		return luks2_fail(err, LUKS2_INVALID, "LUKS2 header copies disagree on the header size");
 	buf = malloc(hdr_size);
 	if (!buf)
-		return cb_fail(err, CB_ERR_SETUP, "out of memory reading the LUKS2 header");
+		return luks2_fail(err, LUKS2_NO_MEMORY, "out of memory reading the LUKS2 header");
 	if (read_exact(fd, buf, hdr_size, offset) < 0) {
 		free(buf);
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "cannot read the LUKS2 header at %llu",
+		return luks2_fail(err, LUKS2_INVALID, "cannot read the LUKS2 header at %llu",
 			       (unsigned long long)offset);
 	}
 	if (luks2_check_binary(buf, hdr_size, offset, info, err) < 0) {
@@ -215,7 +221,7 @@ static int load_copy(int fd, uint64_t offset, uint64_t expect_size, uint8_t **co
 	json = strdup((const char *)buf + LUKS2_BIN_HDR_SIZE);
 	if (!json) {
 		free(buf);
-		return cb_fail(err, CB_ERR_SETUP, "out of memory reading the LUKS2 header");
+		return luks2_fail(err, LUKS2_NO_MEMORY, "out of memory reading the LUKS2 header");
 	}
 	if (luks2_check_json(json, strlen(json), hdr_size, info, err) < 0) {
 		free(json);
@@ -249,24 +255,24 @@ static int fd_size(int fd, uint64_t *size)
  * open it (after the key was fetched): the keyslots area, and the data
  * segment of at least one sector, a whole number of sectors when "dynamic".
  */
-static int check_device_size(int fd, struct luks2_info *info, struct cb_err *err)
+static int check_device_size(int fd, struct luks2_info *info, struct luks2_err *err)
 {
 	uint64_t size, end;
 
 	if (fd_size(fd, &size) < 0)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "cannot get the device size: %s", strerror(errno));
+		return luks2_fail(err, LUKS2_INVALID, "cannot get the device size: %s", strerror(errno));
 	info->device_size = size;
 	end = info->data_offset + (info->data_size ? info->data_size : info->sector_size);
 	if (size < end || size < 2 * info->hdr_size + info->keyslots_size)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "device of %llu bytes too small: the header describes %llu",
+		return luks2_fail(err, LUKS2_INVALID, "device of %llu bytes too small: the header describes %llu",
 			       (unsigned long long)size, (unsigned long long)end);
 	if (!info->data_size && (size - info->data_offset) % info->sector_size)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "data area of %llu bytes is not a whole number of %u-byte sectors",
+		return luks2_fail(err, LUKS2_INVALID, "data area of %llu bytes is not a whole number of %u-byte sectors",
 			       (unsigned long long)(size - info->data_offset), info->sector_size);
 	return 0;
 }
 
-int luks2_validate_fd(int fd, struct luks2_info *info, struct cb_err *err)
+int luks2_validate_fd(int fd, struct luks2_info *info, struct luks2_err *err)
 {
 	struct luks2_info second;
 	uint8_t *primary, *secondary;
@@ -289,6 +295,6 @@ int luks2_validate_fd(int fd, struct luks2_info *info, struct cb_err *err)
 	free(primary);
 	free(secondary);
 	if (!same)
-		return cb_fail(err, CB_ERR_LUKS2_INVALID, "primary and secondary LUKS2 headers differ");
+		return luks2_fail(err, LUKS2_INVALID, "primary and secondary LUKS2 headers differ");
 	return check_device_size(fd, info, err);
 }
