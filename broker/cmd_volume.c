@@ -14,6 +14,12 @@
  *   volume confirm --uuid UUID (--device DEV | --key-file FILE) [STORE]
  *       makes it active once the consumer proved it holds the key: the LUKS2
  *       header on DEV (a device or image) verifies the key, or FILE holds it.
+ *   volume import --uuid UUID --policy FILE [--device DEV] [STORE]
+ *       takes an existing volume key (64 raw bytes on stdin, e.g. from
+ *       `cryptsetup luksDump --dump-volume-key`): with --device, whose LUKS2
+ *       header must verify it, the volume is active at once; without, it is
+ *       pending until `volume confirm`. Nothing is stored when the key does
+ *       not verify.
  *   volume list [STORE]                        one JSON object per volume
  *   volume set-policy --uuid UUID --policy FILE [STORE]
  *   volume remove --uuid UUID --yes [STORE]    prints what it removed
@@ -57,13 +63,15 @@ static int usage_to(FILE *f)
 	fprintf(f,
 		"usage: cocobroker volume add --uuid UUID --policy FILE [STORE]\n"
 		"       cocobroker volume confirm --uuid UUID (--device DEVICE | --key-file FILE) [STORE]\n"
+		"       cocobroker volume import --uuid UUID --policy FILE [--device DEVICE] [STORE] < KEY\n"
 		"       cocobroker volume list [STORE]\n"
 		"       cocobroker volume set-policy --uuid UUID --policy FILE [STORE]\n"
 		"       cocobroker volume remove --uuid UUID --yes [STORE]\n"
 		"STORE: --config FILE (default " DEFAULT_CONFIG ")\n"
 		"       or --database FILE --master-key FILE\n"
 		"add stores the key as pending and writes it once to stdout; confirm makes\n"
-		"it active once DEVICE's LUKS2 header (or FILE) holds that key.\n");
+		"it active once DEVICE's LUKS2 header (or FILE) holds that key. import takes an\n"
+		"existing disk's volume key (64 raw bytes on stdin); with --device it is active at once.\n");
 	return f == stdout ? CB_EXIT_OK : CB_EXIT_USAGE;
 }
 
@@ -547,6 +555,91 @@ static int volume_remove(struct volume_args *a)
 	return rc == STORE_OK ? 0 : 1;
 }
 
+/* Exactly one volume key from stdin into KEY: 0, or -1 said on stderr. */
+static int read_key_stdin(struct secret *key)
+{
+	ssize_t n;
+
+	if (isatty(STDIN_FILENO)) {
+		fprintf(stderr, "cocobroker volume import: refusing to read a raw volume key from a terminal; "
+				"pipe it in (64 bytes)\n");
+		return -1;
+	}
+	if (secret_alloc(key, VOLUME_KEY_LEN + 1)) {
+		fprintf(stderr, "cocobroker volume import: cannot lock memory: %s\n", strerror(errno));
+		return -1;
+	}
+	/* one byte more than a key, to see a longer input */
+	if ((n = read_full(STDIN_FILENO, key->data, key->cap)) < 0) {
+		fprintf(stderr, "cocobroker volume import: reading stdin: %s\n", strerror(errno));
+		return -1;
+	}
+	key->len = (size_t)n;
+	if (key->len != VOLUME_KEY_LEN) {
+		if (key->len > VOLUME_KEY_LEN)
+			fprintf(stderr, "cocobroker volume import: stdin held more than %d bytes: not one volume key\n",
+				VOLUME_KEY_LEN);
+		else
+			fprintf(stderr, "cocobroker volume import: stdin held %zu bytes, not a %d-byte volume key "
+					"(cryptsetup --key-size 512)\n", key->len, VOLUME_KEY_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * An existing disk's key. Everything that can refuse is checked before the
+ * store changes: the key's length, the policy, and with --device the header
+ * (as the guest checks it) and that it verifies this key. Then add and, with
+ * --device, confirm; a confirm that fails takes the added row back.
+ */
+static int volume_import(struct volume_args *a)
+{
+	struct proof p = { .path = a->device, .uuid = a->uuid_lower };
+	struct secret key = { 0 };
+	char *policy = NULL, why[256];
+	struct store *s = NULL;
+	int rc = 1, was_active = 0;
+
+	if (!a->uuid || !a->policy || a->key_file || a->yes)
+		return usage();
+	if (read_key_stdin(&key) || !(policy = read_policy(a->policy)) || (a->device && read_proof(&p)))
+		goto out;
+	if (a->device && check_key(&p, key.data, why, sizeof(why))) {
+		fprintf(stderr, "cocobroker volume import: %s: %s; nothing stored\n", a->device, why);
+		goto out;
+	}
+	if (!(s = open_store(a, 1)))
+		goto out;
+	if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
+		fprintf(stderr, "cocobroker volume import: %s\n", store_last_error(s));
+		goto out;
+	}
+	if (!a->device) {
+		fprintf(stderr, "cocobroker volume import: volume %s imported as PENDING; `cocobroker volume confirm "
+				"--uuid %s --device DEVICE` makes it active\n", a->uuid_lower, a->uuid_lower);
+		rc = 0;
+	} else if (store_volume_confirm(s, a->uuid_lower, check_key, &p, "import:luks2-header", &was_active) ==
+		   STORE_OK) {
+		fprintf(stderr, "cocobroker volume import: volume %s is active: %s holds its key; serve releases it "
+				"under its policy\n", a->uuid_lower, a->device);
+		rc = 0;
+	} else {
+		fprintf(stderr, "cocobroker volume import: confirming against %s failed: %s\n", a->device,
+			store_last_error(s));
+		if (store_volume_remove(s, a->uuid_lower) != STORE_OK)
+			fprintf(stderr, "cocobroker volume import: and taking it back failed: %s; it stays pending, "
+					"never released\n", store_last_error(s));
+	}
+out:
+	if (s)
+		store_close(s);
+	secret_free(&key);
+	secret_free(&p.key);
+	free(policy);
+	return rc;
+}
+
 int cmd_volume(int argc, char **argv)
 {
 	struct volume_args a;
@@ -563,6 +656,8 @@ int cmd_volume(int argc, char **argv)
 		return volume_add(&a);
 	if (!strcmp(argv[1], "confirm"))
 		return volume_confirm(&a);
+	if (!strcmp(argv[1], "import"))
+		return volume_import(&a);
 	if (!strcmp(argv[1], "list"))
 		return volume_list(&a);
 	if (!strcmp(argv[1], "set-policy"))

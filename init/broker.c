@@ -140,7 +140,7 @@ static int write_all(mbedtls_ssl_context *ssl, const unsigned char *p, size_t le
 
 /* Report for INBLOB, encoded as the request body (malloc'ed into *BODY). */
 static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_LEN], char **body, size_t *body_len,
-			     struct cb_err *err)
+			     int *final, struct cb_err *err)
 {
 	struct tsm_report_req req = { .inblob = inblob, .inblob_len = COCO_INBLOB_LEN, .privlevel = -1 };
 	struct tsm_report rep;
@@ -150,6 +150,9 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	int rc;
 
 	rc = tsm_report_get(&req, &rep, errbuf);
+	/* No provider (not a confidential VM, or its driver missing): no later attempt can have one. */
+	if (rc == -ENXIO)
+		*final = 1;
 	if (rc < 0)
 		return cb_fail(err, CB_ERR_REPORT, "configfs-tsm: %s", errbuf);
 	cb_log("report: provider %s, %zu bytes of evidence, %zu auxiliary, %u attempt(s)", rep.provider,
@@ -217,7 +220,7 @@ static int send_request(struct session_env *env, mbedtls_ssl_context *ssl, const
 
 	if (rc)
 		return cb_fail(err, CB_ERR_REPORT, "session binding failed (-0x%04x)", (unsigned)-rc);
-	rc = attest_and_encode(uuid, inblob, &body, &body_len, err);
+	rc = attest_and_encode(uuid, inblob, &body, &body_len, final, err);
 	mbedtls_platform_zeroize(inblob, sizeof(inblob));
 	if (rc < 0)
 		return -1;
@@ -355,6 +358,15 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 		free(env);
 		return cb_fail(err, CB_ERR_CMDLINE, "no broker URL: set rd.cocoboot.url=https://HOST[:PORT]");
 	}
+	/* A name the initramfs cannot resolve is a build mistake, not a network hiccup: say so at once. */
+	for (unsigned i = 0; i < cfg->n_urls; i++)
+		if (!cb_host_resolvable(cfg->urls[i].host)) {
+			cb_fail(err, CB_ERR_CMDLINE,
+				"broker host %s is neither an IP address nor in the initramfs's /etc/hosts (cocoboot does no DNS)",
+				cfg->urls[i].host);
+			free(env);
+			return -1;
+		}
 	if (env_init(env, cfg, err) < 0)
 		goto out;
 	cb_log("ephemeral P-256 client key and certificate ready; pinned CA %s", cfg->ca);

@@ -143,3 +143,30 @@ rc=${PIPESTATUS[0]}
 check "a closed pipe: cocobroker is not killed by SIGPIPE, exits 1 (rc=$rc)" test "$rc" -eq 1
 check "...reports the failed write precisely" grep -q 'failed after 0 of 64 bytes: Broken pipe' "$W/epipe.err"
 check "...and keeps no volume" test -z "$(state "$U5")"
+
+# ---- volume import: an existing disk's own key ----
+U6=af6d7e81-92a3-44b5-96c7-d8e9fa0b1c2d
+truncate -s 32M "$W/other/imp.img" && printf 'user passphrase' > "$W/other/imp.pass"
+cryptsetup luksFormat --batch-mode --type luks2 --uuid "$U6" --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+	"$W/other/imp.img" "$W/other/imp.pass" >/dev/null 2>&1
+cryptsetup luksDump --dump-volume-key --volume-key-file "$W/other/imp.key" --key-file "$W/other/imp.pass" \
+	--batch-mode "$W/other/imp.img" >/dev/null 2>&1
+rows() { sqlite3 "$W/keys.db" "select count(*) from audit"; }
+before=$(rows)
+head -c 63 "$W/other/imp.key" | "$BROKER" volume import --uuid "$U6" --policy "$W/web.json" "${STORE[@]}" 2>"$W/imp.err"
+check "import of 63 bytes: refused, nothing stored" \
+	test $? -ne 0 -a -n "$(grep 'stdin held 63 bytes' "$W/imp.err")" -a -z "$(state "$U6")" -a "$(rows)" = "$before"
+cat "$W/other/imp.key" "$W/other/imp.key" | "$BROKER" volume import --uuid "$U6" --policy "$W/web.json" "${STORE[@]}" 2>"$W/imp.err"
+check "import of more than 64 bytes: refused, nothing stored" \
+	test $? -ne 0 -a -n "$(grep 'more than 64 bytes' "$W/imp.err")" -a -z "$(state "$U6")"
+head -c 64 /dev/urandom | "$BROKER" volume import --uuid "$U6" --policy "$W/web.json" --device "$W/other/imp.img" \
+	"${STORE[@]}" 2>"$W/imp.err"
+check "import of a key the header does not verify: refused, nothing stored" \
+	test $? -ne 0 -a -n "$(grep 'nothing stored' "$W/imp.err")" -a -z "$(state "$U6")" -a "$(rows)" = "$before"
+"$BROKER" volume import --uuid "$U6" --policy "$W/web.json" --device "$W/other/imp.img" "${STORE[@]}" \
+	< "$W/other/imp.key" 2>"$W/imp.err"
+check "import with --device: active at once ($(grep -o 'is active.*' "$W/imp.err"))" test $? -eq 0 -a "$(state "$U6")" = active
+check "...audited as add and confirm by import" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where volume = '$U6' and decision = 'admin'")" = 2 -a \
+	-n "$(sqlite3 "$W/keys.db" "select measurement from audit where volume = '$U6' and reason = 'volume-confirm'" | grep import)"
+rm -f "$W/other/imp.key"

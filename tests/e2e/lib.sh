@@ -82,8 +82,10 @@ JSON
 # encrypted offline into LUKS2 with the volume key enrolled at the broker —
 # the key goes from `cocobroker volume add` to cryptsetup through a pipe, and
 # `volume confirm` activates the volume once the image's header holds it.
-e2e_root_image() {
-	local uuid=$1 out=$2 root=$W/rootfs pass
+# e2e_plain_root UUID OUT: the unencrypted root (ext4 with root-init and a
+# marker naming UUID) followed by 16 MiB of room for a LUKS2 header.
+e2e_plain_root() {
+	local uuid=$1 out=$2 root=$W/rootfs
 	rm -rf "$root" "$out" && mkdir -p "$root"/{sbin,proc,sys,dev,run,etc,tmp}
 	cp "$BUILD/e2e/root-init" "$root/sbin/init"
 	echo "unlocked root $uuid" >"$root/etc/e2e-marker"
@@ -93,6 +95,11 @@ e2e_root_image() {
 	mkfs.ext4 -q -F -b 4096 -L e2e-root -d "$root" "$out" >/dev/null
 	resize2fs -M "$out" >/dev/null 2>&1
 	truncate -s +16M "$out"
+}
+
+e2e_root_image() {
+	local uuid=$1 out=$2 pass
+	e2e_plain_root "$uuid" "$out"
 	mkdir -p "$W/store"
 	# The keyslot passphrase is random and thrown away: only the broker can unlock.
 	pass=$(mktemp "$W/pass.XXXXXX")

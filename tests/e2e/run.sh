@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -106,12 +106,50 @@ if want unreachable; then
 	expect_failure unreachable "broker-unreachable: gave up after" poweroff "rd.cocoboot.timeout=6"
 	e2e_start_broker "$W/broker.json" || bad "broker restart"
 fi
+if want unresolvable; then
+	# A broker name the initramfs cannot resolve (no DNS, not in its
+	# /etc/hosts): a build mistake, refused before any attempt, even next to a
+	# URL that would work.
+	if e2e_boot unresolvable "$W/root.img" "$URL rd.cocoboot.url=https://broker.example:$PORT rd.cocoboot.timeout=120" 60 \
+		--expect 'cocoboot: error cmdline: broker host broker.example is neither an IP address nor in' \
+		--expect 'onfail: poweroff' --fail-on 'attempt 1:' "${FAILMARK[@]}" >"$W/logs/unresolvable.out" 2>&1; then
+		ok "unresolvable: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/unresolvable.log")"
+	else
+		bad "unresolvable"; cat "$W/logs/unresolvable.out"
+	fi
+fi
 if want tdx; then
 	expect_success tdx "rd.cocoboot.timeout=60 e2e.format=tdx_guest"
 	grep -q 'report: provider tdx_guest' "$W/logs/tdx.log" && ok "tdx: evidence was a TDX quote" || bad "tdx: not a TDX quote"
 fi
 want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
 	"rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=debug=1"
+if want import; then
+	# A user's existing disk (cocobroker(8) volume import): an unencrypted root
+	# encrypted in place with a passphrase, cryptsetup's defaults (argon2id
+	# keyslot), its volume key read back with that passphrase and imported
+	# against the disk's header; then a guest unlocks it through the broker.
+	IMP_UUID=$(cat /proc/sys/kernel/random/uuid)
+	e2e_plain_root "$IMP_UUID" "$W/import.img"
+	printf 'the user passphrase' >"$W/import.pass"
+	if cryptsetup reencrypt --encrypt --type luks2 --batch-mode --force-offline-reencrypt --uuid "$IMP_UUID" \
+		--reduce-device-size 16M --key-file "$W/import.pass" "$W/import.img" >"$W/logs/import-format.log" 2>&1 &&
+		cryptsetup luksDump --dump-volume-key --volume-key-file "$W/import.key" --key-file "$W/import.pass" \
+			--batch-mode "$W/import.img" >/dev/null 2>>"$W/logs/import-format.log" &&
+		"$BROKER" volume import --uuid "$IMP_UUID" --policy "$W/policy.json" --device "$W/import.img" \
+			--config "$W/broker.json" <"$W/import.key" 2>"$W/logs/import.log"; then
+		ok "import: $(grep -o 'volume [0-9a-f-]* is active.*holds its key' "$W/logs/import.log")"
+		# serve reads the store per request: the imported volume is there for the guest
+		if e2e_boot import "$W/import.img" "$URL rd.cocoboot.timeout=60" 120 --expect 'E2E-ROOT-OK' \
+			--expect "unlocked root $IMP_UUID" --fail-on 'cocoboot: error' --fail-on 'Kernel panic' \
+			>"$W/logs/import.out" 2>&1; then
+			ok "import: the guest unlocked the imported disk ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/import.out"))"
+		else bad "import: guest"; cat "$W/logs/import.out"; fi
+	else
+		bad "import: formatting or importing failed"; cat "$W/logs/import-format.log" "$W/logs/import.log"
+	fi
+	rm -f "$W/import.key" "$W/import.pass"
+fi
 if want swapped-disk || want unknown-volume || want halt || want shell; then
 	# The host swaps in another, well-formed LUKS2 disk (allowlisted header).
 	rm -f "$W/other.img" && truncate -s 24M "$W/other.img"
@@ -245,11 +283,12 @@ want replay && relay replay "status=403 error=binding-mismatch"
 want other-key && relay other-key "status=403 error=binding-mismatch"
 if want plain; then
 	# The production layout (`make initramfs`): cocoboot itself is /init. With
-	# no provider in this kernel (no tsm_sim loaded) it must fail closed.
+	# no provider in this kernel (no tsm_sim loaded) it must fail closed, at
+	# the first attempt: no later attempt can have a provider either.
 	e2e_initramfs "$W/initramfs-plain.cpio.gz" "$W/pki/ca.pem" || bad "plain initramfs"
 	if E2E_INITRD=$W/initramfs-plain.cpio.gz e2e_boot plain "$W/root.img" "$URL rd.cocoboot.timeout=4 splash" 60 \
-		--expect 'start (PID 1)' --expect 'cocoboot: error report: gave up after' --expect 'no attestation provider registered' --expect 'onfail: poweroff' \
-		"${FAILMARK[@]}" >"$W/logs/plain.out" 2>&1; then
+		--expect 'start (PID 1)' --expect 'cocoboot: error report: configfs-tsm' --expect 'no attestation provider registered' \
+		--expect 'onfail: poweroff' --fail-on 'attempt 2:' "${FAILMARK[@]}" >"$W/logs/plain.out" 2>&1; then
 		ok "plain: cocoboot as /init, no provider: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/plain.log")"
 	else
 		bad "plain"; cat "$W/logs/plain.out"
