@@ -7,10 +7,10 @@ SERVICE_SRCS := $(sort $(wildcard broker/server/*.c broker/store/*.c))
 # keys/keys.mk, so their variables are not used in prerequisites here)
 SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h) $(COMMON_HDRS)
 SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
-SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker
+SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -I/usr/include/postgresql
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
 STORE_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(sort $(wildcard broker/store/*.c)))
-SERVICE_LIBS := -lsqlite3 $(PROTO_HOST_LDLIBS) -lpthread
+SERVICE_LIBS := -lsqlite3 -lpq $(PROTO_HOST_LDLIBS) -lpthread
 
 $(BUILD)/service/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -32,7 +32,7 @@ TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -Itests/lib
 # store unit tests (sanitizers)
 $(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lcjson -lpthread
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 
 CHECK_SUITES += broker-store
 check-broker-store: $(TB)/test-store
@@ -83,3 +83,15 @@ bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
 	@tests/broker/bench-bootstorm.sh $(BUILD)/cocobroker $(TB)/bootstorm $(BUILD)/keys $(TB)/bench $(BOOTSTORM_CLIENTS) $(BOOTSTORM_REQUESTS)
 .PHONY: bench-bootstorm
 
+# ---- the broker on a real PostgreSQL (tests/broker/pg-server.sh starts one) and the storm with failures
+# (test-store-shared: store.h's semantics on either backend, ASan+UBSan)
+$(TB)/test-store-shared: tests/broker/test_store_shared.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+	@mkdir -p $(@D)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
+BROKER_PG_STORM ?= 1000
+CHECK_SUITES += broker-pg
+check-broker-pg: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(TB)/test-store-shared $(SERVICE_KEYS_STAMP) \
+		| $(DEPS_STAMP)
+	@tests/broker/test-broker-pg.sh $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/bootstorm $(TB)/test-store-shared \
+		$(BUILD)/keys $(TB)/pg $(BROKER_PG_STORM)
+.PHONY: check-broker-pg

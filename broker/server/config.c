@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../store/store.h"
 #include "log.h"
 
 static char *read_text(const char *path, char *err, size_t errlen)
@@ -73,7 +74,7 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	struct sockaddr_storage ss;
 	unsigned sl;
 	cJSON *root, *item;
-	char *text;
+	char *text, text_err[256];
 
 	memset(c, 0, sizeof(*c));
 	c->workers = 2;
@@ -124,6 +125,10 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	root = NULL;
 	if (!c->listen || !c->cert || !c->key || !c->database || !c->master_key) {
 		broker_fail(err, errlen, "%s: \"listen\", \"cert\", \"key\", \"database\" and \"master_key\" are required", path);
+		goto fail;
+	}
+	if (store_check_name(c->database, text_err, sizeof(text_err))) {
+		broker_fail(err, errlen, "%s: \"database\": %s", path, text_err);
 		goto fail;
 	}
 	if (config_parse_addr(c->listen, &ss, &sl)) {

@@ -13,7 +13,7 @@ struct broker_config {
 	char *metrics_listen;      /* "ADDR:PORT", plain HTTP, loopback only; NULL: off */
 	char *cert;                /* PEM, the broker's certificate (chain) */
 	char *key;                 /* PEM, its ECDSA key */
-	char *database;            /* SQLite file */
+	char *database;            /* SQLite file or postgresql:// URL (store.h) */
 	char *master_key;          /* master key file (created 0600 on first start) */
 	char *vendor_dir;          /* pinned vendor roots; NULL: compiled-in default */
 	char *snp_cert_dir;        /* cached VCEK/VLEK/ASK certificates; optional */

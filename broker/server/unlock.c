@@ -152,6 +152,11 @@ static int open_key(struct unlock_job *j, uint8_t key[VOLUME_KEY_LEN])
 {
 	int rc = store_volume_key(j->env->store, j->d.volume, j->policy_json, key), audited;
 
+	if (rc == STORE_UNAVAILABLE || rc == STORE_ERROR) {
+		/* the store went away between the policy and the key: nothing decided, try again */
+		log_event("error", "store", "detail", store_last_error(j->env->store), NULL);
+		return unavailable(j);
+	}
 	if (rc != STORE_OK)
 		return refuse(j, store_refusal(rc) ? 403 : 500,
 			      store_refusal(rc) ? store_refusal(rc) : CB_REASON_INTERNAL, store_last_error(j->env->store));

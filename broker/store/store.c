@@ -1,45 +1,120 @@
-#include "store_internal.h"
+/*
+ * store.h for both backends: picks SQLite or PostgreSQL by the form of the
+ * store's name, dispatches, and does everything that does not depend on the
+ * database once: sealing keys with their policies, the audit row MACs and the
+ * chain walk (store_backend.h).
+ */
+#include "store_backend.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <mbedtls/constant_time.h>
 #include <mbedtls/platform_util.h>
 
-/* Sealed under the master key at creation; unsealing it proves the key. */
 #define KEY_CHECK_PLAIN   "cocoboot master key check"
 #define KEY_CHECK_CONTEXT "key-check"
 
-static const char schema_tables[] =
-	"CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
-	/* wrapped_key is sealed with the UUID and the SHA-256 of policy (seal.h);
-	 * state: pending from add until confirm (store.h) */
-	"CREATE TABLE IF NOT EXISTS volumes ("
-	"  uuid TEXT PRIMARY KEY,"
-	"  policy TEXT NOT NULL,"
-	"  wrapped_key BLOB NOT NULL,"
-	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
-	"  " STORE_STATE_COLUMN ");"
-	/* mac chains each row to the one before it (seal.h); the head is meta 'audit_head' */
-	STORE_AUDIT_TABLE("audit");
-
-/* append-only: rows can be added, never changed or removed through SQL. This
- * stops mistakes; someone who can drop the triggers is caught by the chain. */
-static const char schema_triggers[] =
-	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
-	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
-	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
-
-int store_fail(struct store *s, int code, const char *what)
+int store_is_pg_url(const char *path)
 {
-	snprintf(s->err, sizeof(s->err), "%s: %s", what, s->db ? sqlite3_errmsg(s->db) : "no database");
-	return code;
+	return !strncasecmp(path, "postgresql://", 13) || !strncasecmp(path, "postgres://", 11);
 }
 
-int store_exec(struct store *s, const char *sql, const char *what)
+/* "scheme://" at the start of name (letters, digits, + - .): a URL, not a file */
+static int has_scheme(const char *name)
 {
-	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? STORE_OK : store_fail(s, STORE_ERROR, what);
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
+	return n > 0 && !strncmp(name + n, "://", 3);
+}
+
+int store_check_name(const char *name, char *err, size_t errlen)
+{
+	if (store_is_pg_url(name))
+		return store_pg_check_url(name, err, errlen);
+	if (has_scheme(name)) {
+		snprintf(err, errlen, "store \"%.*s\": unsupported URL scheme (a SQLite file path, or postgresql://)",
+			 (int)strcspn(name, ":"), name);
+		return -1;
+	}
+	return 0;
+}
+
+static struct store *store_new(const uint8_t master[MASTER_KEY_LEN], char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (!s || secret_alloc(&s->keys_mem, sizeof(*s->keys))) {
+		snprintf(err, errlen, "cannot allocate locked memory for the store keys");
+		free(s);
+		return NULL;
+	}
+	s->keys = (struct store_keys *)s->keys_mem.data;
+	memcpy(s->keys->master, master, MASTER_KEY_LEN);
+	if (seal_audit_key(s->keys->master, s->keys->audit)) {
+		snprintf(err, errlen, "cannot derive the audit key");
+		secret_free(&s->keys_mem);
+		free(s);
+		return NULL;
+	}
+	store_set_operator(s, NULL);
+	return s;
+}
+
+static int open_common(struct store **out, const char *path, const uint8_t master[MASTER_KEY_LEN], int readonly,
+		       char *err, size_t errlen)
+{
+	struct store *s = store_new(master, err, errlen);
+	int ret;
+
+	*out = NULL;
+	if (store_check_name(path, err, errlen)) {
+		store_close(s);
+		return STORE_ERROR;
+	}
+	if (!s)
+		return STORE_ERROR;
+	s->readonly = readonly;
+	if (store_is_pg_url(path)) {
+		s->ops = &store_pg_ops;
+		ret = readonly ? store_pg_open_readonly(s, path) : store_pg_open(s, path);
+	} else {
+		s->ops = &store_sqlite_ops;
+		ret = readonly ? store_sqlite_open_readonly(s, path) : store_sqlite_open(s, path);
+	}
+	if (ret != STORE_OK) {
+		snprintf(err, errlen, "%s", s->err);
+		store_close(s);
+		return ret;
+	}
+	*out = s;
+	return STORE_OK;
+}
+
+int store_open(struct store **out, const char *path, const uint8_t master[MASTER_KEY_LEN], char *err, size_t errlen)
+{
+	return open_common(out, path, master, 0, err, errlen);
+}
+
+int store_open_readonly(struct store **out, const char *path, const uint8_t master[MASTER_KEY_LEN],
+			char *err, size_t errlen)
+{
+	return open_common(out, path, master, 1, err, errlen);
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->ops)
+		s->ops->close(s);
+	free(s->url);
+	secret_free(&s->keys_mem);
+	free(s);
 }
 
 const char *store_last_error(const struct store *s)
@@ -52,264 +127,92 @@ const char *store_notice(const struct store *s)
 	return s->notice;
 }
 
-/* One integer or blob from a query with no parameters; 1 found, 0 none, <0 error. */
-static int query_one(struct store *s, const char *sql, int64_t *num, uint8_t *blob, size_t cap, size_t *len)
+void store_set_operator(struct store *s, const char *name)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, "read meta");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret = 1;
-		if (num)
-			*num = sqlite3_column_type(st, 0) == SQLITE_INTEGER ? sqlite3_column_int64(st, 0) : -1;
-		if (blob) {
-			const void *b = sqlite3_column_blob(st, 0);
-			size_t n = (size_t)sqlite3_column_bytes(st, 0);
-			*len = n;
-			if (b && n <= cap)
-				memcpy(blob, b, n);
-			else
-				*len = cap + 1;   /* too long or absent: never matches */
-		}
-	} else if (rc != SQLITE_DONE) {
-		ret = store_fail(s, STORE_ERROR, "read meta");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	snprintf(s->operator_name, sizeof(s->operator_name), "%s", name && name[0] ? name : "unknown");
 }
 
-/*
- * The schema version: 3 (current), 2 (sealed, chained, no volume states), 1 (a store made before seals and chain: it
- * has a key check but no version), 0 (empty: a new store), or a newer number.
- */
-static int schema_version(struct store *s, int64_t *version)
+int store_volume_add(struct store *s, const char *uuid, const char *policy_json, const uint8_t key[VOLUME_KEY_LEN])
 {
-	int64_t v = 0, used = 0;
-	int has_check, has_version;
+	return s->ops->volume_add(s, uuid, policy_json, key);
+}
 
-	if ((has_check = query_one(s, "SELECT 1 FROM meta WHERE name='key_check'", NULL, NULL, 0, NULL)) < 0 ||
-	    (has_version = query_one(s, "SELECT value FROM meta WHERE name='schema_version'", &v, NULL, 0, NULL)) < 0 ||
-	    query_one(s, "SELECT (SELECT count(*) FROM volumes) + (SELECT count(*) FROM audit) + "
-			 "(SELECT count(*) FROM meta)", &used, NULL, 0, NULL) < 0)
+int store_volume_confirm(struct store *s, const char *uuid, store_key_check_fn check, void *ctx, const char *how,
+			 int *was_active)
+{
+	*was_active = 0;
+	return s->ops->volume_confirm(s, uuid, check, ctx, how, was_active);
+}
+
+int store_volume_set_policy(struct store *s, const char *uuid, const char *policy_json)
+{
+	return s->ops->volume_set_policy(s, uuid, policy_json);
+}
+
+int store_volume_remove(struct store *s, const char *uuid)
+{
+	return s->ops->volume_remove(s, uuid);
+}
+
+int store_volume_state(struct store *s, const char *uuid, int *pending, char created[32])
+{
+	return s->ops->volume_state(s, uuid, pending, created);
+}
+
+int store_volume_policy(struct store *s, const char *uuid, char **policy_json)
+{
+	*policy_json = NULL;
+	return s->ops->volume_policy(s, uuid, policy_json);
+}
+
+int store_volume_key(struct store *s, const char *uuid, const char *policy_json, uint8_t key[VOLUME_KEY_LEN])
+{
+	return s->ops->volume_key(s, uuid, policy_json, key);
+}
+
+int store_volume_list(struct store *s, store_list_fn fn, void *ctx)
+{
+	return s->ops->volume_list(s, fn, ctx);
+}
+
+int store_audit_append(struct store *s, const struct audit_record *r)
+{
+	return s->ops->audit_append(s, r);
+}
+
+int store_audit_verify(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac, struct audit_verify_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	return s->ops->audit_verify(s, anchor_id, anchor_mac, r);
+}
+
+/* ---- shared helpers ---- */
+
+int store_key_check_seal(struct store *s, uint8_t out[STORE_KEY_CHECK_LEN])
+{
+	if (wrap_seal(s->keys->master, KEY_CHECK_CONTEXT, (const uint8_t *)KEY_CHECK_PLAIN, sizeof(KEY_CHECK_PLAIN),
+		      out)) {
+		snprintf(s->err, sizeof(s->err), "cannot seal the key check value");
 		return STORE_ERROR;
-	if (!has_check && !has_version && used == 0) {
-		*version = 0;
-		return STORE_OK;
 	}
-	if (!has_check) {
-		snprintf(s->err, sizeof(s->err), "the store has no master key check value "
-			 "(its meta table was edited outside cocobroker); restore it from a backup");
-		return STORE_TAMPERED;
-	}
-	if (has_version && v < 2) {
-		snprintf(s->err, sizeof(s->err), "the store's schema_version is not a valid number");
-		return STORE_TAMPERED;
-	}
-	*version = has_version ? v : 1;
 	return STORE_OK;
 }
 
-static int check_master_key(struct store *s)
+int store_key_check_open(struct store *s, const uint8_t *sealed, size_t len)
 {
-	uint8_t sealed[sizeof(KEY_CHECK_PLAIN) + WRAP_OVERHEAD], plain[sizeof(KEY_CHECK_PLAIN)];
-	size_t n = 0, plain_len;
-	int rc = query_one(s, "SELECT value FROM meta WHERE name='key_check'", NULL, sealed, sizeof(sealed), &n);
+	uint8_t plain[sizeof(KEY_CHECK_PLAIN)];
+	size_t plain_len;
 
-	if (rc < 0)
-		return rc;
-	if (rc == 1 && n <= sizeof(sealed) &&
-	    wrap_open(s->keys->master, KEY_CHECK_CONTEXT, sealed, n, plain, sizeof(plain), &plain_len) == 0 &&
+	if (sealed && len == STORE_KEY_CHECK_LEN &&
+	    wrap_open(s->keys->master, KEY_CHECK_CONTEXT, sealed, len, plain, sizeof(plain), &plain_len) == 0 &&
 	    plain_len == sizeof(KEY_CHECK_PLAIN) && !memcmp(plain, KEY_CHECK_PLAIN, plain_len))
 		return STORE_OK;
 	snprintf(s->err, sizeof(s->err), "the master key does not match this database (wrong or replaced key file)");
 	return STORE_BAD_KEY;
 }
 
-/* A new database: the key check value, the version, and the head of an empty chain. */
-static int initialise(struct store *s)
-{
-	uint8_t sealed[sizeof(KEY_CHECK_PLAIN) + WRAP_OVERHEAD], zero[AUDIT_MAC_LEN] = { 0 };
-	sqlite3_stmt *st;
-	int rc;
-
-	if (wrap_seal(s->keys->master, KEY_CHECK_CONTEXT, (const uint8_t *)KEY_CHECK_PLAIN,
-		      sizeof(KEY_CHECK_PLAIN), sealed)) {
-		snprintf(s->err, sizeof(s->err), "cannot seal the key check value");
-		return STORE_ERROR;
-	}
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO meta (name, value) VALUES ('key_check', ?)", -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, "write key check");
-	sqlite3_bind_blob(st, 1, sealed, sizeof(sealed), SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, STORE_ERROR, "write key check");
-	if ((rc = store_exec(s, "INSERT INTO meta (name, value) VALUES ('schema_version', 3)", "write version")))
-		return rc;
-	return store_audit_set_head(s, 0, zero);
-}
-
-static struct store *store_new(const uint8_t master[MASTER_KEY_LEN], char *err, size_t errlen)
-{
-	struct store *s = calloc(1, sizeof(*s));
-
-	if (!s || secret_alloc(&s->keys_mem, sizeof(*s->keys))) {
-		snprintf(err, errlen, "cannot allocate locked memory for the master key");
-		free(s);
-		return NULL;
-	}
-	s->keys = (struct store_keys *)s->keys_mem.data;
-	memcpy(s->keys->master, master, MASTER_KEY_LEN);
-	if (seal_audit_key(master, s->keys->audit)) {
-		snprintf(err, errlen, "cannot derive the audit key");
-		store_close(s);
-		return NULL;
-	}
-	return s;
-}
-
-static int finish_open(struct store *s, int ret, struct store **out, char *err, size_t errlen)
-{
-	if (ret != STORE_OK) {
-		snprintf(err, errlen, "%s", s->err);
-		store_close(s);
-		return ret;
-	}
-	*out = s;
-	return STORE_OK;
-}
-
-/* Everything that may write, in one IMMEDIATE transaction: a second broker opening
- * the same new or old file at the same time waits instead of racing. */
-static int prepare(struct store *s)
-{
-	int64_t version;
-	int ret;
-
-	if ((ret = store_exec(s, "BEGIN IMMEDIATE", "lock the store")))
-		return ret;
-	if (!(ret = store_exec(s, schema_tables, "create schema")))
-		ret = schema_version(s, &version);
-	if (!ret && version == 0) {
-		ret = initialise(s);
-	} else if (!ret && !(ret = check_master_key(s))) {
-		if (version == 1 && !(ret = store_migrate_v1(s)))
-			version = 2;
-		if (!ret && version == 2) {
-			ret = store_migrate_v2(s);
-		} else if (!ret && version != STORE_SCHEMA_VERSION) {
-			snprintf(s->err, sizeof(s->err), "the store has schema version %lld, newer than this cocobroker "
-				 "(%d): use the cocobroker that wrote it", (long long)version, STORE_SCHEMA_VERSION);
-			ret = STORE_ERROR;
-		}
-	}
-	if (!ret)
-		ret = store_exec(s, schema_triggers, "create triggers");
-	if (!ret)
-		ret = store_exec(s, "COMMIT", "commit the schema");
-	if (ret)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return ret;
-}
-
-int store_open(struct store **out, const char *path, const uint8_t master[MASTER_KEY_LEN],
-	       char *err, size_t errlen)
-{
-	struct store *s = store_new(master, err, errlen);
-	int ret = STORE_ERROR;
-
-	*out = NULL;
-	if (!s)
-		return STORE_ERROR;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		store_fail(s, STORE_ERROR, path);
-		return finish_open(s, ret, out, err, errlen);
-	}
-	sqlite3_busy_timeout(s->db, 5000);
-	/* WAL: readers never block the audit writer; FULL: a committed audit row survives power loss */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL)) {
-		store_fail(s, STORE_ERROR, path);
-	} else if ((ret = prepare(s)) == STORE_ERROR) {
-		/* name the file: "lock the store: attempt to write a readonly database" alone does not say which */
-		char what[sizeof(s->err)];
-		snprintf(what, sizeof(what), "%s", s->err);
-		snprintf(s->err, sizeof(s->err), "%s: %.200s", path, what);
-	}
-	store_set_operator(s, NULL);
-	return finish_open(s, ret, out, err, errlen);
-}
-
-int store_open_readonly(struct store **out, const char *path, const uint8_t master[MASTER_KEY_LEN],
-			char *err, size_t errlen)
-{
-	struct store *s = store_new(master, err, errlen);
-	int64_t version = 0;
-	int ret = STORE_ERROR;
-
-	*out = NULL;
-	if (!s)
-		return STORE_ERROR;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		store_fail(s, STORE_ERROR, path);
-		return finish_open(s, ret, out, err, errlen);
-	}
-	sqlite3_busy_timeout(s->db, 5000);
-	if (query_one(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('meta','volumes','audit')",
-		      &version, NULL, 0, NULL) < 0)
-		return finish_open(s, ret, out, err, errlen);
-	if (version != 3) {
-		snprintf(s->err, sizeof(s->err), "%s is not a cocobroker store (no meta, volumes and audit tables)", path);
-		return finish_open(s, ret, out, err, errlen);
-	}
-	/* schema 2 and 3 chain the audit the same way: audit verify reads both */
-	if ((ret = schema_version(s, &version)) == STORE_OK && (ret = check_master_key(s)) == STORE_OK &&
-	    (version < 2 || version > STORE_SCHEMA_VERSION)) {
-		if (version < 2)
-			snprintf(s->err, sizeof(s->err), "the store has schema version %lld: its audit is not chained yet. "
-				 "Any cocobroker command that opens it for writing (serve, volume list) migrates it "
-				 "to version %d", (long long)version, STORE_SCHEMA_VERSION);
-		else
-			snprintf(s->err, sizeof(s->err), "the store has schema version %lld, newer than this "
-				 "cocobroker (%d)", (long long)version, STORE_SCHEMA_VERSION);
-		ret = STORE_ERROR;
-	}
-	return finish_open(s, ret, out, err, errlen);
-}
-
-void store_close(struct store *s)
-{
-	if (!s)
-		return;
-	sqlite3_close(s->db);
-	secret_free(&s->keys_mem);
-	free(s);
-}
-
-/* Runs a statement with text parameters; returns the number of rows changed or a store_result. */
-static int exec_text(struct store *s, const char *sql, const char *what, int n, const char **args)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, what);
-	for (int i = 0; i < n; i++)
-		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT)
-		return STORE_EXISTS;
-	if (rc != SQLITE_DONE)
-		return store_fail(s, STORE_ERROR, what);
-	return sqlite3_changes(s->db);
-}
-
-static int seal_key(struct store *s, const char *uuid, const char *policy, const uint8_t key[VOLUME_KEY_LEN],
-		    uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD])
+int store_seal_key(struct store *s, const char *uuid, const char *policy, const uint8_t key[VOLUME_KEY_LEN],
+		   uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD])
 {
 	char ctx[SEAL_CONTEXT_LEN];
 
@@ -321,16 +224,14 @@ static int seal_key(struct store *s, const char *uuid, const char *policy, const
 	return STORE_OK;
 }
 
-/* Open a wrapped key sealed with (uuid, policy) into key; STORE_TAMPERED if it does not open. */
-static int open_key(struct store *s, const char *uuid, const char *policy, const void *wrapped, int n,
-		    uint8_t key[VOLUME_KEY_LEN])
+int store_open_key(struct store *s, const char *uuid, const char *policy, const void *wrapped, size_t n,
+		   uint8_t key[VOLUME_KEY_LEN])
 {
 	char ctx[SEAL_CONTEXT_LEN];
 	size_t len = 0;
 
 	if (wrapped && n > 0 && seal_volume_context(ctx, uuid, policy, strlen(policy)) == 0 &&
-	    wrap_open(s->keys->master, ctx, wrapped, (size_t)n, key, VOLUME_KEY_LEN, &len) == 0 &&
-	    len == VOLUME_KEY_LEN)
+	    wrap_open(s->keys->master, ctx, wrapped, n, key, VOLUME_KEY_LEN, &len) == 0 && len == VOLUME_KEY_LEN)
 		return STORE_OK;
 	mbedtls_platform_zeroize(key, VOLUME_KEY_LEN);
 	snprintf(s->err, sizeof(s->err), "the sealed record of volume %s does not open: its policy or wrapped key "
@@ -338,23 +239,7 @@ static int open_key(struct store *s, const char *uuid, const char *policy, const
 	return STORE_TAMPERED;
 }
 
-/* Run body (which returns a store_result) in one write transaction: committed only if it succeeds. */
-static int in_transaction(struct store *s, const char *what, int (*body)(struct store *, void *), void *arg)
-{
-	int rc;
-
-	if ((rc = store_exec(s, "BEGIN IMMEDIATE", what)))
-		return rc;
-	rc = body(s, arg);
-	if (rc == STORE_OK)
-		rc = store_exec(s, "COMMIT", what);
-	if (rc != STORE_OK)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-/* "policy-sha256:HEX" for the audit row of an action that sets a policy. */
-static void policy_detail(char out[96], const char *policy)
+void store_policy_detail(char out[96], const char *policy)
 {
 	char ctx[SEAL_CONTEXT_LEN];
 	const char *hash;
@@ -364,283 +249,162 @@ static void policy_detail(char out[96], const char *policy)
 		snprintf(out, 96, "policy-sha256:%s", hash + 1);
 }
 
-/* One volume row: the state, and with want_key the policy (malloc'd) and the key opened into s->keys->scratch. */
-struct volume_row {
-	int pending;
-	char created[32];
-	char *policy;
-};
-
-static int read_row(struct store *s, const char *uuid, struct volume_row *row, int want_key, const char *what)
-{
-	sqlite3_stmt *st;
-	int rc, ret = STORE_NOT_FOUND;
-
-	memset(row, 0, sizeof(*row));
-	if (sqlite3_prepare_v2(s->db, "SELECT policy, wrapped_key, state, created FROM volumes WHERE uuid = ?", -1, &st,
-			       NULL))
-		return store_fail(s, STORE_ERROR, what);
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *text = sqlite3_column_text(st, 0), *state = sqlite3_column_text(st, 2),
-				    *created = sqlite3_column_text(st, 3);
-
-		row->pending = !state || strcmp((const char *)state, "active") != 0;
-		snprintf(row->created, sizeof(row->created), "%s", created ? (const char *)created : "");
-		ret = STORE_OK;
-		if (want_key) {
-			row->policy = strdup(text ? (const char *)text : "");
-			ret = row->policy ? open_key(s, uuid, row->policy, sqlite3_column_blob(st, 1),
-						     sqlite3_column_bytes(st, 1), s->keys->scratch)
-					  : STORE_ERROR;
-			if (ret != STORE_OK) {
-				free(row->policy);
-				row->policy = NULL;
-			}
-		}
-	} else if (rc != SQLITE_DONE) {
-		ret = store_fail(s, STORE_ERROR, what);
-	}
-	sqlite3_finalize(st);
-	if (ret == STORE_NOT_FOUND)
-		snprintf(s->err, sizeof(s->err), "no volume %s", uuid);
-	return ret;
-}
-
-static int pending_error(struct store *s, const char *uuid, const struct volume_row *row)
+int store_pending_error(struct store *s, const char *uuid, const char *created)
 {
 	snprintf(s->err, sizeof(s->err), "volume %s is pending (added %s, never confirmed): its key is not released "
-		 "until `cocobroker volume confirm` proves the volume was formatted with it", uuid, row->created);
+		 "until `cocobroker volume confirm` proves the volume was formatted with it", uuid, created);
 	return STORE_PENDING;
 }
 
-struct add_args {
-	const char *uuid, *policy;
-	const uint8_t *key;
-};
-
-static int add_body(struct store *s, void *arg)
+int store_exists_error(struct store *s, const char *uuid, int pending, const char *created)
 {
-	const struct add_args *a = arg;
-	uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];
-	struct volume_row row;
-	char detail[96];
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = read_row(s, a->uuid, &row, 0, "add volume")) == STORE_OK) {
-		snprintf(s->err, sizeof(s->err), row.pending
-			 ? "volume %s already exists and is pending (added %s): confirm it, or remove it "
-			   "(volume remove --uuid %s --yes) before adding it again"
-			 : "volume %s already exists (active since %s); remove it first to enrol it again",
-			 a->uuid, row.created, a->uuid);
-		return STORE_EXISTS;
-	}
-	if (rc != STORE_NOT_FOUND)
-		return rc;
-	if ((rc = seal_key(s, a->uuid, a->policy, a->key, wrapped)))
-		return rc;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO volumes (uuid, policy, wrapped_key, state) VALUES (?, ?, ?, 'pending')",
-			       -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, "add volume");
-	sqlite3_bind_text(st, 1, a->uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->policy, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, wrapped, sizeof(wrapped), SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, STORE_ERROR, "add volume");
-	policy_detail(detail, a->policy);
-	return store_audit_admin(s, "volume-add", a->uuid, detail);
+	snprintf(s->err, sizeof(s->err), pending
+		 ? "volume %s already exists and is pending (added %s): confirm it, or remove it "
+		   "(volume remove --uuid %s --yes) before adding it again"
+		 : "volume %s already exists (active since %s); remove it first to enrol it again",
+		 uuid, created, uuid);
+	return STORE_EXISTS;
 }
 
-int store_volume_add(struct store *s, const char *uuid, const char *policy_json,
-		     const uint8_t key[VOLUME_KEY_LEN])
+int store_not_found_error(struct store *s, const char *uuid)
 {
-	struct add_args a = { uuid, policy_json, key };
-
-	return in_transaction(s, "add volume", add_body, &a);
+	snprintf(s->err, sizeof(s->err), "no volume %s", uuid);
+	return STORE_NOT_FOUND;
 }
 
-struct confirm_args {
-	const char *uuid, *how;
-	store_key_check_fn check;
-	void *ctx;
-	int *was_active;
-};
-
-static int confirm_body(struct store *s, void *arg)
+void store_audit_fields(const struct audit_record *r, char when[32], const char *f[AUDIT_FIELDS],
+			size_t len[AUDIT_FIELDS])
 {
-	const struct confirm_args *a = arg;
-	const char *args[] = { a->uuid };
-	struct volume_row row;
-	char why[200] = "";
-	int rc;
+	struct tm tm;
 
-	if ((rc = read_row(s, a->uuid, &row, 1, "confirm volume")))
-		return rc;
-	free(row.policy);
-	*a->was_active = !row.pending;
-	rc = a->check(a->ctx, s->keys->scratch, why, sizeof(why));
-	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
-	if (rc) {
-		snprintf(s->err, sizeof(s->err), "%s", why[0] ? why : "the key does not match");
-		return STORE_MISMATCH;
+	gmtime_r(&r->time, &tm);
+	strftime(when, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	f[0] = when;
+	f[1] = r->volume ? r->volume : "";
+	f[2] = r->client_key ? r->client_key : "";
+	f[3] = r->provider ? r->provider : "";
+	f[4] = r->measurement ? r->measurement : "";
+	f[5] = r->decision ? r->decision : "";
+	f[6] = r->reason ? r->reason : "";
+	for (int i = 0; i < AUDIT_FIELDS; i++)
+		len[i] = strlen(f[i]);
+}
+
+void store_audit_admin_record(const struct store *s, struct audit_record *r, char who[96], const char *action,
+			      const char *volume, const char *detail)
+{
+	snprintf(who, 96, "local-user:%s", s->operator_name[0] ? s->operator_name : "unknown");
+	*r = (struct audit_record){
+		.time = time(NULL), .volume = volume, .client_key = who, .provider = "admin",
+		.measurement = detail ? detail : "", .decision = "admin", .reason = action,
+	};
+}
+
+int store_audit_head_open(struct store *s, const void *sealed, size_t len, int found, int64_t *id,
+			  uint8_t mac[AUDIT_MAC_LEN])
+{
+	if (!found) {
+		snprintf(s->err, sizeof(s->err), "the sealed audit chain head (meta row audit_head) is missing: "
+			 "it was removed outside cocobroker");
+		return STORE_TAMPERED;
 	}
-	if (!row.pending)
+	if (seal_audit_head_open(s->keys->audit, sealed, len, id, mac) == 0)
 		return STORE_OK;
-	if ((rc = exec_text(s, "UPDATE volumes SET state = 'active' WHERE uuid = ? AND state = 'pending'",
-			    "confirm volume", 1, args)) != 1)
-		return rc < 0 ? rc : store_fail(s, STORE_ERROR, "confirm volume");
-	return store_audit_admin(s, "volume-confirm", a->uuid, a->how);
+	snprintf(s->err, sizeof(s->err), "the sealed audit chain head (meta row audit_head) does not "
+		 "verify: it was edited outside cocobroker");
+	return STORE_TAMPERED;
 }
 
-int store_volume_confirm(struct store *s, const char *uuid, store_key_check_fn check, void *ctx,
-			 const char *how, int *was_active)
-{
-	struct confirm_args a = { uuid, how, check, ctx, was_active };
+/* ---- the chain walk ---- */
 
-	*was_active = 0;
-	return in_transaction(s, "confirm volume", confirm_body, &a);
+static int broken(struct audit_verify_result *r, int64_t id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int broken(struct audit_verify_result *r, int64_t id, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->broken_id = id;
+	va_start(ap, fmt);
+	vsnprintf(r->what, sizeof(r->what), fmt, ap);
+	va_end(ap);
+	return STORE_TAMPERED;
 }
 
-struct policy_args {
-	const char *uuid, *policy;
-};
-
-/* read, check the old seal, re-seal and write in one transaction: a
- * concurrent set-policy cannot slip in between */
-static int set_policy_body(struct store *s, void *arg)
+/* "row 7 is" or "rows 7..9 are" */
+static const char *rows_missing(char *buf, size_t len, int64_t first, int64_t last)
 {
-	const struct policy_args *a = arg;
-	uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];
-	struct volume_row row;
-	char detail[96];
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = read_row(s, a->uuid, &row, 1, "set policy")))
-		return rc;
-	free(row.policy);
-	rc = seal_key(s, a->uuid, a->policy, s->keys->scratch, wrapped);
-	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
-	if (rc)
-		return rc;
-	if (sqlite3_prepare_v2(s->db, "UPDATE volumes SET policy = ?, wrapped_key = ? WHERE uuid = ?", -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, "set policy");
-	sqlite3_bind_text(st, 1, a->policy, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, wrapped, sizeof(wrapped), SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->uuid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(s->db) == 1 ? STORE_OK
-									     : store_fail(s, STORE_ERROR, "set policy");
-	sqlite3_finalize(st);
-	if (rc)
-		return rc;
-	policy_detail(detail, a->policy);
-	return store_audit_admin(s, "volume-set-policy", a->uuid, detail);
+	if (first == last)
+		snprintf(buf, len, "row %" PRId64 " is", first);
+	else
+		snprintf(buf, len, "rows %" PRId64 "..%" PRId64 " are", first, last);
+	return buf;
 }
 
-int store_volume_set_policy(struct store *s, const char *uuid, const char *policy_json)
+void audit_walk_start(struct audit_walk *w, struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
+		      struct audit_verify_result *r, int64_t head_id, const uint8_t head_mac[AUDIT_MAC_LEN])
 {
-	struct policy_args a = { uuid, policy_json };
-
-	return in_transaction(s, "set policy", set_policy_body, &a);
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	w->anchor_id = anchor_id;
+	w->anchor_mac = anchor_mac;
+	w->r = r;
+	w->head_id = head_id;
+	memcpy(w->head_mac, head_mac, AUDIT_MAC_LEN);
 }
 
-static int remove_body(struct store *s, void *arg)
+int audit_walk_row(struct audit_walk *w, int64_t id, const char *f[AUDIT_FIELDS], const size_t len[AUDIT_FIELDS],
+		   const void *mac, size_t mac_len)
 {
-	const char *uuid = arg, *args[] = { uuid };
-	struct volume_row row;
-	int rc;
+	struct audit_verify_result *r = w->r;
+	uint8_t want[AUDIT_MAC_LEN];
+	char gap[64];
 
-	if ((rc = read_row(s, uuid, &row, 0, "remove volume")))
-		return rc;
-	if ((rc = exec_text(s, "DELETE FROM volumes WHERE uuid = ?", "remove volume", 1, args)) != 1)
-		return rc < 0 ? rc : STORE_NOT_FOUND;
-	return store_audit_admin(s, "volume-remove", uuid, row.pending ? "was pending" : "was active");
-}
-
-int store_volume_remove(struct store *s, const char *uuid)
-{
-	return in_transaction(s, "remove volume", remove_body, (void *)uuid);
-}
-
-int store_volume_state(struct store *s, const char *uuid, int *pending, char created[32])
-{
-	struct volume_row row;
-	int rc = read_row(s, uuid, &row, 0, "read volume");
-
-	if (rc == STORE_OK) {
-		*pending = row.pending;
-		memcpy(created, row.created, sizeof(row.created));
+	if (!mac || mac_len != AUDIT_MAC_LEN)
+		return broken(r, id, "no MAC (written outside cocobroker, or by a cocobroker without audit chaining)");
+	if (seal_audit_row(w->s->keys->audit, w->prev, id, f, len, want)) {
+		snprintf(w->s->err, sizeof(w->s->err), "cannot compute the audit MAC");
+		return STORE_ERROR;
 	}
-	return rc;
+	if (mbedtls_ct_memcmp(want, mac, AUDIT_MAC_LEN)) {
+		if (id > w->prev_id + 1 && w->prev_id == 0)
+			return broken(r, id, "the first row, but it does not start the chain: %s missing (deleted)",
+				      rows_missing(gap, sizeof(gap), 1, id - 1));
+		if (id > w->prev_id + 1)
+			return broken(r, id, "does not follow row %" PRId64 ": %s missing (deleted)", w->prev_id,
+				      rows_missing(gap, sizeof(gap), w->prev_id + 1, id - 1));
+		if (id > w->head_id)
+			return broken(r, id, "after the sealed head (row %" PRId64 ") and its MAC does not verify: "
+				      "added outside cocobroker", w->head_id);
+		return broken(r, id, "its MAC does not match its contents (the row, or its MAC, was changed)");
+	}
+	if (w->anchor_mac && id == w->anchor_id && mbedtls_ct_memcmp(w->anchor_mac, mac, AUDIT_MAC_LEN))
+		return broken(r, id, "its MAC is not the one the anchor recorded: the audit was rolled back or "
+			      "rewritten from here on");
+	memcpy(w->prev, mac, AUDIT_MAC_LEN);
+	w->prev_id = id;
+	r->rows++;
+	r->last_id = id;
+	return STORE_OK;
 }
 
-int store_volume_policy(struct store *s, const char *uuid, char **policy_json)
+int audit_walk_end(struct audit_walk *w)
 {
-	struct volume_row row;
-	int rc = read_row(s, uuid, &row, 1, "read policy");
+	struct audit_verify_result *r = w->r;
+	char gap[64];
 
-	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
-	*policy_json = NULL;
-	if (rc == STORE_OK && row.pending) {
-		free(row.policy);
-		return pending_error(s, uuid, &row);
-	}
-	if (rc == STORE_OK)
-		*policy_json = row.policy;
-	return rc;
-}
-
-int store_volume_key(struct store *s, const char *uuid, const char *policy_json, uint8_t key[VOLUME_KEY_LEN])
-{
-	sqlite3_stmt *st;
-	int rc, ret = STORE_NOT_FOUND;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT wrapped_key, state, created FROM volumes WHERE uuid = ?", -1, &st, NULL))
-		return store_fail(s, STORE_ERROR, "read volume key");
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *state = sqlite3_column_text(st, 1);
-
-		if (!state || strcmp((const char *)state, "active")) {
-			struct volume_row row = { .pending = 1 };
-			const unsigned char *created = sqlite3_column_text(st, 2);
-
-			snprintf(row.created, sizeof(row.created), "%s", created ? (const char *)created : "");
-			ret = pending_error(s, uuid, &row);
-		} else {
-			ret = open_key(s, uuid, policy_json, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), key);
-		}
-	} else if (rc != SQLITE_DONE) {
-		ret = store_fail(s, STORE_ERROR, "read volume key");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int store_volume_list(struct store *s, store_list_fn fn, void *ctx)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT uuid, created, policy, wrapped_key, state FROM volumes ORDER BY uuid", -1,
-			       &st, NULL))
-		return store_fail(s, STORE_ERROR, "list volumes");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *uuid = (const char *)sqlite3_column_text(st, 0);
-		const char *policy = (const char *)sqlite3_column_text(st, 2);
-		const char *state = (const char *)sqlite3_column_text(st, 4);
-		int sealed = uuid && policy && open_key(s, uuid, policy, sqlite3_column_blob(st, 3),
-							sqlite3_column_bytes(st, 3), s->keys->scratch) == STORE_OK;
-
-		mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
-		fn(ctx, uuid, (const char *)sqlite3_column_text(st, 1), policy, sealed, !state || strcmp(state, "active"));
-	}
-	s->err[0] = '\0';   /* a broken seal is reported through sealed, not as an error */
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail(s, STORE_ERROR, "list volumes");
+	/* every row verified: now the end of the table must be the sealed head */
+	if (w->prev_id < w->head_id)
+		return broken(r, w->prev_id + 1, "the sealed head records row %" PRId64 " as the last, the table ends "
+			      "at row %" PRId64 ": %s missing (truncated)", w->head_id, w->prev_id,
+			      rows_missing(gap, sizeof(gap), w->prev_id + 1, w->head_id));
+	if (w->prev_id > w->head_id)
+		return broken(r, w->head_id + 1, "the table goes on to row %" PRId64 " but the sealed head records row "
+			      "%" PRId64 ": the head was restored from an older copy", w->prev_id, w->head_id);
+	if (mbedtls_ct_memcmp(w->prev, w->head_mac, AUDIT_MAC_LEN))
+		return broken(r, w->prev_id, "not the row the sealed head records");
+	if (w->anchor_mac && w->anchor_id > w->prev_id)
+		return broken(r, w->anchor_id, "the anchor's row is not in the table (it ends at row %" PRId64 "): the "
+			      "store was rolled back to an older copy", w->prev_id);
+	memcpy(r->head, w->prev, AUDIT_MAC_LEN);
+	return STORE_OK;
 }

@@ -1,8 +1,10 @@
 /*
- * The broker's key store (SQLite): volumes with their policy and wrapped
- * volume key, and the append-only audit log. One struct store per thread;
- * SQLite (WAL mode, busy timeout) serialises writers between them and
- * between broker processes sharing the file.
+ * The broker's key store: volumes with their policy and wrapped volume key,
+ * and the append-only audit log. One struct store per thread. Two backends
+ * behind this one interface (store_backend.h): SQLite (a file path; WAL mode
+ * and a busy timeout serialise writers between threads and between brokers
+ * sharing the file) and PostgreSQL (a postgresql:// URL, store_pg.c; several
+ * brokers on several hosts share one database).
  *
  * Integrity (schema 2, seal.h): each volume key is sealed together with its
  * UUID and the hash of its policy text, and the audit rows form an HMAC
@@ -29,6 +31,7 @@ enum store_result {
 	STORE_TAMPERED = -5,    /* a sealed record or the audit chain does not verify */
 	STORE_PENDING = -6,     /* the volume was added but never confirmed: its key is not released */
 	STORE_MISMATCH = -7,    /* confirm: the consumer's proof does not match the stored key */
+	STORE_UNAVAILABLE = -8, /* the database cannot be reached now (PostgreSQL connection lost): retry later */
 };
 
 /* 3: volumes have a state (pending/active); admin actions are audit rows */
@@ -37,6 +40,7 @@ enum store_result {
 struct store;
 
 /*
+ * path: a SQLite file, or a postgresql:// (postgres://) URL in libpq's form.
  * Open (creating the schema if needed) and check that master opens it: a new
  * database records a check value sealed under the master key; an existing one
  * must unseal it. A schema-1 store (no seals, no chain) is migrated in the
@@ -48,6 +52,13 @@ int store_open(struct store **out, const char *path, const uint8_t master[MASTER
 /* Read-only, for audit verify: never creates, migrates or writes; schema 2 only. */
 int store_open_readonly(struct store **out, const char *path, const uint8_t master[MASTER_KEY_LEN],
 			char *err, size_t errlen);
+/*
+ * Whether name can name a store, before anything is opened: a postgresql://
+ * URL must parse (libpq's message otherwise, never the URL: it may hold a
+ * password), and another scheme:// is refused rather than taken for a file.
+ * 0 or -1 with err set.
+ */
+int store_check_name(const char *name, char *err, size_t errlen);
 /* What store_open did beyond opening (a migration), "" if nothing. */
 const char *store_notice(const struct store *s);
 void store_close(struct store *s);

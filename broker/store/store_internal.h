@@ -1,28 +1,10 @@
-/* Shared by store.c, audit.c and migrate.c only. */
+/* The SQLite backend's own: store_sqlite.c, audit.c and migrate.c only. */
 #ifndef COCOBOOT_BROKER_STORE_INTERNAL_H
 #define COCOBOOT_BROKER_STORE_INTERNAL_H
 
 #include <sqlite3.h>
 
-#include "../../common/secret.h"
-#include "seal.h"
-#include "store.h"
-
-/* One locked page: the master key, the audit key, and a scratch buffer for a volume key. */
-struct store_keys {
-	uint8_t master[MASTER_KEY_LEN];
-	uint8_t audit[AUDIT_KEY_LEN];
-	uint8_t scratch[VOLUME_KEY_LEN];
-};
-
-struct store {
-	sqlite3 *db;
-	struct secret keys_mem;    /* locked, undumpable, wiped (common/secret.h) */
-	struct store_keys *keys;   /* keys_mem.data */
-	char err[256];
-	char notice[256];
-	char operator_name[64];   /* for admin audit rows (store_set_operator) */
-};
+#include "store_backend.h"
 
 /* Record sqlite's message for what in s->err; returns code. */
 int store_fail(struct store *s, int code, const char *what);
@@ -35,6 +17,10 @@ int store_audit_head(struct store *s, int64_t *id, uint8_t mac[AUDIT_MAC_LEN]);
 /* Write the head for (id, mac). 0 or STORE_ERROR. */
 int store_audit_set_head(struct store *s, int64_t id, const uint8_t mac[AUDIT_MAC_LEN]);
 
+/* store.h's audit_append and audit_verify (audit.c) */
+int store_sqlite_audit_append(struct store *s, const struct audit_record *r);
+int store_sqlite_audit_verify(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
+			      struct audit_verify_result *r);
 /* Append one audit row inside the caller's write transaction (audit.c). */
 int store_audit_append_locked(struct store *s, const struct audit_record *r);
 /* An admin row (store.h, store_set_operator) inside the caller's write transaction. */

@@ -1,14 +1,21 @@
 /*
- * Boot-storm benchmark client: N guests booting at once against one broker.
+ * Boot-storm benchmark client: N guests booting at once against one broker,
+ * or against several (a fleet sharing one PostgreSQL store).
  * Each connection does what a guest does (proto/): fresh ephemeral identity,
  * full TLS 1.3 handshake, binding, a simulated SNP report bound to it, POST
  * /v1/unlock; a 503 is retried after Retry-After with jitter, as the guest
  * does. Single-threaded, non-blocking, epoll. Prints numbers, never pass/fail.
  *
- *   bootstorm --connect HOST:PORT --ca PEM --keys KEYDIR --volume UUID
+ *   bootstorm --connect HOST:PORT[,HOST:PORT...] --ca PEM --keys KEYDIR --volume UUID
  *             --expect-key FILE [--clients N] [--requests R] [--broker-pid PID] [--summary]
  *   --clients N concurrent connections (default 1000); --requests R in total
  *   (default N: one each; more: a finished slot starts the next request at once)
+ *   --connect with several brokers: client i starts at broker i mod n, and
+ *               every retry goes to the next one in the list
+ *   --retry-errors  a connection refused or cut, a failed handshake or a
+ *               broken answer is retried (on the next broker, after 0.1-0.3 s)
+ *               instead of counted as an error, up to 200 times per client:
+ *               what a guest does while a broker is killed or restarted
  *   --summary   also print one line "rps=.. p99_ms=.. errors=.. wrong=.." 
  *   --released-to FILE  append, for each release of the right key, the client
  *               key id the broker audits (coco_client_key_id), one per line
@@ -123,7 +130,7 @@ struct client {
 	int fd;
 	enum st st;
 	double start, retry_at;
-	int retries;
+	int retries, broker;
 	mbedtls_ssl_config conf;
 	mbedtls_ssl_context ssl;
 	struct coco_client_identity id;
@@ -136,13 +143,16 @@ struct client {
 /* what the guest's trimmed mbedTLS offers (init/mbedtls_config_guest.h) */
 static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 					 MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1, MBEDTLS_SSL_IANA_TLS_GROUP_NONE };
-static struct sockaddr_in broker_addr;
+#define MAX_BROKERS 16
+static struct sockaddr_in broker_addr[MAX_BROKERS];
+static int n_brokers, retry_errors;
+static int served_by[MAX_BROKERS];
 static mbedtls_x509_crt ca;
 static struct sim_snp sim;
 static const char *volume;
 static uint8_t expected_key[64];
 static int epfd;
-static int n_ok, n_wrong, n_err, n_503, n_refused;
+static int n_ok, n_wrong, n_err, n_503, n_refused, n_conn_retries;
 static double *latencies;
 static int n_lat;
 static char first_error[256];
@@ -199,7 +209,8 @@ static int client_start(struct client *c)
 	if (c->fd < 0)
 		return -1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(c->fd, (struct sockaddr *)&broker_addr, sizeof(broker_addr)) && errno != EINPROGRESS)
+	if (connect(c->fd, (struct sockaddr *)&broker_addr[c->broker], sizeof(broker_addr[c->broker])) &&
+	    errno != EINPROGRESS)
 		return -1;
 	mbedtls_ssl_set_bio(&c->ssl, &c->fd, mbedtls_net_send, mbedtls_net_recv, NULL);
 	c->st = C_CONNECT;
@@ -223,12 +234,36 @@ static void finish(struct client *c, int ok)
 		requests_started++;
 		c->start = now_s();
 		c->retries = 0;
+		c->broker = requests_started % n_brokers;
 		if (client_start(c)) {
 			n_err++;
 			note_error("start", errno);
 			client_reset(c);
 		}
 	}
+}
+
+/* Try again later on the next broker (a 503, or with --retry-errors a broken connection). */
+static void retry_later(struct client *c, double after)
+{
+	c->retries++;
+	client_reset(c);
+	c->broker = (c->broker + 1) % n_brokers;
+	c->retry_at = now_s() + after * (0.5 + (double)rand() / RAND_MAX);
+	c->st = C_WAIT_RETRY;
+}
+
+/* The connection failed in what; an error, or with --retry-errors a retry. */
+static void failed(struct client *c, const char *what, int code)
+{
+	if (retry_errors && c->retries < 200) {
+		n_conn_retries++;
+		retry_later(c, 0.2);
+		return;
+	}
+	n_err++;
+	note_error(what, code);
+	finish(c, 0);
 }
 
 static int build_request(struct client *c)
@@ -268,9 +303,7 @@ static void step(struct client *c)
 		socklen_t l = sizeof(err);
 		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
 		if (err) {
-			n_err++;
-			note_error("connect", err);
-			finish(c, 0);
+			failed(c, "connect", err);
 			return;
 		}
 		c->st = C_HANDSHAKE;
@@ -282,9 +315,7 @@ static void step(struct client *c)
 			return;
 		}
 		if (ret || build_request(c)) {
-			n_err++;
-			note_error("handshake", ret);
-			finish(c, 0);
+			failed(c, "handshake", ret);
 			return;
 		}
 		c->st = C_SEND;
@@ -297,9 +328,7 @@ static void step(struct client *c)
 				return;
 			}
 			if (ret <= 0) {
-				n_err++;
-				note_error("send", ret);
-				finish(c, 0);
+				failed(c, "send", ret);
 				return;
 			}
 			c->req_off += (size_t)ret;
@@ -328,18 +357,13 @@ static void step(struct client *c)
 		}
 		pr = coco_http_response_parse(c->ans, c->ans_len, &h);
 		if (pr != COCO_PROTO_OK) {
-			n_err++;
-			note_error("answer", pr);
-			finish(c, 0);
+			failed(c, "answer", pr);
 			return;
 		}
 		if (h.status == 503) {
 			n_503++;
-			c->retries++;
-			client_reset(c);
 			/* as the guest: Retry-After, stretched by random jitter */
-			c->retry_at = now_s() + (h.retry_after ? h.retry_after : 1) * (0.5 + (double)rand() / RAND_MAX);
-			c->st = C_WAIT_RETRY;
+			retry_later(c, h.retry_after ? h.retry_after : 1);
 			return;
 		}
 		if (h.status != 200 || coco_answer_parse(h.body, h.body_len, &a) != COCO_PROTO_OK) {
@@ -352,6 +376,7 @@ static void step(struct client *c)
 			char id[COCO_CLIENT_KEY_ID_LEN + 1];
 
 			n_ok++;
+			served_by[c->broker]++;
 			if (released_to && !coco_client_key_id(c->id.cert.pk_raw.p, c->id.cert.pk_raw.len, id))
 				fprintf(released_to, "%s\n", id);
 		} else
@@ -406,6 +431,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--clients")) nclients = atoi(v), i++;
 		else if (!strcmp(argv[i], "--requests")) nrequests = atoi(v), i++;
 		else if (!strcmp(argv[i], "--summary")) summary = 1;
+		else if (!strcmp(argv[i], "--retry-errors")) retry_errors = 1;
 		else if (!strcmp(argv[i], "--broker-pid")) broker_pid = atoi(v), i++;
 		else if (!strcmp(argv[i], "--ceiling")) only_ceiling = 1;
 		else if (!strcmp(argv[i], "--released-to")) {
@@ -441,13 +467,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bootstorm: --connect --ca --keys --volume --expect-key are required\n");
 		return 2;
 	}
-	{
-		const char *colon = strrchr(connect_to, ':');
-		char host[64];
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - connect_to), connect_to);
-		broker_addr.sin_family = AF_INET;
-		broker_addr.sin_port = htons((uint16_t)atoi(colon + 1));
-		inet_pton(AF_INET, host, &broker_addr.sin_addr);
+	for (const char *p = connect_to; *p && n_brokers < MAX_BROKERS;) {
+		size_t n = strcspn(p, ",");
+		char one[80], *colon;
+
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		colon = strrchr(one, ':');
+		if (!colon) {
+			fprintf(stderr, "bootstorm: --connect: expected HOST:PORT, got %s\n", one);
+			return 2;
+		}
+		*colon = '\0';
+		broker_addr[n_brokers].sin_family = AF_INET;
+		broker_addr[n_brokers].sin_port = htons((uint16_t)atoi(colon + 1));
+		if (inet_pton(AF_INET, one, &broker_addr[n_brokers].sin_addr) != 1) {
+			fprintf(stderr, "bootstorm: --connect: %s is not an IPv4 address\n", one);
+			return 2;
+		}
+		n_brokers++;
+		p += n + (p[n] == ',');
 	}
 	mbedtls_x509_crt_init(&ca);
 	if (mbedtls_x509_crt_parse_file(&ca, ca_path) || sim_snp_load(&sim, keys, mbedtls_ctr_drbg_random, &drbg))
@@ -467,6 +505,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nclients; i++) {
 		cl[i].fd = -1;
 		cl[i].start = now_s();
+		cl[i].broker = i % n_brokers;
 		if (client_start(&cl[i])) {
 			n_err++;
 			note_error("start", errno);
@@ -504,6 +543,14 @@ int main(int argc, char **argv)
 	printf("bootstorm: refused                 %d\n", n_refused);
 	printf("bootstorm: errors                  %d%s%s\n", n_err, first_error[0] ? "  first: " : "", first_error);
 	printf("bootstorm: 503 answers (retried)   %d\n", n_503);
+	if (retry_errors)
+		printf("bootstorm: connection failures (retried)  %d\n", n_conn_retries);
+	if (n_brokers > 1) {
+		printf("bootstorm: released by broker      ");
+		for (int i = 0; i < n_brokers; i++)
+			printf("%s%d", i ? " / " : "", served_by[i]);
+		printf("\n");
+	}
 	printf("bootstorm: wall time               %.2f s\n", elapsed);
 	printf("bootstorm: attestations/s          %.1f\n", n_ok / elapsed);
 	if (n_lat) {
@@ -518,7 +565,8 @@ int main(int argc, char **argv)
 	printf("bootstorm: share of the event loop's handshake ceiling              %.0f %%\n",
 	       100.0 * (n_ok / elapsed) / cost[1]);
 	if (summary)
-		printf("rps=%.1f p99_ms=%.0f errors=%d wrong=%d\n", n_ok / elapsed,
-		       n_lat ? 1e3 * latencies[(int)ceil(n_lat * 0.99) - 1] : 0.0, n_err + n_refused, n_wrong);
+		printf("rps=%.1f p99_ms=%.0f errors=%d wrong=%d ok=%d retries_503=%d retries_conn=%d wall_s=%.2f\n",
+		       n_ok / elapsed, n_lat ? 1e3 * latencies[(int)ceil(n_lat * 0.99) - 1] : 0.0, n_err + n_refused,
+		       n_wrong, n_ok, n_503, n_conn_retries, elapsed);
 	return 0;
 }
