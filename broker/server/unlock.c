@@ -70,6 +70,7 @@ static int refuse(struct unlock_job *j, int status, const char *code, const char
 /* 503 with Retry-After: the store failed, the guest tries again. Returns -1. */
 static int unavailable(struct unlock_job *j)
 {
+	metrics_store(0);
 	unlock_error_body(j->out, 503, COCO_REASON_STORE_UNAVAILABLE);
 	j->out->retry_after = 1;
 	return -1;
@@ -161,7 +162,6 @@ static int open_key(struct unlock_job *j, uint8_t key[VOLUME_KEY_LEN])
 		return refuse(j, store_refusal(rc) ? 403 : 500,
 			      store_refusal(rc) ? store_refusal(rc) : CB_REASON_INTERNAL, store_last_error(j->env->store));
 	audit(j, "release", "", &audited);
-	metrics_store(audited);
 	return audited ? 0 : unavailable(j);
 }
 

@@ -212,8 +212,15 @@ expect "PostgreSQL stopped: A answers 503 with Retry-After" '^status=503 retry_a
 expect "... and B" '^status=503 retry_after=1 error=store-unavailable$' "$PORT_B" --volume "$VOL" --sim-snp "$KEYS"
 check "... the broker says why" grep -q '"event":"store".*PostgreSQL' "$W/A.log"
 check "... and keeps running" kill -0 "$PID_A"
+health=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$MPORT_A/healthz")
+check "... /healthz says so: 503 store-unavailable ($health)" test "$health" = '{"status":"store-unavailable"}
+ 503'
+check "... and cocobroker_store_up is 0" sh -c "curl -s http://127.0.0.1:$MPORT_A/metrics | grep -q '^cocobroker_store_up 0$'"
 pg_start_server
 expect "PostgreSQL back: A releases again (same process)" '^status=200 key_bytes=64$' "$PORT_A" --volume "$VOL" --sim-snp "$KEYS"
+health=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$MPORT_A/healthz")
+check "... /healthz is 200 again ($health)" test "$health" = '{"status":"ok"}
+ 200'
 expect "... and B" '^status=200 key_bytes=64$' "$PORT_B" --volume "$VOL" --sim-snp "$KEYS"
 # a connection killed under the broker (as a failover does), between two requests
 pg_sql cbadmin "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename='cbserve'" >/dev/null
