@@ -3,7 +3,7 @@
  * STORE is --config FILE (the serve configuration, default
  * /etc/cocobroker/cocobroker.json) or --database FILE --master-key FILE.
  *
- *   volume add --uuid UUID --policy FILE [--recovery-out FILE] [STORE]
+ *   volume add --uuid UUID --policy FILE [STORE]
  *       generates a 64-byte volume key, stores it wrapped as a PENDING volume
  *       and writes it ONCE to stdout as 64 raw bytes (no newline), for
  *       `cryptsetup luksFormat --volume-key-file /dev/stdin --key-size 512`.
@@ -11,8 +11,7 @@
  *       stderr gets the key commitment rd.cocoboot.keyhash=SALT:HASH for
  *       the guest's measured command line (proto/key_commit.h): a fresh
  *       random salt each time, kept nowhere, so it is printed only here.
- *       --recovery-out FILE: a recovery passphrase, created once into FILE,
- *       for the keyslot the format adds (the break-glass path, docs/broker.md).
+
  *   volume confirm --uuid UUID (--device DEV | --key-file FILE) [STORE]
  *       makes it active once the consumer proved it holds the key: the LUKS2
  *       header on DEV (a device or image) verifies the key, or FILE holds it.
@@ -22,6 +21,9 @@
  *       header must verify it, the volume is active at once; without, it is
  *       pending until `volume confirm`. Nothing is stored when the key does
  *       not verify.
+ *   volume recovery-passphrase --out FILE
+ *       a recovery passphrase, created once into FILE before the format, for
+ *       the keyslot the format adds (the break-glass path, docs/broker.md).
  *   volume list [STORE]                        one JSON object per volume
  *   volume set-policy --uuid UUID --policy FILE [STORE]
  *   volume remove --uuid UUID --yes [STORE]    prints what it removed
@@ -63,9 +65,10 @@ struct volume_args {
 static int usage_to(FILE *f)
 {
 	fprintf(f,
-		"usage: cocobroker volume add --uuid UUID --policy FILE [--recovery-out FILE] [STORE]\n"
+		"usage: cocobroker volume add --uuid UUID --policy FILE [STORE]\n"
 		"       cocobroker volume confirm --uuid UUID (--device DEVICE | --key-file FILE) [STORE]\n"
 		"       cocobroker volume import --uuid UUID --policy FILE [--device DEVICE] [STORE] < KEY\n"
+		"       cocobroker volume recovery-passphrase --out FILE\n"
 		"       cocobroker volume list [STORE]\n"
 		"       cocobroker volume set-policy --uuid UUID --policy FILE [STORE]\n"
 		"       cocobroker volume remove --uuid UUID --yes [STORE]\n"
@@ -93,7 +96,7 @@ static int parse_args(int argc, char **argv, struct volume_args *a)
 				 : !strcmp(argv[i], "--policy")     ? &a->policy
 				 : !strcmp(argv[i], "--device")     ? &a->device
 				 : !strcmp(argv[i], "--key-file")   ? &a->key_file
-				 : !strcmp(argv[i], "--recovery-out") ? &a->recovery_out : NULL;
+				 : !strcmp(argv[i], "--out")        ? &a->recovery_out : NULL;
 		if (!strcmp(argv[i], "--yes")) {
 			a->yes = 1;
 			continue;
@@ -287,7 +290,7 @@ static int write_recovery(const char *path)
 	int fd = -1, rc = -1, werr = 0;
 
 	if (secret_alloc(&pw, RECOVERY_LEN + 1) || getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		fprintf(stderr, "cocobroker volume add: no memory or randomness for the recovery passphrase\n");
+		fprintf(stderr, "cocobroker volume recovery-passphrase: no memory or randomness\n");
 		goto out;
 	}
 	for (int i = 0, j = 0; i < 40; i++) {
@@ -297,11 +300,11 @@ static int write_recovery(const char *path)
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "cocobroker volume add: --recovery-out %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "cocobroker volume recovery-passphrase: %s: %s\n", path, strerror(errno));
 		goto out;
 	}
 	if (write_all(fd, pw.data, RECOVERY_LEN, &werr) != RECOVERY_LEN || fsync(fd) != 0) {
-		fprintf(stderr, "cocobroker volume add: --recovery-out %s: %s\n", path, strerror(werr ? werr : errno));
+		fprintf(stderr, "cocobroker volume recovery-passphrase: %s: %s\n", path, strerror(werr ? werr : errno));
 		unlink(path);
 		goto out;
 	}
@@ -322,7 +325,7 @@ static int volume_add(struct volume_args *a)
 	size_t written;
 	int rc = 1, werr;
 
-	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes)
+	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->recovery_out)
 		return usage();
 	if (isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "cocobroker volume add: refusing to write the raw volume key to a terminal; "
@@ -331,32 +334,20 @@ static int volume_add(struct volume_args *a)
 	}
 	if (!(policy = read_policy(a->policy)))
 		return 1;
-	if (a->recovery_out && write_recovery(a->recovery_out)) {
-		free(policy);
-		return 1;
-	}
 	if (!(s = open_store(a, 1))) {
-		if (a->recovery_out)
-			unlink(a->recovery_out);
 		free(policy);
 		return 1;
 	}
 	if (secret_alloc(&key, VOLUME_KEY_LEN) || getrandom(key.data, VOLUME_KEY_LEN, 0) != VOLUME_KEY_LEN) {
 		fprintf(stderr, "cocobroker volume add: no key material\n");
-		if (a->recovery_out)
-			unlink(a->recovery_out);
 	} else if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume add: %s\n", store_last_error(s));
-		if (a->recovery_out)
-			unlink(a->recovery_out);
 	} else if ((written = write_all(STDOUT_FILENO, key.data, VOLUME_KEY_LEN, &werr)) != VOLUME_KEY_LEN) {
 		/* the consumer did not get the whole key: nobody can hold it, so the
 		 * pending volume goes (it was never released: pending is never released) */
 		fprintf(stderr, "cocobroker volume add: writing the key to stdout failed after %zu of %d bytes: %s%s; "
 			"volume %s not added\n", written, VOLUME_KEY_LEN, strerror(werr),
 			werr == EPIPE ? " (the reader exited before reading it: see its error)" : "", a->uuid_lower);
-		if (a->recovery_out)
-			unlink(a->recovery_out);
 		if (store_volume_remove(s, a->uuid_lower) != STORE_OK)
 			fprintf(stderr, "cocobroker volume add: and removing it failed: %s; it stays pending, "
 				"never released: remove it with volume remove --uuid %s --yes\n",
@@ -366,10 +357,6 @@ static int volume_add(struct volume_args *a)
 		fprintf(stderr, "cocobroker volume add: volume %s added as PENDING; its key went to stdout (64 bytes, "
 			"once). It is released only after `cocobroker volume confirm --uuid %s --device DEVICE` "
 			"once DEVICE is formatted with it\n", a->uuid_lower, a->uuid_lower);
-		if (a->recovery_out)
-			fprintf(stderr, "cocobroker volume add: recovery passphrase in %s (written once, kept nowhere else): "
-					"format with --key-file %s, then keep it offline and delete it here\n",
-				a->recovery_out, a->recovery_out);
 		struct coco_keycommit kc = { .salt_len = COCO_KEYCOMMIT_SALT_LEN };
 		char kc_text[COCO_KEYCOMMIT_TEXT_MAX];
 
@@ -721,6 +708,16 @@ int cmd_volume(int argc, char **argv)
 		return volume_confirm(&a);
 	if (!strcmp(argv[1], "import"))
 		return volume_import(&a);
+	if (!strcmp(argv[1], "recovery-passphrase")) {
+		if (!a.recovery_out || a.uuid || a.policy || a.device || a.key_file || a.yes || a.database)
+			return usage();
+		if (write_recovery(a.recovery_out))
+			return 1;
+		fprintf(stderr, "cocobroker volume recovery-passphrase: written once to %s (the broker keeps nothing of it): "
+				"format with --key-file %s, then keep it offline and delete it here\n",
+			a.recovery_out, a.recovery_out);
+		return 0;
+	}
 	if (!strcmp(argv[1], "list"))
 		return volume_list(&a);
 	if (!strcmp(argv[1], "set-policy"))

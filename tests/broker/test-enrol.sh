@@ -171,25 +171,25 @@ check "...audited as add and confirm by import" \
 	-n "$(sqlite3 "$W/keys.db" "select measurement from audit where volume = '$U6' and reason = 'volume-confirm'" | grep import)"
 rm -f "$W/other/imp.key"
 
-# ---- recovery passphrase: volume add --recovery-out ----
+# ---- recovery passphrase: created before the format, for the keyslot it adds ----
 U7=b07e8f92-a3b4-45c6-97d8-e9fa0b1c2d3e
 truncate -s 32M "$W/other/rec.img"
-"$BROKER" volume add --uuid "$U7" --policy "$W/web.json" --recovery-out "$W/other/rec.txt" "${STORE[@]}" 2>"$W/rec.err" |
+"$BROKER" volume recovery-passphrase --out "$W/other/rec.txt" 2>"$W/rec.err"
+check "recovery-passphrase: a 0600 file of 8 groups of 5 ($(stat -c %a "$W/other/rec.txt" 2>/dev/null))" \
+	test "$(stat -c %a "$W/other/rec.txt")" = 600 -a -n "$(grep -xE '([a-km-z2-9]{5}-){7}[a-km-z2-9]{5}' "$W/other/rec.txt")"
+"$BROKER" volume add --uuid "$U7" --policy "$W/web.json" "${STORE[@]}" 2>/dev/null |
 	cryptsetup luksFormat --batch-mode --type luks2 --uuid "$U7" --key-size 512 --volume-key-file /dev/stdin \
 		--key-file "$W/other/rec.txt" "$W/other/rec.img" >/dev/null 2>&1
-check "add --recovery-out: a 0600 file of 8 groups of 5 ($(stat -c %a "$W/other/rec.txt" 2>/dev/null))" \
-	test "$(stat -c %a "$W/other/rec.txt")" = 600 -a -n "$(grep -xE '([a-km-z2-9]{5}-){7}[a-km-z2-9]{5}' "$W/other/rec.txt")"
 check "...the keyslot it formatted is argon2id and opens with it" \
 	sh -c "cryptsetup luksDump '$W/other/rec.img' | grep -q 'PBKDF:.*argon2id' &&
 		cryptsetup open --test-passphrase --key-file '$W/other/rec.txt' '$W/other/rec.img'"
 "$BROKER" volume confirm --uuid "$U7" --device "$W/other/rec.img" "${STORE[@]}" 2>/dev/null
 check "...and the volume confirms as usual" test "$(state "$U7")" = active
-U8=c18f90a3-b4c5-46d7-88e9-fa0b1c2d3e4f
-"$BROKER" volume add --uuid "$U8" --policy "$W/web.json" --recovery-out "$W/other/rec.txt" "${STORE[@]}" \
-	2>"$W/rec2.err" >/dev/null
-check "add --recovery-out over an existing file: refused, nothing stored, the file kept" \
-	test $? -ne 0 -a -z "$(state "$U8")" -a -n "$(grep 'File exists' "$W/rec2.err")" -a -s "$W/other/rec.txt"
+"$BROKER" volume recovery-passphrase --out "$W/other/rec.txt" 2>"$W/rec2.err"
+check "recovery-passphrase over an existing file: refused, the file kept" \
+	test $? -ne 0 -a -n "$(grep 'File exists' "$W/rec2.err")" -a -s "$W/other/rec.txt"
 rm -f "$W/other/rec.txt"
+U8=c18f90a3-b4c5-46d7-88e9-fa0b1c2d3e4f
 
 # ---- a policy with a JSON syntax error: where it is ----
 printf '{\n  "snp": {\n    "allow_any_measurement": tru\n  }\n}\n' > "$W/syntax.json"
