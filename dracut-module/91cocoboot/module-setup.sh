@@ -30,6 +30,14 @@ check() {
         derror "cocoboot: no cocoboot binary (set cocoboot_binary=)"
         return 1
     }
+    # Not configured (no broker CA to pin): 1, not 255. dracut stops with
+    # "Module 'cocoboot' cannot be installed" when it was asked for (--add,
+    # add_dracutmodules, --modules) and leaves it out otherwise, instead of
+    # building an initramfs that can never unlock anything.
+    [[ -s ${cocoboot_ca:-$dracutsysrootdir/etc/cocoboot/ca.pem} ]] || {
+        derror "cocoboot: not configured: no broker CA at ${cocoboot_ca:-$dracutsysrootdir/etc/cocoboot/ca.pem} (install it there or set cocoboot_ca=)"
+        return 1
+    }
     require_binaries cryptsetup blkid || return 1
     # Host-only images of a confidential guest get the module on their own;
     # everything else only when asked for (--add cocoboot / add_dracutmodules).

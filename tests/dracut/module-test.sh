@@ -136,6 +136,15 @@ check_config() { # KERNEL FLAVOUR [noboot]
 	done
 }
 
+# Not configured (no CA): check() says 1, so asking for the module stops dracut
+# instead of building an initramfs without the module or without a CA.
+if "$here/mkinitrd.sh" --kernel debian --flavour shell --cocoboot "$COCOBOOT" --ca "$W/no-such-ca.pem" \
+	--out "$W/noca.img" >"$W/noca.out" 2>&1; then
+	bad "no CA: dracut built $W/noca.img"
+elif grep -q "Module 'cocoboot' cannot be installed" "$W/noca.out" && grep -q "not configured: no broker CA" "$W/noca.out"; then
+	ok "no CA: dracut stops (check() fails: $(grep -m1 -o 'not configured: no broker CA' "$W/noca.out"))"
+else bad "no CA: dracut failed for another reason"; cat "$W/noca.out"; fi
+
 check_config project shell
 check_config debian shell
 check_config debian systemd
