@@ -37,7 +37,7 @@ include mk/mbedtls.mk
 include kernel/kernel.mk
 include init/init.mk
 # Parts that arrive in later steps bring their own fragment.
--include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk))
+-include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk packaging/*.mk initramfs-tools/*.mk))
 
 all: $(ALL_TARGETS)
 
