@@ -65,7 +65,8 @@ expect "$boot" -rwxr-xr-x usr/sbin/cocoboot usr/lib/dracut/modules.d/91cocoboot/
 expect "$boot" -rw-r--r-- usr/lib/dracut/modules.d/91cocoboot/cocoboot.service usr/share/man/man8/cocoboot.8.gz \
 	usr/share/man/man7/cocoboot.cmdline.7.gz usr/share/doc/cocoboot/copyright usr/share/doc/cocoboot/changelog.gz
 if [ -d "$top/initramfs-tools" ]; then
-	expect "$boot" -rwxr-xr-x usr/share/initramfs-tools/hooks/cocoboot usr/share/initramfs-tools/scripts/local-top/cocoboot
+	expect "$boot" -rwxr-xr-x usr/share/initramfs-tools/hooks/cocoboot usr/share/initramfs-tools/scripts/local-top/cocoboot \
+		usr/share/initramfs-tools/scripts/panic/cocoboot
 fi
 expect "$broker" -rwxr-xr-x usr/bin/cocobroker
 expect "$broker" -rw-r--r-- usr/lib/systemd/system/cocobroker.service usr/lib/sysusers.d/cocobroker.conf \
