@@ -5,7 +5,7 @@
 #   - every systemd unit those packages ship, where installed, is masked or
 #     disabled (mk/deps.sh does that when it installs them), and nothing
 #     listens on port 80 or on any non-loopback address that tangd could own
-#   - `make initramfs` refuses a TEST CA (one from a test PKI, by path or by
+#   - `make initramfs` (and `make image`) refuses a TEST CA (one from a test PKI, by path or by
 #     subject) with a message naming COCOBOOT_TEST_BUILD=1, builds nothing,
 #     and builds with it or with a real CA
 # Prints "N passed, N failed[, N skipped]".
@@ -79,6 +79,14 @@ if mk COCOBOOT_CA="$W/real-ca.pem" >"$W/real.out" 2>&1 && [ -s "$out" ] &&
 	zcat "$out" | cpio -i --quiet --to-stdout etc/cocoboot/ca.pem 2>/dev/null | cmp -s - "$W/real-ca.pem"; then
 	ok "make initramfs with a real CA rebuilds and pins it ($(stat -c %s "$out") bytes)"
 else bad "make initramfs with a real CA"; cat "$W/real.out"; fi
+# make image: the same refusal before mkosi runs (its prerequisites are the
+# binary and the image's inputs, all cheap when built)
+if make -C "$top" --no-print-directory image COCOBOOT_CA="$W/test-ca.pem" >"$W/image.out" 2>&1; then
+	bad "make image pinned a TEST CA without COCOBOOT_TEST_BUILD=1"
+elif grep -q 'refusing to pin the TEST CA' "$W/image.out" && grep -q 'make image COCOBOOT_TEST_BUILD=1' "$W/image.out" &&
+	! grep -q 'MKOSI' "$W/image.out"; then
+	ok "make image refuses a TEST CA before mkosi runs"
+else bad "make image with a TEST CA"; tail -5 "$W/image.out"; fi
 if mk COCOBOOT_CA="$W/absent.pem" >"$W/absent.out" 2>&1; then bad "make initramfs with no CA file built"
 else ok "make initramfs with a missing CA file fails"; fi
 rm -f "$out"

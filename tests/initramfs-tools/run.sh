@@ -12,6 +12,7 @@
 #     unlocks its LUKS2 root, initramfs-tools mounts it and runs its init
 #   - refused: the broker refuses (measurement not in policy): cocoboot's
 #     reason, onfail=poweroff, no "(initramfs)" shell
+#   - break=premount (a shell asked for on the command line): onfail, no shell
 # E2E_ITOOLS_TIMEOUT bounds each boot (default 300 s). Prints "N passed, N failed".
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -110,3 +111,12 @@ if boot refused "tsm_sim.measurement=$(printf 'ee%.0s' $(seq 48))" \
 	--fail-on E2E-ROOT-OK --fail-on 'Kernel panic' --fail-on '(initramfs)' --stop-on '(initramfs)'; then
 	ok "refused: $(grep -m1 -o 'cocoboot: error [^ ]* [^ ]*' "$W/logs/refused.log"), powered off, no shell ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/refused.out"))"
 else bad "refused"; cat "$W/logs/refused.out"; fi
+# Asking for a shell another way (break= makes initramfs-tools panic() into
+# its shell before the root is mounted): the panic script performs the
+# onfail action instead. The rig's panic=-1 (for the kernel) would make
+# initramfs-tools reboot before any panic script; an empty panic= (the last
+# one counts) gives the default, a shell, as on a real command line.
+if boot break "break=premount panic=" --expect 'no shell in a cocoboot initramfs: onfail=poweroff' --expect 'reboot: Power down' \
+	--fail-on E2E-ROOT-OK --fail-on 'Kernel panic' --fail-on '(initramfs)' --stop-on '(initramfs)'; then
+	ok "break=premount -> no shell, poweroff ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/break.out"))"
+else bad "break=premount"; cat "$W/logs/break.out"; fi
