@@ -98,8 +98,7 @@ R=$W/root
 cp "$boot" "$broker" "$W/"
 in_root() { "$here/scratch-root.sh" "$R" "$@"; }
 rel=/cocoboot${W#"$top"}
-if in_root apt-get install -y -q --no-install-recommends -o Dir::Cache::Archives=/cache/deb-archives \
-	"$rel/$(basename "$boot")" "$rel/$(basename "$broker")" >"$W/apt.out" 2>&1; then
+if "$here/apt-install.sh" "$R" "$rel/$(basename "$boot")" "$rel/$(basename "$broker")" >"$W/apt.out" 2>&1; then
 	ok "apt-get install ./cocoboot ./cocobroker in a scratch trixie root"
 else bad "apt-get install"; tail -20 "$W/apt.out"; exit; fi
 in_root sh -c 'dpkg-query -W -f="\${Status}\n" cocoboot cocobroker' >"$W/status" 2>&1

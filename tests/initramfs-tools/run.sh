@@ -42,8 +42,7 @@ R=$W/root U=$W/root/upper
 in_root() { "$top/tests/deb/scratch-root.sh" "$R" "$@"; }
 rel=/cocoboot${W#"$top"}
 cp "$deb" "$W/cocoboot.deb"
-if in_root apt-get install -y -q --no-install-recommends -o Dir::Cache::Archives=/cache/deb-archives \
-	initramfs-tools "$rel/cocoboot.deb" >"$W/logs/apt.out" 2>&1; then
+if "$top/tests/deb/apt-install.sh" "$R" initramfs-tools "$rel/cocoboot.deb" >"$W/logs/apt.out" 2>&1; then
 	ok "apt-get install initramfs-tools ./cocoboot.deb ($(in_root dpkg-query -W -f='${Version}' initramfs-tools))"
 else bad "apt-get install"; tail -20 "$W/logs/apt.out"; exit; fi
 kmod=$("$top/tests/dracut/debian-kernel.sh" kmoddir) || { bad "Debian kernel modules"; exit; }
