@@ -67,7 +67,9 @@ help:
 	@echo "make e2e        end-to-end boots (E2E_CASES=\"...\" for a subset)"
 	@echo "make bench      benchmarks (numbers, never pass/fail); make bench-compare: vs clevis+tang"
 	@echo "make fuzz       run every fuzz target for FUZZ_SECONDS (default 10): $(FUZZ_TARGETS)"
-	@echo "make kernel | cocoboot | cocobroker | initramfs | image | install-dracut DESTDIR=..."
+	@echo "make kernel | cocoboot | cocobroker | install-dracut DESTDIR=..."
+	@echo "make initramfs | image COCOBOOT_CA=broker-ca.pem  (the TEST CA only with COCOBOOT_TEST_BUILD=1)"
+	@echo "make deb | install [DESTDIR=...] [PREFIX=/usr/local]   Debian packages; install elsewhere (docs/packages.md)"
 	@echo "make clean | distclean (distclean also drops \$$COCOBOOT_CACHE, default ~/.cache/cocoboot)"
 
 .PHONY: all check fuzz bench demo clean distclean help
