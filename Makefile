@@ -34,7 +34,11 @@ FUZZ_SECONDS  ?= 10
 export FUZZ_SECONDS
 
 include mk/mbedtls.mk
+# The floor of shared primitives first: every part below links it.
+include common/common.mk
+include proto/proto.mk
 include kernel/kernel.mk
+include mk/edk2.mk
 include init/init.mk
 # Parts that arrive in later steps bring their own fragment.
 -include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk packaging/*.mk initramfs-tools/*.mk))
@@ -70,6 +74,8 @@ help:
 	@echo "make kernel | cocoboot | cocobroker | install-dracut DESTDIR=..."
 	@echo "make initramfs | image COCOBOOT_CA=broker-ca.pem  (the TEST CA only with COCOBOOT_TEST_BUILD=1)"
 	@echo "make deb | install [DESTDIR=...] [PREFIX=/usr/local]   Debian packages; install elsewhere (docs/packages.md)"
+	@echo "make firmware   the AmdSev OVMF for SEV-SNP measured direct boot (build/edk2/OVMF.amdsev.fd)"
+	@echo "make image      also writes the direct-boot artefacts and measured/policy.json (docs/mkosi.md)"
 	@echo "make clean | distclean (distclean also drops \$$COCOBOOT_CACHE, default ~/.cache/cocoboot)"
 
 .PHONY: all check fuzz bench demo clean distclean help

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/secret.h"
 #include "commands.h"
 #include "server/config.h"
 #include "store/master_key.h"
-#include "store/secure_mem.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
@@ -69,17 +69,17 @@ static int verify(const char *database, const char *master_path, const struct an
 {
 	struct audit_verify_result r;
 	struct store *s = NULL;
-	uint8_t *master;
+	struct secret master;
 	char err[512];
 	int created, rc;
 
-	if (!(master = secure_alloc(MASTER_KEY_LEN))) {
+	if (secret_alloc(&master, MASTER_KEY_LEN)) {
 		fprintf(stderr, "cocobroker audit: cannot lock memory: %s\n", strerror(errno));
 		return CB_EXIT_USAGE;
 	}
-	rc = master_key_load(master_path, 0, master, &created, err, sizeof(err)) ||
-	     store_open_readonly(&s, database, master, err, sizeof(err)) != STORE_OK;
-	secure_free(master, MASTER_KEY_LEN);
+	rc = master_key_load(master_path, 0, master.data, &created, err, sizeof(err)) ||
+	     store_open_readonly(&s, database, master.data, err, sizeof(err)) != STORE_OK;
+	secret_free(&master);
 	if (rc) {
 		fprintf(stderr, "cocobroker audit: %s\n", err);
 		return CB_EXIT_USAGE;

@@ -19,6 +19,7 @@
 
 #include <mbedtls/sha512.h>
 
+#include "../common/hex.h"
 #include "commands.h"
 #include "measure/measure.h"
 
@@ -201,12 +202,9 @@ static int measure_snp(int argc, char **argv)
 		fprintf(stderr, "cocobroker measure snp: firmware %s: %s\n", a.firmware, err);
 		return CB_EXIT_USAGE;
 	}
-	char out[2 * SNP_LD_LEN + 2];
-	for (int i = 0; i < SNP_LD_LEN; i++)
-		snprintf(out + 2 * i, 3, "%02x", ld[i]);
-	out[2 * SNP_LD_LEN] = '\n';
-	out[2 * SNP_LD_LEN + 1] = 0;
-	if (fputs(out, stdout) == EOF || fflush(stdout) != 0) {
+	char out[2 * SNP_LD_LEN + 1];
+	hex_encode(out, ld, SNP_LD_LEN);
+	if (puts(out) == EOF || fflush(stdout) != 0) {
 		fprintf(stderr, "cocobroker measure snp: cannot write the digest: %s\n", strerror(errno));
 		return CB_EXIT_USAGE;
 	}
@@ -226,10 +224,10 @@ static void tdx_usage(FILE *f)
 
 static void print_hex(const char *name, const uint8_t *d)
 {
-	printf("%s ", name);
-	for (int i = 0; i < SNP_LD_LEN; i++)
-		printf("%02x", d[i]);
-	printf("\n");
+	char hex[2 * SNP_LD_LEN + 1];
+
+	hex_encode(hex, d, SNP_LD_LEN);
+	printf("%s %s\n", name, hex);
 }
 
 static int sha384_file(const char *path, uint8_t out[SNP_LD_LEN], char *err, size_t errlen)

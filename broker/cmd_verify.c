@@ -126,7 +126,7 @@ int cmd_verify(int argc, char **argv)
 			   .snp_cert_dir = a.snp_cert_dir };
 
 	if (a.report_data) {
-		if (cb_unhex(expected, 64, a.report_data) != 0) {
+		if (hex_decode(expected, 64, a.report_data) != 0) {
 			fprintf(stderr, "cocobroker verify: --report-data must be 128 hex digits\n");
 			goto out;
 		}

@@ -33,13 +33,14 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/constant_time.h>
 
+#include "../common/luks2.h"
+#include "../common/secret.h"
+#include "../common/uuid.h"
 #include "../proto/key_commit.h"
 #include "../proto/request.h"
 #include "commands.h"
 #include "server/config.h"
-#include "store/luks2.h"
 #include "store/master_key.h"
-#include "store/secure_mem.h"
 #include "store/store.h"
 #include "verify/policy.h"
 
@@ -48,7 +49,7 @@
 struct volume_args {
 	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file;
 	int yes;
-	char uuid_lower[37];
+	char uuid_lower[UUID_TEXT_LEN + 1];   /* the canonical form (common/uuid.h) */
 };
 
 static int usage_to(FILE *f)
@@ -103,12 +104,10 @@ static int parse_args(int argc, char **argv, struct volume_args *a)
 	if (!a->config && !a->database)
 		a->config = DEFAULT_CONFIG;
 	if (a->uuid) {
-		if (!coco_uuid_is_valid(a->uuid)) {
+		if (!uuid_parse(a->uuid, a->uuid_lower)) {
 			fprintf(stderr, "cocobroker volume: \"%s\" is not a UUID (8-4-4-4-12 hex)\n", a->uuid);
 			return -1;
 		}
-		for (int i = 0; i < 37; i++)
-			a->uuid_lower[i] = (char)(a->uuid[i] >= 'A' && a->uuid[i] <= 'F' ? a->uuid[i] - 'A' + 'a' : a->uuid[i]);
 	}
 	return 0;
 }
@@ -203,19 +202,19 @@ static struct store *open_store(const struct volume_args *a, int create)
 {
 	struct store_paths paths;
 	struct store *s = NULL;
-	uint8_t *master;
+	struct secret master;
 	char err[512];
 	int created;
 
 	if (store_paths(a, &paths))
 		return NULL;
-	if (!(master = secure_alloc(MASTER_KEY_LEN))) {
+	if (secret_alloc(&master, MASTER_KEY_LEN)) {
 		fprintf(stderr, "cocobroker volume: cannot lock memory: %s\n", strerror(errno));
 		store_paths_free(&paths);
 		return NULL;
 	}
-	if (master_key_load(paths.master_key, create, master, &created, err, sizeof(err)) ||
-	    store_open(&s, paths.database, master, err, sizeof(err)) != STORE_OK) {
+	if (master_key_load(paths.master_key, create, master.data, &created, err, sizeof(err)) ||
+	    store_open(&s, paths.database, master.data, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume: %s\n", err);
 		s = NULL;
 	} else {
@@ -223,7 +222,7 @@ static struct store *open_store(const struct volume_args *a, int create)
 			fprintf(stderr, "cocobroker volume: %s\n", store_notice(s));
 		set_operator(s);
 	}
-	secure_free(master, MASTER_KEY_LEN);
+	secret_free(&master);
 	store_paths_free(&paths);
 	return s;
 }
@@ -263,7 +262,7 @@ static size_t write_all(int fd, const uint8_t *p, size_t n, int *error)
 static int volume_add(struct volume_args *a)
 {
 	struct store *s;
-	uint8_t *key;
+	struct secret key = { 0 };
 	char *policy;
 	size_t written;
 	int rc = 1, werr;
@@ -281,12 +280,11 @@ static int volume_add(struct volume_args *a)
 		free(policy);
 		return 1;
 	}
-	key = secure_alloc(VOLUME_KEY_LEN);
-	if (!key || getrandom(key, VOLUME_KEY_LEN, 0) != VOLUME_KEY_LEN) {
+	if (secret_alloc(&key, VOLUME_KEY_LEN) || getrandom(key.data, VOLUME_KEY_LEN, 0) != VOLUME_KEY_LEN) {
 		fprintf(stderr, "cocobroker volume add: no key material\n");
-	} else if (store_volume_add(s, a->uuid_lower, policy, key) != STORE_OK) {
+	} else if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume add: %s\n", store_last_error(s));
-	} else if ((written = write_all(STDOUT_FILENO, key, VOLUME_KEY_LEN, &werr)) != VOLUME_KEY_LEN) {
+	} else if ((written = write_all(STDOUT_FILENO, key.data, VOLUME_KEY_LEN, &werr)) != VOLUME_KEY_LEN) {
 		/* the consumer did not get the whole key: nobody can hold it, so the
 		 * pending volume goes (it was never released: pending is never released) */
 		fprintf(stderr, "cocobroker volume add: writing the key to stdout failed after %zu of %d bytes: %s%s; "
@@ -305,7 +303,7 @@ static int volume_add(struct volume_args *a)
 		char kc_text[COCO_KEYCOMMIT_TEXT_MAX];
 
 		if (getrandom(kc.salt, kc.salt_len, 0) == (ssize_t)kc.salt_len &&
-		    !coco_keycommit_compute(kc.salt, kc.salt_len, key, VOLUME_KEY_LEN, kc.hash) &&
+		    !coco_keycommit_compute(kc.salt, kc.salt_len, key.data, VOLUME_KEY_LEN, kc.hash) &&
 		    !coco_keycommit_format(&kc, kc_text, sizeof(kc_text)))
 			fprintf(stderr, "cocobroker volume add: key commitment for the measured kernel command line: "
 					COCO_KEYCOMMIT_PARAM "=%s\n", kc_text);
@@ -313,7 +311,7 @@ static int volume_add(struct volume_args *a)
 			fprintf(stderr, "cocobroker volume add: warning: no key commitment (no randomness)\n");
 		rc = 0;
 	}
-	secure_free(key, VOLUME_KEY_LEN);
+	secret_free(&key);
 	store_close(s);
 	free(policy);
 	return rc;
@@ -337,84 +335,89 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t cap)
 	return (ssize_t)got;
 }
 
-/* What confirm checks the stored key against: a LUKS2 header or a key file, read once before the store is locked. */
+/*
+ * What confirm checks the stored key against, read once before the store is
+ * locked: the LUKS2 header of a device or image, or a key file.
+ */
 struct proof {
 	const char *path, *uuid;
-	uint8_t *bytes;        /* the header, or the key (secure memory) */
-	size_t len;
 	int is_key;
+	struct luks2_info header;   /* --device: validated as the guest validates it */
+	struct secret key;          /* --key-file: one byte more than a key, to see a longer file */
 };
 
 static int check_key(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, size_t errlen)
 {
 	const struct proof *p = ctx;
+	struct luks2_err why = { 0 };
 
-	if (!p->is_key)
-		return luks2_check_key(p->bytes, p->len, p->uuid, key, VOLUME_KEY_LEN, err, errlen);
-	if (p->len == VOLUME_KEY_LEN && !mbedtls_ct_memcmp(p->bytes, key, VOLUME_KEY_LEN))
+	if (!p->is_key && strcmp(p->header.uuid, p->uuid)) {
+		snprintf(err, errlen, "the LUKS2 header's UUID is \"%s\", not %s (format with --uuid %s)", p->header.uuid,
+			 p->uuid, p->uuid);
+		return -1;
+	}
+	if (!p->is_key) {
+		if (luks2_key_matches(&p->header, key, VOLUME_KEY_LEN, &why) == 1)
+			return 0;
+		snprintf(err, errlen, "%s", why.detail);
+		return -1;
+	}
+	if (p->key.len == VOLUME_KEY_LEN && !mbedtls_ct_memcmp(p->key.data, key, VOLUME_KEY_LEN))
 		return 0;
-	snprintf(err, errlen, "%s does not hold the volume key (%zu bytes%s)", p->path, p->len,
-		 p->len == VOLUME_KEY_LEN ? ", a different key" : ", not 64");
+	if (p->key.len == VOLUME_KEY_LEN)
+		snprintf(err, errlen, "%s does not hold the volume key (%zu bytes, a different key)", p->path, p->key.len);
+	else
+		snprintf(err, errlen, "%s does not hold the volume key (%zu bytes, not %d)", p->path, p->key.len,
+			 VOLUME_KEY_LEN);
 	return -1;
+}
+
+/*
+ * The header is checked as the guest checks it before it asks for a key
+ * (common/luks2.h, luks2_validate_fd: both copies, the allowlist, the device
+ * size): a volume the guest would refuse never becomes active.
+ */
+static int read_header(struct proof *p, int fd)
+{
+	uint8_t first[LUKS2_BIN_HDR_SIZE];
+	struct luks2_err why = { 0 };
+	ssize_t n = read_full(fd, first, sizeof(first));
+
+	if (n != (ssize_t)sizeof(first) || !luks2_looks_like(first, sizeof(first))) {
+		fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path,
+			n < 0 ? strerror(errno) : "no LUKS2 header at its start (was it formatted?)");
+		return -1;
+	}
+	if (luks2_validate_fd(fd, &p->header, &why) < 0) {
+		fprintf(stderr, "cocobroker volume confirm: %s: the guest would refuse this LUKS2 header: %s\n", p->path,
+			why.detail);
+		return -1;
+	}
+	return 0;
 }
 
 static int read_proof(struct proof *p)
 {
-	uint8_t bin[LUKS2_BIN_HDR_LEN];
-	size_t cap = p->is_key ? VOLUME_KEY_LEN + 1 : LUKS2_BIN_HDR_LEN;
+	int fd = open(p->path, O_RDONLY | O_CLOEXEC), rc = 0;
 	ssize_t n;
-	int fd = open(p->path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path, strerror(errno));
 		return -1;
 	}
 	if (!p->is_key) {
-		/* the binary header says how long the whole header is */
-		n = read_full(fd, bin, sizeof(bin));
-		cap = n == (ssize_t)sizeof(bin) ? luks2_header_size(bin, sizeof(bin)) : 0;
-		if (!cap) {
-			fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path,
-				n < 0 ? strerror(errno) : "no LUKS2 header at its start (was it formatted?)");
-			close(fd);
-			return -1;
-		}
-	}
-	p->bytes = p->is_key ? secure_alloc(cap) : malloc(cap);
-	if (!p->bytes) {
-		fprintf(stderr, "cocobroker volume confirm: out of memory\n");
-		close(fd);
-		return -1;
-	}
-	if (!p->is_key) {
-		memcpy(p->bytes, bin, sizeof(bin));
-		n = read_full(fd, p->bytes + sizeof(bin), cap - sizeof(bin));
-		n = n < 0 ? n : n + (ssize_t)sizeof(bin);
+		rc = read_header(p, fd);
+	} else if (secret_alloc(&p->key, VOLUME_KEY_LEN + 1)) {
+		fprintf(stderr, "cocobroker volume confirm: cannot lock memory: %s\n", strerror(errno));
+		rc = -1;
+	} else if ((n = read_full(fd, p->key.data, p->key.cap)) < 0) {
+		fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path, strerror(errno));
+		rc = -1;
 	} else {
-		n = read_full(fd, p->bytes, cap);
+		p->key.len = (size_t)n;
 	}
 	close(fd);
-	if (n < 0) {
-		fprintf(stderr, "cocobroker volume confirm: %s: %s\n", p->path, strerror(errno));
-		return -1;
-	}
-	p->len = (size_t)n;
-	if (p->is_key)
-		return 0;
-	/* the allocation stays cap long for the free below */
-	if (p->len != cap) {
-		fprintf(stderr, "cocobroker volume confirm: %s: the LUKS2 header is truncated\n", p->path);
-		return -1;
-	}
-	return 0;
-}
-
-static void free_proof(struct proof *p, size_t cap)
-{
-	if (p->is_key)
-		secure_free(p->bytes, cap);
-	else
-		free(p->bytes);
+	return rc;
 }
 
 static int volume_confirm(struct volume_args *a)
@@ -426,12 +429,8 @@ static int volume_confirm(struct volume_args *a)
 
 	if (!a->uuid || a->policy || a->yes || !a->device == !a->key_file)
 		return usage();
-	if (read_proof(&p)) {
-		free_proof(&p, VOLUME_KEY_LEN + 1);
-		return 1;
-	}
-	if (!(s = open_store(a, 0))) {
-		free_proof(&p, VOLUME_KEY_LEN + 1);
+	if (read_proof(&p) || !(s = open_store(a, 0))) {
+		secret_free(&p.key);
 		return 1;
 	}
 	snprintf(how, sizeof(how), "%s", a->device ? "luks2-header" : "key-file");
@@ -448,7 +447,7 @@ static int volume_confirm(struct volume_args *a)
 	else
 		fprintf(stderr, "cocobroker volume confirm: %s\n", store_last_error(s));
 	store_close(s);
-	free_proof(&p, VOLUME_KEY_LEN + 1);
+	secret_free(&p.key);
 	return rc == STORE_OK ? 0 : 1;
 }
 

@@ -3,7 +3,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <mbedtls/version.h>
+
 #include "commands.h"
+
+#ifndef COCOBROKER_VERSION
+#define COCOBROKER_VERSION "unknown"
+#endif
 
 static const struct cb_command commands[] = {
 	{ "verify", cmd_verify, "verify SEV-SNP/TDX evidence and print its claims" },
@@ -15,7 +21,7 @@ static const struct cb_command commands[] = {
 
 static int usage(FILE *f)
 {
-	fprintf(f, "usage: cocobroker <command> [options]\n\ncommands:\n");
+	fprintf(f, "usage: cocobroker [--version] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`cocobroker <command> --help` describes a command's options.\n");
@@ -32,6 +38,10 @@ int main(int argc, char **argv)
 		return usage(stderr);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
 		return usage(stdout);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("cocobroker %s (%s)\n", COCOBROKER_VERSION, MBEDTLS_VERSION_STRING_FULL);
+		return CB_EXIT_OK;
+	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

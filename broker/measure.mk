@@ -4,7 +4,7 @@
 
 MEASURE_DIR   := broker/measure
 MEASURE_SRCS  := $(sort $(wildcard $(MEASURE_DIR)/*.c))
-MEASURE_HDRS  := $(wildcard $(MEASURE_DIR)/*.h)
+MEASURE_HDRS  := $(wildcard $(MEASURE_DIR)/*.h) $(COMMON_HDRS)
 MEASURE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -I$(MEASURE_DIR)
 MEASURE_OBJS      := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure/%.o,$(MEASURE_SRCS))
 MEASURE_OBJS_SAN  := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure-san/%.o,$(MEASURE_SRCS))
@@ -32,14 +32,14 @@ COCOBROKER_OBJS += $(BUILD)/broker/cmd_measure.o $(MEASURE_OBJS)
 TM := $(BUILD)/tests/measure
 TM_CFLAGS = $(MEASURE_CFLAGS) -Itests/lib -DSNP_MEASURE_DIR='"$(SNP_MEASURE_DIR)"'
 
-$(TM)/test-measure: tests/measure/test_measure.c $(MEASURE_OBJS) $(MBEDTLS_HOST_STAMP)
+$(TM)/test-measure: tests/measure/test_measure.c $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(HOST_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS) $(MBEDTLS_HOST_LIBS)
-$(TM)/test-measure-san: tests/measure/test_measure.c $(MEASURE_OBJS_SAN) $(MBEDTLS_HOST_STAMP)
+	@$(HOST_CC) $(HOST_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
+$(TM)/test-measure-san: tests/measure/test_measure.c $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(SAN_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS_SAN) $(MBEDTLS_HOST_LIBS)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
 
 CHECK_SUITES += measure
 check-measure: $(TM)/test-measure $(TM)/test-measure-san $(BUILD)/cocobroker
@@ -53,11 +53,11 @@ check-measure: $(TM)/test-measure $(TM)/test-measure-san $(BUILD)/cocobroker
 MEASURE_FUZZ_DIR := $(BUILD)/fuzz/measure
 $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/fuzz/fuzz_ovmf_metadata.c
 $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/fuzz/fuzz_pe_authenticode.c
-$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: $(MEASURE_OBJS_FUZZ) $(MEASURE_HDRS)
+$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(MEASURE_CFLAGS) \
-		-o $@ $(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(MBEDTLS_HOST_LIBS)
+		-o $@ $(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
 
 $(MEASURE_FUZZ_DIR)/seeds-ovmf-metadata:
 	@rm -rf $@ && mkdir -p $@

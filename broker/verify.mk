@@ -9,7 +9,7 @@
 
 VERIFY_DIR      := broker/verify
 VERIFY_SRCS     := $(sort $(wildcard $(VERIFY_DIR)/*.c))
-VERIFY_HDRS     := $(wildcard $(VERIFY_DIR)/*.h)
+VERIFY_HDRS     := $(wildcard $(VERIFY_DIR)/*.h) $(COMMON_HDRS)
 VERIFY_CFLAGS    = $(MBEDTLS_HOST_CFLAGS) -I$(VERIFY_DIR) -DCOCOBOOT_VENDOR_DIR='"$(TOP)/keys/vendor"'
 VERIFY_LDLIBS   := -lcjson -lpthread
 VERIFY_LIB      := $(BUILD)/broker/libcbverify.a
@@ -41,17 +41,21 @@ $(BUILD)/broker/libcbverify-fuzz.a: $(VERIFY_OBJS_FUZZ)
 # ---- cocobroker -----------------------------------------------------------
 BROKER_CFLAGS   += $(MBEDTLS_HOST_CFLAGS) -Ibroker
 COCOBROKER_OBJS += $(BUILD)/broker/main.o $(BUILD)/broker/cmd_verify.o
-COCOBROKER_LIBS += $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+# common/ after the libraries that use it (verify, and the objects of every fragment), mbedTLS after all
+COCOBROKER_LIBS += $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 
-$(BUILD)/broker/%.o: broker/%.c broker/commands.h $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(BUILD)/broker/%.o: broker/%.c broker/commands.h $(VERIFY_HDRS) $(COMMON_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(BROKER_CFLAGS) -c $< -o $@
 
+$(BUILD)/broker/main.o: $(VERSION_STAMP)
+$(BUILD)/broker/main.o: BROKER_CFLAGS += -DCOCOBROKER_VERSION='"$(VERSION)"'
+
 # Second expansion so objects appended by fragments included after this one
 # still become prerequisites.
 .SECONDEXPANSION:
-$(BUILD)/cocobroker: $$(COCOBROKER_OBJS) $(VERIFY_LIB) $(MBEDTLS_HOST_STAMP)
+$(BUILD)/cocobroker: $$(COCOBROKER_OBJS) $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) -o $@ $(COCOBROKER_OBJS) $(COCOBROKER_LIBS)
 
@@ -73,14 +77,16 @@ TV_CFLAGS      = $(VERIFY_CFLAGS) -Itests/lib -Itests/verify -DCOCOBOOT_TESTDATA
 TV_SRCS_COMMON := tests/verify/testutil.c
 TV_HDRS       := $(VERIFY_HDRS) tests/verify/testutil.h tests/lib/check.h
 
-$(TV)/test-%: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB)
+$(TV)/test-%: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
-$(TV)/test-%-san: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN)
+	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) \
+		$(VERIFY_LDLIBS)
+$(TV)/test-%-san: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN) $(COMMON_SAN_A)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) \
+		$(VERIFY_LDLIBS)
 
 VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-san)
 
@@ -100,12 +106,12 @@ VERIFY_FUZZ      := snp-report snp-certtable snp-crl tdx-quote x509-ext policy v
 VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
 
-$(VERIFY_FUZZ_DIR)/fuzz-%: broker/fuzz/fuzz_$$(subst -,_,$$*).c $(VERIFY_FUZZ_LIB) $(VERIFY_HDRS)
+$(VERIFY_FUZZ_DIR)/fuzz-%: broker/fuzz/fuzz_$$(subst -,_,$$*).c $(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(VERIFY_HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) \
 		-DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' -o $@ $< \
-		$(VERIFY_FUZZ_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+		$(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 
 define verify_fuzz
 FUZZ_TARGETS += verify-$(1)
@@ -123,10 +129,11 @@ $(foreach f,$(VERIFY_FUZZ),$(eval $(call verify_fuzz,$(f))))
 
 # ---- benchmark ----------------------------------------------------------------
 BENCH_TARGETS += verify
-$(TV)/bench-verify: tests/verify/bench_verify.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB)
+$(TV)/bench-verify: tests/verify/bench_verify.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) \
+		$(VERIFY_LDLIBS)
 bench-verify: $(TV)/bench-verify
 	@$(TV)/bench-verify $(VERIFY_BENCH_SECONDS)
 VERIFY_BENCH_SECONDS ?= 2

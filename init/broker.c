@@ -31,14 +31,15 @@
 #include "backoff.h"
 #include "binding.h"
 #include "broker.h"
+#include "ca_bundle.h"
 #include "certtime.h"
 #include "client_cert.h"
-#include "http.h"
+#include "verdict.h"
 #include "libtsm.h"
 #include "log.h"
 #include "net.h"
 #include "request.h"
-#include "response.h"
+#include "http_client.h"
 
 #ifndef COCOBOOT_TIME_FLOOR
 #define COCOBOOT_TIME_FLOOR 0
@@ -46,7 +47,6 @@
 
 #define CONNECT_TIMEOUT_MS 5000u
 #define IO_TIMEOUT_MS 15000u
-#define CA_BUNDLE_MAX (256 * 1024)
 #define ANSWER_MAX (COCO_MAX_BODY + 8192)
 
 struct session_env {
@@ -62,37 +62,6 @@ static int verify_times(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *f
 	(void)ctx;
 	(void)depth;
 	cb_cert_time_rule(crt, (long long)COCOBOOT_TIME_FLOOR, flags);
-	return 0;
-}
-
-/* The pinned bundle: PEM certificates only (no FS_IO in the trimmed mbedTLS). */
-static int load_ca(mbedtls_x509_crt *ca, const char *path, struct cb_err *err)
-{
-	char *pem;
-	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-	ssize_t n;
-
-	if (fd < 0)
-		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s: %s", path, strerror(errno));
-	pem = malloc(CA_BUNDLE_MAX + 1);
-	if (!pem) {
-		close(fd);
-		return cb_fail(err, CB_ERR_SETUP, "out of memory");
-	}
-	while (len < CA_BUNDLE_MAX && (n = read(fd, pem + len, CA_BUNDLE_MAX - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	pem[len] = '\0';
-	if (len == CA_BUNDLE_MAX) {
-		free(pem);
-		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s is larger than %d bytes", path, CA_BUNDLE_MAX);
-	}
-	rc = strstr(pem, "-----BEGIN CERTIFICATE-----") ? mbedtls_x509_crt_parse(ca, (unsigned char *)pem, len + 1) : -1;
-	free(pem);
-	/* A positive value counts certificates that failed to parse: refuse a partly broken bundle. */
-	if (rc != 0)
-		return cb_fail(err, CB_ERR_CA, "pinned CA bundle %s is not a valid PEM certificate bundle (%d)", path, rc);
 	return 0;
 }
 
@@ -112,7 +81,7 @@ static int env_init(struct session_env *env, const struct cb_config *cfg, struct
 				   sizeof(pers) - 1);
 	if (rc)
 		return cb_fail(err, CB_ERR_KEYGEN, "random generator seeding failed (-0x%04x)", (unsigned)-rc);
-	if (load_ca(&env->ca, cfg->ca, err) < 0)
+	if (cb_ca_bundle_load(&env->ca, cfg->ca, err) < 0)
 		return -1;
 	rc = coco_client_identity_generate(&env->id, mbedtls_ctr_drbg_random, &env->drbg);
 	if (rc)
@@ -171,7 +140,7 @@ static int write_all(mbedtls_ssl_context *ssl, const unsigned char *p, size_t le
 
 /* Report for INBLOB, encoded as the request body (malloc'ed into *BODY). */
 static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_LEN], char **body, size_t *body_len,
-			     struct cb_err *err)
+			     int *final, struct cb_err *err)
 {
 	struct tsm_report_req req = { .inblob = inblob, .inblob_len = COCO_INBLOB_LEN, .privlevel = -1 };
 	struct tsm_report rep;
@@ -181,6 +150,9 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	int rc;
 
 	rc = tsm_report_get(&req, &rep, errbuf);
+	/* No provider (not a confidential VM, or its driver missing): no later attempt can have one. */
+	if (rc == -ENXIO)
+		*final = 1;
 	if (rc < 0)
 		return cb_fail(err, CB_ERR_REPORT, "configfs-tsm: %s", errbuf);
 	cb_log("report: provider %s, %zu bytes of evidence, %zu auxiliary, %u attempt(s)", rep.provider,
@@ -205,125 +177,175 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	return 0;
 }
 
-/* One connection to one broker. */
-static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *url, const char *uuid,
-				  unsigned remaining_ms, struct cb_secret *key, unsigned *retry_after_ms,
-				  struct cb_err *err)
+/* TCP connection and TLS 1.3 handshake with URL. 0, or -1 with ERR (*FINAL set when retrying cannot help). */
+static int open_session(struct session_env *env, const struct cb_url *url, unsigned remaining_ms,
+			mbedtls_ssl_context *ssl, mbedtls_net_context *net, int *final, struct cb_err *err)
 {
-	mbedtls_ssl_context ssl;
-	mbedtls_net_context net;
-	struct cb_secret answer = { 0 };
-	uint8_t inblob[COCO_INBLOB_LEN];
-	char why[160], host_header[CB_URL_HOST_MAX + 10], head[512];
-	char *body = NULL;
-	size_t body_len = 0;
-	enum cb_verdict verdict = CB_VERDICT_RETRY;
-	int rc, head_len, eof = 0;
-	unsigned connect_ms = remaining_ms < CONNECT_TIMEOUT_MS ? remaining_ms : CONNECT_TIMEOUT_MS, io_ms;
-
-	*retry_after_ms = 0;
-	mbedtls_ssl_init(&ssl);
-	mbedtls_net_init(&net);
+	char why[160];
+	unsigned connect_ms = remaining_ms < CONNECT_TIMEOUT_MS ? remaining_ms : CONNECT_TIMEOUT_MS;
 	/* A stalled broker must not hold the boot much past the total timeout. */
-	io_ms = remaining_ms < IO_TIMEOUT_MS ? (remaining_ms > 1000 ? remaining_ms : 1000) : IO_TIMEOUT_MS;
-	net.fd = cb_tcp_connect(url->host, url->port, connect_ms ? connect_ms : 1, io_ms, why, sizeof(why));
-	if (net.fd < 0) {
-		cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "%s", why);
-		goto out;
+	unsigned io_ms = remaining_ms < IO_TIMEOUT_MS ? (remaining_ms > 1000 ? remaining_ms : 1000) : IO_TIMEOUT_MS;
+	int rc;
+
+	net->fd = cb_tcp_connect(url->host, url->port, connect_ms ? connect_ms : 1, io_ms, why, sizeof(why));
+	if (net->fd < 0)
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "%s", why);
+	if ((rc = mbedtls_ssl_setup(ssl, &env->conf)) != 0 || (rc = mbedtls_ssl_set_hostname(ssl, url->host)) != 0) {
+		*final = 1;
+		return cb_fail(err, CB_ERR_KEYGEN, "TLS session setup failed (-0x%04x)", (unsigned)-rc);
 	}
-	if ((rc = mbedtls_ssl_setup(&ssl, &env->conf)) != 0 || (rc = mbedtls_ssl_set_hostname(&ssl, url->host)) != 0) {
-		cb_fail(err, CB_ERR_KEYGEN, "TLS session setup failed (-0x%04x)", (unsigned)-rc);
-		verdict = CB_VERDICT_FINAL;
-		goto out;
-	}
-	mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, mbedtls_net_recv, NULL);
-	while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
+	mbedtls_ssl_set_bio(ssl, net, mbedtls_net_send, mbedtls_net_recv, NULL);
+	while ((rc = mbedtls_ssl_handshake(ssl)) != 0) {
 		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
 		if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-			describe_verify_failure(mbedtls_ssl_get_verify_result(&ssl), why, sizeof(why));
-			cb_fail(err, CB_ERR_BROKER_UNTRUSTED, "%s:%s: %s", url->host, url->port, why);
-		} else {
-			cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "TLS 1.3 handshake with %s:%s failed (-0x%04x)",
-				url->host, url->port, (unsigned)-rc);
+			describe_verify_failure(mbedtls_ssl_get_verify_result(ssl), why, sizeof(why));
+			return cb_fail(err, CB_ERR_BROKER_UNTRUSTED, "%s:%s: %s", url->host, url->port, why);
 		}
-		goto out;
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "TLS 1.3 handshake with %s:%s failed (-0x%04x)",
+			       url->host, url->port, (unsigned)-rc);
 	}
-	cb_log("TLS 1.3 session with %s:%s (%s)", url->host, url->port, mbedtls_ssl_get_ciphersuite(&ssl));
+	cb_log("TLS 1.3 session with %s:%s (%s)", url->host, url->port, mbedtls_ssl_get_ciphersuite(ssl));
+	return 0;
+}
 
-	rc = coco_binding_for_session(&ssl, env->id.cert.pk_raw.p, env->id.cert.pk_raw.len, inblob);
-	if (rc) {
-		cb_fail(err, CB_ERR_REPORT, "session binding failed (-0x%04x)", (unsigned)-rc);
-		goto out;
-	}
-	if (attest_and_encode(uuid, inblob, &body, &body_len, err) < 0)
-		goto out;
+/* The session-bound report as POST /v1/unlock. 0, or -1 with ERR (*FINAL as for open_session). */
+static int send_request(struct session_env *env, mbedtls_ssl_context *ssl, const struct cb_url *url,
+			const char *uuid, int *final, struct cb_err *err)
+{
+	uint8_t inblob[COCO_INBLOB_LEN];
+	char host_header[CB_URL_HOST_MAX + 10], head[512], *body = NULL;
+	size_t body_len = 0;
+	int rc = coco_binding_for_session(ssl, env->id.cert.pk_raw.p, env->id.cert.pk_raw.len, inblob), head_len;
+
+	if (rc)
+		return cb_fail(err, CB_ERR_REPORT, "session binding failed (-0x%04x)", (unsigned)-rc);
+	rc = attest_and_encode(uuid, inblob, &body, &body_len, final, err);
+	mbedtls_platform_zeroize(inblob, sizeof(inblob));
+	if (rc < 0)
+		return -1;
 	snprintf(host_header, sizeof(host_header), "%s%s%s:%s", strchr(url->host, ':') ? "[" : "", url->host,
 		 strchr(url->host, ':') ? "]" : "", url->port);
 	head_len = coco_http_request_head(head, sizeof(head), host_header, body_len);
 	if (head_len < 0) {
-		cb_fail(err, CB_ERR_BROKER_PROTOCOL, "request head does not fit");
-		verdict = CB_VERDICT_FINAL;
-		goto out;
+		*final = 1;
+		rc = cb_fail(err, CB_ERR_BROKER_PROTOCOL, "request head does not fit");
+	} else if ((rc = write_all(ssl, (const unsigned char *)head, (size_t)head_len)) != 0 ||
+		   (rc = write_all(ssl, (const unsigned char *)body, body_len)) != 0) {
+		rc = cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "sending the request to %s:%s failed (-0x%04x)",
+			     url->host, url->port, (unsigned)-rc);
 	}
-	if ((rc = write_all(&ssl, (const unsigned char *)head, (size_t)head_len)) != 0 ||
-	    (rc = write_all(&ssl, (const unsigned char *)body, body_len)) != 0) {
-		cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "sending the request to %s:%s failed (-0x%04x)", url->host,
-			url->port, (unsigned)-rc);
-		goto out;
-	}
+	free(body);
+	return rc;
+}
 
-	/* The answer may carry the key: receive it straight into locked memory. */
-	if (cb_secret_alloc(&answer, ANSWER_MAX) < 0) {
+/* More of the answer into ANSWER: 1 read, 0 end of the stream (*EOF set), -1 connection lost (ERR). */
+static int read_more(mbedtls_ssl_context *ssl, const struct cb_url *url, struct secret *answer, int *eof,
+		     struct cb_err *err)
+{
+	int n;
+
+	if (*eof || answer->len >= answer->cap) {
+		*eof = 1;
+		return 0;
+	}
+	do
+		n = mbedtls_ssl_read(ssl, answer->data + answer->len, answer->cap - answer->len);
+	while (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE);
+	if (n == 0)
+		/* The transport ended without a close_notify while the answer is
+		 * still incomplete (a complete one ends the reading before): nothing
+		 * authenticated says the broker meant to stop, so this is a lost
+		 * connection, worth another attempt. */
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE,
+			       "connection to %s:%s lost after %zu bytes of the answer (no TLS close_notify)",
+			       url->host, url->port, answer->len);
+	if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+		*eof = 1;
+		return 0;
+	}
+	if (n < 0)
+		return cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "reading the answer from %s:%s failed (-0x%04x)",
+			       url->host, url->port, (unsigned)-n);
+	answer->len += (size_t)n;
+	return 1;
+}
+
+/* Read until the answer means something (verdict.h). The answer may carry the key: it is received into locked memory. */
+static enum cb_verdict read_answer(mbedtls_ssl_context *ssl, const struct cb_url *url, struct secret *key,
+				   unsigned *retry_after_ms, struct cb_err *err)
+{
+	struct secret answer = { 0 };
+	enum cb_verdict verdict = CB_VERDICT_INCOMPLETE;
+	int eof = 0;
+
+	if (secret_alloc(&answer, ANSWER_MAX) < 0) {
 		cb_fail(err, CB_ERR_SETUP, "cannot lock memory for the answer");
-		verdict = CB_VERDICT_FINAL;
-		goto out;
+		return CB_VERDICT_FINAL;
 	}
-	for (;;) {
-		if (!eof && answer.len < answer.cap) {
-			int n = mbedtls_ssl_read(&ssl, answer.data + answer.len, answer.cap - answer.len);
-
-			if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
-				continue;
-			if (n == 0) {
-				/* The transport ended without a close_notify while the answer
-				 * is still incomplete (a complete one ends the loop before):
-				 * nothing authenticated says the broker meant to stop, so
-				 * this is a lost connection, worth another attempt. */
-				cb_fail(err, CB_ERR_BROKER_UNREACHABLE,
-					"connection to %s:%s lost after %zu bytes of the answer (no TLS close_notify)",
-					url->host, url->port, answer.len);
-				goto out;
-			} else if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
-				eof = 1;
-			else if (n < 0) {
-				cb_fail(err, CB_ERR_BROKER_UNREACHABLE, "reading the answer from %s:%s failed (-0x%04x)",
-					url->host, url->port, (unsigned)-n);
-				goto out;
-			} else
-				answer.len += (size_t)n;
-		} else {
-			eof = 1;
+	while (verdict == CB_VERDICT_INCOMPLETE) {
+		if (read_more(ssl, url, &answer, &eof, err) < 0) {
+			verdict = CB_VERDICT_RETRY;
+			break;
 		}
 		verdict = cb_answer_verdict((const char *)answer.data, answer.len, eof, key, retry_after_ms, err);
-		if (verdict != CB_VERDICT_INCOMPLETE)
-			break;
 	}
+	secret_free(&answer);
+	return verdict;
+}
+
+/* One connection to one broker. */
+static enum cb_verdict try_broker(struct session_env *env, const struct cb_url *url, const char *uuid,
+				  unsigned remaining_ms, struct secret *key, unsigned *retry_after_ms,
+				  struct cb_err *err)
+{
+	mbedtls_ssl_context ssl;
+	mbedtls_net_context net;
+	enum cb_verdict verdict = CB_VERDICT_RETRY;
+	int final = 0;
+
+	*retry_after_ms = 0;
+	mbedtls_ssl_init(&ssl);
+	mbedtls_net_init(&net);
+	if (open_session(env, url, remaining_ms, &ssl, &net, &final, err) == 0 &&
+	    send_request(env, &ssl, url, uuid, &final, err) == 0)
+		verdict = read_answer(&ssl, url, key, retry_after_ms, err);
+	else if (final)
+		verdict = CB_VERDICT_FINAL;
 	if (verdict == CB_VERDICT_KEY)
 		mbedtls_ssl_close_notify(&ssl);
-out:
-	if (verdict == CB_VERDICT_INCOMPLETE)
-		verdict = CB_VERDICT_RETRY;
-	mbedtls_platform_zeroize(inblob, sizeof(inblob));
-	free(body);
-	cb_secret_free(&answer);
 	mbedtls_ssl_free(&ssl);
 	mbedtls_net_free(&net);
 	return verdict;
 }
 
+/* The last failure, prefixed with the number of attempts it took. */
+static void gave_up(struct cb_err *err, unsigned attempts)
+{
+	char last[sizeof(err->detail)];
+
+	memcpy(last, err->detail, sizeof(last));
+	snprintf(err->detail, sizeof(err->detail), "gave up after %u attempt(s): %.*s", attempts,
+		 (int)sizeof(last) - 40, last);
+}
+
+/* Jittered exponential backoff (at least Retry-After), never past the deadline. */
+static void wait_to_retry(struct session_env *env, struct cb_backoff *backoff, unsigned retry_after_ms,
+			  unsigned long long deadline_ms, unsigned attempts, const struct cb_err *err)
+{
+	unsigned long long now = cb_now_ms();
+	uint32_t random = 0;
+	unsigned delay;
+
+	mbedtls_ctr_drbg_random(&env->drbg, (unsigned char *)&random, sizeof(random));
+	delay = cb_backoff_next_ms(backoff, random, retry_after_ms, now >= deadline_ms ? 0 : (unsigned)(deadline_ms - now));
+	cb_log("attempt %u failed (%s: %s); next in %u ms", attempts, cb_error_name(err->code), err->detail, delay);
+	if (delay)
+		usleep(delay * 1000u);
+}
+
 int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
-			struct cb_secret *key, struct cb_err *err)
+			struct secret *key, struct cb_err *err)
 {
 	struct session_env *env = calloc(1, sizeof(*env));
 	struct cb_backoff backoff;
@@ -336,6 +358,15 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 		free(env);
 		return cb_fail(err, CB_ERR_CMDLINE, "no broker URL: set rd.cocoboot.url=https://HOST[:PORT]");
 	}
+	/* A name the initramfs cannot resolve is a build mistake, not a network hiccup: say so at once. */
+	for (unsigned i = 0; i < cfg->n_urls; i++)
+		if (!cb_host_resolvable(cfg->urls[i].host)) {
+			cb_fail(err, CB_ERR_CMDLINE,
+				"broker host %s is neither an IP address nor in the initramfs's /etc/hosts (cocoboot does no DNS)",
+				cfg->urls[i].host);
+			free(env);
+			return -1;
+		}
 	if (env_init(env, cfg, err) < 0)
 		goto out;
 	cb_log("ephemeral P-256 client key and certificate ready; pinned CA %s", cfg->ca);
@@ -343,16 +374,11 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 	for (;;) {
 		const struct cb_url *url = &cfg->urls[attempts % cfg->n_urls];
 		unsigned long long now = cb_now_ms();
-		unsigned retry_after_ms, delay;
-		uint32_t random = 0;
+		unsigned retry_after_ms;
 		enum cb_verdict v;
 
 		if (now >= deadline_ms) {
-			char last[sizeof(err->detail)];
-
-			memcpy(last, err->detail, sizeof(last));
-			snprintf(err->detail, sizeof(err->detail), "gave up after %u attempt(s): %.*s", attempts,
-				 (int)sizeof(last) - 40, last);
+			gave_up(err, attempts);
 			break;
 		}
 		attempts++;
@@ -366,14 +392,7 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 		}
 		if (v == CB_VERDICT_FINAL)
 			break;
-		now = cb_now_ms();
-		mbedtls_ctr_drbg_random(&env->drbg, (unsigned char *)&random, sizeof(random));
-		delay = cb_backoff_next_ms(&backoff, random, retry_after_ms,
-					   now >= deadline_ms ? 0 : (unsigned)(deadline_ms - now));
-		cb_log("attempt %u failed (%s: %s); next in %u ms", attempts, cb_error_name(err->code), err->detail,
-		       delay);
-		if (delay)
-			usleep(delay * 1000u);
+		wait_to_retry(env, &backoff, retry_after_ms, deadline_ms, attempts, err);
 	}
 out:
 	env_free(env);

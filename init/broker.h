@@ -9,10 +9,10 @@
 
 #include "cmdline.h"
 #include "errors.h"
-#include "secret.h"
+#include "../common/secret.h"
 
 /* Get the 64-byte volume key of volume UUID into KEY (a locked secret buffer). */
 int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
-			struct cb_secret *key, struct cb_err *err);
+			struct secret *key, struct cb_err *err);
 
 #endif

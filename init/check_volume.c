@@ -13,7 +13,7 @@
 
 #include "exitcodes.h"
 #include "flow.h"
-#include "luks2.h"
+#include "../common/luks2.h"
 
 static const char check_volume_usage[] =
 	"usage: cocoboot check-volume FILE|DEVICE\n"
@@ -25,6 +25,7 @@ static const char check_volume_usage[] =
 int cb_cmd_check_volume(int argc, char **argv)
 {
 	struct luks2_info info;
+	struct luks2_err why = { 0 };
 	struct cb_err err = { 0 };
 	struct stat st;
 	const char *path;
@@ -47,9 +48,10 @@ int cb_cmd_check_volume(int argc, char **argv)
 			close(fd);
 		return COCOBOOT_EXIT_USAGE;
 	}
-	rc = luks2_validate_fd(fd, &info, &err);
+	rc = luks2_validate_fd(fd, &info, &why);
 	close(fd);
 	if (rc < 0) {
+		cb_fail_luks2(&err, &why);
 		printf("%s: refused: %s: %s\n", path, cb_error_name(err.code), err.detail);
 		return 1;
 	}

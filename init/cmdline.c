@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/uuid.h"
 #include "cmdline.h"
 
 static const char prefix[] = "rd.cocoboot.";
@@ -49,31 +50,11 @@ static int copy_value(char *dst, const char *key, const char *value, struct cb_e
 	return 0;
 }
 
-static int is_uuid(const char *s)
-{
-	/* 8-4-4-4-12 hex digits, the form LUKS2 stores */
-	static const int dash_at[] = { 8, 13, 18, 23 };
-	size_t d = 0;
-
-	if (strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		if (d < 4 && i == dash_at[d]) {
-			if (s[i] != '-')
-				return 0;
-			d++;
-		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-			     (s[i] >= 'A' && s[i] <= 'F'))) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
 static int set_volume(struct cb_config *cfg, const char *key, const char *value, struct cb_err *err)
 {
 	if (!strncmp(value, "UUID=", 5)) {
-		if (!is_uuid(value + 5))
+		/* either case; compared by its canonical form (common/uuid.h) */
+		if (!uuid_parse(value + 5, NULL))
 			return cb_fail(err, CB_ERR_CMDLINE, "%s: '%s' is not a UUID (expected UUID=xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", key, value + 5);
 	} else if (strncmp(value, "/dev/", 5) != 0) {
 		return cb_fail(err, CB_ERR_CMDLINE, "%s: expected UUID=<uuid> or a /dev/ path, got '%s'", key, value);

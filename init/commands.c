@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/hex.h"
 #include "flow.h"
-#include "hex.h"
 #include "libtsm.h"
 #include "log.h"
 
@@ -96,15 +96,8 @@ static int parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t n = strlen(hex);
 
-	if (n == 0 || n % 2 || n / 2 > cap)
+	if (n == 0 || n % 2 || n / 2 > cap || hex_decode(out, n / 2, hex) < 0)
 		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
 	*len = n / 2;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "../common/luks2.h"
 #include "errors.h"
 
 static const char *const names[CB_ERR__COUNT] = {
@@ -40,6 +41,14 @@ int cb_error_exit_status(enum cb_error code)
 		return 2;
 	/* 10 + code keeps 1-9 free for generic statuses (see exitcodes.h). */
 	return 10 + (int)code;
+}
+
+int cb_fail_luks2(struct cb_err *err, const struct luks2_err *why)
+{
+	enum cb_error code = why->fault == LUKS2_FORBIDDEN ? CB_ERR_LUKS2_FORBIDDEN
+			   : why->fault == LUKS2_NO_MEMORY ? CB_ERR_SETUP : CB_ERR_LUKS2_INVALID;
+
+	return cb_fail(err, code, "%s", why->detail);
 }
 
 int cb_fail(struct cb_err *err, enum cb_error code, const char *fmt, ...)

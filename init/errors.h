@@ -40,6 +40,10 @@ const char *cb_error_name(enum cb_error code);
 /* Exit status of the `unlock`/`report` commands for this code. */
 int cb_error_exit_status(enum cb_error code);
 
+struct luks2_err;
+/* The LUKS2 module's refusal (common/luks2.h) as a stable code, detail kept. Returns -1. */
+int cb_fail_luks2(struct cb_err *err, const struct luks2_err *why);
+
 /* Record an error (printf-style detail). Returns -1 so callers can `return cb_fail(...)`. */
 int cb_fail(struct cb_err *err, enum cb_error code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

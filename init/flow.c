@@ -8,7 +8,7 @@
 #include "broker.h"
 #include "flow.h"
 #include "log.h"
-#include "secret.h"
+#include "../common/secret.h"
 #include "unlock.h"
 #include "volume.h"
 
@@ -36,14 +36,14 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 {
 	unsigned long long deadline = cb_now_ms() + cfg->timeout_s * 1000ull;
 	struct luks2_info info;
-	struct cb_secret key;
+	struct secret key;
 	char dev[300];
 	int rc;
 
 	/* The header is judged before anything is sent anywhere. */
 	if (cb_volume_find_and_validate(cfg->volume, cfg->wait_for_devices ? deadline : 0, dev, sizeof(dev), &info, err) < 0)
 		return -1;
-	if (cb_secret_alloc(&key, LUKS2_KEY_BYTES) < 0)
+	if (secret_alloc(&key, VOLUME_KEY_LEN) < 0)
 		return cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the key: %s", strerror(errno));
 	rc = cb_broker_fetch_key(cfg, info.uuid, deadline, &key, err);
 	/*
@@ -54,12 +54,12 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 	 * another broker would not make a mismatching answer less suspicious.
 	 */
 	if (rc == 0 && cfg->has_keyhash && !coco_keycommit_matches(&cfg->keyhash, key.data, key.len)) {
-		cb_secret_wipe(&key);
+		secret_wipe(&key);
 		rc = cb_fail(err, CB_ERR_KEY_COMMITMENT, "the key released for %s is not the one rd.cocoboot.keyhash commits to",
 			     info.uuid);
 	}
 	if (rc == 0)
 		rc = cb_unlock_volume(dev, cfg->name, &key, &info, err);
-	cb_secret_free(&key);
+	secret_free(&key);
 	return rc;
 }

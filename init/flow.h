@@ -16,5 +16,6 @@ int cb_cmd_unlock(int argc, char **argv);
 int cb_cmd_report(int argc, char **argv);
 /* check-volume FILE|DEVICE: exit 0 acceptable, 1 refused, 2 usage or I/O error. */
 int cb_cmd_check_volume(int argc, char **argv);
+int cb_cmd_check_ca(int argc, char **argv);
 
 #endif

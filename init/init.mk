@@ -1,30 +1,31 @@
-# build/cocoboot: the static musl guest binary. libtsm/ and proto/ are compiled
-# in from source (their fragments are included after this one, so their
-# library variables are not yet defined here).
+# build/cocoboot: the static musl guest binary. libtsm/, the guest's half of
+# proto/ (proto/proto.mk, included before this) and common/ are compiled in
+# from source: one LTO compile, and --gc-sections keeps only what the guest calls.
 COCOBOOT      := $(BUILD)/cocoboot
-COCOBOOT_SRCS := $(wildcard init/*.c) libtsm/tsm_report.c libtsm/configfs_io.c \
-	proto/binding.c proto/client_cert.c proto/key_commit.c proto/request.c proto/response.c
+COCOBOOT_SRCS := $(wildcard init/*.c) libtsm/tsm_report.c libtsm/configfs_io.c $(PROTO_GUEST_SRCS) $(COMMON_GUEST_SRCS)
+COCOBOOT_HDRS := $(wildcard init/*.h libtsm/*.h proto/*.h) $(COMMON_HDRS)
 COCOBOOT_INCS := -Iinit -Ilibtsm -Iproto
 # Certificates that expired before this commit are never accepted, whatever
 # the (host-controlled) guest clock says: see init/broker.c.
 COCOBOOT_TIME_FLOOR := $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null || echo 0)
 COCOBOOT_DEFS := -DCOCOBOOT_VERSION='"$(VERSION)"' -DCOCOBOOT_TIME_FLOOR=$(COCOBOOT_TIME_FLOOR)
-# No unwind tables for cocoboot's own objects: plain C, no exceptions, no
-# backtraces; .eh_frame was ~30 KB of a 256 KB budget.
-COCOBOOT_DEFS += -fno-asynchronous-unwind-tables -fno-unwind-tables
+# No unwind tables (plain C, no exceptions, no backtraces; the guest mbedTLS is
+# built the same way, see mk/mbedtls.mk): .eh_frame was ~55 KB. LTO across
+# cocoboot's own sources.
+COCOBOOT_DEFS += -fno-asynchronous-unwind-tables -fno-unwind-tables -flto
 
-$(COCOBOOT): $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
+$(COCOBOOT): $(COCOBOOT_SRCS) $(COCOBOOT_HDRS) $(MBEDTLS_MUSL_STAMP) $(VERSION_STAMP) | $(DEPS_STAMP)
 	@echo "  CC      $@"
 	@$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) \
 		-o $@ $(COCOBOOT_SRCS) $(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
 
-# The same, unstripped and one object per source, to see what the size is
-# made of (`make cocoboot-size`).
+# The same, unstripped, one object per source and without LTO (so the map can
+# name each source), to see what the size is made of (`make cocoboot-size`).
 COCOBOOT_SIZE_DIR := $(BUILD)/cocoboot-size
-$(COCOBOOT).unstripped: $(COCOBOOT_SRCS) $(wildcard init/*.h libtsm/*.h proto/*.h) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
+$(COCOBOOT).unstripped: $(COCOBOOT_SRCS) $(COCOBOOT_HDRS) $(MBEDTLS_MUSL_STAMP) | $(DEPS_STAMP)
 	@rm -rf $(COCOBOOT_SIZE_DIR) && mkdir -p $(COCOBOOT_SIZE_DIR)
 	@for src in $(COCOBOOT_SRCS); do \
-		$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(COCOBOOT_DEFS) -c $$src \
+		$(MUSL_CC) $(GUEST_CFLAGS) $(COCOBOOT_INCS) $(MBEDTLS_MUSL_CFLAGS) $(filter-out -flto,$(COCOBOOT_DEFS)) -c $$src \
 			-o $(COCOBOOT_SIZE_DIR)/$$(echo $$src | tr / _ | sed 's/\.c$$/.o/') || exit 1; done
 	@$(MUSL_CC) -o $@ $(COCOBOOT_SIZE_DIR)/*.o $(filter-out -s,$(GUEST_LDFLAGS)) -Wl,-Map=$@.map $(MBEDTLS_MUSL_LIBS)
 cocoboot-size: $(COCOBOOT) $(COCOBOOT).unstripped

@@ -32,6 +32,8 @@ static void usage(FILE *out)
 	      "           fetch a raw attestation report for a given inblob (for operators)\n"
 	      "  check-volume FILE|DEVICE\n"
 	      "           validate a LUKS2 header as the boot does, before deployment\n"
+	      "  check-ca FILE\n"
+	      "           check that the guest can use a PEM CA bundle (ECDSA P-256 only)\n"
 	      "\n"
 	      "options:\n"
 	      "  -h, --help     show this help\n"
@@ -69,6 +71,8 @@ int main(int argc, char **argv)
 		return cb_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-volume"))
 		return cb_cmd_check_volume(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check-ca"))
+		return cb_cmd_check_ca(argc - 1, argv + 1);
 
 	fprintf(stderr, "cocoboot: unknown command '%s' (try --help)\n", cmd);
 	return COCOBOOT_EXIT_USAGE;

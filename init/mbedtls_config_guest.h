@@ -1,6 +1,6 @@
 /*
  * mbedTLS configuration for the guest binary (static musl, size matters).
- * Only what cocoboot uses: a TLS 1.3 client with ECDHE and ECDSA on P-256/P-384,
+ * Only what cocoboot uses: a TLS 1.3 client with ECDHE and ECDSA on P-256,
  * AES-GCM, SHA-2, X.509 parsing (the pinned broker CA and the server chain),
  * X.509 writing (the ephemeral self-signed client certificate) and the TLS
  * exporter that binds the attestation report to the session.
@@ -19,13 +19,13 @@
 /* Randomness: getrandom() via the default entropy poll, then CTR-DRBG */
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
-#define MBEDTLS_HMAC_DRBG_C
 
-/* Symmetric: AES-GCM only; AES-NI when the CPU has it, small tables otherwise */
+/* Symmetric: AES-GCM only, AES-NI only. Every SEV-SNP and TDX capable CPU has
+ * AES-NI (and QEMU's `-cpu max` emulates it), so the software tables (~8 KB)
+ * would never run; on a CPU without it the handshake fails instead. */
 #define MBEDTLS_AES_C
-#define MBEDTLS_AES_ROM_TABLES
-#define MBEDTLS_AES_FEWER_TABLES
 #define MBEDTLS_AESNI_C
+#define MBEDTLS_AES_USE_HARDWARE_ONLY
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_GCM_C
 
@@ -36,15 +36,16 @@
 #define MBEDTLS_SHA512_C
 #define MBEDTLS_HKDF_C
 
-/* Public key: ECDHE and ECDSA on the NIST curves the broker uses */
+/* Public key: ECDHE and ECDSA on P-256 only. The guest verifies nothing but the
+ * broker's TLS chain, which must therefore be P-256 ECDSA: `cocoboot check-ca`
+ * refuses anything else at build time and `cocobroker serve` at start. The
+ * client's signatures use the CTR-DRBG (no deterministic ECDSA, no HMAC-DRBG). */
 #define MBEDTLS_BIGNUM_C
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
-#define MBEDTLS_ECP_DP_SECP384R1_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
-#define MBEDTLS_ECDSA_DETERMINISTIC
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_PK_WRITE_C
@@ -56,6 +57,8 @@
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_PEM_PARSE_C
 #define MBEDTLS_X509_USE_C
+/* No human-readable certificate dumps or OID names (~2 KB). */
+#define MBEDTLS_X509_REMOVE_INFO
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_CREATE_C
 #define MBEDTLS_X509_CRT_WRITE_C

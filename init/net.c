@@ -69,6 +69,14 @@ static int lookup_hosts(const char *name, unsigned port, union sockaddr_any *a, 
 	return found;
 }
 
+int cb_host_resolvable(const char *host)
+{
+	union sockaddr_any addr;
+	socklen_t len;
+
+	return parse_address(host, 0, &addr, &len) == 0 || lookup_hosts(host, 0, &addr, &len) == 0;
+}
+
 int cb_tcp_connect(const char *host, const char *port, unsigned timeout_ms, unsigned io_timeout_ms,
 		   char *why, unsigned why_len)
 {

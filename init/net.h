@@ -7,6 +7,9 @@
  * TIMEOUT_MS. Returns a blocking socket with send/receive timeouts of
  * IO_TIMEOUT_MS, or -1 with a reason in WHY.
  */
+/* 1 when HOST is an IP literal or named in /etc/hosts (cocoboot does no DNS). */
+int cb_host_resolvable(const char *host);
+
 int cb_tcp_connect(const char *host, const char *port, unsigned timeout_ms, unsigned io_timeout_ms,
 		   char *why, unsigned why_len);
 

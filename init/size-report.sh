@@ -3,7 +3,7 @@
 # the linker map attributes every kept input section to its object file.
 set -u
 stripped=$1 unstripped=$2 map=$3
-echo "build/cocoboot: $(stat -c %s "$stripped") bytes stripped (target 262144)"
+echo "build/cocoboot: $(stat -c %s "$stripped") bytes stripped (budget 196608)"
 size "$unstripped" | sed 's/^/  /'
 python3 - "$map" <<'PY'
 import re, sys, collections
@@ -28,7 +28,7 @@ for line in open(sys.argv[1]):
         origin = {"c": "musl libc"}.get(lib.group(1), lib.group(1))
         member = lib.group(2)
     else:
-        origin = "cocoboot (init/, proto/, libtsm/)" 
+        origin = "cocoboot (init/, proto/, libtsm/, common/)"
         member = re.sub(r".*/", "", obj).replace("_", "/", 1)
     by_origin[origin] += size
     by_object[origin.split()[0] + ":" + member] += size

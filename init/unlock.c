@@ -107,7 +107,7 @@ static int check_active(const char *cs, const char *name, const struct luks2_inf
 	return 0;
 }
 
-int cb_unlock_volume(const char *dev, const char *name, struct cb_secret *key, const struct luks2_info *info,
+int cb_unlock_volume(const char *dev, const char *name, struct secret *key, const struct luks2_info *info,
 		     struct cb_err *err)
 {
 	const char *cs = find_cryptsetup();
@@ -116,23 +116,23 @@ int cb_unlock_volume(const char *dev, const char *name, struct cb_secret *key, c
 	ssize_t n;
 
 	if (!cs) {
-		cb_secret_wipe(key);
+		secret_wipe(key);
 		return cb_fail(err, CB_ERR_UNLOCK, "cryptsetup not found in /sbin, /usr/sbin, /bin or /usr/bin");
 	}
 	if (key->len != info->key_bytes) {
-		cb_secret_wipe(key);
+		secret_wipe(key);
 		return cb_fail(err, CB_ERR_UNLOCK, "key is %zu bytes, the volume needs %u", key->len, info->key_bytes);
 	}
 	if (pipe2(kp, O_CLOEXEC) < 0) {
-		cb_secret_wipe(key);
+		secret_wipe(key);
 		return cb_fail(err, CB_ERR_UNLOCK, "pipe: %s", strerror(errno));
 	}
 	do
 		n = write(kp[1], key->data, key->len);
 	while (n < 0 && errno == EINTR);
-	cb_secret_wipe(key);
+	secret_wipe(key);
 	close(kp[1]);
-	if (n != 64) {
+	if (n != VOLUME_KEY_LEN) {
 		close(kp[0]);
 		return cb_fail(err, CB_ERR_UNLOCK, "writing the key into the pipe failed");
 	}

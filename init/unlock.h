@@ -3,8 +3,8 @@
 #define COCOBOOT_UNLOCK_H
 
 #include "errors.h"
-#include "luks2.h"
-#include "secret.h"
+#include "../common/luks2.h"
+#include "../common/secret.h"
 
 /*
  * cryptsetup open DEV NAME with KEY as the volume key, handed over on a pipe
@@ -12,7 +12,7 @@
  * active mapping is checked against INFO (cipher, key size, offset): the
  * header could have been swapped between validation and activation.
  */
-int cb_unlock_volume(const char *dev, const char *name, struct cb_secret *key, const struct luks2_info *info,
+int cb_unlock_volume(const char *dev, const char *name, struct secret *key, const struct luks2_info *info,
 		     struct cb_err *err);
 
 #endif

@@ -6,13 +6,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
+#include "../common/uuid.h"
 #include "log.h"
 #include "volume.h"
-
-#define UUID_OFFSET 168
 
 /* Reads the start of DEV; returns 1 and the UUID when it looks like LUKS2. */
 static int probe(const char *dev, char uuid[37])
@@ -27,8 +25,7 @@ static int probe(const char *dev, char uuid[37])
 	close(fd);
 	if (n != (ssize_t)sizeof(buf) || !luks2_looks_like(buf, sizeof(buf)))
 		return 0;
-	memcpy(uuid, buf + UUID_OFFSET, 36);
-	uuid[36] = '\0';
+	luks2_peek_uuid(buf, uuid);
 	return 1;
 }
 
@@ -50,7 +47,7 @@ static int scan(const char *want_uuid, char *dev, size_t dev_len, char names[][3
 		snprintf(path, sizeof(path), "/dev/%s", e->d_name);
 		if (!probe(path, uuid))
 			continue;
-		if (want_uuid && strcasecmp(uuid, want_uuid))
+		if (want_uuid && !uuid_same(uuid, want_uuid))
 			continue;
 		if ((unsigned)found < max_names)
 			snprintf(names[found], sizeof(names[0]), "%.31s", e->d_name);
@@ -66,6 +63,7 @@ int cb_volume_find_and_validate(const char *spec, unsigned long long deadline_ms
 				struct luks2_info *info, struct cb_err *err)
 {
 	const char *want_uuid = !strncmp(spec, "UUID=", 5) ? spec + 5 : NULL;
+	struct luks2_err why;
 	char names[4][32];
 	int fd, found = 0, rc;
 
@@ -92,11 +90,11 @@ int cb_volume_find_and_validate(const char *spec, unsigned long long deadline_ms
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cb_fail(err, CB_ERR_VOLUME_NOT_FOUND, "cannot open %s", dev);
-	rc = luks2_validate_fd(fd, info, err);
+	rc = luks2_validate_fd(fd, info, &why);
 	close(fd);
 	if (rc < 0)
-		return -1;
-	if (want_uuid && strcasecmp(info->uuid, want_uuid))
+		return cb_fail_luks2(err, &why);
+	if (want_uuid && !uuid_same(info->uuid, want_uuid))
 		return cb_fail(err, CB_ERR_VOLUME_NOT_FOUND, "%s has UUID %s, not %s", dev, info->uuid, want_uuid);
 	cb_log("LUKS2 header of %s accepted: UUID %s, aes-xts-plain64/512, %u-byte sectors", dev, info->uuid,
 	       info->sector_size);

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 out=${1:?usage: build.sh OUTDIR}
 cache=${COCOBOOT_CACHE:-$HOME/.cache/cocoboot}
-fragments=("$here"/config/base.config "$here"/config/coco.config "$here"/config/sev-snp.config "$here"/config/tdx.config "$here"/config/test.config)
+fragments=("$here"/config/base.config "$here"/config/coco.config "$here"/config/sev-snp.config "$here"/config/tdx.config "$here"/config/test.config "$here"/config/lean.config)
 
 deb=$("$top"/mk/fetch.sh linux-source)
 deb_sha=$(awk '$1 == "linux-source" { print $3 }' "$top"/mk/pins)

@@ -8,6 +8,13 @@ HOST_CFLAGS ?= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE
 # Sanitizer flavour of the host build, used by the *-asan test binaries.
 SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 GUEST_CFLAGS ?= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -ffunction-sections -fdata-sections
-GUEST_LDFLAGS ?= -static -Wl,--gc-sections -s
+# noseparate-code and norelro: one R+X segment and no page-aligned RELRO gap
+# (~16 KB of padding in a 200 KB file). A static musl binary never applies
+# RELRO itself, so norelro gives nothing away.
+GUEST_LDFLAGS ?= -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,-z,norelro
 
 VERSION := $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || echo unknown)
+# Rewritten only when VERSION changes, so what prints the version is rebuilt
+# then (and only then).
+VERSION_STAMP := $(BUILD)/.version
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" >$(VERSION_STAMP); })

@@ -25,7 +25,7 @@ MBEDTLS_MUSL_DIR    := $(BUILD)/mbedtls-musl
 MBEDTLS_MUSL_STAMP  := $(MBEDTLS_MUSL_DIR)/.built
 MBEDTLS_MUSL_CFLAGS := -I$(MBEDTLS_MUSL_DIR)/include
 MBEDTLS_MUSL_LIBS   := $(MBEDTLS_MUSL_DIR)/library/libmbedtls.a $(MBEDTLS_MUSL_DIR)/library/libmbedx509.a $(MBEDTLS_MUSL_DIR)/library/libmbedcrypto.a
-$(eval $(call mbedtls_build,musl,$(MUSL_CC),-Os -ffunction-sections -fdata-sections,$(MBEDTLS_GUEST_CONFIG)))
+$(eval $(call mbedtls_build,musl,$(MUSL_CC),-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables,$(MBEDTLS_GUEST_CONFIG)))
 
 mbedtls-host: $(MBEDTLS_HOST_STAMP)
 mbedtls-musl: $(MBEDTLS_MUSL_STAMP)

@@ -25,6 +25,7 @@ done
 	echo "usage: build-image.sh --out DIR --ca PEM --url URL... [--uuid UUID] [--test]" >&2; exit 2; }
 [ -s "$ca" ] || { echo "build-image: no CA at $ca" >&2; exit 1; }
 [ -x "$top/build/cocoboot" ] || { echo "build-image: build/cocoboot missing (make cocoboot)" >&2; exit 1; }
+"$top/build/cocoboot" check-ca "$ca" >/dev/null || { echo "build-image: the guest cannot use the CA $ca" >&2; exit 1; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 case $out in "$top"/*) ;; *) echo "build-image: --out must be inside $top" >&2; exit 2 ;; esac
@@ -50,6 +51,8 @@ if [ -n "$test" ]; then
 	kmod=$("$top/tests/dracut/debian-kernel.sh" kmoddir)
 	install -D -m 0644 "$kmod/extra/tsm_sim.ko" "$extra/usr/lib/cocoboot-test/tsm_sim.ko"
 	install -D -m 0644 "$top/build/keys/snp/tsm-sim.material" "$extra/usr/lib/cocoboot-test/snp.material"
+	install -D -m 0755 "$here/test/tsm-sim-load.sh" "$extra/usr/lib/cocoboot-test/tsm-sim-load.sh"
+	install -D -m 0644 "$here/test/tsm-sim.conf" "$extra/usr/lib/cocoboot-test/tsm-sim.conf"
 	install -D -m 0644 "$here/test/cocoboot-e2e-marker.service" \
 		"$extra/etc/systemd/system/cocoboot-e2e-marker.service"
 	install -d "$extra/etc/systemd/system/multi-user.target.wants"
@@ -90,9 +93,13 @@ ExtraTrees=$(in_root "$extra")
 KernelCommandLine=$cmdline
 EOS
 
+# Reproducible artefacts: every time stamp mkosi and dracut (--reproducible,
+# mkosi.postinst.chroot) write is the commit's.
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || echo 0)}
+
 mkdir -p "$cache/mkosi/cache" "$cache/mkosi/packages" "$cache/mkosi/work"
 t0=$(date +%s)
-"$here/inroot.sh" "$root" sh -c "cd /cocoboot/mkosi && mkosi --force \
+"$here/inroot.sh" "$root" sh -c "cd /cocoboot/mkosi && SOURCE_DATE_EPOCH=$epoch mkosi --force \
 	--include $(in_root "$out/site.conf") \
 	--output-directory $(in_root "$out") \
 	--workspace-directory /cache/mkosi/work \

@@ -7,6 +7,11 @@
 #            service prints MKOSI-ROOT-OK
 #   refused  the volume's policy is changed to another measurement: the
 #            broker refuses, cocoboot says why and the guest powers off
+#   measured SEV-SNP measured direct boot of the image's kernel, initramfs and
+#            command line with the AmdSev OVMF (docs/measure.md): the policy
+#            mkosi/policy.sh computes admits the digest the simulated provider
+#            reports for that launch; with one word of the command line
+#            changed the digest differs and the broker refuses
 # Prints "N passed, N failed".
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -54,15 +59,19 @@ else
 fi
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
+FIRMWARE_ARGS=()
 boot() { # NAME MARKERS...: boot from the disk through OVMF and systemd-boot
 	local name=$1 rc; shift
 	cp "$OVMF_VARS" "$W/vars.fd"
 	local log=$W/logs/$name.log start
+	# The firmware: OVMF with its variable store, booting the disk, unless
+	# FIRMWARE_ARGS says otherwise (the measured direct boot below).
+	local fw=(-drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE"
+		-drive if=pflash,format=raw,unit=1,file="$W/vars.fd")
+	[ ${#FIRMWARE_ARGS[@]} -gt 0 ] && fw=("${FIRMWARE_ARGS[@]}")
 	start=$(date +%s)
 	timeout -k 5 "${MKOSI_E2E_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
-		-nodefaults -no-reboot -display none -serial stdio -monitor none \
-		-drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
-		-drive if=pflash,format=raw,unit=1,file="$W/vars.fd" \
+		-nodefaults -no-reboot -display none -serial stdio -monitor none "${fw[@]}" \
 		-drive file="$IMG",format=raw,if=virtio \
 		-netdev user,id=n0 -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
 		</dev/null >"$log" 2>&1
@@ -106,4 +115,62 @@ if "$BROKER" volume set-policy --uuid "$UUID" --policy "$W/policy-other.json" --
 	fi
 else
 	bad "set-policy"; cat "$W/logs/set-policy.out"
+fi
+
+# Measured direct boot of the same image (docs/measure.md, "The e2e test"):
+# the firmware gets the image's kernel, initramfs and command line as fw_cfg
+# files and QEMU's SEV hashes table where QEMU would write it; the simulated
+# provider, standing in for the PSP, reports the digest `cocobroker measure
+# snp` computed for that launch (fw_cfg opt/org.cocoboot/sim-measurement, read
+# by mkosi/test/tsm-sim-load.sh); the volume's policy is the one
+# mkosi/policy.sh computes, as `make image` does.
+FIRMWARE=${AMDSEV_FD:-$top/build/edk2/OVMF.amdsev.fd}
+KERNEL=$W/image/cocoboot-guest.vmlinuz INITRD=$W/image/cocoboot-guest.initrd
+CMDLINE=$(cat "$W/image/kernel-cmdline")
+CHANGED=${CMDLINE/systemd.firstboot=no/systemd.firstboot=0}
+direct() { # NAME APPEND MEASUREMENT MARKERS...
+	local name=$1 append=$2 m=$3 gpa
+	shift 3
+	printf '%s\0' "$append" >"$W/$name.cmdline"
+	gpa=$("$top/tests/e2e-measured/sev-hashes.py" "$FIRMWARE" "$KERNEL" "$INITRD" "$W/$name.cmdline" \
+		"$W/$name.hashes") || { echo "no hashes table"; return 1; }
+	FIRMWARE_ARGS=(-bios "$FIRMWARE" -fw_cfg "name=etc/boot/kernel,file=$KERNEL"
+		-fw_cfg "name=etc/boot/initrd,file=$INITRD" -fw_cfg "name=etc/boot/cmdline,file=$W/$name.cmdline"
+		-device "loader,file=$W/$name.hashes,addr=$gpa,force-raw=on"
+		-fw_cfg "name=opt/org.cocoboot/sim-measurement,string=$m")
+	boot "$name" "$@"
+	local rc=$?
+	FIRMWARE_ARGS=()
+	return $rc
+}
+if [ ! -f "$FIRMWARE" ]; then
+	bad "measured: no AmdSev firmware at $FIRMWARE (make firmware)"
+elif ! "$top/mkosi/policy.sh" --broker "$BROKER" --firmware "$FIRMWARE" --kernel "$KERNEL" --initrd "$INITRD" \
+	--cmdline "$W/image/kernel-cmdline" --vcpus 1 --vcpu-types EPYC-v4 --out "$W/measured" \
+	--snp-extra '"products": ["test"], "vmpls": [0], "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}' \
+	>"$W/logs/measured-policy.out" 2>&1 ||
+	! "$BROKER" volume set-policy --uuid "$UUID" --policy "$W/measured/policy.json" --config "$W/broker.json" \
+	>>"$W/logs/measured-policy.out" 2>&1; then
+	bad "measured: policy"; cat "$W/logs/measured-policy.out"
+else
+	M1=$(awk '$1 == "snp" && $2 == 1 && $3 == "EPYC-v4" { print $4 }' "$W/measured/launch-values.txt")
+	M2=$("$BROKER" measure snp --firmware "$FIRMWARE" --kernel "$KERNEL" --initrd "$INITRD" --append "$CHANGED" \
+		--vcpus 1 --vcpu-type EPYC-v4)
+	if [ ${#M1} -eq 96 ] && [ ${#M2} -eq 96 ] && [ "$M1" != "$M2" ]; then
+		ok "measured: policy.json pins $M1; one word changed: $M2"
+	else
+		bad "measured: digests '$M1' / '$M2'"
+	fi
+	if why=$(direct measured "$CMDLINE" "$M1" MKOSI-ROOT-OK "measurement=$M1" '!MKOSI-ROOT-WRONG' \
+		'!cocoboot: error' '!Kernel panic' '!emergency mode'); then
+		ok "measured: direct boot admitted, $(grep -m1 -o 'MKOSI-ROOT-OK.*' "$W/logs/measured.log" | tr -d '\r'); $(timeline "$W/logs/measured.log")"
+	else
+		bad "measured: $why"; grep -E 'cocoboot|tsm_sim|Failed|error' "$W/logs/measured.log" | tail -n 20
+	fi
+	if why=$(direct measured-changed "$CHANGED" "$M2" 'cocoboot: error broker-refused: measurement-mismatch' \
+		'onfail=poweroff' 'reboot: Power down' '!MKOSI-ROOT-OK' '!Kernel panic'); then
+		ok "measured-changed: $(grep -m1 -o 'cocoboot: error [^ ]* [^ ]*' "$W/logs/measured-changed.log")"
+	else
+		bad "measured-changed: $why"; grep -E 'cocoboot|tsm_sim|Failed' "$W/logs/measured-changed.log" | tail -n 20
+	fi
 fi

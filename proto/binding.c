@@ -1,4 +1,5 @@
 #include "binding.h"
+#include "../common/hex.h"
 
 #include <string.h>
 
@@ -56,16 +57,11 @@ int coco_binding_for_session(mbedtls_ssl_context *ssl,
 
 int coco_client_key_id(const uint8_t *spki_der, size_t spki_len, char out[COCO_CLIENT_KEY_ID_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t digest[32];
 	int ret = mbedtls_sha256(spki_der, spki_len, digest, 0);
 
 	if (ret)
 		return ret;
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[COCO_CLIENT_KEY_ID_LEN] = '\0';
+	hex_encode(out, digest, sizeof(digest));
 	return 0;
 }

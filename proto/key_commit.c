@@ -1,5 +1,6 @@
 /* Key commitment: compute, parse, format, check (see key_commit.h). */
 #include "key_commit.h"
+#include "../common/hex.h"
 
 #include <string.h>
 
@@ -24,30 +25,6 @@ int coco_keycommit_compute(const uint8_t *salt, size_t salt_len, const uint8_t *
 	return ret ? -1 : 0;
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* N hex digits at S into N/2 bytes; -1 on a non-hex digit. */
-static int unhex(const char *s, size_t n, uint8_t *out)
-{
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 int coco_keycommit_parse(const char *text, struct coco_keycommit *c, const char **why)
 {
 	const char *colon = text ? strchr(text, ':') : NULL;
@@ -68,7 +45,7 @@ int coco_keycommit_parse(const char *text, struct coco_keycommit *c, const char 
 		*why = "the hash must be 32 bytes (64 hex digits)";
 		return -1;
 	}
-	if (unhex(text, salt_hex, c->salt) < 0 || unhex(colon + 1, hash_hex, c->hash) < 0) {
+	if (hex_decode_digits(c->salt, salt_hex / 2, text) < 0 || hex_decode(c->hash, hash_hex / 2, colon + 1) < 0) {
 		memset(c, 0, sizeof(*c));
 		*why = "not a hex digit";
 		return -1;
@@ -79,21 +56,11 @@ int coco_keycommit_parse(const char *text, struct coco_keycommit *c, const char 
 
 int coco_keycommit_format(const struct coco_keycommit *c, char *out, size_t cap)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t n = 0;
-
 	if (cap < 2 * c->salt_len + 1 + 2 * COCO_KEYCOMMIT_HASH_LEN + 1 || c->salt_len > COCO_KEYCOMMIT_SALT_MAX)
 		return -1;
-	for (size_t i = 0; i < c->salt_len; i++) {
-		out[n++] = digits[c->salt[i] >> 4];
-		out[n++] = digits[c->salt[i] & 15];
-	}
-	out[n++] = ':';
-	for (size_t i = 0; i < COCO_KEYCOMMIT_HASH_LEN; i++) {
-		out[n++] = digits[c->hash[i] >> 4];
-		out[n++] = digits[c->hash[i] & 15];
-	}
-	out[n] = '\0';
+	hex_encode(out, c->salt, c->salt_len);
+	out[2 * c->salt_len] = ':';
+	hex_encode(out + 2 * c->salt_len + 1, c->hash, COCO_KEYCOMMIT_HASH_LEN);
 	return 0;
 }
 

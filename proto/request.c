@@ -1,26 +1,10 @@
 #include "request.h"
+#include "../common/uuid.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/base64.h>
-
-int coco_uuid_is_valid(const char *s)
-{
-	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t i;
-
-	if (!s || strlen(s) != sizeof(form) - 1)
-		return 0;
-	for (i = 0; form[i]; i++) {
-		char c = s[i];
-		int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			  (c >= 'A' && c <= 'F');
-		if (form[i] == '-' ? c != '-' : !hex)
-			return 0;
-	}
-	return 1;
-}
 
 int coco_provider_is_valid(const char *s)
 {
@@ -66,7 +50,7 @@ int coco_request_encode(const struct coco_unlock_request *req,
 	size_t pos = 0;
 	int ret;
 
-	if (!req || !buf || cap == 0 || !coco_uuid_is_valid(req->volume) ||
+	if (!req || !buf || cap == 0 || !uuid_parse(req->volume, NULL) ||
 	    !coco_provider_is_valid(req->provider) || !req->outblob || req->outblob_len == 0)
 		return COCO_PROTO_BAD_INPUT;
 	/* volume and provider were validated above: no character needs escaping */

@@ -5,7 +5,7 @@
  *
  * The encoder is the one implementation used by the guest and by the test
  * clients; it needs no JSON library (the guest is static musl), only
- * mbedtls_base64. The broker decodes the body with cJSON (broker/server/).
+ * mbedtls_base64. The broker decodes the body with cJSON (request_decode.h).
  */
 #ifndef COCOBOOT_PROTO_REQUEST_H
 #define COCOBOOT_PROTO_REQUEST_H
@@ -19,7 +19,7 @@
 #define COCO_PROVIDER_TDX     "tdx_guest"
 
 struct coco_unlock_request {
-	const char *volume;      /* LUKS UUID, 36 characters */
+	const char *volume;      /* LUKS UUID, 36 characters, either case (common/uuid.h) */
 	const char *provider;    /* COCO_PROVIDER_SNP or COCO_PROVIDER_TDX */
 	const uint8_t *outblob;
 	size_t outblob_len;
@@ -34,9 +34,6 @@ enum coco_proto_error {
 	COCO_PROTO_INCOMPLETE = -3,  /* more bytes needed (HTTP parsing) */
 	COCO_PROTO_MALFORMED = -4,   /* syntax error in what was received */
 };
-
-/* True for the canonical 8-4-4-4-12 hex form (either case). */
-int coco_uuid_is_valid(const char *s);
 
 /* True for the provider names of the protocol. */
 int coco_provider_is_valid(const char *s);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/hex.h"
 #include "measure.h"
 #include "bytes.h"
 
@@ -34,13 +35,6 @@ static const char GUID_SEV_METADATA[] = "dc886566-984a-4798-a75e-5585a7bf67cc";
 static const char GUID_TDX_METADATA_OFFSET[] = "e47a6535-984a-4798-865e-4685a7bf8ec2";
 
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	return -1;
-}
-
 /* The on-disk (EFI, "bytes_le") form of a canonical GUID string: the first
  * three fields are little-endian. Kept as strings so they read like the spec. */
 static void guid_le(const char *s, uint8_t out[16])
@@ -50,7 +44,7 @@ static void guid_le(const char *s, uint8_t out[16])
 	for (const char *p = s; *p && n < 16; p++) {
 		if (*p == '-')
 			continue;
-		b[n++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+		b[n++] = (uint8_t)(hex_digit_value(p[0]) << 4 | hex_digit_value(p[1]));
 		p++;
 	}
 	static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };

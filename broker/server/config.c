@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "log.h"
+
 static char *read_text(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
@@ -17,17 +19,17 @@ static char *read_text(const char *path, char *err, size_t errlen)
 	long n;
 
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		broker_fail(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > 1 << 20 || fseek(f, 0, SEEK_SET)) {
-		snprintf(err, errlen, "%s: unreadable or larger than 1 MiB", path);
+		broker_fail(err, errlen, "%s: unreadable or larger than 1 MiB", path);
 		fclose(f);
 		return NULL;
 	}
 	buf = malloc((size_t)n + 1);
 	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "%s: read failed", path);
+		broker_fail(err, errlen, "%s: read failed", path);
 		free(buf);
 		fclose(f);
 		return NULL;
@@ -88,7 +90,7 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	root = cJSON_ParseWithOpts(text, NULL, 1);
 	free(text);
 	if (!cJSON_IsObject(root)) {
-		snprintf(err, errlen, "%s: not a JSON object", path);
+		broker_fail(err, errlen, "%s: not a JSON object", path);
 		cJSON_Delete(root);
 		return -1;
 	}
@@ -98,12 +100,12 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 			if (!strcmp(item->string, fields[i].name))
 				break;
 		if (i == nfields) {
-			snprintf(err, errlen, "%s: unknown key \"%s\"", path, item->string);
+			broker_fail(err, errlen, "%s: unknown key \"%s\"", path, item->string);
 			goto fail;
 		}
 		if (fields[i].str) {
 			if (!cJSON_IsString(item) || !item->valuestring[0]) {
-				snprintf(err, errlen, "%s: \"%s\" must be a non-empty string", path, item->string);
+				broker_fail(err, errlen, "%s: \"%s\" must be a non-empty string", path, item->string);
 				goto fail;
 			}
 			free(*fields[i].str);
@@ -111,7 +113,7 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 		} else {
 			double v = item->valuedouble;
 			if (!cJSON_IsNumber(item) || v != (double)(int)v || v < fields[i].min || v > fields[i].max) {
-				snprintf(err, errlen, "%s: \"%s\" must be an integer in [%d, %d]", path,
+				broker_fail(err, errlen, "%s: \"%s\" must be an integer in [%d, %d]", path,
 					 item->string, fields[i].min, fields[i].max);
 				goto fail;
 			}
@@ -121,29 +123,29 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	cJSON_Delete(root);
 	root = NULL;
 	if (!c->listen || !c->cert || !c->key || !c->database || !c->master_key) {
-		snprintf(err, errlen, "%s: \"listen\", \"cert\", \"key\", \"database\" and \"master_key\" are required", path);
+		broker_fail(err, errlen, "%s: \"listen\", \"cert\", \"key\", \"database\" and \"master_key\" are required", path);
 		goto fail;
 	}
 	if (config_parse_addr(c->listen, &ss, &sl)) {
-		snprintf(err, errlen, "%s: \"listen\": expected ADDR:PORT, got \"%s\"", path, c->listen);
+		broker_fail(err, errlen, "%s: \"listen\": expected ADDR:PORT, got \"%s\"", path, c->listen);
 		goto fail;
 	}
 	if (c->metrics_listen) {
 		int loopback;
 		if (config_parse_addr(c->metrics_listen, &ss, &sl)) {
-			snprintf(err, errlen, "%s: \"metrics_listen\": expected ADDR:PORT", path);
+			broker_fail(err, errlen, "%s: \"metrics_listen\": expected ADDR:PORT", path);
 			goto fail;
 		}
 		loopback = ss.ss_family == AF_INET
 			? (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127
 			: IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr);
 		if (!loopback) {
-			snprintf(err, errlen, "%s: \"metrics_listen\" must be a loopback address (it is plain HTTP)", path);
+			broker_fail(err, errlen, "%s: \"metrics_listen\" must be a loopback address (it is plain HTTP)", path);
 			goto fail;
 		}
 	}
 	if (!c->test_snp_ark && c->test_snp_ask) {
-		snprintf(err, errlen, "%s: \"test_snp_ask\" needs \"test_snp_ark\"", path);
+		broker_fail(err, errlen, "%s: \"test_snp_ask\" needs \"test_snp_ark\"", path);
 		goto fail;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include <mbedtls/error.h>
 
 #include "log.h"
+#include "../../proto/guest_chain.h"
 
 /* TLS 1.3 only; a client certificate is requested and its possession proven
  * (CertificateVerify), but it is not chained to anything: the evidence, which
@@ -20,8 +21,7 @@ static int setup_tls(struct generation *g, mbedtls_ctr_drbg_context *rng, char *
 	if ((ret = mbedtls_ssl_config_defaults(&g->tls, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
 					       MBEDTLS_SSL_PRESET_DEFAULT))) {
 		mbedtls_strerror(ret, msg, sizeof(msg));
-		snprintf(err, errlen, "TLS configuration: %s", msg);
-		return -1;
+		return broker_fail(err, errlen, "TLS configuration: %s", msg);
 	}
 	mbedtls_ssl_conf_min_tls_version(&g->tls, MBEDTLS_SSL_VERSION_TLS1_3);
 	mbedtls_ssl_conf_max_tls_version(&g->tls, MBEDTLS_SSL_VERSION_TLS1_3);
@@ -29,8 +29,7 @@ static int setup_tls(struct generation *g, mbedtls_ctr_drbg_context *rng, char *
 	mbedtls_ssl_conf_authmode(&g->tls, MBEDTLS_SSL_VERIFY_OPTIONAL);
 	if ((ret = mbedtls_ssl_conf_own_cert(&g->tls, &g->cert, &g->key))) {
 		mbedtls_strerror(ret, msg, sizeof(msg));
-		snprintf(err, errlen, "TLS certificate: %s", msg);
-		return -1;
+		return broker_fail(err, errlen, "TLS certificate: %s", msg);
 	}
 	return 0;
 }
@@ -40,49 +39,52 @@ int generation_new(struct generation **out, const struct broker_config *cfg,
 {
 	struct generation *g = calloc(1, sizeof(*g));
 	cb_refusal why = { 0 };
-	char msg[128];
+	char msg[128], chain_why[200];
 	int ret;
 
 	*out = NULL;
-	if (!g) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!g)
+		return broker_fail(err, errlen, "out of memory");
 	atomic_init(&g->refs, 1);
 	mbedtls_x509_crt_init(&g->cert);
 	mbedtls_pk_init(&g->key);
 	mbedtls_ssl_config_init(&g->tls);
 	if ((ret = mbedtls_x509_crt_parse_file(&g->cert, cfg->cert))) {
 		mbedtls_strerror(ret, msg, sizeof(msg));
-		snprintf(err, errlen, "%s: %s", cfg->cert, msg);
+		broker_fail(err, errlen, "%s: %s", cfg->cert, msg);
+		goto fail;
+	}
+	/* A chain the guest cannot verify would fail every boot: refuse it here. */
+	if (coco_guest_chain_check(&g->cert, chain_why, sizeof chain_why)) {
+		broker_fail(err, errlen, "%s: the guest cannot verify this chain: %s", cfg->cert, chain_why);
 		goto fail;
 	}
 	if ((ret = mbedtls_pk_parse_keyfile(&g->key, cfg->key, NULL, mbedtls_ctr_drbg_random, rng))) {
 		mbedtls_strerror(ret, msg, sizeof(msg));
-		snprintf(err, errlen, "%s: %s", cfg->key, msg);
+		broker_fail(err, errlen, "%s: %s", cfg->key, msg);
 		goto fail;
 	}
 	if (!mbedtls_pk_can_do(&g->key, MBEDTLS_PK_ECKEY)) {
-		snprintf(err, errlen, "%s: the broker key must be ECDSA", cfg->key);
+		broker_fail(err, errlen, "%s: the broker key must be ECDSA", cfg->key);
 		goto fail;
 	}
 	if (mbedtls_pk_check_pair(&g->cert.pk, &g->key, mbedtls_ctr_drbg_random, rng)) {
-		snprintf(err, errlen, "%s does not belong to the certificate %s", cfg->key, cfg->cert);
+		broker_fail(err, errlen, "%s does not belong to the certificate %s", cfg->key, cfg->cert);
 		goto fail;
 	}
 	if (setup_tls(g, rng, err, errlen))
 		goto fail;
 	if (cb_trust_new(&g->trust, cfg->vendor_dir, &why)) {
-		snprintf(err, errlen, "trust store: %s", why.detail);
+		broker_fail(err, errlen, "trust store: %s", why.detail);
 		goto fail;
 	}
 	if (cfg->test_snp_ark &&
 	    cb_trust_add_test_snp(g->trust, cfg->test_snp_ark, cfg->test_snp_ask, &why)) {
-		snprintf(err, errlen, "test SNP roots: %s", why.detail);
+		broker_fail(err, errlen, "test SNP roots: %s", why.detail);
 		goto fail;
 	}
 	if (cfg->test_tdx_root && cb_trust_add_test_tdx(g->trust, cfg->test_tdx_root, &why)) {
-		snprintf(err, errlen, "test TDX root: %s", why.detail);
+		broker_fail(err, errlen, "test TDX root: %s", why.detail);
 		goto fail;
 	}
 	if (cb_trust_has_test_roots(g->trust)) {
@@ -95,7 +97,7 @@ int generation_new(struct generation **out, const struct broker_config *cfg,
 	}
 	if ((cfg->snp_cert_dir && !(g->snp_cert_dir = strdup(cfg->snp_cert_dir))) ||
 	    (cfg->collateral_dir && !(g->collateral_dir = strdup(cfg->collateral_dir)))) {
-		snprintf(err, errlen, "out of memory");
+		broker_fail(err, errlen, "out of memory");
 		goto fail;
 	}
 	*out = g;

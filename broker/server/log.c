@@ -65,3 +65,15 @@ void log_event(const char *level, const char *event, ...)
 	buf[pos++] = '\n';
 	(void)!write(STDERR_FILENO, buf, pos);
 }
+
+int broker_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}

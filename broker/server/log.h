@@ -8,6 +8,17 @@
 #ifndef COCOBOOT_BROKER_LOG_H
 #define COCOBOOT_BROKER_LOG_H
 
+#include <stddef.h>
+
 void log_event(const char *level, const char *event, ...) __attribute__((sentinel));
+
+/*
+ * The broker's one error shape, as the guest's cb_fail (init/errors.h): a
+ * step that fails writes one line of detail into its caller's ERR buffer and
+ * returns -1 (`return broker_fail(err, errlen, ...)`); the caller that
+ * decides what the failure means reports it once, as
+ * log_event("error", <event>, "detail", err, NULL) or on stderr.
+ */
+int broker_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../proto/reasons.h"
 #include "../verify/verify.h"
 
 static const int statuses[] = { 200, 400, 403, 404, 405, 408, 413, 500, 503 };
@@ -16,7 +17,7 @@ static const char *const reasons[] = {
 	CB_REASON_TCB_MISMATCH, CB_REASON_PRODUCT_MISMATCH, CB_REASON_TCB_TOO_OLD,
 	CB_REASON_MEASUREMENT_MISMATCH, CB_REASON_DEBUG_POLICY, CB_REASON_GUEST_POLICY,
 	CB_REASON_IDENTITY_MISMATCH, CB_REASON_NO_POLICY, CB_REASON_INTERNAL,
-	"binding-mismatch", "unknown-volume", "no-client-certificate", "other",
+	COCO_REASON_BINDING_MISMATCH, COCO_REASON_UNKNOWN_VOLUME, COCO_REASON_NO_CLIENT_CERT, "other",
 };
 #define NREASON (sizeof(reasons) / sizeof(reasons[0]))
 

@@ -1,3 +1,9 @@
+/*
+ * POST /v1/unlock, the decision (see unlock.h). Each step either passes or
+ * fills the answer and ends the request:
+ *   decode -> volume record -> evidence (signatures, chain, binding) ->
+ *   policy -> key (opened under that policy) -> audit row -> release
+ */
 #include "unlock.h"
 
 #include <stdio.h>
@@ -5,179 +11,182 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/base64.h>
-#include <mbedtls/constant_time.h>
 #include <mbedtls/platform_util.h>
 
+#include "../../common/hex.h"
+#include "../../proto/answer.h"
+#include "../../proto/reasons.h"
 #include "../../proto/request.h"
+#include "../../proto/request_decode.h"
 #include "../store/store.h"
 #include "../verify/policy.h"
 #include "log.h"
-#include "request_decode.h"
 
-#define REASON_BINDING        "binding-mismatch"
-#define REASON_UNKNOWN_VOLUME "unknown-volume"
-#define REASON_NO_CLIENT_CERT "no-client-certificate"
-#define REASON_MALFORMED_REQ  "malformed-request"
-/* the volume's sealed record (policy + wrapped key) does not open: edited outside cocobroker */
-#define REASON_STORE_TAMPERED "store-tampered"
-/* added but never confirmed (cocobroker volume confirm): nobody proved the key is on the disk */
-#define REASON_VOLUME_PENDING "volume-pending"
+/* One request on its way through the steps. */
+struct unlock_job {
+	const struct unlock_env *env;
+	const struct unlock_input *in;
+	struct unlock_output *out;
+	struct coco_request_fields d;
+	char measurement[97];        /* lowercase hex, "" until the evidence is verified */
+	char *policy_json;
+	cb_claims claims;
+};
 
 void unlock_error_body(struct unlock_output *out, int status, const char *code)
 {
 	out->status = status;
 	snprintf(out->reason, sizeof(out->reason), "%s", code);
-	out->body_len = (size_t)snprintf(out->body, sizeof(out->body), "{\"error\":\"%s\"}", code);
+	if (coco_answer_encode_error(code, out->body, sizeof(out->body), &out->body_len) != COCO_PROTO_OK)
+		out->body_len = 0;
 }
 
-static void hex(char *out, const uint8_t *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/* Audit and log a refusal, then fill the answer. */
-static void refuse(const struct unlock_env *env, const struct unlock_input *in, const struct unlock_fields *d,
-		   const char *measurement, int status, const char *code, const char *detail,
-		   struct unlock_output *out)
+static void audit(struct unlock_job *j, const char *decision, const char *reason, int *ok)
 {
 	struct audit_record rec = {
-		.time = time(NULL), .volume = d->volume, .client_key = in->client_key,
-		.provider = d->provider, .measurement = measurement, .decision = "refuse", .reason = code,
+		.time = time(NULL), .volume = j->d.volume, .client_key = j->in->client_key,
+		.provider = j->d.provider, .measurement = j->measurement, .decision = decision, .reason = reason,
 	};
 
-	if (store_audit_append(env->store, &rec) != STORE_OK)
-		log_event("error", "audit-failed", "volume", d->volume, "detail", store_last_error(env->store), NULL);
-	log_event("info", "unlock", "volume", d->volume, "client_key", in->client_key, "provider", d->provider,
-		  "measurement", measurement, "decision", "refuse", "reason", code, "detail", detail, NULL);
-	unlock_error_body(out, status, code);
+	*ok = store_audit_append(j->env->store, &rec) == STORE_OK;
+	if (!*ok)
+		log_event("error", "audit-failed", "volume", j->d.volume, "detail", store_last_error(j->env->store),
+			  NULL);
+}
+
+/* Audit and log a refusal, then fill the answer. Returns -1 (the request ends). */
+static int refuse(struct unlock_job *j, int status, const char *code, const char *detail)
+{
+	int audited;
+
+	audit(j, "refuse", code, &audited);
+	log_event("info", "unlock", "volume", j->d.volume, "client_key", j->in->client_key, "provider", j->d.provider,
+		  "measurement", j->measurement, "decision", "refuse", "reason", code, "detail", detail, NULL);
+	unlock_error_body(j->out, status, code);
+	return -1;
+}
+
+/* 503 with Retry-After: the store failed, the guest tries again. Returns -1. */
+static int unavailable(struct unlock_job *j)
+{
+	unlock_error_body(j->out, 503, COCO_REASON_STORE_UNAVAILABLE);
+	j->out->retry_after = 1;
+	return -1;
+}
+
+/* The store's answer for a volume as a refusal code, or NULL when it is not one. */
+static const char *store_refusal(int rc)
+{
+	return rc == STORE_TAMPERED ? COCO_REASON_STORE_TAMPERED
+	       : rc == STORE_PENDING ? COCO_REASON_VOLUME_PENDING : NULL;
+}
+
+static int check_volume(struct unlock_job *j)
+{
+	int rc;
+
+	if (!j->in->has_client_cert)
+		return refuse(j, 403, COCO_REASON_NO_CLIENT_CERT, "the client sent no certificate");
+	rc = store_volume_policy(j->env->store, j->d.volume, &j->policy_json);
+	if (rc == STORE_NOT_FOUND)
+		return refuse(j, 404, COCO_REASON_UNKNOWN_VOLUME, "no such volume");
+	if (store_refusal(rc))
+		return refuse(j, 403, store_refusal(rc), store_last_error(j->env->store));
+	if (rc != STORE_OK) {
+		log_event("error", "store", "detail", store_last_error(j->env->store), NULL);
+		return unavailable(j);
+	}
+	return 0;
+}
+
+/*
+ * Signatures, chain and the session binding in one call: the report data
+ * must be the inblob of this session (the broker's own view, unlock.h),
+ * compared inside cb_verify in constant time. On the wire that refusal is
+ * binding-mismatch (reasons.h); every other code is verify's own.
+ */
+static int check_evidence(struct unlock_job *j)
+{
+	cb_evidence ev = {
+		.provider = j->d.provider, .outblob = j->d.outblob, .outblob_len = j->d.outblob_len,
+		.auxblob = j->d.auxblob, .auxblob_len = j->d.auxblob_len, .snp_cert_dir = j->env->snp_cert_dir,
+		.collateral_dir = j->env->collateral_dir, .expected_report_data = j->in->inblob,
+	};
+	cb_refusal why = { 0 };
+
+	if (cb_verify(j->env->trust, &ev, &j->claims, &why)) {
+		if (why.code && !strcmp(why.code, CB_REASON_REPORT_DATA_MISMATCH))
+			return refuse(j, 403, COCO_REASON_BINDING_MISMATCH,
+				      "report data is not bound to this TLS session and client key");
+		return refuse(j, 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail);
+	}
+	if (j->claims.provider == CB_PROVIDER_SNP)
+		hex_encode(j->measurement, j->claims.snp.measurement, sizeof(j->claims.snp.measurement));
+	else
+		hex_encode(j->measurement, j->claims.tdx.mrtd, sizeof(j->claims.tdx.mrtd));
+	return 0;
+}
+
+static int check_policy(struct unlock_job *j)
+{
+	cb_policy *policy = NULL;
+	cb_refusal why = { 0 };
+	int ret = 0;
+
+	if (cb_policy_parse(&policy, j->policy_json, strlen(j->policy_json), &why))
+		ret = refuse(j, 403, CB_REASON_NO_POLICY, "stored policy does not parse");
+	else if (cb_policy_check(policy, &j->claims, &why))
+		ret = refuse(j, 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail);
+	cb_policy_free(policy);
+	return ret;
+}
+
+/*
+ * The key opens only under the policy just evaluated: a policy changed since
+ * it was read (by anyone) never releases under the old decision. No durable
+ * audit row, no key.
+ */
+static int open_key(struct unlock_job *j, uint8_t key[VOLUME_KEY_LEN])
+{
+	int rc = store_volume_key(j->env->store, j->d.volume, j->policy_json, key), audited;
+
+	if (rc != STORE_OK)
+		return refuse(j, store_refusal(rc) ? 403 : 500,
+			      store_refusal(rc) ? store_refusal(rc) : CB_REASON_INTERNAL, store_last_error(j->env->store));
+	audit(j, "release", "", &audited);
+	return audited ? 0 : unavailable(j);
+}
+
+static void release(struct unlock_job *j, const uint8_t key[VOLUME_KEY_LEN])
+{
+	struct unlock_output *out = j->out;
+
+	if (coco_answer_encode_key(key, VOLUME_KEY_LEN, out->body, sizeof(out->body), &out->body_len)) {
+		unlock_error_body(out, 500, COCO_REASON_INTERNAL);
+		return;
+	}
+	out->status = 200;
+	log_event("info", "unlock", "volume", j->d.volume, "client_key", j->in->client_key, "provider", j->d.provider,
+		  "measurement", j->measurement, "decision", "release", NULL);
 }
 
 void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		   struct unlock_output *out)
 {
-	struct unlock_fields d;
+	struct unlock_job j = { .env = env, .in = in, .out = out };
 	const char *detail;
-	char *policy_json = NULL;
-	cb_policy *policy = NULL;
-	cb_refusal why = { 0 };
-	cb_claims claims;
-	cb_evidence ev;
-	char measurement[97] = "";
-	const uint8_t *report_data;
 	uint8_t key[VOLUME_KEY_LEN];
-	size_t olen;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (unlock_request_decode(in->body, in->body_len, &d, &detail)) {
+	if (coco_request_decode(in->body, in->body_len, &j.d, &detail)) {
 		log_event("info", "bad-request", "client_key", in->client_key, "detail", detail, NULL);
-		unlock_error_body(out, 400, REASON_MALFORMED_REQ);
+		unlock_error_body(out, 400, COCO_REASON_MALFORMED_REQUEST);
 		return;
 	}
-	if (!in->has_client_cert) {
-		refuse(env, in, &d, "", 403, REASON_NO_CLIENT_CERT, "the client sent no certificate", out);
-		goto done;
-	}
-	rc = store_volume_policy(env->store, d.volume, &policy_json);
-	if (rc == STORE_NOT_FOUND) {
-		refuse(env, in, &d, "", 404, REASON_UNKNOWN_VOLUME, "no such volume", out);
-		goto done;
-	}
-	if (rc == STORE_TAMPERED) {
-		refuse(env, in, &d, "", 403, REASON_STORE_TAMPERED, store_last_error(env->store), out);
-		goto done;
-	}
-	if (rc == STORE_PENDING) {
-		refuse(env, in, &d, "", 403, REASON_VOLUME_PENDING, store_last_error(env->store), out);
-		goto done;
-	}
-	if (rc != STORE_OK) {
-		log_event("error", "store", "detail", store_last_error(env->store), NULL);
-		unlock_error_body(out, 503, "store-unavailable");
-		out->retry_after = 1;
-		goto done;
-	}
-
-	memset(&ev, 0, sizeof(ev));
-	ev.provider = d.provider;
-	ev.outblob = d.outblob;
-	ev.outblob_len = d.outblob_len;
-	ev.auxblob = d.auxblob;
-	ev.auxblob_len = d.auxblob_len;
-	ev.snp_cert_dir = env->snp_cert_dir;
-	ev.collateral_dir = env->collateral_dir;
-	/* report data is compared below, after the signature, with a code of our own */
-	if (cb_verify(env->trust, &ev, &claims, &why)) {
-		refuse(env, in, &d, "", 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail, out);
-		goto done;
-	}
-	if (claims.provider == CB_PROVIDER_SNP) {
-		hex(measurement, claims.snp.measurement, sizeof(claims.snp.measurement));
-		report_data = claims.snp.report_data;
-	} else {
-		hex(measurement, claims.tdx.mrtd, sizeof(claims.tdx.mrtd));
-		report_data = claims.tdx.report_data;
-	}
-	if (mbedtls_ct_memcmp(report_data, in->inblob, COCO_INBLOB_LEN) != 0) {
-		refuse(env, in, &d, measurement, 403, REASON_BINDING,
-		       "report data is not bound to this TLS session and client key", out);
-		goto done;
-	}
-	if (cb_policy_parse(&policy, policy_json, strlen(policy_json), &why)) {
-		refuse(env, in, &d, measurement, 403, CB_REASON_NO_POLICY, "stored policy does not parse", out);
-		goto done;
-	}
-	if (cb_policy_check(policy, &claims, &why)) {
-		refuse(env, in, &d, measurement, 403, why.code ? why.code : CB_REASON_INTERNAL, why.detail, out);
-		goto done;
-	}
-	/* the key opens only under the policy just evaluated: a policy changed since
-	 * the read above (by anyone) never releases under the old decision */
-	rc = store_volume_key(env->store, d.volume, policy_json, key);
-	if (rc != STORE_OK) {
-		refuse(env, in, &d, measurement, rc == STORE_TAMPERED || rc == STORE_PENDING ? 403 : 500,
-		       rc == STORE_TAMPERED ? REASON_STORE_TAMPERED : rc == STORE_PENDING ? REASON_VOLUME_PENDING
-		       : CB_REASON_INTERNAL, store_last_error(env->store), out);
-		goto done;
-	}
-	{
-		struct audit_record rec = {
-			.time = time(NULL), .volume = d.volume, .client_key = in->client_key,
-			.provider = d.provider, .measurement = measurement, .decision = "release", .reason = "",
-		};
-		/* no durable audit row, no key */
-		if (store_audit_append(env->store, &rec) != STORE_OK) {
-			mbedtls_platform_zeroize(key, sizeof(key));
-			log_event("error", "audit-failed", "volume", d.volume, "detail",
-				  store_last_error(env->store), NULL);
-			unlock_error_body(out, 503, "store-unavailable");
-			out->retry_after = 1;
-			goto done;
-		}
-	}
-	memcpy(out->body, "{\"key\":\"", 8);
-	if (mbedtls_base64_encode((unsigned char *)out->body + 8, sizeof(out->body) - 10, &olen,
-				  key, sizeof(key))) {
-		mbedtls_platform_zeroize(key, sizeof(key));
-		unlock_error_body(out, 500, CB_REASON_INTERNAL);
-		goto done;
-	}
+	if (check_volume(&j) == 0 && check_evidence(&j) == 0 && check_policy(&j) == 0 && open_key(&j, key) == 0)
+		release(&j, key);
 	mbedtls_platform_zeroize(key, sizeof(key));
-	memcpy(out->body + 8 + olen, "\"}", 3);
-	out->body_len = 8 + olen + 2;
-	out->status = 200;
-	log_event("info", "unlock", "volume", d.volume, "client_key", in->client_key, "provider", d.provider,
-		  "measurement", measurement, "decision", "release", NULL);
-done:
-	cb_policy_free(policy);
-	free(policy_json);
-	unlock_fields_free(&d);
-	mbedtls_platform_zeroize(&claims, sizeof(claims));
+	free(j.policy_json);
+	coco_request_fields_free(&j.d);
+	mbedtls_platform_zeroize(&j.claims, sizeof(j.claims));
 }

@@ -1,7 +1,7 @@
 /*
  * POST /v1/unlock, the decision: decode the body, find the volume, verify the
- * evidence, compare its report data with the inblob of *this* session, apply
- * the volume's policy, audit, release. Runs on a worker thread; everything it
+ * evidence and that its report data is the inblob of *this* session (one
+ * check, inside cb_verify), apply the volume's policy, audit, release. Runs on a worker thread; everything it
  * touches is per worker (store) or thread-safe (trust store).
  */
 #ifndef COCOBOOT_BROKER_UNLOCK_H
@@ -34,7 +34,7 @@ struct unlock_output {
 	int status;              /* HTTP status */
 	int retry_after;         /* 1: send Retry-After */
 	char reason[48];         /* reason code ("" on release) */
-	char body[192];          /* JSON answer; holds the key on release: wipe after use */
+	char body[192];          /* JSON answer (proto/answer.h); holds the key on release: wipe after use */
 	size_t body_len;
 };
 

@@ -78,7 +78,7 @@ int workers_start(struct workers **out, int n, int queue_depth, const char *db_p
 
 	*out = NULL;
 	if (!pool || !(pool->w = calloc((size_t)n, sizeof(*pool->w)))) {
-		snprintf(err, errlen, "out of memory");
+		broker_fail(err, errlen, "out of memory");
 		free(pool);
 		return -1;
 	}
@@ -101,7 +101,7 @@ int workers_start(struct workers **out, int n, int queue_depth, const char *db_p
 		if (pthread_create(&pool->w[i].thread, &attr, worker_main, &pool->w[i])) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			pthread_attr_destroy(&attr);
-			snprintf(err, errlen, "cannot start worker threads");
+			broker_fail(err, errlen, "cannot start worker threads");
 			pool->nworkers = i;
 			workers_stop(pool);
 			return -1;

@@ -1,4 +1,5 @@
 #include "seal.h"
+#include "../../common/hex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,18 +23,13 @@ int seal_audit_key(const uint8_t master[MASTER_KEY_LEN], uint8_t key[AUDIT_KEY_L
 
 int seal_volume_context(char out[SEAL_CONTEXT_LEN], const char *uuid, const char *policy, size_t policy_len)
 {
-	static const char digits[] = "0123456789abcdef";
 	uint8_t h[32];
 	char hex[65];
 	int n;
 
 	if (mbedtls_sha256((const uint8_t *)policy, policy_len, h, 0))
 		return -1;
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits[h[i] >> 4];
-		hex[2 * i + 1] = digits[h[i] & 15];
-	}
-	hex[64] = '\0';
+	hex_encode(hex, h, sizeof(h));
 	n = snprintf(out, SEAL_CONTEXT_LEN, "%s;policy-sha256=%s", uuid, hex);
 	return n > 0 && n < SEAL_CONTEXT_LEN ? 0 : -1;
 }

@@ -1,5 +1,4 @@
 #include "store_internal.h"
-#include "secure_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,11 +156,12 @@ static struct store *store_new(const uint8_t master[MASTER_KEY_LEN], char *err, 
 {
 	struct store *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->keys = secure_alloc(sizeof(*s->keys)))) {
+	if (!s || secret_alloc(&s->keys_mem, sizeof(*s->keys))) {
 		snprintf(err, errlen, "cannot allocate locked memory for the master key");
 		free(s);
 		return NULL;
 	}
+	s->keys = (struct store_keys *)s->keys_mem.data;
 	memcpy(s->keys->master, master, MASTER_KEY_LEN);
 	if (seal_audit_key(master, s->keys->audit)) {
 		snprintf(err, errlen, "cannot derive the audit key");
@@ -285,7 +285,7 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	sqlite3_close(s->db);
-	secure_free(s->keys, sizeof(*s->keys));
+	secret_free(&s->keys_mem);
 	free(s);
 }
 

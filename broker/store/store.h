@@ -17,9 +17,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "../../common/volume_key.h"
 #include "wrap.h"
-
-#define VOLUME_KEY_LEN 64
 
 enum store_result {
 	STORE_OK = 0,

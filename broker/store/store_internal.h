@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include "../../common/secret.h"
 #include "seal.h"
 #include "store.h"
 
@@ -16,7 +17,8 @@ struct store_keys {
 
 struct store {
 	sqlite3 *db;
-	struct store_keys *keys;   /* secure memory */
+	struct secret keys_mem;    /* locked, undumpable, wiped (common/secret.h) */
+	struct store_keys *keys;   /* keys_mem.data */
 	char err[256];
 	char notice[256];
 	char operator_name[64];   /* for admin audit rows (store_set_operator) */

@@ -9,7 +9,7 @@
 static void add_hex(cJSON *o, const char *name, const uint8_t *p, size_t n)
 {
 	char buf[2 * 64 + 1];
-	cb_hex(buf, p, n);
+	hex_encode(buf, p, n);
 	cJSON_AddStringToObject(o, name, buf);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../../common/hex.h"
 #include "verify.h"
 
 /* Fill *why (may be NULL) and return -1, so callers can `return refuse(...)`. */
@@ -22,10 +23,7 @@ static inline uint32_t cb_le32(const uint8_t *p)
 }
 static inline uint64_t cb_le64(const uint8_t *p) { return (uint64_t)cb_le32(p) | (uint64_t)cb_le32(p + 4) << 32; }
 
-/* Lowercase hex of n bytes into out (2n+1 bytes). */
-void cb_hex(char *out, const uint8_t *in, size_t n);
-/* Parse exactly 2n hex digits (either case) into out; 0 or -1. */
-int cb_unhex(uint8_t *out, size_t n, const char *hex);
+/* Hex text: hex_encode, hex_decode (common/hex.h, shared with the guest). */
 
 static inline int cb_all_zero(const uint8_t *p, size_t n)
 {

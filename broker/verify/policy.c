@@ -120,7 +120,7 @@ static int get_bool(const cJSON *v, bool *out, const char *name, cb_refusal *why
 
 static int get_hex(const cJSON *v, uint8_t *out, size_t n, const char *name, cb_refusal *why)
 {
-	if (!cJSON_IsString(v) || cb_unhex(out, n, v->valuestring) != 0)
+	if (!cJSON_IsString(v) || hex_decode(out, n, v->valuestring) != 0)
 		return cb_refuse(why, CB_REASON_MALFORMED, "policy: \"%s\" must be %zu hex digits", name, 2 * n);
 	return 0;
 }
@@ -680,7 +680,7 @@ static int check_snp(const struct snp_policy *p, const cb_claims *cl, cb_refusal
 		return cb_refuse(why, CB_REASON_GUEST_POLICY, "VMPL %u is not allowed%s", c->vmpl,
 				 p->has_vmpls ? "" : " (default: VMPL 0 only)");
 	if (p->has_measurements && !in_list(&p->measurements, c->measurement, 48)) {
-		cb_hex(hex, c->measurement, 48);
+		hex_encode(hex, c->measurement, 48);
 		return cb_refuse(why, CB_REASON_MEASUREMENT_MISMATCH, "measurement %s is not in the allowlist", hex);
 	}
 	if (p->has_host_data && memcmp(p->host_data, c->host_data, 32))

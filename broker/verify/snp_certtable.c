@@ -21,7 +21,7 @@ static enum snp_cert_kind guid_kind(const uint8_t g[16])
 {
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
 		uint8_t rfc[16], efi[16];
-		if (cb_unhex(rfc, 16, known[i].text) != 0)
+		if (hex_decode(rfc, 16, known[i].text) != 0)
 			continue;
 		memcpy(efi, rfc, 16);
 		efi[0] = rfc[3]; efi[1] = rfc[2]; efi[2] = rfc[1]; efi[3] = rfc[0];

@@ -207,12 +207,12 @@ cJSON *tdx_collateral_json_body(const uint8_t *data, size_t len, const struct co
 	if (w->fmspc) {
 		const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "fmspc");
 		uint8_t fm[6];
-		if (!cJSON_IsString(f) || cb_unhex(fm, 6, f->valuestring) || memcmp(fm, w->fmspc, 6))
+		if (!cJSON_IsString(f) || hex_decode(fm, 6, f->valuestring) || memcmp(fm, w->fmspc, 6))
 			goto reject;
 	}
 	if (w->at < ti || w->at > tn || (w->newer_than && ti <= *w->newer_than))
 		goto reject;
-	if (cb_unhex(rs, 64, sig->valuestring))
+	if (hex_decode(rs, 64, sig->valuestring))
 		goto reject;
 	mbedtls_sha256((const uint8_t *)raw, rawlen, hash, 0);
 	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, w->signer_point, w->signer_point_len, hash, 32, rs,
@@ -275,10 +275,10 @@ static int masked_hex_equal(const cJSON *obj, const char *val_key, const char *m
 	uint8_t v[48], m[48];
 	const cJSON *jv = cJSON_GetObjectItemCaseSensitive(obj, val_key);
 	const cJSON *jm = mask_key ? cJSON_GetObjectItemCaseSensitive(obj, mask_key) : NULL;
-	if (!cJSON_IsString(jv) || cb_unhex(v, n, jv->valuestring))
+	if (!cJSON_IsString(jv) || hex_decode(v, n, jv->valuestring))
 		return 0;
 	if (mask_key) {
-		if (!cJSON_IsString(jm) || cb_unhex(m, n, jm->valuestring))
+		if (!cJSON_IsString(jm) || hex_decode(m, n, jm->valuestring))
 			return 0;
 	} else {
 		memset(m, 0xff, n);
@@ -429,7 +429,7 @@ int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct c
 	for_each_file(dir, "qeidentity", ".json", json_cb, &qi);
 	int ret = -1;
 	char fm[13];
-	cb_hex(fm, pck->sgx.fmspc, 6);
+	hex_encode(fm, pck->sgx.fmspc, 6);
 	if (!ti.best) {
 		cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no %sTCB info for FMSPC %s current at the verification time",
 			  ti.bad_signature ? "correctly signed " : "", fm);

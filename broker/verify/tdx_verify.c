@@ -135,7 +135,7 @@ static int qe_identity_check(const struct td_qe_identity *id, const struct sgx_r
 	if (qe->attributes[0] & 0x02)
 		NOTE("; DEBUG attribute set");
 	if (memcmp(qe->mr_signer, id->mrsigner, 32) != 0) {
-		cb_hex(hex, qe->mr_signer, 32);
+		hex_encode(hex, qe->mr_signer, 32);
 		NOTE("; MRSIGNER %.16s... is not Intel's", hex);
 	}
 	if (qe->isv_prod_id != id->isvprodid)
@@ -146,7 +146,7 @@ static int qe_identity_check(const struct td_qe_identity *id, const struct sgx_r
 	memcpy(attr, qe->attributes, 16);
 	attr[0] &= (uint8_t)~0x02; /* DEBUG is named above */
 	if (!masked_equal(attr, id->attributes, id->attributes_mask, 16)) {
-		cb_hex(hex, qe->attributes, 16);
+		hex_encode(hex, qe->attributes, 16);
 		NOTE("; ATTRIBUTES %s", hex);
 	}
 #undef NOTE

@@ -104,7 +104,7 @@ static mbedtls_x509_crt *load_one(cb_trust *t, const char *path, const char *wan
 		uint8_t fp[32];
 		char hex[65];
 		cb_sha256(c->raw.p, c->raw.len, fp);
-		cb_hex(hex, fp, 32);
+		hex_encode(hex, fp, 32);
 		if (strcmp(hex, want_sha256) != 0) {
 			mbedtls_x509_crt_free(c);
 			free(c);

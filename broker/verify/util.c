@@ -1,4 +1,4 @@
-/* Small helpers: refusals, hex, whole-file reads. */
+/* Small helpers: refusals, whole-file reads. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,40 +19,6 @@ int cb_refuse(cb_refusal *why, const char *code, const char *fmt, ...)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	return -1;
-}
-
-void cb_hex(char *out, const uint8_t *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int cb_unhex(uint8_t *out, size_t n, const char *hex)
-{
-	if (!hex || strlen(hex) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 int cb_read_file(const char *path, size_t max, uint8_t **data, size_t *len)

@@ -1,6 +1,8 @@
 /* cb_verify(): dispatch by provider, then the checks common to both. */
 #include <stdlib.h>
 
+#include <mbedtls/constant_time.h>
+
 #include "internal.h"
 #include "verify_internal.h"
 
@@ -43,7 +45,9 @@ int cb_verify(cb_trust *t, const cb_evidence *ev, cb_claims *claims, cb_refusal 
 	}
 	if (ret)
 		return -1;
-	if (ev->expected_report_data && memcmp(ev->expected_report_data, report_data, 64) != 0)
+	/* The broker's session binding is this comparison (its inblob is the expected
+	 * value): the only place it is made, in constant time. */
+	if (ev->expected_report_data && mbedtls_ct_memcmp(ev->expected_report_data, report_data, 64) != 0)
 		return cb_refuse(why, CB_REASON_REPORT_DATA_MISMATCH,
 				 "report_data does not equal the expected value");
 	*claims = c;

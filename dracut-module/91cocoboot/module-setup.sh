@@ -98,7 +98,7 @@ cocoboot_no_shell() {
 
 # called by dracut
 install() {
-    local _bin _ca _cl
+    local _bin _ca _cl _why
     _bin=$(cocoboot_find_binary) || return 1
     _ca=${cocoboot_ca:-$dracutsysrootdir/etc/cocoboot/ca.pem}
     _cl=${cocoboot_cmdline:-$dracutsysrootdir/etc/cocoboot/cmdline.conf}
@@ -108,6 +108,12 @@ install() {
     inst_simple "$_bin" /usr/sbin/cocoboot || return 1
     if [[ ! -s $_ca ]]; then
         dfatal "cocoboot: no broker CA at $_ca (set cocoboot_ca=)"
+        return 1
+    fi
+    # The guest verifies ECDSA P-256 only: refuse a CA it could not use now
+    # rather than build an initramfs that fails every boot.
+    if ! _why=$("$_bin" check-ca "$_ca" 2>&1); then
+        dfatal "cocoboot: $_why"
         return 1
     fi
     inst_simple "$_ca" /etc/cocoboot/ca.pem || return 1

@@ -1,4 +1,5 @@
 #include "sim_snp.h"
+#include "../../common/hex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +24,6 @@ static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
 	return *len == 0 || *len == cap ? -1 : 0;
 }
 
-static int unhex(uint8_t *out, size_t n, const char *hex)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
 /* tsm-sim.material: whitespace-separated name=value pairs (keys/gen-test-keys.sh). */
 static int load_params(struct sim_snp *s, const char *path)
 {
@@ -49,7 +39,7 @@ static int load_params(struct sim_snp *s, const char *path)
 		if (!eq)
 			continue;
 		*eq = '\0';
-		if (!strcmp(tok, "chip_id") && strlen(eq + 1) == 128 && !unhex(s->chip_id, 64, eq + 1))
+		if (!strcmp(tok, "chip_id") && strlen(eq + 1) == 128 && !hex_decode(s->chip_id, 64, eq + 1))
 			have |= 1;
 		else if (!strcmp(tok, "tcb_bl"))
 			s->tcb_bl = (uint8_t)atoi(eq + 1), have |= 2;

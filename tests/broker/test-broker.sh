@@ -447,6 +447,19 @@ sed -i "s|$W/server.key|$W/curl.key|" "$W/broker.json"
 check "a key that is not the certificate's -> refuses to start (rc=$rc)" \
 	test "$rc" -ne 0 -a -n "$(grep 'does not belong to the certificate' "$W/pair.log")"
 cp "$W/broker.json.good" "$W/broker.json"
+# The guest verifies ECDSA P-256 only (init/mbedtls_config_guest.h): a broker
+# certificate it could not verify is refused at start, not at every boot.
+openssl req -new -x509 -newkey rsa:2048 -nodes -keyout "$W/rsa.key" -subj /CN=localhost -days 30 \
+	-out "$W/rsa.pem" 2>/dev/null
+openssl ecparam -name secp384r1 -genkey -noout -out "$W/p384.key"
+openssl req -new -x509 -key "$W/p384.key" -subj /CN=localhost -days 30 -out "$W/p384.pem"
+for kind in rsa p384; do
+	sed "s|$W/server.key|$W/$kind.key|; s|$W/server.pem|$W/$kind.pem|" "$W/broker.json.good" >"$W/broker.json"
+	"$BROKER" serve --config "$W/broker.json" 2>"$W/$kind.log"; rc=$?
+	check "a $kind broker certificate the guest cannot verify -> refuses to start (rc=$rc)" \
+		test "$rc" -ne 0 -a -n "$(grep 'the guest cannot verify this chain: certificate 1: ' "$W/$kind.log")"
+done
+cp "$W/broker.json.good" "$W/broker.json"
 
 # ---- store integrity: the audit chain (issue 11 item 5) ----
 # On copies of the store (the broker is stopped), edited with the sqlite3 CLI

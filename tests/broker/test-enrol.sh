@@ -34,6 +34,9 @@ printf '#!/bin/sh\nexec "%s" "$@" --database "%s" --master-key "%s"\n' "$BROKER"
 chmod +x "$W/bin/cocobroker"
 state() { "$BROKER" volume list "${STORE[@]}" | sed -n "s/.*\"uuid\":\"$1\".*\"state\":\"\([a-z]*\)\".*/\1/p"; }
 
+out=$("$BROKER" --version); rc=$?
+check "--version: one line naming the build and its TLS library ($out)" \
+	test "$rc" -eq 0 -a -n "$(echo "$out" | grep -E '^cocobroker [^ ]+ \(Mbed TLS 3\.6\.[0-9]+\)$')"
 # ---- before the first add ----
 out=$("$BROKER" volume list "${STORE[@]}" 2>"$W/list0.err"); rc=$?
 check "volume list before the first add: an empty list, exit 0 (rc=$rc: $(cat "$W/list0.err"))" test "$rc" -eq 0 -a -z "$out"

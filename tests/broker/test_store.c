@@ -20,7 +20,7 @@
 
 #include "check.h"
 #include "store/master_key.h"
-#include "store/secure_mem.h"
+#include "../../common/secret.h"
 #include "store/seal.h"
 #include "store/store.h"
 #include "store/wrap.h"
@@ -712,12 +712,12 @@ static void test_enrolment(void)
 
 static void test_secure_mem(void)
 {
-	uint8_t *p = secure_alloc(4096);
+	struct secret p;
 
-	CHECK(p != NULL, "secure_alloc");
-	if (p) {
-		memset(p, 0x55, 4096);
-		secure_free(p, 4096);
+	CHECK(secret_alloc(&p, 4096) == 0, "secure_alloc");
+	if (p.data) {
+		memset(p.data, 0x55, 4096);
+		secret_free(&p);
 	}
 }
 

@@ -24,7 +24,8 @@
 #include "../../proto/binding.h"
 #include "../../proto/client_cert.h"
 #include "../../proto/request.h"
-#include "../../proto/response.h"
+#include "../../proto/answer.h"
+#include "../../proto/http_client.h"
 #include "sim_snp.h"
 #include "sim_tdx.h"
 

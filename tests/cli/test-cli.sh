@@ -67,8 +67,33 @@ if command -v cryptsetup >/dev/null; then
 else
 	echo "SKIP: check-volume on real headers: cryptsetup is not installed"; skipped=1
 fi
+# check-ca: the boot's own CA loading; the guest verifies ECDSA P-256 with SHA-256 only.
+expect_rc 2 "check-ca without a file" -- check-ca
+"$bin" check-ca --help | grep -q "^usage: cocoboot check-ca" && ok || bad "check-ca --help prints no usage"
+ca=$(mktemp -d)
+openssl ecparam -name prime256v1 -genkey -noout -out "$ca/p256.key"
+openssl req -new -x509 -key "$ca/p256.key" -subj /CN=ok -days 30 -out "$ca/p256.pem"
+openssl req -new -x509 -key "$ca/p256.key" -sha384 -subj /CN=sha384 -days 30 -out "$ca/sha384.pem"
+openssl ecparam -name secp384r1 -genkey -noout -out "$ca/p384.key"
+openssl req -new -x509 -key "$ca/p384.key" -subj /CN=p384 -days 30 -out "$ca/p384.pem"
+openssl req -new -x509 -newkey rsa:2048 -nodes -keyout "$ca/rsa.key" -subj /CN=rsa -days 30 -out "$ca/rsa.pem" 2>/dev/null
+cat "$ca/p256.pem" "$ca/rsa.pem" >"$ca/mixed.pem"
+echo "not a certificate" >"$ca/junk.pem"
+expect_rc 0 "check-ca of a P-256 CA" -- check-ca "$ca/p256.pem"
+check_ca_refuses() { # FILE REGEX
+	local out; out=$("$bin" check-ca "$1" 2>&1); local rc=$?
+	[ $rc -eq 1 ] && [[ $out =~ $2 ]] && ok || bad "check-ca $(basename "$1"): exit $rc: $out"
+}
+check_ca_refuses "$ca/p384.pem" "certificate 1: its key is on a curve other than P-256"
+check_ca_refuses "$ca/rsa.pem" "certificate 1: its (key is not an elliptic-curve key|signature algorithm is not ecdsa-with-SHA256)"
+check_ca_refuses "$ca/sha384.pem" "certificate 1: its signature is not ecdsa-with-SHA256"
+check_ca_refuses "$ca/mixed.pem" "certificate 2: "
+check_ca_refuses "$ca/junk.pem" "holds no PEM certificate"
+check_ca_refuses "$ca/none.pem" "No such file or directory"
+rm -rf "$ca"
 size=$(stat -c %s "$bin")
-[ "$size" -le $((256 * 1024)) ] && ok || bad "binary is $size bytes, the target is 262144"
+# Budget 196,608 (issue 17); until it is met, the size may not grow past 216 KiB.
+[ "$size" -le $((216 * 1024)) ] && ok || bad "binary is $size bytes, more than 221184 (budget 196608)"
 echo "cocoboot size: $size bytes"
 if [ "$skipped" -gt 0 ]; then echo "$pass passed, $fail failed, $skipped skipped"; else echo "$pass passed, $fail failed"; fi
 [ "$fail" -eq 0 ]

@@ -27,10 +27,10 @@ $(E2E_ROOT_INIT): tests/e2e/root-init.c | $(DEPS_STAMP)
 
 # The hostile host's client of the binding tests (proto/ on the host mbedTLS).
 E2E_RELAY := $(E2E_DIR)/relay-client
-$(E2E_RELAY): tests/e2e/relay-client.c $(wildcard proto/*.c proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(E2E_RELAY): tests/e2e/relay-client.c $(PROTO_LIB) $(COMMON_HOST_A) $(wildcard proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(HOST_CC) $(HOST_CFLAGS) -Iproto $(MBEDTLS_HOST_CFLAGS) -o $@ tests/e2e/relay-client.c \
-		proto/binding.c proto/client_cert.c proto/request.c proto/response.c $(MBEDTLS_HOST_LIBS)
+		$(PROTO_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
 
 E2E_DEPS = $(E2E_RELAY) $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) $(KERNEL) \
 	$(E2E_ROOT_INIT)

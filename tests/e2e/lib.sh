@@ -126,6 +126,8 @@ e2e_cryptsetup_files() {
 # "unlock", a busybox /init that runs `cocoboot unlock` and mounts the volume.
 e2e_initramfs() {
 	local out=$1 ca=$2 mode=${3:-}
+	# The boot's own CA check: a bundle the guest cannot use is refused here.
+	"$COCOBOOT" check-ca "$ca" >/dev/null || return 1
 	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644")
 	# shellcheck disable=SC2207
 	args+=($(e2e_cryptsetup_files))

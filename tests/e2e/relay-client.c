@@ -27,7 +27,8 @@
 #include "binding.h"
 #include "client_cert.h"
 #include "request.h"
-#include "response.h"
+#include "answer.h"
+#include "http_client.h"
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;

@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -105,6 +105,18 @@ if want unreachable; then
 	e2e_stop_broker
 	expect_failure unreachable "broker-unreachable: gave up after" poweroff "rd.cocoboot.timeout=6"
 	e2e_start_broker "$W/broker.json" || bad "broker restart"
+fi
+if want unresolvable; then
+	# A broker name the initramfs cannot resolve (no DNS, not in its
+	# /etc/hosts): a build mistake, refused before any attempt, even next to a
+	# URL that would work.
+	if e2e_boot unresolvable "$W/root.img" "$URL rd.cocoboot.url=https://broker.example:$PORT rd.cocoboot.timeout=120" 60 \
+		--expect 'cocoboot: error cmdline: broker host broker.example is neither an IP address nor in' \
+		--expect 'onfail: poweroff' --fail-on 'attempt 1:' "${FAILMARK[@]}" >"$W/logs/unresolvable.out" 2>&1; then
+		ok "unresolvable: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/unresolvable.log")"
+	else
+		bad "unresolvable"; cat "$W/logs/unresolvable.out"
+	fi
 fi
 if want tdx; then
 	expect_success tdx "rd.cocoboot.timeout=60 e2e.format=tdx_guest"
@@ -245,11 +257,12 @@ want replay && relay replay "status=403 error=binding-mismatch"
 want other-key && relay other-key "status=403 error=binding-mismatch"
 if want plain; then
 	# The production layout (`make initramfs`): cocoboot itself is /init. With
-	# no provider in this kernel (no tsm_sim loaded) it must fail closed.
+	# no provider in this kernel (no tsm_sim loaded) it must fail closed, at
+	# the first attempt: no later attempt can have a provider either.
 	e2e_initramfs "$W/initramfs-plain.cpio.gz" "$W/pki/ca.pem" || bad "plain initramfs"
 	if E2E_INITRD=$W/initramfs-plain.cpio.gz e2e_boot plain "$W/root.img" "$URL rd.cocoboot.timeout=4 splash" 60 \
-		--expect 'start (PID 1)' --expect 'cocoboot: error report: gave up after' --expect 'no attestation provider registered' --expect 'onfail: poweroff' \
-		"${FAILMARK[@]}" >"$W/logs/plain.out" 2>&1; then
+		--expect 'start (PID 1)' --expect 'cocoboot: error report: configfs-tsm' --expect 'no attestation provider registered' \
+		--expect 'onfail: poweroff' --fail-on 'attempt 2:' "${FAILMARK[@]}" >"$W/logs/plain.out" 2>&1; then
 		ok "plain: cocoboot as /init, no provider: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/plain.log")"
 	else
 		bad "plain"; cat "$W/logs/plain.out"

@@ -229,7 +229,7 @@ if [ -n "$core" ]; then
 	else
 		bad "KEY MATERIAL in the broker's core dump:"; printf '     %s\n' "$hits"
 	fi
-	# The master key wraps every volume key: it lives in secure_alloc memory
+	# The master key wraps every volume key: it lives in common/secret memory
 	# (MADV_DONTDUMP), so even a dumpable broker must not write it out.
 	if hits=$(python3 "$SCAN" "$W/store/master.key" "$core"); then
 		ok "the broker's core dump holds no copy of the master key (MADV_DONTDUMP works)"

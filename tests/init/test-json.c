@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../lib/check.h"
-#include "json.h"
+#include "../../common/json.h"
 
 static struct json_node nodes[64];
 static struct json_doc doc = { .nodes = nodes, .cap = 64 };

@@ -7,7 +7,7 @@
 #include <sys/prctl.h>
 
 #include "../lib/check.h"
-#include "secret.h"
+#include "../../common/secret.h"
 
 static int wiped_before_unmap = -1;
 
@@ -46,12 +46,12 @@ static int mapping_flags(const void *addr, char *flags, size_t flags_len, long *
 
 int main(void)
 {
-	struct cb_secret s;
+	struct secret s;
 	char flags[512] = "";
 	long locked_kb = -1;
 
-	CHECK(cb_secret_alloc(&s, 0) == -1, "zero size refused");
-	CHECK(cb_secret_alloc(&s, 100) == 0, "alloc");
+	CHECK(secret_alloc(&s, 0) == -1, "zero size refused");
+	CHECK(secret_alloc(&s, 100) == 0, "alloc");
 	CHECK(s.cap == 100 && s.map_len % 4096 == 0 && s.map_len >= 100, "sizes");
 	memset(s.data, 0xa5, s.cap);
 	s.len = s.cap;
@@ -60,14 +60,14 @@ int main(void)
 	CHECK(strstr(flags, " dd") != NULL, "mapping is MADV_DONTDUMP (VmFlags:%s)", flags);
 	CHECK(locked_kb * 1024 >= (long)s.map_len, "Locked: %ld kB", locked_kb);
 	CHECK(prctl(PR_GET_DUMPABLE) == 0, "process is no longer dumpable");
-	cb_secret_wipe(&s);
+	secret_wipe(&s);
 	CHECK(s.len == 0 && s.data[0] == 0 && s.data[99] == 0, "wipe keeps the buffer, zeroes it");
 	memset(s.data, 0x5a, s.cap);
-	cb_secret_before_unmap = observe_unmap;
-	cb_secret_free(&s);
+	secret_before_unmap = observe_unmap;
+	secret_free(&s);
 	CHECK(wiped_before_unmap == 1, "contents were zero when unmapped");
 	CHECK(s.data == NULL && s.map_len == 0, "struct cleared");
-	cb_secret_free(&s);
+	secret_free(&s);
 	CHECK(1, "double free is harmless");
 	return check_done();
 }

@@ -3,26 +3,30 @@
 INIT_TEST_DIR := $(BUILD)/tests/init
 LUKS2_FIXTURES := $(INIT_TEST_DIR)/luks2-fixtures
 
-# test name -> init/ sources it needs
+# test name -> init/ and proto/ sources it needs; every test links common/
+# (the host or the sanitizer flavour of its library, common/common.mk).
 INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
 INIT_TEST_keycommit := proto/key_commit.c
-INIT_TEST_json    := init/json.c
-INIT_TEST_luks2   := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
-INIT_TEST_secret  := init/secret.c
+INIT_TEST_json    :=
+INIT_TEST_luks2   := init/errors.c
+INIT_TEST_secret  :=
 INIT_TEST_backoff := init/backoff.c
-INIT_TEST_http    := init/http.c init/errors.c init/secret.c proto/response.c proto/request.c
+INIT_TEST_verdict := init/verdict.c init/errors.c proto/http_client.c proto/answer.c proto/request.c
 INIT_TEST_errors  := init/errors.c
 INIT_TEST_certtime := init/certtime.c
-INIT_TEST_check-volume := init/check_volume.c init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
-INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff http errors certtime
+INIT_TEST_check-volume := init/check_volume.c init/errors.c
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime
+INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.h
 
 define init_test
-$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h proto/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
-$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(wildcard init/*.h proto/*.h) tests/lib/check.h $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) \
+		$(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
+$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(MBEDTLS_HOST_LIBS)
+	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) \
+		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
 endef
 $(foreach t,$(INIT_TESTS),$(eval $(call init_test,$(t))))
 
@@ -41,37 +45,19 @@ check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 	@tests/init/run-unit.sh $(foreach b,$(INIT_TEST_BINS),"$(call init_test_cmd,$(b))")
 .PHONY: check-init
 
-# Fuzz targets (libFuzzer): the kernel command line, the LUKS2 JSON allowlist and the binary LUKS2 header.
+# Fuzz target (libFuzzer): the kernel command line. (The LUKS2 header and its
+# JSON allowlist are fuzzed beside their module: common/common.mk.)
 INIT_FUZZ_DIR := $(BUILD)/fuzz/init
 INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
-INIT_FUZZ_luks2-json := init/luks2_json.c init/json.c init/errors.c
 define init_fuzz
-$(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(MBEDTLS_HOST_LIBS)
+		-o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
 FUZZ_TARGETS += $(1)
 fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
 	@mkdir -p $(INIT_FUZZ_DIR)/corpus-$(1)
 	@set -o pipefail; $$< -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -artifact_prefix=$(INIT_FUZZ_DIR)/crash-$(1)- $(INIT_FUZZ_DIR)/corpus-$(1) init/fuzz/seeds-$(1) 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
 .PHONY: fuzz-$(1)
 endef
-$(foreach f,cmdline luks2-json,$(eval $(call init_fuzz,$(f))))
-
-# The binary LUKS2 header (both copies, checksums, then the allowlist), seeded
-# with header areas that cryptsetup makes at fuzz time (no image is committed).
-FUZZ_TARGETS += luks2-header
-INIT_FUZZ_luks2-header := init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
-$(INIT_FUZZ_DIR)/fuzz-luks2-header: init/fuzz/fuzz-luks2-header.c $(INIT_FUZZ_luks2-header) $(wildcard init/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -fsanitize=fuzzer,address,undefined $(MBEDTLS_HOST_CFLAGS) \
-		-o $@ init/fuzz/fuzz-luks2-header.c $(INIT_FUZZ_luks2-header) $(MBEDTLS_HOST_LIBS)
-$(INIT_FUZZ_DIR)/seeds-luks2-header.made: init/fuzz/seed-luks2-header.sh | $(DEPS_STAMP)
-	@rm -rf $(INIT_FUZZ_DIR)/seeds-luks2-header && init/fuzz/seed-luks2-header.sh $(INIT_FUZZ_DIR)/seeds-luks2-header
-	@touch $@
-fuzz-luks2-header: $(INIT_FUZZ_DIR)/fuzz-luks2-header $(INIT_FUZZ_DIR)/seeds-luks2-header.made
-	@mkdir -p $(INIT_FUZZ_DIR)/corpus-luks2-header
-	@set -o pipefail; $< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-		-artifact_prefix=$(INIT_FUZZ_DIR)/crash-luks2-header- $(INIT_FUZZ_DIR)/corpus-luks2-header \
-		$(INIT_FUZZ_DIR)/seeds-luks2-header 2>&1 | grep -E "INITED|DONE|^Done|ERROR|SUMMARY|Test unit written"
-.PHONY: fuzz-luks2-header
+$(foreach f,cmdline,$(eval $(call init_fuzz,$(f))))

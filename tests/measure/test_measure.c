@@ -9,16 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/hex.h"
 #include "check.h"
 #include "measure.h"
 
 static int skipped;
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
 
 static uint8_t *load(const char *name, size_t *len)
 {
@@ -132,7 +127,7 @@ static void test_vectors(void)
 
 	/* The digest after the firmware pages: the reference's "ovmf hash". */
 	CHECK(snp_firmware_digest(amd, amd_len, ld, err, sizeof err) == 0, "firmware digest: %s", err);
-	hex(ld, SNP_LD_LEN, got);
+	hex_encode(got, ld, SNP_LD_LEN);
 	CHECK(strcmp(got, "086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c467a50da6d466b74") == 0,
 	      "AmdSev firmware digest %s", got);
 
@@ -149,7 +144,7 @@ static void test_vectors(void)
 		}
 		err[0] = 0;
 		int rc = snp_launch_digest(&l, ld, err, sizeof err);
-		hex(ld, SNP_LD_LEN, got);
+		hex_encode(got, ld, SNP_LD_LEN);
 		CHECK(rc == 0 && strcmp(got, v->want) == 0, "vector %s: rc %d %s got %s", v->name, rc, err, got);
 	}
 
@@ -404,10 +399,10 @@ static void test_hashes(void)
 	CHECK(sev_hashes_compute(&h, "/dev/null", NULL, NULL, err, sizeof err) == 0, "%s", err);
 	sev_hashes_table(&h, t);
 	char got[65];
-	hex(h.cmdline, 32, got);
+	hex_encode(got, h.cmdline, 32);
 	/* sha256("\0") */
 	CHECK(strcmp(got, "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d") == 0, "cmdline %s", got);
-	hex(h.initrd, 32, got);
+	hex_encode(got, h.initrd, 32);
 	CHECK(strcmp(got, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0, "initrd %s", got);
 	CHECK(t[16] == 168 && t[17] == 0 && t[18 + 16] == 50 && t[168] == 0 && t[175] == 0, "table layout");
 	CHECK(memcmp(t + 18 + 18, h.cmdline, 32) == 0 && memcmp(t + 18 + 50 + 18, h.initrd, 32) == 0 &&

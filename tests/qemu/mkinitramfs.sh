@@ -8,6 +8,10 @@
 #   --list FILE            add raw gen_init_cpio lines (file/dir/nod/slink)
 # The base always has /dev/console, /dev/null, /proc, /sys, /dev, /tmp, /run,
 # /bin, /sbin, /etc, /mnt, /sysroot.
+# Reproducible: the same inputs give the same bytes wherever the tree is. Every
+# member has the mtime SOURCE_DATE_EPOCH (default: the time of the tree's git
+# commit), members are sorted by path, owners are 0:0, gzip stores no name or
+# time, and no host path is stored (only the DST paths).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -67,6 +71,10 @@ for e in "${extra[@]+"${extra[@]}"}"; do
 	list) cat "$arg" >>"$list" ;;
 	esac
 done
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || echo 0)}
+# Sorted by path (a parent sorts before its children), so the order of the
+# arguments does not matter either.
+LC_ALL=C sort -k2,2 -u -o "$list" "$list"
 mkdir -p "$(dirname "$out")"
-"$gen" "$list" | gzip -n -6 >"$out.tmp"
+"$gen" -t "$epoch" "$list" | gzip -n -6 >"$out.tmp"
 mv "$out.tmp" "$out"

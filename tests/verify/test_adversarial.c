@@ -196,7 +196,7 @@ static size_t build_table(uint8_t *out, const uint8_t *const *der, const size_t 
 	size_t off = 24 * (size_t)(n + 1);
 	memset(out, 0, off);
 	for (int i = 0; i < n; i++) {
-		cb_unhex(out + 24 * i, 16, guid[i]);
+		hex_decode(out + 24 * i, 16, guid[i]);
 		uint32_t o = (uint32_t)off, l = (uint32_t)len[i];
 		memcpy(out + 24 * i + 16, &o, 4);
 		memcpy(out + 24 * i + 20, &l, 4);
@@ -764,7 +764,7 @@ static uint8_t *make_test_quote(const struct quote_opts *o, size_t *len)
 	size_t qlen = 48 + 584 + 4 + sig_len;
 	uint8_t *q = calloc(1, qlen), *p = q;
 	put16(p, 4); put16(p + 2, 2); put32(p + 4, 0x81);
-	cb_unhex(p + 12, 16, "939a7233f79c4ca9940a0db3957f0607");
+	hex_decode(p + 12, 16, "939a7233f79c4ca9940a0db3957f0607");
 	p += 48;
 	uint8_t *body = p;
 	body[0] = 3; body[1] = 1;                /* tee_tcb_svn */
@@ -786,7 +786,7 @@ static uint8_t *make_test_quote(const struct quote_opts *o, size_t *len)
 	qe[49] = o->qe_attr1;
 	qe[56] = 0xe7;                           /* XFRM */
 	put32(qe + 16, o->qe_misc);
-	cb_unhex(qe + 128, 32, o->qe_mrsigner ? o->qe_mrsigner : intel_td_qe_mrsigner);
+	hex_decode(qe + 128, 32, o->qe_mrsigner ? o->qe_mrsigner : intel_td_qe_mrsigner);
 	put16(qe + 256, o->qe_prodid ? o->qe_prodid : 2);
 	put16(qe + 258, 4);                      /* ISVSVN */
 	put16(p + 384 + 64, 32);

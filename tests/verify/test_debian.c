@@ -78,7 +78,7 @@ static int hex_is(const uint8_t *p, size_t n, const char *want)
 	char buf[2 * 64 + 1];
 	if (n > 64)
 		return 0;
-	cb_hex(buf, p, n);
+	hex_encode(buf, p, n);
 	return strcmp(buf, want) == 0;
 }
 

@@ -51,13 +51,13 @@ static void pins(const cb_claims *c, char *out, size_t n)
 {
 	char a[97], b[97], d[97];
 	if (c->provider == CB_PROVIDER_SNP) {
-		cb_hex(a, c->snp.measurement, 48);
+		hex_encode(a, c->snp.measurement, 48);
 		snprintf(out, n, "\"measurements\":[\"%s\"]", a);
 		return;
 	}
-	cb_hex(a, c->tdx.mrtd, 48);
-	cb_hex(b, c->tdx.rtmr[1], 48);
-	cb_hex(d, c->tdx.rtmr[2], 48);
+	hex_encode(a, c->tdx.mrtd, 48);
+	hex_encode(b, c->tdx.rtmr[1], 48);
+	hex_encode(d, c->tdx.rtmr[2], 48);
 	snprintf(out, n, "\"mrtd\":[\"%s\"],\"rtmr1\":[\"%s\"],\"rtmr2\":[\"%s\"]", a, b, d);
 }
 

@@ -94,7 +94,7 @@ time_t td_time(const char *s)
 
 void hexs(char *out, const uint8_t *p, size_t n)
 {
-	cb_hex(out, p, n);
+	hex_encode(out, p, n);
 }
 
 cb_trust *vendor_trust(void)

@@ -1,0 +1,26 @@
+/*
+ * The broker's side of the POST /v1/unlock body (design.md, "Wire protocol
+ * v1"), with cJSON: exactly an object with "volume" (a UUID, returned
+ * lowercase), "provider" ("sev_guest"|"tdx_guest"), "outblob" and optional
+ * "auxblob" (standard base64, non-empty); each a string, each at most once,
+ * nothing else. Host only (cJSON); the guest encodes with request.h.
+ * Fuzzed (proto/fuzz/fuzz_request.c).
+ */
+#ifndef COCOBOOT_PROTO_REQUEST_DECODE_H
+#define COCOBOOT_PROTO_REQUEST_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct coco_request_fields {
+	char volume[40];
+	char provider[16];
+	uint8_t *outblob, *auxblob;
+	size_t outblob_len, auxblob_len;
+};
+
+/* 0, or -1 with a static one-line reason in *detail (nothing to free then). */
+int coco_request_decode(const char *body, size_t len, struct coco_request_fields *out, const char **detail);
+void coco_request_fields_free(struct coco_request_fields *f);
+
+#endif
