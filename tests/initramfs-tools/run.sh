@@ -6,6 +6,7 @@
 # (plus the TEST provider tsm_sim) go under its /usr/lib/modules.
 #   - not configured (no CA): mkinitramfs builds, the hook says why and adds
 #     nothing (the size without cocoboot)
+#   - an RSA CA (the guest verifies ECDSA P-256 only): the build fails, saying why
 #   - configured: update-initramfs -c builds the image with cocoboot, the CA,
 #     cryptsetup, the local-top and panic scripts
 #   - success: the guest attests to a cocobroker on the host loopback,
@@ -71,8 +72,18 @@ if in_root mkinitramfs -o "$rel/without.img" "$kver" >"$W/logs/without.out" 2>&1
 	ok "not configured: mkinitramfs builds without cocoboot and says why ($(stat -c %s "$W/without.img") bytes)"
 else bad "not configured"; tail -5 "$W/logs/without.out"; fi
 
-# Configured: the CA, update-initramfs
+# A CA the guest cannot verify with (RSA; cocoboot check-ca): the build fails
+# and says why, instead of an image that fails every boot.
 mkdir -p "$U/etc/cocoboot"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=initramfs-tools test RSA CA" -days 1 \
+	-out "$U/etc/cocoboot/ca.pem" 2>/dev/null
+if in_root mkinitramfs -o "$rel/rsa.img" "$kver" >"$W/logs/rsa.out" 2>&1; then
+	bad "an RSA CA: mkinitramfs built an image"
+elif grep -q 'cannot be pinned' "$W/logs/rsa.out"; then
+	ok "an RSA CA: mkinitramfs fails ($(grep -m1 -o 'refused: pinned CA bundle [^:]*: certificate 1: [^;]*' "$W/logs/rsa.out" | sed 's|bundle [^:]*:|bundle:|'))"
+else bad "an RSA CA: mkinitramfs failed without the reason"; tail -5 "$W/logs/rsa.out"; fi
+
+# Configured: the CA, update-initramfs
 cp "$W/pki/ca.pem" "$U/etc/cocoboot/ca.pem"
 t0=$(date +%s.%N)
 if in_root update-initramfs -c -k "$kver" >"$W/logs/with.out" 2>&1 && cp "$U/boot/initrd.img-$kver" "$W/with.img"; then
