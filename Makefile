@@ -41,7 +41,7 @@ include kernel/kernel.mk
 include mk/edk2.mk
 include init/init.mk
 # Parts that arrive in later steps bring their own fragment.
--include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk))
+-include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk packaging/*.mk initramfs-tools/*.mk))
 
 all: $(ALL_TARGETS)
 
@@ -71,7 +71,9 @@ help:
 	@echo "make e2e        end-to-end boots (E2E_CASES=\"...\" for a subset)"
 	@echo "make bench      benchmarks (numbers, never pass/fail); make bench-compare: vs clevis+tang"
 	@echo "make fuzz       run every fuzz target for FUZZ_SECONDS (default 10): $(FUZZ_TARGETS)"
-	@echo "make kernel | cocoboot | cocobroker | initramfs | image | install-dracut DESTDIR=..."
+	@echo "make kernel | cocoboot | cocobroker | install-dracut DESTDIR=..."
+	@echo "make initramfs | image COCOBOOT_CA=broker-ca.pem  (the TEST CA only with COCOBOOT_TEST_BUILD=1)"
+	@echo "make deb | install [DESTDIR=...] [PREFIX=/usr/local]   Debian packages; install elsewhere (docs/packages.md)"
 	@echo "make firmware   the AmdSev OVMF for SEV-SNP measured direct boot (build/edk2/OVMF.amdsev.fd)"
 	@echo "make image      also writes the direct-boot artefacts and measured/policy.json (docs/mkosi.md)"
 	@echo "make clean | distclean (distclean also drops \$$COCOBOOT_CACHE, default ~/.cache/cocoboot)"

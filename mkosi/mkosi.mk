@@ -27,8 +27,9 @@ MKOSI_FILES := $(wildcard mkosi/mkosi.conf mkosi/mkosi.repart/* mkosi/mkosi.post
 
 # COCOBOOT_CA and E2E_DEPS come from tests/e2e/e2e.mk, read after this file:
 # they are built from the recipes.
-$(MKOSI_IMAGE_DIR)/cocoboot-guest.raw: $(COCOBOOT) $(MKOSI_FILES) $(DRACUT_MODULE_FILES) | $(DEPS_STAMP)
+$(MKOSI_IMAGE_DIR)/cocoboot-guest.raw: $(COCOBOOT) $(MKOSI_FILES) $(DRACUT_MODULE_FILES) $(BUILD)/.pinned-ca | $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory $(COCOBOOT_CA)
+	@COCOBOOT_TARGET=image mk/pinned-ca.sh $(COCOBOOT_CA)
 	@echo "  MKOSI   $@"
 	@mkosi/build-image.sh --out $(MKOSI_IMAGE_DIR) --ca $(COCOBOOT_CA) $(addprefix --url ,$(COCOBOOT_URL)) \
 		$(addprefix --uuid ,$(VOLUME_UUID))

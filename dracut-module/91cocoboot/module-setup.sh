@@ -30,6 +30,21 @@ check() {
         derror "cocoboot: no cocoboot binary (set cocoboot_binary=)"
         return 1
     }
+    # Not configured (no broker CA to pin): 1, not 255. dracut stops with
+    # "Module 'cocoboot' cannot be installed" when it was asked for (--add,
+    # add_dracutmodules, --modules) and leaves it out otherwise, instead of
+    # building an initramfs that can never unlock anything.
+    local _ca=${cocoboot_ca:-$dracutsysrootdir/etc/cocoboot/ca.pem} _why
+    [[ -s $_ca ]] || {
+        derror "cocoboot: not configured: no broker CA at $_ca (install it there or set cocoboot_ca=)"
+        return 1
+    }
+    # A CA the guest cannot verify with (it takes ECDSA P-256 only) is the
+    # same: here, not in install(), whose failure dracut does not stop for.
+    _why=$("$(cocoboot_find_binary)" check-ca "$_ca" 2>&1) || {
+        derror "cocoboot: $_why"
+        return 1
+    }
     require_binaries cryptsetup blkid || return 1
     # The guest verifies ECDSA P-256 only: refuse a CA it could not use here
     # (dracut ignores install()'s status; check() failing is fatal with --add)

@@ -25,7 +25,7 @@ export LOAD_START; LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 . "$here/results.sh"
 
 for t in clevis jose curl socat cryptsetup mkfs.ext4 qemu-system-x86_64 python3; do
-	command -v "$t" >/dev/null || { echo "compare: $t missing (make deps installs mk/packages.txt)" >&2; exit 1; }
+	command -v "$t" >/dev/null || { echo "compare: $t missing (make bench-compare installs tests/compare/packages.txt)" >&2; exit 1; }
 done
 [ -f "$BUILD/kernel/bzImage" ] || { echo "compare: no $BUILD/kernel/bzImage (make kernel)" >&2; exit 1; }
 

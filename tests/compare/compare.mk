@@ -6,16 +6,22 @@
 # Then bench-compare-dracut: the same two tools in the same dracut image
 # (dracut-bench.sh; about 15 minutes more: four dracut runs, 2 x COMPARE_ROUNDS
 # dracut boots).
+# tang, clevis and jose: installed by this target only (tests/compare/packages.txt).
+COMPARE_PKGS_STAMP := $(BUILD)/.deps-compare-ok
+$(COMPARE_PKGS_STAMP): tests/compare/packages.txt mk/deps.sh | $(DEPS_STAMP)
+	@mk/deps.sh tests/compare/packages.txt
+	@touch $@
+
 COMPARE_DEPS = $(KERNEL) $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) \
 	$(if $(wildcard tests/broker/bootstorm.c),$(BUILD)/tests/broker/bootstorm)
 
-bench-compare: $(COMPARE_DEPS) | $(DEPS_STAMP)
+bench-compare: $(COMPARE_DEPS) | $(DEPS_STAMP) $(COMPARE_PKGS_STAMP)
 	@BUILD=$(abspath $(BUILD)) tests/compare/bench-compare.sh
 	@$(MAKE) --no-print-directory bench-compare-dracut
 .PHONY: bench-compare
 
 # The Debian kernel, its tsm_sim.ko and the build root are made on the way by
 # the scripts (tests/dracut/debian-kernel.sh, mkosi/buildroot.sh).
-bench-compare-dracut: $(COCOBOOT) $(BUILD)/cocobroker $(KEYS_STAMP) | $(DEPS_STAMP)
+bench-compare-dracut: $(COCOBOOT) $(BUILD)/cocobroker $(KEYS_STAMP) | $(DEPS_STAMP) $(COMPARE_PKGS_STAMP)
 	@BUILD=$(abspath $(BUILD)) tests/compare/dracut-bench.sh
 .PHONY: bench-compare-dracut

@@ -24,7 +24,7 @@ export COMPARE_DRACUT_FLAVOUR=${COMPARE_DRACUT_FLAVOUR:-systemd}
 FLAVOUR=$COMPARE_DRACUT_FLAVOUR
 export TOP BUILD
 for t in clevis jose curl socat cryptsetup mkfs.ext4 qemu-system-x86_64 python3 busybox; do
-	command -v "$t" >/dev/null || { echo "compare-dracut: $t missing (make deps installs mk/packages.txt)" >&2; exit 1; }
+	command -v "$t" >/dev/null || { echo "compare-dracut: $t missing (make bench-compare installs tests/compare/packages.txt)" >&2; exit 1; }
 done
 for f in "$BUILD/cocoboot" "$BUILD/cocobroker" "$BUILD/keys/snp/tsm-sim.material"; do
 	[ -e "$f" ] || { echo "compare-dracut: missing $f (make bench-compare-dracut builds it)" >&2; exit 1; }

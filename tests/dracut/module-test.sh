@@ -136,14 +136,25 @@ check_config() { # KERNEL FLAVOUR [noboot]
 	done
 }
 
+# Not configured (no CA): check() says 1, so asking for the module stops dracut
+# instead of building an initramfs without the module or without a CA.
+if "$here/mkinitrd.sh" --kernel debian --flavour shell --cocoboot "$COCOBOOT" --ca "$W/no-such-ca.pem" \
+	--out "$W/noca.img" >"$W/noca.out" 2>&1; then
+	bad "no CA: dracut built $W/noca.img"
+elif grep -q "Module 'cocoboot' cannot be installed" "$W/noca.out" && grep -q "not configured: no broker CA" "$W/noca.out"; then
+	ok "no CA: dracut stops (check() fails: $(grep -m1 -o 'not configured: no broker CA' "$W/noca.out"))"
+else bad "no CA: dracut failed for another reason"; cat "$W/noca.out"; fi
+
 # The guest verifies ECDSA P-256 only (cocoboot check-ca): the module refuses
 # an RSA CA at build time instead of building an image that fails every boot.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj "/CN=cocoboot module-test RSA CA" -days 1 \
 	-out "$W/rsa-ca.pem" 2>/dev/null
 if "$here/mkinitrd.sh" --kernel project --flavour shell --cocoboot "$COCOBOOT" --ca "$W/rsa-ca.pem" \
 	--out "$W/rsa.img" >"$W/rsa.out" 2>&1; then bad "an RSA CA: dracut built an image"
-elif grep -q "check-ca: refused: pinned CA bundle .*certificate 1: its" "$W/rsa.out"; then ok "an RSA CA: dracut refuses it, saying why"
+elif grep -q "Module 'cocoboot' cannot be installed" "$W/rsa.out" &&
+	grep -q "pinned CA bundle .*certificate 1: its" "$W/rsa.out"; then ok "an RSA CA: dracut refuses it, saying why"
 else bad "an RSA CA: dracut failed without the reason"; tail -n 20 "$W/rsa.out"; fi
+
 check_config project shell
 check_config debian shell
 check_config debian systemd

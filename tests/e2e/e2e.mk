@@ -5,8 +5,21 @@
 E2E_DIR := $(BUILD)/e2e
 E2E_ROOT_INIT := $(E2E_DIR)/root-init
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
-# The CA the plain initramfs pins; the e2e test PKI unless told otherwise.
+# The CA the plain initramfs (and `make image`) pins. The default is the e2e
+# test PKI, which mk/pinned-ca.sh refuses unless COCOBOOT_TEST_BUILD=1 asks for
+# a test build; COCOBOOT_CA=/path/to/broker-ca.pem for a real one.
 COCOBOOT_CA ?= $(E2E_DIR)/pki/ca.pem
+COCOBOOT_TEST_BUILD ?= 0
+export COCOBOOT_TEST_BUILD
+# Which CA (path and contents) the last build pinned: a different choice
+# rebuilds even when the new CA file is older than the artefact.
+CA_CHOICE := $(BUILD)/.pinned-ca
+$(CA_CHOICE): FORCE
+	@mkdir -p $(dir $@)
+	@c="$(abspath $(COCOBOOT_CA)) $$(sha256sum <$(COCOBOOT_CA) 2>/dev/null | cut -c1-64) test=$(COCOBOOT_TEST_BUILD)"; \
+		[ "$$(cat $@ 2>/dev/null)" = "$$c" ] || echo "$$c" >$@
+FORCE:
+.PHONY: FORCE
 
 $(E2E_ROOT_INIT): tests/e2e/root-init.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -26,7 +39,8 @@ $(E2E_DIR)/pki/ca.pem: tests/e2e/lib.sh | $(DEPS_STAMP)
 	@mkdir -p $(E2E_DIR)
 	@bash -c '. tests/e2e/lib.sh && e2e_pki'
 
-$(INITRAMFS): $(COCOBOOT) $(COCOBOOT_CA) tests/e2e/lib.sh tests/qemu/mkinitramfs.sh $(KERNEL)
+$(INITRAMFS): $(COCOBOOT) $(COCOBOOT_CA) $(CA_CHOICE) tests/e2e/lib.sh tests/qemu/mkinitramfs.sh $(KERNEL)
+	@COCOBOOT_TARGET=initramfs mk/pinned-ca.sh $(COCOBOOT_CA)
 	@echo "  CPIO    $@"
 	@bash -c '. tests/e2e/lib.sh && e2e_initramfs $@ $(COCOBOOT_CA)'
 	@ls -l $@ | awk '{ print "  initramfs: " $$5 " bytes" }'
