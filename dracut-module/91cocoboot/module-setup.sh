@@ -46,14 +46,6 @@ check() {
         return 1
     }
     require_binaries cryptsetup blkid || return 1
-    # The guest verifies ECDSA P-256 only: refuse a CA it could not use here
-    # (dracut ignores install()'s status; check() failing is fatal with --add)
-    # rather than build an initramfs that fails every boot.
-    local _ca=${cocoboot_ca:-$dracutsysrootdir/etc/cocoboot/ca.pem} _why
-    if [[ -s $_ca ]] && ! _why=$("$(cocoboot_find_binary)" check-ca "$_ca" 2>&1); then
-        derror "cocoboot: $_why"
-        return 1
-    fi
     # Host-only images of a confidential guest get the module on their own;
     # everything else only when asked for (--add cocoboot / add_dracutmodules).
     [[ $hostonly ]] && cocoboot_is_cvm && return 0
