@@ -30,6 +30,14 @@ struct luks2_info {
 	uint32_t keyslots;       /* bit N set: keyslot N exists */
 	unsigned sector_size;
 	unsigned key_bytes;
+	/*
+	 * The pbkdf2 digest covering segment 0, as the JSON has it (strings
+	 * that did not fit are left empty), for luks2_digest.h.
+	 */
+	char digest_hash[16];
+	char digest_salt[96];     /* base64 */
+	char digest_value[96];    /* base64 */
+	uint32_t digest_iterations;
 };
 
 /*

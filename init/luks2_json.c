@@ -350,7 +350,21 @@ static int array_has_string(const struct json_doc *doc, const struct json_node *
 	return 0;
 }
 
-static int check_digests(const struct json_doc *doc, const struct json_node *root, struct meta *m, struct cb_err *err)
+/* Keep the segment digest's parameters (checked against the key later, luks2_digest.c). */
+static void copy_digest(const struct json_doc *doc, const struct json_node *d, struct luks2_info *info)
+{
+	const char *hash = json_get_string(doc, d, "hash"), *salt = json_get_string(doc, d, "salt");
+	const char *value = json_get_string(doc, d, "digest");
+
+	snprintf(info->digest_hash, sizeof(info->digest_hash), "%s", strlen(hash) < sizeof(info->digest_hash) ? hash : "");
+	snprintf(info->digest_salt, sizeof(info->digest_salt), "%s", strlen(salt) < sizeof(info->digest_salt) ? salt : "");
+	snprintf(info->digest_value, sizeof(info->digest_value), "%s",
+		 strlen(value) < sizeof(info->digest_value) ? value : "");
+	info->digest_iterations = (uint32_t)json_get(doc, d, "iterations")->num;
+}
+
+static int check_digests(const struct json_doc *doc, const struct json_node *root, struct meta *m,
+			 struct luks2_info *info, struct cb_err *err)
 {
 	const struct json_node *digests = json_get(doc, root, "digests");
 	const struct json_node *keyslots = json_get(doc, root, "keyslots"), *segments = json_get(doc, root, "segments");
@@ -371,8 +385,10 @@ static int check_digests(const struct json_doc *doc, const struct json_node *roo
 		if (check_refs(doc, json_get(doc, d, "keyslots"), keyslots, "keyslot", owner, m->digests_of, err) < 0 ||
 		    check_refs(doc, json_get(doc, d, "segments"), segments, "segment", owner, NULL, err) < 0)
 			return -1;
-		if (array_has_string(doc, json_get(doc, d, "segments"), "0"))
+		if (array_has_string(doc, json_get(doc, d, "segments"), "0")) {
 			covers_segment++;
+			copy_digest(doc, d, info);
+		}
 	}
 	if (!covers_segment)
 		return forbidden(err, "no digest covers segment 0: the volume key could not be verified%s", NULL);
@@ -506,7 +522,7 @@ int luks2_check_json(char *json, size_t len, uint64_t hdr_size, struct luks2_inf
 			(unsigned long long)m->keyslots_size, (unsigned long long)info->data_offset);
 		goto out;
 	}
-	if (check_areas(m, err) < 0 || check_digests(&doc, root, m, err) < 0 || check_tokens(&doc, root, err) < 0)
+	if (check_areas(m, err) < 0 || check_digests(&doc, root, m, info, err) < 0 || check_tokens(&doc, root, err) < 0)
 		goto out;
 	info->keyslots_size = m->keyslots_size;
 	rc = 0;
