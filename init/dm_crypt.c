@@ -241,7 +241,15 @@ int cb_dm_crypt_activate(const char *dev, const char *name, struct cb_secret *ke
 		cb_fail(err, CB_ERR_UNLOCK, "key is %zu bytes, the volume needs %u", key->len, info->key_bytes);
 		goto out;
 	}
-	if (luks2_digest_verify(info, key->data, key->len, err) < 0 || open_device(dev, info, &devno, &sectors, err) < 0)
+	{
+		unsigned long long t0 = cb_now_ms();
+
+		if (luks2_digest_verify(info, key->data, key->len, err) < 0)
+			goto out;
+		cb_log("key matches the LUKS2 digest (pbkdf2-%s, %u iterations, %llu ms)", info->digest_hash,
+		       info->digest_iterations, cb_now_ms() - t0);
+	}
+	if (open_device(dev, info, &devno, &sectors, err) < 0)
 		goto out;
 	if (cb_secret_alloc(&buf, IOCTL_BUF) < 0 || cb_secret_alloc(&want, IOCTL_BUF - params_at) < 0) {
 		cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the table: %s", strerror(errno));
