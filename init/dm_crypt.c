@@ -177,14 +177,20 @@ static void make_node(const char *name, uint64_t dev)
 		cb_log("warning: mknod %s: %s", path, strerror(errno));
 }
 
-/* The block device DEV, still the size the header was checked against. */
+/*
+ * The block device DEV, not in use (O_EXCL fails while it is mounted or
+ * mapped: the check cryptsetup makes, since the kernel lets two dm devices
+ * share one), still the size the header was checked against.
+ */
 static int open_device(const char *dev, const struct luks2_info *info, dev_t *devno, uint64_t *sectors,
 		       struct cb_err *err)
 {
 	struct stat st;
 	uint64_t size = 0;
-	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+	int fd = open(dev, O_RDONLY | O_CLOEXEC | O_EXCL);
 
+	if (fd < 0 && errno == EBUSY)
+		return cb_fail(err, CB_ERR_DM_ACTIVATE, "%s is busy (mounted or mapped already)", dev);
 	if (fd < 0)
 		return cb_fail(err, CB_ERR_DM_ACTIVATE, "open %s: %s", dev, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || ioctl(fd, BLKGETSIZE64, &size) < 0) {
@@ -249,16 +255,8 @@ int cb_dm_crypt_activate(const char *dev, const char *name, struct cb_secret *ke
 		cb_log("key matches the LUKS2 digest (pbkdf2-%s, %u iterations, %llu ms)", info->digest_hash,
 		       info->digest_iterations, cb_now_ms() - t0);
 	}
-	if (open_device(dev, info, &devno, &sectors, err) < 0)
-		goto out;
 	if (cb_secret_alloc(&buf, IOCTL_BUF) < 0 || cb_secret_alloc(&want, IOCTL_BUF - params_at) < 0) {
 		cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the table: %s", strerror(errno));
-		goto out;
-	}
-	len = cb_dm_crypt_params(info, key->data, key->len, devno, (char *)want.data, want.cap);
-	cb_secret_wipe(key);
-	if (len < 0) {
-		cb_fail(err, CB_ERR_DM_ACTIVATE, "the crypt table does not fit in %zu bytes", want.cap);
 		goto out;
 	}
 	ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
@@ -266,10 +264,19 @@ int cb_dm_crypt_activate(const char *dev, const char *name, struct cb_secret *ke
 		cb_fail(err, CB_ERR_DM_ACTIVATE, "/dev/mapper/control: %s (no device-mapper in this kernel?)", strerror(errno));
 		goto out;
 	}
+	/* cryptsetup's order: the name first, then whether the device is free */
 	cb_dm_crypt_uuid(info->uuid, name, uuid);
 	if (create_device(ctl, name, uuid, &devnum, err) < 0)
 		goto out;
 	created = 1;
+	if (open_device(dev, info, &devno, &sectors, err) < 0)
+		goto out;
+	len = cb_dm_crypt_params(info, key->data, key->len, devno, (char *)want.data, want.cap);
+	cb_secret_wipe(key);
+	if (len < 0) {
+		cb_fail(err, CB_ERR_DM_ACTIVATE, "the crypt table does not fit in %zu bytes", want.cap);
+		goto out;
+	}
 	memcpy(buf.data + params_at, want.data, (size_t)len + 1);
 	if (load_table(ctl, name, &buf, sectors, err) < 0 || resume_device(ctl, name, err) < 0 ||
 	    check_live(ctl, name, uuid, sectors, (const char *)want.data, &buf, err) < 0)

@@ -3,7 +3,7 @@
  * device-mapper can run: the ioctl ABI subset against the kernel's own
  * <linux/dm-ioctl.h>, the dm UUID and crypt table cryptsetup would make
  * (the e2e "activate-table" case compares with cryptsetup in a guest), and
- * the refusals that come before any ioctl: a wrong key (wiped), not a block device.
+ * the refusals a build host can reach: a wrong key (wiped), no device-mapper.
  */
 #include <fcntl.h>
 #include <linux/dm-ioctl.h>
@@ -100,13 +100,14 @@ static void test_refusals(void)
 	for (size_t i = 0; i < key.cap; i++)
 		zero &= key.data[i] == 0;
 	CHECK(zero && key.len == 0, "the refused key is wiped");
+	/* the volume key: past the digest, refused at device-mapper (none on a build host) or the image file */
 	for (int i = 0; i < 64; i++)
-		key.data[i] = (uint8_t)i;  /* the volume key: the image file is no block device */
+		key.data[i] = (uint8_t)i;
 	key.len = 64;
 	err = (struct cb_err){ 0 };
 	CHECK(cb_dm_crypt_activate(path, "t", &key, &info, &err) == -1 && err.code == CB_ERR_DM_ACTIVATE &&
-		      strstr(err.detail, "not a block device"),
-	      "image file: %s %s", cb_error_name(err.code), err.detail);
+		      (strstr(err.detail, "/dev/mapper/control") || strstr(err.detail, "not a block device")),
+	      "the right key, no dm-crypt mapping possible here: %s %s", cb_error_name(err.code), err.detail);
 	CHECK(key.len == 0 && key.data[0] == 0 && key.data[63] == 0, "key wiped after the refusal");
 	cb_secret_free(&key);
 }
