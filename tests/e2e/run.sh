@@ -174,9 +174,9 @@ if want foreign-same-uuid || want digest-refused; then
 		# nothing may be mapped afterwards.
 		e2e_initramfs "$W/initramfs-table.cpio.gz" "$W/pki/ca.pem" table cryptsetup dmsetup || bad "table initramfs"
 		if E2E_INITRD=$W/initramfs-table.cpio.gz e2e_boot digest-refused "$W/foreign.img" "$URL rd.cocoboot.timeout=30" 60 \
-			--expect 'cocoboot: error key-digest-mismatch' --expect 'E2E-TABLE cocoboot exit=38' \
+			--expect 'cocoboot: error key-digest-mismatch' --expect 'E2E-TABLE cocoboot exit=28' \
 			--expect 'E2E-TABLE mapped: No ' "${FAILMARK[@]}" >"$W/logs/digest-refused.out" 2>&1; then
-			ok "digest-refused: key-digest-mismatch (exit 38), nothing mapped ($(grep -m1 -o 'E2E-TABLE mapped: .*' "$W/logs/digest-refused.log" | tr -d '\r'))"
+			ok "digest-refused: key-digest-mismatch (exit 28), nothing mapped ($(grep -m1 -o 'E2E-TABLE mapped: .*' "$W/logs/digest-refused.log" | tr -d '\r'))"
 		else
 			bad "digest-refused"; cat "$W/logs/digest-refused.out"
 		fi
@@ -286,11 +286,12 @@ if want activate-table; then
 	# cocoboot's own dm-crypt table against cryptsetup's for the same volume
 	# and key, in one guest (tests/e2e/table-init.sh): equal tables (SHA-256 of
 	# `dmsetup table --showkeys`) and dm UUIDs; the name taken and the device
-	# busy refused with dm-activate (exit 39), leaving only the first mapping.
+	# busy refused with dm-activate (exit 29), leaving only the first mapping.
 	e2e_initramfs "$W/initramfs-table.cpio.gz" "$W/pki/ca.pem" table cryptsetup dmsetup || bad "table initramfs"
 	if E2E_INITRD=$W/initramfs-table.cpio.gz e2e_boot activate-table "$W/root.img" "$URL rd.cocoboot.timeout=60" 90 \
 		--expect 'E2E-TABLE table ' --fail-on 'Kernel panic' >"$W/logs/activate-table.out" 2>&1; then
-		log=$W/logs/activate-table.log
+		log=$W/logs/activate-table.txt
+		tr -d '\r' <"$W/logs/activate-table.log" >"$log"
 		grep -q 'E2E-TABLE cocoboot exit=0' "$log" && grep -q 'E2E-TABLE cryptsetup exit=0' "$log" &&
 			ok "activate-table: cocoboot opened, closed, cryptsetup opened the same volume with the same key" ||
 			bad "activate-table: an open failed: $(grep -o 'E2E-TABLE [a-z]* exit=[0-9]*' "$log" | tr '\n' ' ')"
@@ -300,10 +301,10 @@ if want activate-table; then
 		grep -q 'E2E-TABLE uuid same: CRYPT-LUKS2-' "$log" &&
 			ok "activate-table: $(grep -m1 -o 'uuid same: .*' "$log" | tr -d '\r')" ||
 			bad "activate-table: dm UUIDs: $(grep -m1 -o 'E2E-TABLE uuid .*' "$log")"
-		grep -q 'E2E-TABLE name-taken exit=39' "$log" && grep -q 'error dm-activate: creating /dev/mapper/cmp-root: the name' "$log" &&
-			ok "activate-table: name taken: dm-activate (exit 39)" || bad "activate-table: name taken not refused as dm-activate"
-		grep -q 'E2E-TABLE device-busy exit=39' "$log" && grep -q 'error dm-activate: /dev/[a-z0-9]* is busy' "$log" &&
-			ok "activate-table: device busy: dm-activate (exit 39)" || bad "activate-table: device busy not refused as dm-activate"
+		grep -q 'E2E-TABLE name-taken exit=29' "$log" && grep -q 'error dm-activate: creating /dev/mapper/cmp-root: the name' "$log" &&
+			ok "activate-table: name taken: dm-activate (exit 29)" || bad "activate-table: name taken not refused as dm-activate"
+		grep -q 'E2E-TABLE device-busy exit=29' "$log" && grep -q 'error dm-activate: /dev/[a-z0-9]* is busy' "$log" &&
+			ok "activate-table: device busy: dm-activate (exit 29)" || bad "activate-table: device busy not refused as dm-activate"
 		grep -q 'E2E-TABLE mapped: cmp-root $' "$log" && ok "activate-table: after the refusals only cmp-root is mapped" ||
 			bad "activate-table: mapped after the refusals: $(grep -m1 -o 'E2E-TABLE mapped: .*' "$log")"
 	else
