@@ -13,6 +13,12 @@ $(E2E_ROOT_INIT): tests/e2e/root-init.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(MUSL_CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_LDFLAGS)
 
+# The TEST initramfs's /init: loads the simulated provider, execs cocoboot.
+E2E_SIM_INIT := $(E2E_DIR)/sim-init
+$(E2E_SIM_INIT): tests/e2e/sim-init.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(MUSL_CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_LDFLAGS)
+
 # The hostile host's client of the binding tests (proto/ on the host mbedTLS).
 E2E_RELAY := $(E2E_DIR)/relay-client
 $(E2E_RELAY): tests/e2e/relay-client.c $(PROTO_LIB) $(wildcard proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
@@ -21,7 +27,7 @@ $(E2E_RELAY): tests/e2e/relay-client.c $(PROTO_LIB) $(wildcard proto/*.h) $(MBED
 		$(PROTO_LIB) $(MBEDTLS_HOST_LIBS)
 
 E2E_DEPS = $(E2E_RELAY) $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) $(KERNEL) \
-	$(E2E_ROOT_INIT)
+	$(E2E_ROOT_INIT) $(E2E_SIM_INIT)
 
 $(E2E_DIR)/pki/ca.pem: tests/e2e/lib.sh | $(DEPS_STAMP)
 	@mkdir -p $(E2E_DIR)

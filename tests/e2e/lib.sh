@@ -15,7 +15,7 @@ e2e_need() {
 	local f
 	for f in "$BROKER" "$COCOBOOT" "$TSM_SIM_KO" "$KEYS/snp/tsm-sim.material" "$KEYS/snp/ark.pem" \
 		"$KEYS/tdx/tsm-sim.material" "$KEYS/tdx/root.pem" \
-		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init" "$BUILD/e2e/relay-client"; do
+		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init" "$BUILD/e2e/sim-init" "$BUILD/e2e/relay-client"; do
 		[ -e "$f" ] || { echo "e2e: missing $f (make e2e builds it)" >&2; return 1; }
 	done
 }
@@ -127,29 +127,39 @@ e2e_tool_files() {
 # cryptsetup alone (the hygiene guest, which runs rd.cocoboot.activate=cryptsetup too).
 e2e_cryptsetup_files() { e2e_tool_files cryptsetup; }
 
-# e2e_initramfs OUT CA [MODE [TOOL...]]: without MODE, the production layout
+# e2e_initramfs OUT CA [MODE [EXTRA...]]: without MODE, the production layout
 # (`make initramfs`): cocoboot as /init and the pinned CA, nothing else
-# (cocoboot activates dm-crypt itself). With MODE (sim, unlock, table), a test
-# flavour: a busybox /init (tests/e2e/MODE-init.sh) that loads the TEST
-# provider and runs cocoboot; TOOLs (cryptsetup, dmsetup) are added for the
-# cases that need them (rd.cocoboot.activate=cryptsetup, the table comparison).
+# (cocoboot activates dm-crypt itself). With MODE, a TEST flavour with the
+# simulated provider: "sim" has the static C /init tests/e2e/sim-init.c (loads
+# the provider, execs cocoboot: what `make demo` boots); other modes (unlock,
+# table) a busybox /init tests/e2e/MODE-init.sh. EXTRA: "busybox" (a shell,
+# for onfail=shell), "cryptsetup", "dmsetup" (the reference tools, for
+# rd.cocoboot.activate=cryptsetup and the table comparison).
 e2e_initramfs() {
-	local out=$1 ca=$2 mode=${3:-}
+	local out=$1 ca=$2 mode=${3:-} x tools=()
 	shift 2
 	[ $# -gt 0 ] && shift
 	# The boot's own CA check: a bundle the guest cannot use is refused here.
 	"$COCOBOOT" check-ca "$ca" >/dev/null || return 1
 	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644")
-	if [ -n "$mode" ]; then
-		# shellcheck disable=SC2207
-		[ $# -gt 0 ] && args+=($(e2e_tool_files "$@"))
-		args+=(--busybox --init "$TOP/tests/e2e/$mode-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755"
-			--file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644"
-			--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
-			--file "$KEYS/tdx/tsm-sim.material:/etc/tsm/tdx.material:0644")
-	else
+	if [ -z "$mode" ]; then
 		args+=(--init "$COCOBOOT")
+		"$TOP/tests/qemu/mkinitramfs.sh" "${args[@]}"
+		return
 	fi
+	for x in "$@"; do
+		case $x in busybox) args+=(--busybox) ;; *) tools+=("$x") ;; esac
+	done
+	# shellcheck disable=SC2207
+	[ ${#tools[@]} -gt 0 ] && args+=($(e2e_tool_files "${tools[@]}"))
+	if [ "$mode" = sim ]; then
+		args+=(--init "$BUILD/e2e/sim-init")
+	else
+		args+=(--busybox --init "$TOP/tests/e2e/$mode-init.sh")
+	fi
+	args+=(--file "$COCOBOOT:/sbin/cocoboot:0755" --file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644"
+		--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
+		--file "$KEYS/tdx/tsm-sim.material:/etc/tsm/tdx.material:0644")
 	"$TOP/tests/qemu/mkinitramfs.sh" "${args[@]}"
 }
 

@@ -142,7 +142,9 @@ fi
 if want shell; then
 	# shell only when asked: a shell on the console (QEMU's input is empty, so
 	# it would wait there forever: the boot ends at the prompt).
-	e2e_boot shell "$W/other.img" "$URL rd.cocoboot.timeout=3 rd.cocoboot.onfail=shell rd.cocoboot.volume=UUID=$UUID" 120 \
+	# The sim flavour has no shell: this one adds busybox.
+	e2e_initramfs "$W/initramfs-sim-shell.cpio.gz" "$W/pki/ca.pem" sim busybox || bad "sim+busybox initramfs"
+	E2E_INITRD=$W/initramfs-sim-shell.cpio.gz e2e_boot shell "$W/other.img" "$URL rd.cocoboot.timeout=3 rd.cocoboot.onfail=shell rd.cocoboot.volume=UUID=$UUID" 120 \
 		--stop-on '/ # ' >"$W/logs/shell.out" 2>&1
 	if grep -q 'cocoboot: error volume-not-found' "$W/logs/shell.log" &&
 		grep -q 'onfail=shell: starting /bin/sh' "$W/logs/shell.log" && grep -q '/ # ' "$W/logs/shell.log"; then
