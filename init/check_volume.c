@@ -14,6 +14,7 @@
 #include "exitcodes.h"
 #include "flow.h"
 #include "luks2.h"
+#include "luks2_digest.h"
 
 static const char check_volume_usage[] =
 	"usage: cocoboot check-volume FILE|DEVICE\n"
@@ -49,6 +50,9 @@ int cb_cmd_check_volume(int argc, char **argv)
 	}
 	rc = luks2_validate_fd(fd, &info, &err);
 	close(fd);
+	/* the boot refuses a digest it cannot check in bounded time before asking for the key, too */
+	if (rc == 0)
+		rc = luks2_digest_check_params(&info, &err);
 	if (rc < 0) {
 		printf("%s: refused: %s: %s\n", path, cb_error_name(err.code), err.detail);
 		return 1;
@@ -67,6 +71,8 @@ int cb_cmd_check_volume(int argc, char **argv)
 		       (unsigned long long)(info.device_size - info.data_offset));
 	printf("header size:   %llu bytes, two copies; keyslots area %llu bytes\n", (unsigned long long)info.hdr_size,
 	       (unsigned long long)info.keyslots_size);
+	printf("key digest:    pbkdf2-%s, %u iterations (cap %u)\n", info.digest_hash, info.digest_iterations,
+	       LUKS2_DIGEST_MAX_ITERATIONS);
 	printf("keyslots:     ");
 	for (unsigned i = 0; i < LUKS2_MAX_KEYSLOTS; i++)
 		if (info.keyslots & 1u << i)

@@ -13,7 +13,7 @@ INIT_TEST_backoff := init/backoff.c
 INIT_TEST_verdict := init/verdict.c init/errors.c init/secret.c proto/http_client.c proto/answer.c proto/request.c
 INIT_TEST_errors  := init/errors.c
 INIT_TEST_certtime := init/certtime.c
-INIT_TEST_check-volume := init/check_volume.c init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
+INIT_TEST_check-volume := init/check_volume.c init/luks2_digest.c init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
 INIT_TEST_luks2-digest := init/luks2_digest.c init/luks2_header.c init/luks2_json.c init/json.c init/errors.c
 INIT_TEST_dm-crypt := init/dm_crypt.c init/luks2_digest.c init/luks2_header.c init/luks2_json.c init/json.c \
 	init/errors.c init/secret.c init/log.c
@@ -48,7 +48,7 @@ check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 # Fuzz targets (libFuzzer): the kernel command line, the LUKS2 JSON allowlist and the binary LUKS2 header.
 INIT_FUZZ_DIR := $(BUILD)/fuzz/init
 INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
-INIT_FUZZ_luks2-json := init/luks2_json.c init/json.c init/errors.c
+INIT_FUZZ_luks2-json := init/luks2_json.c init/luks2_digest.c init/json.c init/errors.c
 define init_fuzz
 $(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
