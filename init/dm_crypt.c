@@ -166,13 +166,27 @@ static int check_live(int ctl, const char *name, const char *uuid, uint64_t sect
 	return 0;
 }
 
-/* /dev/mapper/NAME for the new device (udev, when running, replaces it with its symlink). */
+/*
+ * /dev/mapper/NAME for the new device. Without udev (cocoboot as PID 1)
+ * cocoboot makes the node, as libdevmapper does with DM_DISABLE_UDEV. With
+ * udev running, its rules make the link on the resume's change event (and it
+ * would refuse to replace a node of ours): wait for it, as libdevmapper waits
+ * for udev, so the caller can use the path on return; make the node only if
+ * udev has not within 5 s.
+ */
 static void make_node(const char *name, uint64_t dev)
 {
 	char path[160];
 
-	mkdir("/dev/mapper", 0755);
 	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
+	if (access("/run/udev/control", F_OK) == 0) {
+		for (int i = 0; i < 250 && access(path, F_OK) < 0; i++)
+			usleep(20000);
+		if (access(path, F_OK) == 0)
+			return;
+		cb_log("warning: udev made no %s within 5 s, making the node", path);
+	}
+	mkdir("/dev/mapper", 0755);
 	if (mknod(path, S_IFBLK | 0600, (dev_t)dev) < 0 && errno != EEXIST)
 		cb_log("warning: mknod %s: %s", path, strerror(errno));
 }
