@@ -99,6 +99,7 @@ static void dm_remove(int ctl, const char *name)
 
 	dm_header(&dmi, sizeof(dmi), name, 0);
 	dmi.data_start = 0;
+	dmi.event_nr = CB_DM_UDEV_COOKIE;
 	if (dm_ioctl(ctl, CB_DM_DEV_REMOVE, &dmi) < 0)
 		cb_log("warning: removing the half-made mapping %s failed: %s", name, strerror(errno));
 }
@@ -241,6 +242,8 @@ static int resume_device(int ctl, const char *name, struct cb_err *err)
 
 	dm_header(&dmi, sizeof(dmi), name, 0);
 	dmi.data_start = 0;
+	/* what libdevmapper sends for cryptsetup, so udev's dm rules treat the device as theirs */
+	dmi.event_nr = CB_DM_UDEV_COOKIE;
 	if (dm_ioctl(ctl, CB_DM_DEV_SUSPEND, &dmi) < 0)
 		return cb_fail(err, CB_ERR_DM_ACTIVATE, "resuming %s: %s", name, strerror(errno));
 	return 0;

@@ -52,4 +52,17 @@ struct cb_dm_target_spec {
 #define CB_DM_BUFFER_FULL_FLAG (1u << 8)
 #define CB_DM_SECURE_DATA_FLAG (1u << 15)
 
+/*
+ * udev flags, libdevmapper's (libdevmapper.h), carried in the high 16 bits of
+ * event_nr: the kernel hands event_nr to udev as DM_COOKIE on the resume's and
+ * the remove's uevent. lvm2's 10-dm.rules treat an event without
+ * PRIMARY_SOURCE as spurious and disable the other rules (systemd then never
+ * sees the device ready). The low 16 bits (the semaphore libdevmapper waits
+ * on) stay 0: `dmsetup udevcomplete` accepts such a flags-only cookie.
+ */
+#define CB_DM_UDEV_FLAGS_SHIFT 16
+#define CB_DM_UDEV_DISABLE_LIBRARY_FALLBACK 0x0020u
+#define CB_DM_UDEV_PRIMARY_SOURCE_FLAG 0x0040u
+#define CB_DM_UDEV_COOKIE ((CB_DM_UDEV_PRIMARY_SOURCE_FLAG | CB_DM_UDEV_DISABLE_LIBRARY_FALLBACK) << CB_DM_UDEV_FLAGS_SHIFT)
+
 #endif

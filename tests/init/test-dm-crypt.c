@@ -37,6 +37,8 @@ static void test_abi(void)
 		      CB_DM_ACTIVE_PRESENT_FLAG == DM_ACTIVE_PRESENT_FLAG && CB_DM_BUFFER_FULL_FLAG == DM_BUFFER_FULL_FLAG &&
 		      CB_DM_SECURE_DATA_FLAG == DM_SECURE_DATA_FLAG,
 	      "flags");
+	/* libdevmapper.h's values (not in the kernel header): DM_UDEV_PRIMARY_SOURCE_FLAG, DM_UDEV_DISABLE_LIBRARY_FALLBACK */
+	CHECK(CB_DM_UDEV_COOKIE == 0x00600000u, "udev flags-only cookie 0x%08x", CB_DM_UDEV_COOKIE);
 	CHECK(CB_DM_VERSION_MAJOR == DM_VERSION_MAJOR && CB_DM_NAME_LEN == DM_NAME_LEN && CB_DM_UUID_LEN == DM_UUID_LEN,
 	      "version and lengths");
 }
