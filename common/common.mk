@@ -14,9 +14,9 @@
 
 COMMON_SRCS       := $(sort $(wildcard common/*.c))
 COMMON_HDRS       := $(sort $(wildcard common/*.h))
-# luks2_digest.c is the broker's only (volume confirm): the guest never checks
-# a key digest and its trimmed mbedTLS has no PBKDF2.
-COMMON_GUEST_SRCS := $(filter-out common/luks2_digest.c,$(COMMON_SRCS))
+# Both sides link all of it (the guest checks the released key against the
+# LUKS2 digest with luks2_digest.c, as the broker does in volume confirm).
+COMMON_GUEST_SRCS := $(COMMON_SRCS)
 COMMON_MUSL_A     := $(BUILD)/common/musl/libcommon.a
 COMMON_HOST_A     := $(BUILD)/common/host/libcommon.a
 COMMON_SAN_A      := $(BUILD)/common/san/libcommon.a

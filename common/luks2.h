@@ -7,7 +7,7 @@
  * does this header hold the key the store has?). On-disk format: the LUKS2
  * On-Disk Format Specification (cryptsetup docs). Files: luks2_header.c
  * (binary header, both copies, the device), luks2_json.c (the allowlist on
- * the JSON metadata), luks2_digest.c (the key digest; the broker's only).
+ * the JSON metadata), luks2_digest.c (the key digest, both sides).
  */
 #ifndef COCOBOOT_COMMON_LUKS2_H
 #define COCOBOOT_COMMON_LUKS2_H

@@ -1,8 +1,9 @@
 /*
- * The key digest of a LUKS2 header (see luks2.h, luks2_key_matches): the
- * broker's `volume confirm --device` proof that the header on the device holds
- * the key the store has. The guest never needs it (cryptsetup checks the key
- * when it opens the volume) and does not link this file.
+ * The key digest of a LUKS2 header (see luks2.h, luks2_key_matches), the one
+ * PBKDF2 check both sides use: the broker's `volume confirm --device` proof
+ * that the header holds the key the store has, and the guest's check of the
+ * released key before it loads the dm-crypt table (init/luks2_digest.c adds
+ * the guest's tighter bounds on the parameters).
  */
 #include <string.h>
 

@@ -14,6 +14,7 @@
 #include "exitcodes.h"
 #include "flow.h"
 #include "../common/luks2.h"
+#include "luks2_digest.h"
 
 static const char check_volume_usage[] =
 	"usage: cocoboot check-volume FILE|DEVICE\n"
@@ -50,8 +51,11 @@ int cb_cmd_check_volume(int argc, char **argv)
 	}
 	rc = luks2_validate_fd(fd, &info, &why);
 	close(fd);
-	if (rc < 0) {
+	if (rc < 0)
 		cb_fail_luks2(&err, &why);
+	else /* the boot refuses a digest it cannot check in bounded time before asking for the key, too */
+		rc = luks2_digest_check_params(&info, &err);
+	if (rc < 0) {
 		printf("%s: refused: %s: %s\n", path, cb_error_name(err.code), err.detail);
 		return 1;
 	}
@@ -69,6 +73,8 @@ int cb_cmd_check_volume(int argc, char **argv)
 		       (unsigned long long)(info.device_size - info.data_offset));
 	printf("header size:   %llu bytes, two copies; keyslots area %llu bytes\n", (unsigned long long)info.hdr_size,
 	       (unsigned long long)info.keyslots_size);
+	printf("key digest:    pbkdf2-%s, %lld iterations (cap %u)\n", info.digest.hash, info.digest.iterations,
+	       LUKS2_DIGEST_MAX_ITERATIONS);
 	printf("keyslots:     ");
 	for (unsigned i = 0; i < LUKS2_MAX_KEYSLOTS; i++)
 		if (info.keyslots & 1u << i)

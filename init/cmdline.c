@@ -112,6 +112,17 @@ static int set_onfail(struct cb_config *cfg, const char *key, const char *value,
 	return cb_fail(err, CB_ERR_CMDLINE, "%s: '%s' is not one of poweroff, reboot, halt, shell", key, value);
 }
 
+static int set_activate(struct cb_config *cfg, const char *key, const char *value, struct cb_err *err)
+{
+	if (!strcmp(value, "cocoboot"))
+		cfg->activate = CB_ACTIVATE_COCOBOOT;
+	else if (!strcmp(value, "cryptsetup"))
+		cfg->activate = CB_ACTIVATE_CRYPTSETUP;
+	else
+		return cb_fail(err, CB_ERR_CMDLINE, "%s: '%s' is not one of cocoboot, cryptsetup", key, value);
+	return 0;
+}
+
 static int set_absolute_path(char *dst, const char *key, const char *value, struct cb_err *err)
 {
 	if (value[0] != '/')
@@ -168,12 +179,14 @@ int cb_config_set(struct cb_config *cfg, const char *key, const char *value, str
 		return set_absolute_path(cfg->ca, key, value, err);
 	if (!strcmp(k, "keyhash"))
 		return set_keyhash(cfg, key, value, err);
+	if (!strcmp(k, "activate"))
+		return set_activate(cfg, key, value, err);
 	return cb_fail(err, CB_ERR_CMDLINE, "unknown setting '%s'", key);
 }
 
 static int is_known_key(const char *k)
 {
-	static const char *const known[] = { "url", "volume", "name", "timeout", "onfail", "ca", "keyhash" };
+	static const char *const known[] = { "url", "volume", "name", "timeout", "onfail", "ca", "keyhash", "activate" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(k, known[i]))

@@ -15,6 +15,8 @@
 #define CB_VALUE_MAX 255
 
 enum cb_onfail { CB_ONFAIL_POWEROFF = 0, CB_ONFAIL_REBOOT, CB_ONFAIL_HALT, CB_ONFAIL_SHELL };
+/* Who loads the dm-crypt table: cocoboot through the device-mapper ioctls, or `cryptsetup open`. */
+enum cb_activate { CB_ACTIVATE_COCOBOOT = 0, CB_ACTIVATE_CRYPTSETUP };
 
 struct cb_config {
 	struct cb_url urls[CB_MAX_URLS];
@@ -23,6 +25,7 @@ struct cb_config {
 	char name[CB_VALUE_MAX + 1];    /* device-mapper name */
 	unsigned timeout_s;             /* total time allowed for attest+unlock */
 	enum cb_onfail onfail;
+	enum cb_activate activate;      /* rd.cocoboot.activate */
 	char ca[CB_VALUE_MAX + 1];      /* pinned CA bundle (PEM) */
 	char root[CB_VALUE_MAX + 1];    /* "" = /dev/mapper/<name> */
 	char rootfstype[CB_VALUE_MAX + 1];

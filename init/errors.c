@@ -24,6 +24,8 @@ static const char *const names[CB_ERR__COUNT] = {
 	[CB_ERR_SWITCH_ROOT] = "switch-root",
 	[CB_ERR_USAGE] = "usage",
 	[CB_ERR_KEY_COMMITMENT] = "key-commitment-mismatch",
+	[CB_ERR_KEY_DIGEST] = "key-digest-mismatch",
+	[CB_ERR_DM_ACTIVATE] = "dm-activate",
 };
 
 const char *cb_error_name(enum cb_error code)

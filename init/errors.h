@@ -27,6 +27,8 @@ enum cb_error {
 	CB_ERR_SWITCH_ROOT,        /* moving mounts, chroot or exec of init failed */
 	CB_ERR_USAGE,              /* bad subcommand arguments */
 	CB_ERR_KEY_COMMITMENT,     /* the released key is not the one rd.cocoboot.keyhash commits to */
+	CB_ERR_KEY_DIGEST,         /* the released key fails the LUKS2 header's digest */
+	CB_ERR_DM_ACTIVATE,        /* a device-mapper ioctl of cocoboot's own activation failed */
 	CB_ERR__COUNT
 };
 

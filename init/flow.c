@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "dm_crypt.h"
 #include "flow.h"
 #include "log.h"
 #include "../common/secret.h"
+#include "luks2_digest.h"
 #include "unlock.h"
 #include "volume.h"
 
@@ -43,6 +45,9 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 	/* The header is judged before anything is sent anywhere. */
 	if (cb_volume_find_and_validate(cfg->volume, cfg->wait_for_devices ? deadline : 0, dev, sizeof(dev), &info, err) < 0)
 		return -1;
+	/* A digest the key cannot be checked against in bounded time is refused before any key is asked for. */
+	if (luks2_digest_check_params(&info, err) < 0)
+		return -1;
 	if (secret_alloc(&key, VOLUME_KEY_LEN) < 0)
 		return cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the key: %s", strerror(errno));
 	rc = cb_broker_fetch_key(cfg, info.uuid, deadline, &key, err);
@@ -58,8 +63,10 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 		rc = cb_fail(err, CB_ERR_KEY_COMMITMENT, "the key released for %s is not the one rd.cocoboot.keyhash commits to",
 			     info.uuid);
 	}
-	if (rc == 0)
+	if (rc == 0 && cfg->activate == CB_ACTIVATE_CRYPTSETUP)
 		rc = cb_unlock_volume(dev, cfg->name, &key, &info, err);
+	else if (rc == 0)
+		rc = cb_dm_crypt_activate(dev, cfg->name, &key, &info, err);
 	secret_free(&key);
 	return rc;
 }

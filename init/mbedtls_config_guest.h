@@ -35,6 +35,8 @@
 #define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_C
 #define MBEDTLS_HKDF_C
+/* PBKDF2 for the LUKS2 volume-key digest (init/luks2_digest.c) */
+#define MBEDTLS_PKCS5_C
 
 /* Public key: ECDHE and ECDSA on P-256 only. The guest verifies nothing but the
  * broker's TLS chain, which must therefore be P-256 ECDSA: `cocoboot check-ca`

@@ -15,7 +15,7 @@ e2e_need() {
 	local f
 	for f in "$BROKER" "$COCOBOOT" "$TSM_SIM_KO" "$KEYS/snp/tsm-sim.material" "$KEYS/snp/ark.pem" \
 		"$KEYS/tdx/tsm-sim.material" "$KEYS/tdx/root.pem" \
-		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init" "$BUILD/e2e/relay-client"; do
+		"$BUILD/kernel/bzImage" "$BUILD/e2e/root-init" "$BUILD/e2e/sim-init" "$BUILD/e2e/relay-client"; do
 		[ -e "$f" ] || { echo "e2e: missing $f (make e2e builds it)" >&2; return 1; }
 	done
 }
@@ -118,34 +118,55 @@ e2e_root_image() {
 		{ echo "e2e: volume confirm failed (see $W/enrol.log)" >&2; return 1; }
 }
 
-# The files every initramfs needs: cryptsetup, its libraries and the loader.
-e2e_cryptsetup_files() {
-	local cs lib
-	cs=$(command -v cryptsetup || echo /sbin/cryptsetup)
-	echo "--file $cs:/sbin/cryptsetup:0755"
-	for lib in $(ldd "$cs" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
-		echo "--file $lib:$lib:0755"
-	done
+# e2e_tool_files TOOL...: mkinitramfs arguments for dynamically linked tools
+# (cryptsetup, dmsetup) as /sbin/TOOL, with their libraries and the loader.
+e2e_tool_files() {
+	local t path lib
+	for t in "$@"; do
+		path=$(command -v "$t" || echo "/sbin/$t")
+		echo "--file $path:/sbin/$t:0755"
+		for lib in $(ldd "$path" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }'); do
+			echo "--file $lib:$lib:0755"
+		done
+	done | sort -u
 }
 
-# e2e_initramfs OUT CA [sim|unlock]: cocoboot as /init; with "sim", a busybox
-# /init that loads the TEST provider first and then execs cocoboot; with
-# "unlock", a busybox /init that runs `cocoboot unlock` and mounts the volume.
+# cryptsetup alone (the hygiene guest, which runs rd.cocoboot.activate=cryptsetup too).
+e2e_cryptsetup_files() { e2e_tool_files cryptsetup; }
+
+# e2e_initramfs OUT CA [MODE [EXTRA...]]: without MODE, the production layout
+# (`make initramfs`): cocoboot as /init and the pinned CA, nothing else
+# (cocoboot activates dm-crypt itself). With MODE, a TEST flavour with the
+# simulated provider: "sim" has the static C /init tests/e2e/sim-init.c (loads
+# the provider, execs cocoboot: what `make demo` boots); other modes (unlock,
+# table) a busybox /init tests/e2e/MODE-init.sh. EXTRA: "busybox" (a shell,
+# for onfail=shell), "cryptsetup", "dmsetup" (the reference tools, for
+# rd.cocoboot.activate=cryptsetup and the table comparison).
 e2e_initramfs() {
-	local out=$1 ca=$2 mode=${3:-}
+	local out=$1 ca=$2 mode=${3:-} x tools=()
+	shift 2
+	[ $# -gt 0 ] && shift
 	# The boot's own CA check: a bundle the guest cannot use is refused here.
 	"$COCOBOOT" check-ca "$ca" >/dev/null || return 1
 	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644")
-	# shellcheck disable=SC2207
-	args+=($(e2e_cryptsetup_files))
-	if [ -n "$mode" ]; then
-		args+=(--busybox --init "$TOP/tests/e2e/$mode-init.sh" --file "$COCOBOOT:/sbin/cocoboot:0755"
-			--file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644"
-			--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
-			--file "$KEYS/tdx/tsm-sim.material:/etc/tsm/tdx.material:0644")
-	else
+	if [ -z "$mode" ]; then
 		args+=(--init "$COCOBOOT")
+		"$TOP/tests/qemu/mkinitramfs.sh" "${args[@]}"
+		return
 	fi
+	for x in "$@"; do
+		case $x in busybox) args+=(--busybox) ;; *) tools+=("$x") ;; esac
+	done
+	# shellcheck disable=SC2207
+	[ ${#tools[@]} -gt 0 ] && args+=($(e2e_tool_files "${tools[@]}"))
+	if [ "$mode" = sim ]; then
+		args+=(--init "$BUILD/e2e/sim-init")
+	else
+		args+=(--busybox --init "$TOP/tests/e2e/$mode-init.sh")
+	fi
+	args+=(--file "$COCOBOOT:/sbin/cocoboot:0755" --file "$TSM_SIM_KO:/lib/modules/tsm_sim.ko:0644"
+		--file "$KEYS/snp/tsm-sim.material:/etc/tsm/snp.material:0644"
+		--file "$KEYS/tdx/tsm-sim.material:/etc/tsm/tdx.material:0644")
 	"$TOP/tests/qemu/mkinitramfs.sh" "${args[@]}"
 }
 

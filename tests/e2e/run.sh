@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -180,7 +180,9 @@ fi
 if want shell; then
 	# shell only when asked: a shell on the console (QEMU's input is empty, so
 	# it would wait there forever: the boot ends at the prompt).
-	e2e_boot shell "$W/other.img" "$URL rd.cocoboot.timeout=3 rd.cocoboot.onfail=shell rd.cocoboot.volume=UUID=$UUID" 120 \
+	# The sim flavour has no shell: this one adds busybox.
+	e2e_initramfs "$W/initramfs-sim-shell.cpio.gz" "$W/pki/ca.pem" sim busybox || bad "sim+busybox initramfs"
+	E2E_INITRD=$W/initramfs-sim-shell.cpio.gz e2e_boot shell "$W/other.img" "$URL rd.cocoboot.timeout=3 rd.cocoboot.onfail=shell rd.cocoboot.volume=UUID=$UUID" 120 \
 		--stop-on '/ # ' >"$W/logs/shell.out" 2>&1
 	if grep -q 'cocoboot: error volume-not-found' "$W/logs/shell.log" &&
 		grep -q 'onfail=shell: starting /bin/sh' "$W/logs/shell.log" && grep -q '/ # ' "$W/logs/shell.log"; then
@@ -189,10 +191,10 @@ if want shell; then
 		bad "shell"; tail -n 5 "$W/logs/shell.log"
 	fi
 fi
-if want foreign-same-uuid; then
+if want foreign-same-uuid || want digest-refused; then
 	# Without a volume pin, a host disk that copies the enrolled UUID into its
 	# own LUKS2 header gets the real key released to the (genuine) guest; the
-	# key is not that volume's, so cryptsetup's digest check refuses it and the
+	# key is not that volume's, so cocoboot's digest check refuses it and the
 	# host's root never mounts.
 	rm -f "$W/foreign.img" && truncate -s 24M "$W/foreign.img"
 	head -c 32 /dev/urandom >"$W/foreign.pass"
@@ -200,10 +202,25 @@ if want foreign-same-uuid; then
 		--cipher aes-xts-plain64 --key-size 512 --uuid "$UUID" --key-file "$W/foreign.pass" "$W/foreign.img" >/dev/null
 	rm -f "$W/foreign.pass"
 	before=$(grep -c '"decision":"release"' "$W/broker.log")
-	expect_failure foreign-same-uuid "unlock: " poweroff "rd.cocoboot.timeout=30" "$W/foreign.img"
-	[ "$(grep -c '"decision":"release"' "$W/broker.log")" -gt "$before" ] &&
-		ok "foreign-same-uuid: the broker released the key, the foreign volume still did not open" ||
-		bad "foreign-same-uuid: no release logged (the case did not reach the digest check)"
+	want foreign-same-uuid && expect_failure foreign-same-uuid "key-digest-mismatch: the released key does not match the LUKS2 digest of $UUID" \
+		poweroff "rd.cocoboot.timeout=30" "$W/foreign.img"
+	if want foreign-same-uuid; then
+		[ "$(grep -c '"decision":"release"' "$W/broker.log")" -gt "$before" ] &&
+			ok "foreign-same-uuid: the broker released the key, the foreign volume still did not open" ||
+			bad "foreign-same-uuid: no release logged (the case did not reach the digest check)"
+	fi
+	if want digest-refused; then
+		# The same refusal through `cocoboot unlock`, where the guest can look:
+		# nothing may be mapped afterwards.
+		e2e_initramfs "$W/initramfs-table.cpio.gz" "$W/pki/ca.pem" table cryptsetup dmsetup || bad "table initramfs"
+		if E2E_INITRD=$W/initramfs-table.cpio.gz e2e_boot digest-refused "$W/foreign.img" "$URL rd.cocoboot.timeout=30" 60 \
+			--expect 'cocoboot: error key-digest-mismatch' --expect 'E2E-TABLE cocoboot exit=28' \
+			--expect 'E2E-TABLE mapped: No ' "${FAILMARK[@]}" >"$W/logs/digest-refused.out" 2>&1; then
+			ok "digest-refused: key-digest-mismatch (exit 28), nothing mapped ($(grep -m1 -o 'E2E-TABLE mapped: .*' "$W/logs/digest-refused.log" | tr -d '\r'))"
+		else
+			bad "digest-refused"; cat "$W/logs/digest-refused.out"
+		fi
+	fi
 	rm -f "$W/foreign.img"
 fi
 if want tls12-server; then
@@ -304,6 +321,48 @@ if want unlock; then
 		ok "unlock: cocoboot unlock opened /dev/mapper/framework-root for the framework to mount"
 	else
 		bad "unlock"; cat "$W/logs/unlock.out"
+	fi
+fi
+if want activate-table; then
+	# cocoboot's own dm-crypt table against cryptsetup's for the same volume
+	# and key, in one guest (tests/e2e/table-init.sh): equal tables (SHA-256 of
+	# `dmsetup table --showkeys`) and dm UUIDs; the name taken and the device
+	# busy refused with dm-activate (exit 29), leaving only the first mapping.
+	e2e_initramfs "$W/initramfs-table.cpio.gz" "$W/pki/ca.pem" table cryptsetup dmsetup || bad "table initramfs"
+	if E2E_INITRD=$W/initramfs-table.cpio.gz e2e_boot activate-table "$W/root.img" "$URL rd.cocoboot.timeout=60" 90 \
+		--expect 'E2E-TABLE table ' --fail-on 'Kernel panic' >"$W/logs/activate-table.out" 2>&1; then
+		log=$W/logs/activate-table.txt
+		tr -d '\r' <"$W/logs/activate-table.log" >"$log"
+		grep -q 'E2E-TABLE cocoboot exit=0' "$log" && grep -q 'E2E-TABLE cryptsetup exit=0' "$log" &&
+			ok "activate-table: cocoboot opened, closed, cryptsetup opened the same volume with the same key" ||
+			bad "activate-table: an open failed: $(grep -o 'E2E-TABLE [a-z]* exit=[0-9]*' "$log" | tr '\n' ' ')"
+		grep -q 'E2E-TABLE table same' "$log" &&
+			ok "activate-table: the tables (key included) are equal: $(grep -m1 -o 'E2E-TABLE without key: .*' "$log" | tr -d '\r' | sed 's/E2E-TABLE without key: //')" ||
+			bad "activate-table: the tables differ: $(grep -m1 -o 'E2E-TABLE without key: .*' "$log")"
+		grep -q 'E2E-TABLE uuid same: CRYPT-LUKS2-' "$log" &&
+			ok "activate-table: $(grep -m1 -o 'uuid same: .*' "$log" | tr -d '\r')" ||
+			bad "activate-table: dm UUIDs: $(grep -m1 -o 'E2E-TABLE uuid .*' "$log")"
+		grep -q 'E2E-TABLE name-taken exit=29' "$log" && grep -q 'error dm-activate: creating /dev/mapper/cmp-root: the name' "$log" &&
+			ok "activate-table: name taken: dm-activate (exit 29)" || bad "activate-table: name taken not refused as dm-activate"
+		grep -q 'E2E-TABLE device-busy exit=29' "$log" && grep -q 'error dm-activate: /dev/[a-z0-9]* is busy' "$log" &&
+			ok "activate-table: device busy: dm-activate (exit 29)" || bad "activate-table: device busy not refused as dm-activate"
+		grep -q 'E2E-TABLE mapped: cmp-root $' "$log" && ok "activate-table: after the refusals only cmp-root is mapped" ||
+			bad "activate-table: mapped after the refusals: $(grep -m1 -o 'E2E-TABLE mapped: .*' "$log")"
+	else
+		bad "activate-table"; cat "$W/logs/activate-table.out"
+	fi
+fi
+if want activate-cryptsetup; then
+	# The earlier path, kept: cryptsetup open on a pipe, checked with cryptsetup status.
+	e2e_initramfs "$W/initramfs-sim-cryptsetup.cpio.gz" "$W/pki/ca.pem" sim cryptsetup || bad "sim+cryptsetup initramfs"
+	if E2E_INITRD=$W/initramfs-sim-cryptsetup.cpio.gz e2e_boot activate-cryptsetup "$W/root.img" \
+		"$URL rd.cocoboot.timeout=60 rd.cocoboot.activate=cryptsetup" 120 --expect 'E2E-ROOT-OK' \
+		--fail-on 'cocoboot: error' --fail-on 'Kernel panic' >"$W/logs/activate-cryptsetup.out" 2>&1 &&
+		grep -q 'opened as /dev/mapper/cocoboot-root$' <(tr -d '\r' <"$W/logs/activate-cryptsetup.log") &&
+		! grep -q 'key matches the LUKS2 digest' "$W/logs/activate-cryptsetup.log"; then
+		ok "activate-cryptsetup: rd.cocoboot.activate=cryptsetup opened the root through cryptsetup"
+	else
+		bad "activate-cryptsetup"; cat "$W/logs/activate-cryptsetup.out"
 	fi
 fi
 # Key commitment (T17): the rd.cocoboot.keyhash= that `cocobroker volume add`

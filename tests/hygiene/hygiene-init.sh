@@ -1,5 +1,5 @@
 #!/bin/sh
-# /init of the key-hygiene TEST initramfs: tests/e2e/sim-init.sh (load the
+# /init of the key-hygiene TEST initramfs: tests/e2e/sim-init.c (load the
 # simulated provider, then become cocoboot as PID 1) plus a watcher that
 # looks at cocoboot's memory from outside, in the kernel's own view
 # (/proc/1/smaps), while it holds the volume key: every mlock'ed mapping of

@@ -19,6 +19,10 @@ fmt() { # fmt FILE [cryptsetup options...]
 }
 fmt good.img --cipher aes-xts-plain64 --key-size 512
 fmt good-4k.img --cipher aes-xts-plain64 --key-size 512 --sector-size 4096 --luks2-metadata-size 64k
+# A known volume key (bytes 0..63), for the digest check (test-luks2-digest).
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(64)))' >digest.key
+fmt digest.img --cipher aes-xts-plain64 --key-size 512 --sector-size 4096 --volume-key-file digest.key
+fmt digest-sha512.img --cipher aes-xts-plain64 --key-size 512 --hash sha512 --volume-key-file digest.key
 fmt xts256.img --cipher aes-xts-plain64 --key-size 256
 fmt cbc.img --cipher aes-cbc-essiv:sha256 --key-size 256
 truncate -s 20M luks1.img
@@ -38,6 +42,10 @@ variant() { # variant NEW-FILE rewrite-args...
 	"$rw" "$f" "$@"
 }
 seg='"segments":{"0":{"type":"crypt"'
+# A hostile digest iteration count (over cocoboot's cap): test-luks2-digest.
+cp --sparse=always digest.img digest-iterations.img
+"$rw" digest-iterations.img --sub '"segments":["0"],"hash":"sha256","iterations":1000' \
+	'"segments":["0"],"hash":"sha256","iterations":4294967295'
 variant cipher-null-segment.img --sub '"iv_tweak":"0","encryption":"aes-xts-plain64"' '"iv_tweak":"0","encryption":"cipher_null-ecb"'
 variant cipher-null-keyslot.img --sub '"type":"raw","offset":"32768","size":"258048","encryption":"aes-xts-plain64"' '"type":"raw","offset":"32768","size":"258048","encryption":"cipher_null-ecb"'
 variant cipher-null-secondary.img --which secondary --sub '"iv_tweak":"0","encryption":"aes-xts-plain64"' '"iv_tweak":"0","encryption":"cipher_null-ecb"'

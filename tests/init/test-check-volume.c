@@ -83,6 +83,8 @@ int main(int argc, char **argv)
 	expect("good.img", 0, "data offset:   16777216 bytes");
 	expect("good.img", 0, "data size:     dynamic (4194304 bytes on this device)");
 	expect("good.img", 0, "keyslots:      0\n");
+	expect("good.img", 0, "key digest:    pbkdf2-sha256, 1000 iterations (cap 2000000)");
+	expect("digest-iterations.img", 1, "refused: luks2-forbidden: digest iterations 4294967295 above cocoboot's cap");
 	expect("good-4k.img", 0, "header size:   65536 bytes");
 	expect("allow-discards.img", 1, "refused: luks2-forbidden: persistent activation flag 'allow-discards'");
 	expect("area-in-header.img", 1, "refused: luks2-invalid: keyslot 0 area at 16384 is inside the headers");

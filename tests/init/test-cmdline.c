@@ -26,6 +26,12 @@ static void test_defaults(void)
 	CHECK(!strcmp(c.rootfstype, "ext4"), "default fstype");
 	CHECK(c.root[0] == '\0' && c.volume[0] == '\0', "root and volume empty");
 	CHECK(c.root_readonly == 1, "read-only by default like the kernel");
+	CHECK(c.activate == CB_ACTIVATE_COCOBOOT, "cocoboot activates by itself by default");
+	CHECK(parse("rd.cocoboot.activate=cryptsetup", &c, &e) == 0 && c.activate == CB_ACTIVATE_CRYPTSETUP,
+	      "rd.cocoboot.activate=cryptsetup");
+	CHECK(parse("rd.cocoboot.activate=cryptsetup rd.cocoboot.activate=cocoboot", &c, &e) == 0 &&
+		      c.activate == CB_ACTIVATE_COCOBOOT && c.n_unknown == 0,
+	      "the last rd.cocoboot.activate wins, and it is a known key");
 }
 
 static void test_full(void)
@@ -91,6 +97,7 @@ static void test_errors(void)
 		{ "rd.cocoboot.timeout=86401", "more than a day" },
 		{ "rd.cocoboot.timeout=", "empty" },
 		{ "rd.cocoboot.onfail=explode", "poweroff, reboot, halt, shell" },
+		{ "rd.cocoboot.activate=dmsetup", "not one of cocoboot, cryptsetup" },
 		{ "rd.cocoboot.volume=sda", "UUID=<uuid> or a /dev/ path" },
 		{ "rd.cocoboot.volume=UUID=1234", "not a UUID" },
 		{ "rd.cocoboot.name=a/b", "not allowed" },

@@ -14,8 +14,10 @@ INIT_TEST_backoff := init/backoff.c
 INIT_TEST_verdict := init/verdict.c init/errors.c proto/http_client.c proto/answer.c proto/request.c
 INIT_TEST_errors  := init/errors.c
 INIT_TEST_certtime := init/certtime.c
-INIT_TEST_check-volume := init/check_volume.c init/errors.c
-INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime
+INIT_TEST_check-volume := init/check_volume.c init/luks2_digest.c init/errors.c
+INIT_TEST_luks2-digest := init/luks2_digest.c init/errors.c
+INIT_TEST_dm-crypt := init/dm_crypt.c init/luks2_digest.c init/errors.c init/log.c
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime luks2-digest dm-crypt
 INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.h
 
 define init_test
@@ -38,7 +40,8 @@ INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TE
 # cryptsetup's own test headers, when ../shared has them (test-luks2 skips them, with a reason, otherwise).
 CRYPTSETUP_PEER_VECTORS ?= $(abspath $(TOP)/../shared/peer-vectors/cryptsetup)
 # (notdir: the worktree's own path may contain "luks2")
-init_test_cmd = $(if $(findstring luks2,$(notdir $(1))),$(1) $(LUKS2_FIXTURES) $(CRYPTSETUP_PEER_VECTORS),$(if $(findstring check-volume,$(notdir $(1))),$(1) $(LUKS2_FIXTURES),$(if $(findstring errors,$(notdir $(1))),$(1) docs/cocoboot.cmdline.7,$(1))))
+init_test_cmd = $(if $(or $(findstring luks2-digest,$(notdir $(1))),$(findstring dm-crypt,$(notdir $(1)))),$(1) $(LUKS2_FIXTURES),$(call init_test_cmd_old,$(1)))
+init_test_cmd_old = $(if $(findstring luks2,$(notdir $(1))),$(1) $(LUKS2_FIXTURES) $(CRYPTSETUP_PEER_VECTORS),$(if $(findstring check-volume,$(notdir $(1))),$(1) $(LUKS2_FIXTURES),$(if $(findstring errors,$(notdir $(1))),$(1) docs/cocoboot.cmdline.7,$(1))))
 
 CHECK_SUITES += init
 check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
@@ -49,6 +52,11 @@ check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 # JSON allowlist are fuzzed beside their module: common/common.mk.)
 INIT_FUZZ_DIR := $(BUILD)/fuzz/init
 INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
+INIT_TEST_check-volume := init/check_volume.c init/luks2_digest.c init/errors.c
+INIT_TEST_luks2-digest := init/luks2_digest.c init/errors.c
+INIT_TEST_dm-crypt := init/dm_crypt.c init/luks2_digest.c init/errors.c init/log.c
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime luks2-digest dm-crypt
+INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.h
 define init_fuzz
 $(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
