@@ -20,7 +20,7 @@ static const char *dir;
 static int load(const char *file, struct luks2_info *info)
 {
 	char path[512];
-	struct cb_err err = { 0 };
+	struct luks2_err err = { 0 };
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -53,7 +53,7 @@ static void test_known_key(const char *file, const char *hash)
 	if (load(file, &info) < 0)
 		return;
 	CHECK(!strcmp(info.digest.hash, hash), "%s digest hash '%s', want %s", file, info.digest.hash, hash);
-	CHECK(info.digest.iterations == 1000, "%s digest iterations %u (cryptsetup's minimum under --pbkdf-force-iterations)",
+	CHECK(info.digest.iterations == 1000, "%s digest iterations %lld (cryptsetup's minimum under --pbkdf-force-iterations)",
 	      file, info.digest.iterations);
 	CHECK(luks2_digest_check_params(&info, &err) == 0, "%s params: %s", file, err.detail);
 	CHECK(luks2_digest_verify(&info, key, sizeof(key), &err) == 0, "%s: the volume key passes: %s", file, err.detail);
@@ -78,7 +78,7 @@ static void test_cap(void)
 
 	if (load("digest-iterations.img", &info) < 0)
 		return;
-	CHECK(info.digest.iterations == 4294967295u, "rewritten header asks for %u iterations", info.digest.iterations);
+	CHECK(info.digest.iterations == 4294967295u, "rewritten header asks for %lld iterations", info.digest.iterations);
 	CHECK(luks2_digest_check_params(&info, &err) == -1 && err.code == CB_ERR_LUKS2_FORBIDDEN &&
 		      strstr(err.detail, "above cocoboot's cap"),
 	      "2^32-1 iterations refused: %s %s", cb_error_name(err.code), err.detail);
