@@ -107,6 +107,8 @@ bool cb_trust_has_test_roots(const cb_trust *t);
  * keyed by the SHA-256 of the presented certificate bytes.  On by default;
  * a cache hit still checks the validity windows against the verification
  * time, it only skips re-parsing and the RSA/ECDSA chain signatures.
+ * It holds the 4096 most recently used chains (one per chip of a fleet);
+ * setting it (either way) empties it.
  */
 void cb_trust_set_cache(cb_trust *t, bool enabled);
 
