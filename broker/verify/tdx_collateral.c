@@ -1,6 +1,5 @@
 /* TDX collateral: signatures, CRLs and Intel's TCB status matching. */
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -61,33 +60,37 @@ int json_raw_value(const char *text, size_t len, const char *key, const char **s
 
 typedef int (*file_cb)(const char *path, const uint8_t *data, size_t len, void *ctx);
 
-static int for_each_file(const char *dir, const char *prefix, const char *suffix, file_cb cb, void *ctx)
+static void for_each_file(struct dir_snapshot *dir, const char *prefix, const char *suffix, file_cb cb, void *ctx)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	struct dirent *de;
 	size_t pl = strlen(prefix), sl = strlen(suffix);
-	while ((de = readdir(d)) != NULL) {
-		size_t nl = strlen(de->d_name);
-		if (nl < pl + sl || strncmp(de->d_name, prefix, pl) || strcmp(de->d_name + nl - sl, suffix))
+	for (size_t i = 0; i < dir->n_files; i++) {
+		const struct dir_file *f = &dir->files[i];
+		size_t nl = strlen(f->name);
+		if (nl < pl + sl || strncmp(f->name, prefix, pl) || strcmp(f->name + nl - sl, suffix))
 			continue;
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		uint8_t *data;
-		size_t len;
-		if (cb_read_file(path, MAX_COLLATERAL_FILE, &data, &len) != 0)
+		if (!f->data || f->len > MAX_COLLATERAL_FILE)
 			continue;
-		cb(path, data, len, ctx);
-		free(data);
+		cb(f->name, f->data, f->len, ctx);
 	}
-	closedir(d);
+}
+
+/* Signature checks over the indexed files, each done once per change. */
+static int memo_cert_signed_by(struct dir_snapshot *memo, const mbedtls_x509_crt *c, const mbedtls_x509_crt *parent)
+{
+	uint8_t key[32];
+	dir_memo_key(key, "tdx-cert", c->raw.p, c->raw.len, parent->raw.p, parent->raw.len, NULL, 0);
+	if (dir_memo_has(memo, key))
+		return 0;
+	if (cb_cert_signed_by(c, parent) != 0)
+		return -1;
+	dir_memo_add(memo, key);
 	return 0;
 }
 
 /* ---- TCB signing key ----------------------------------------------------- */
 
 struct signer_search {
+	struct dir_snapshot *memo;
 	const mbedtls_x509_crt *root;
 	time_t at;
 	int found;
@@ -105,7 +108,7 @@ static int signer_cb(const char *path, const uint8_t *data, size_t len, void *vc
 	mbedtls_x509_crt_init(&chain);
 	if (!s->found && cb_certs_parse(&chain, data, len) == 0)
 		for (const mbedtls_x509_crt *c = &chain; c; c = c->next)
-			if (cb_cert_is_ca(c) != 0 && c->serial.len <= 32 && cb_cert_signed_by(c, s->root) == 0 &&
+			if (cb_cert_is_ca(c) != 0 && c->serial.len <= 32 && memo_cert_signed_by(s->memo, c, s->root) == 0 &&
 			    cb_cert_valid_at(c, s->at) == 0 && cb_cert_valid_at(s->root, s->at) == 0 &&
 			    cb_ec_point(&c->pk, s->point, sizeof s->point, &s->point_len) == MBEDTLS_ECP_DP_SECP256R1) {
 				memcpy(s->serial, c->serial.p, c->serial.len);
@@ -120,6 +123,7 @@ static int signer_cb(const char *path, const uint8_t *data, size_t len, void *vc
 /* ---- CRLs ---------------------------------------------------------------- */
 
 struct crl_search {
+	struct dir_snapshot *memo;
 	const uint8_t *issuer_point;
 	size_t issuer_point_len;
 	const uint8_t *issuer_subject_hash;   /* NULL: the root */
@@ -147,12 +151,17 @@ static int crl_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
 				   : (crl.issuer_raw.len != s->root->subject_raw.len ||
 				      memcmp(crl.issuer_raw.p, s->root->subject_raw.p, crl.issuer_raw.len) != 0))
 		goto out;
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl.sig_md);
-	uint8_t hash[MBEDTLS_MD_MAX_SIZE];
-	if (!md || crl.sig_pk != MBEDTLS_PK_ECDSA || mbedtls_md(md, crl.tbs.p, crl.tbs.len, hash) != 0 ||
-	    cb_ecdsa_verify_der(MBEDTLS_ECP_DP_SECP256R1, s->issuer_point, s->issuer_point_len, hash,
-				mbedtls_md_get_size(md), crl.sig.p, crl.sig.len) != 0)
-		goto out;
+	uint8_t key[32];
+	dir_memo_key(key, "tdx-crl", crl.raw.p, crl.raw.len, s->issuer_point, s->issuer_point_len, NULL, 0);
+	if (!dir_memo_has(s->memo, key)) {
+		const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl.sig_md);
+		uint8_t hash[MBEDTLS_MD_MAX_SIZE];
+		if (!md || crl.sig_pk != MBEDTLS_PK_ECDSA || mbedtls_md(md, crl.tbs.p, crl.tbs.len, hash) != 0 ||
+		    cb_ecdsa_verify_der(MBEDTLS_ECP_DP_SECP256R1, s->issuer_point, s->issuer_point_len, hash,
+					mbedtls_md_get_size(md), crl.sig.p, crl.sig.len) != 0)
+			goto out;
+		dir_memo_add(s->memo, key);
+	}
 	if (cb_time_within(&crl.this_update, &crl.next_update, s->at) != 0)
 		goto out;
 	time_t tu = cb_x509_time_to_time(&crl.this_update);
@@ -215,10 +224,15 @@ cJSON *tdx_collateral_json_body(const uint8_t *data, size_t len, const struct co
 	if (hex_decode(rs, 64, sig->valuestring))
 		goto reject;
 	mbedtls_sha256((const uint8_t *)raw, rawlen, hash, 0);
-	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, w->signer_point, w->signer_point_len, hash, 32, rs,
-				rs + 32, 32)) {
-		*bad_signature = 1;
-		goto reject;
+	uint8_t key[32];
+	dir_memo_key(key, "tdx-json", hash, 32, w->signer_point, w->signer_point_len, rs, 64);
+	if (!dir_memo_has(w->memo, key)) {
+		if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, w->signer_point, w->signer_point_len, hash, 32, rs,
+					rs + 32, 32)) {
+			*bad_signature = 1;
+			goto reject;
+		}
+		dir_memo_add(w->memo, key);
 	}
 	*issued = ti;
 	goto out;
@@ -386,6 +400,10 @@ static const char *worse(const char *a, const char *b)
 	return rb > ra ? b : a;
 }
 
+static int collateral_eval(struct dir_snapshot *snap, const mbedtls_x509_crt *root, const uint8_t *root_point,
+			   size_t root_point_len, time_t at, const struct chain_entry *pck,
+			   const struct sgx_report_body *qe, cb_tdx_claims *c, cb_refusal *why);
+
 int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct chain_entry *pck,
 			 const struct sgx_report_body *qe, cb_tdx_claims *c, cb_refusal *why)
 {
@@ -395,38 +413,50 @@ int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct c
 	if (cb_ec_point(&root->pk, root_point, sizeof root_point, &root_point_len) != MBEDTLS_ECP_DP_SECP256R1)
 		return cb_refuse(why, CB_REASON_UNSUPPORTED, "TDX root key is not P-256");
 
-	struct signer_search signer = { .root = root, .at = at };
-	if (for_each_file(dir, "tcb-signing-chain", ".pem", signer_cb, &signer) != 0)
+	struct dir_snapshot *snap;
+	if (dir_snapshot_get(&t->dirs, dir, &snap) != 0)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "cannot read collateral directory %s", dir);
+	int ret = collateral_eval(snap, root, root_point, root_point_len, at, pck, qe, c, why);
+	dir_snapshot_release(snap);
+	return ret;
+}
+
+static int collateral_eval(struct dir_snapshot *snap, const mbedtls_x509_crt *root, const uint8_t *root_point,
+			   size_t root_point_len, time_t at, const struct chain_entry *pck,
+			   const struct sgx_report_body *qe, cb_tdx_claims *c, cb_refusal *why)
+{
+	struct signer_search signer = { .memo = snap, .root = root, .at = at };
+	for_each_file(snap, "tcb-signing-chain", ".pem", signer_cb, &signer);
 	if (!signer.found)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID,
 				 "no TCB signing certificate signed by the pinned root and valid at the verification time");
 
-	struct crl_search rootcrl = { .issuer_point = root_point, .issuer_point_len = root_point_len, .root = root,
+	struct crl_search rootcrl = { .memo = snap, .issuer_point = root_point, .issuer_point_len = root_point_len, .root = root,
 				      .at = at, .serial = { pck->pck_ca_serial, signer.serial },
 				      .serial_len = { pck->pck_ca_serial_len, signer.serial_len } };
-	for_each_file(dir, "rootcrl", ".der", crl_cb, &rootcrl);
+	for_each_file(snap, "rootcrl", ".der", crl_cb, &rootcrl);
 	if (!rootcrl.found)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no root CRL signed by the root and current at the verification time");
 	if (rootcrl.revoked[0] || rootcrl.revoked[1])
 		return cb_refuse(why, CB_REASON_REVOKED, "the %s is revoked by the root CRL",
 				 rootcrl.revoked[0] ? "PCK CA" : "TCB signing certificate");
 
-	struct crl_search pckcrl = { .issuer_point = pck->ca_point, .issuer_point_len = pck->ca_point_len,
+	struct crl_search pckcrl = { .memo = snap, .issuer_point = pck->ca_point, .issuer_point_len = pck->ca_point_len,
 				     .issuer_subject_hash = pck->ca_subject_hash, .root = root, .at = at,
 				     .serial = { pck->pck_serial, NULL }, .serial_len = { pck->pck_serial_len, 0 } };
-	for_each_file(dir, "pckcrl", ".der", crl_cb, &pckcrl);
+	for_each_file(snap, "pckcrl", ".der", crl_cb, &pckcrl);
 	if (!pckcrl.found)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no PCK CRL signed by the PCK CA and current at the verification time");
 	if (pckcrl.revoked[0])
 		return cb_refuse(why, CB_REASON_REVOKED, "the PCK certificate is revoked");
 
 	struct json_search ti = { .want = { .body_key = "tcbInfo", .signer_point = signer.point,
-					    .signer_point_len = signer.point_len, .at = at, .fmspc = pck->sgx.fmspc } };
+					    .signer_point_len = signer.point_len, .at = at, .fmspc = pck->sgx.fmspc,
+					    .memo = snap } };
 	struct json_search qi = { .want = { .body_key = "enclaveIdentity", .signer_point = signer.point,
-					    .signer_point_len = signer.point_len, .at = at } };
-	for_each_file(dir, "tcbinfo", ".json", json_cb, &ti);
-	for_each_file(dir, "qeidentity", ".json", json_cb, &qi);
+					    .signer_point_len = signer.point_len, .at = at, .memo = snap } };
+	for_each_file(snap, "tcbinfo", ".json", json_cb, &ti);
+	for_each_file(snap, "qeidentity", ".json", json_cb, &qi);
 	int ret = -1;
 	char fm[13];
 	hex_encode(fm, pck->sgx.fmspc, 6);

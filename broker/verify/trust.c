@@ -151,6 +151,7 @@ int cb_trust_new(cb_trust **out, const char *vendor_dir, cb_refusal *why)
 		return cb_refuse(why, CB_REASON_INTERNAL, "out of memory");
 	pthread_mutex_init(&t->lock, NULL);
 	t->cache_enabled = true;
+	dir_index_init(&t->dirs);
 	t->cache = chain_cache_new(CHAIN_CACHE_ENTRIES);
 	if (!t->cache) {
 		cb_trust_free(t);
@@ -258,6 +259,7 @@ void cb_trust_free(cb_trust *t)
 		free(t->owned[i]);
 	}
 	chain_cache_free(t->cache);
+	dir_index_free(&t->dirs);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }

@@ -11,6 +11,7 @@
 
 #include "amd_ext.h"
 #include "chain_cache.h"
+#include "dir_index.h"
 #include "sgx_ext.h"
 #include "verify.h"
 
@@ -83,6 +84,7 @@ struct cb_trust {
 	bool cache_enabled;
 	pthread_mutex_t lock;          /* guards cache */
 	struct chain_cache *cache;     /* CHAIN_CACHE_ENTRIES, LRU (chain_cache.c) */
+	struct dir_index dirs;         /* snp_cert_dir, collateral_dir: own lock (dir_index.c) */
 };
 
 /* Copy a cached entry out (1 hit, 0 miss), under the trust's lock. */
