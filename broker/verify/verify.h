@@ -8,7 +8,8 @@
  * Thread safety: a cb_trust is built once (single-threaded), then any number
  * of threads may call cb_verify() on it concurrently.  There is no global
  * state; the only shared mutable state is the trust store's cache of verified
- * certificate chains, which is protected by a mutex inside cb_trust.
+ * certificate chains and its index of snp_cert_dir / collateral_dir, each
+ * protected by a mutex inside cb_trust.
  *
  * Typical use by the broker:
  *
@@ -129,7 +130,9 @@ typedef struct cb_evidence {
 	size_t n_certs;
 	const char *snp_cert_dir;      /* optional: directory of cached VCEK/VLEK/ASK certs (.pem/.der/.crt/.cer)
 	                                  and AMD KDS CRLs (*.crl, DER or PEM, signed by the ARK);
-	                                  every file is read per call: keep it small (<= 128 certs) */
+	                                  read once per change of the directory (a file renamed in
+	                                  is seen, an in-place edit is not: docs/verification.md);
+	                                  at most 128 certificates are used */
 	const char *collateral_dir;    /* optional, TDX: tcbinfo-*.json, qeidentity-*.json,
 	                                  pckcrl-*.der, rootcrl-*.der, tcb-signing-chain-*.pem */
 	time_t at;                     /* verification time; 0 = now */
