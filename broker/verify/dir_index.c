@@ -25,6 +25,9 @@ static void snapshot_free(struct dir_snapshot *s)
 		free(s->files[i].data);
 	}
 	free(s->files);
+	if (s->derived)
+		s->derived_free(s->derived);
+	pthread_mutex_destroy(&s->derived_lock);
 	mbedtls_x509_crt_free(&s->certs);
 	free(s->path);
 	free(s);
@@ -82,6 +85,7 @@ static struct dir_snapshot *scan(struct dir_index *ix, const char *path, const s
 	if (!s)
 		return NULL;
 	mbedtls_x509_crt_init(&s->certs);
+	pthread_mutex_init(&s->derived_lock, NULL);
 	s->index = ix;
 	s->dev = st->st_dev;
 	s->ino = st->st_ino;
@@ -198,6 +202,17 @@ void dir_snapshot_release(struct dir_snapshot *s)
 	pthread_mutex_lock(&ix->lock);
 	unref_locked(s);
 	pthread_mutex_unlock(&ix->lock);
+}
+
+void *dir_snapshot_derived(struct dir_snapshot *s, void *(*build)(const struct dir_snapshot *),
+			   void (*free_fn)(void *))
+{
+	pthread_mutex_lock(&s->derived_lock);
+	if (!s->derived && (s->derived = build(s)) != NULL)
+		s->derived_free = free_fn;
+	void *d = s->derived_free == free_fn ? s->derived : NULL;
+	pthread_mutex_unlock(&s->derived_lock);
+	return d;
 }
 
 void dir_memo_key(uint8_t key[32], const char *tag, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,

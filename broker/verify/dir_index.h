@@ -67,6 +67,11 @@ struct dir_snapshot {
 	size_t n_certs;
 	uint8_t memo[DIR_MEMO][32];
 	size_t n_memo;
+	/* what one verifier derives from the files (TDX: the collateral parsed),
+	 * built once by the first request that asks, read-only afterwards */
+	pthread_mutex_t derived_lock;
+	void *derived;
+	void (*derived_free)(void *);
 };
 
 struct dir_index {
@@ -84,6 +89,13 @@ void dir_index_free(struct dir_index *ix);
  * referenced (release it), -1 when the directory cannot be read. */
 int dir_snapshot_get(struct dir_index *ix, const char *path, struct dir_snapshot **out);
 void dir_snapshot_release(struct dir_snapshot *s);
+/* The snapshot's derived data, built by build(s) at the first call (under
+ * the snapshot's own lock, so a slow build holds up no other directory);
+ * freed with free_fn along with the snapshot.  NULL when build fails (it is
+ * tried again at the next call).  One kind per snapshot: a directory used
+ * for something else as well gets NULL. */
+void *dir_snapshot_derived(struct dir_snapshot *s, void *(*build)(const struct dir_snapshot *),
+			   void (*free_fn)(void *));
 
 /* Signature memo: a key names one verification over the snapshot's bytes
  * (dir_memo_key: a tag and the byte strings it depends on); only successes
