@@ -66,7 +66,7 @@ ALL_TARGETS += $(BUILD)/cocobroker
 # ---- tests -----------------------------------------------------------------
 # Each test program is built twice: plain and with ASan+UBSan.
 TV            := $(BUILD)/tests/verify
-VERIFY_TESTS  := vectors adversarial policy debian
+VERIFY_TESTS  := vectors adversarial policy debian cache
 # The larger real-evidence set: COCOBOOT_TESTDATA, else ../shared/testdata
 # beside the clone; optional (its checks are skipped with the reason when it
 # is absent).  The Debian one (tests/verify/debian-evidence.sh) is always there.

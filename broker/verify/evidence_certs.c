@@ -1,5 +1,4 @@
 /* Candidate certificates of one verification. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,6 +17,7 @@ void evidence_certs_free(struct evidence_certs *ec)
 {
 	mbedtls_x509_crt_free(&ec->parsed);
 	mbedtls_x509_crt_free(&ec->pool);
+	dir_snapshot_release(ec->dir);
 }
 
 int evidence_certs_add_der(struct evidence_certs *ec, const uint8_t *der, size_t len, cb_refusal *why)
@@ -50,37 +50,13 @@ int evidence_certs_add_buf(struct evidence_certs *ec, const uint8_t *buf, size_t
 	return add_parsed(ec, buf, len, why);
 }
 
-static int cert_file_name(const char *name)
+void evidence_certs_add_dir(struct evidence_certs *ec, struct dir_snapshot *dir)
 {
-	size_t n = strlen(name);
-	static const char *ext[] = { ".pem", ".der", ".crt", ".cer" };
-	for (size_t i = 0; i < 4; i++)
-		if (n > 4 && strcmp(name + n - 4, ext[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int evidence_certs_add_dir(struct evidence_certs *ec, const char *dir, cb_refusal *why)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return cb_refuse(why, CB_REASON_INTERNAL, "cannot open certificate directory %s", dir);
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		if (!cert_file_name(de->d_name))
-			continue;
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		uint8_t *data;
-		size_t len;
-		if (cb_read_file(path, 256 * 1024, &data, &len) != 0)
-			continue;
-		cb_refusal ignored;
-		(void)add_parsed(ec, data, len, &ignored);
-		free(data);
-	}
-	closedir(d);
-	return 0;
+	ec->dir = dir;
+	cb_refusal ignored; /* past EVIDENCE_MAX_CERTS the rest is left out, as before */
+	for (size_t i = 0; i < dir->n_certs; i++)
+		if (evidence_certs_add_der(ec, dir->cert[i].der, dir->cert[i].len, &ignored))
+			break;
 }
 
 const mbedtls_x509_crt *evidence_certs_pool(struct evidence_certs *ec)

@@ -1,6 +1,5 @@
 /* SEV-SNP CRL from the certificate directory (see snp_crl.h). */
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,8 +29,16 @@ int snp_crl_eval(const uint8_t *data, size_t len, const struct snp_crl_want *w, 
 	/* one CRL per file: a second one would be evaluated by nobody */
 	if (r != 0 || crl.next)
 		goto out;
-	if (cb_time_within(&crl.this_update, &crl.next_update, w->at) != 0 || cb_crl_signed_by(&crl, w->ark) != 0)
+	if (cb_time_within(&crl.this_update, &crl.next_update, w->at) != 0)
 		goto out;
+	/* the RSA-PSS signature once per CRL of the indexed directory */
+	uint8_t memo[32];
+	dir_memo_key(memo, "snp-crl", crl.raw.p, crl.raw.len, w->ark->raw.p, w->ark->raw.len, NULL, 0);
+	if (!dir_memo_has(w->memo, memo)) {
+		if (cb_crl_signed_by(&crl, w->ark) != 0)
+			goto out;
+		dir_memo_add(w->memo, memo);
+	}
 	*this_update = cb_x509_time_to_time(&crl.this_update);
 	for (int i = 0; i < 2; i++) {
 		revoked[i] = 0;
@@ -47,42 +54,30 @@ out:
 	return ok;
 }
 
-static int crl_file_name(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 4 && strcmp(name + n - 4, ".crl") == 0;
-}
-
-int snp_crl_check(const char *dir, const struct snp_crl_want *w, bool *checked, cb_refusal *why)
+int snp_crl_check(struct dir_snapshot *dir, const struct snp_crl_want *w, bool *checked, cb_refusal *why)
 {
 	*checked = false;
-	DIR *d = opendir(dir);
-	if (!d)
-		return cb_refuse(why, CB_REASON_INTERNAL, "cannot open certificate directory %s", dir);
-	struct dirent *de;
 	time_t best = 0;
 	int found = 0, revoked[2] = { 0, 0 }, files = 0;
-	while ((de = readdir(d)) != NULL && files < MAX_CRL_FILES) {
-		if (!crl_file_name(de->d_name))
+	for (size_t i = 0; i < dir->n_files && files < MAX_CRL_FILES; i++) {
+		const struct dir_file *f = &dir->files[i];
+		size_t n = strlen(f->name);
+		if (n <= 4 || strcmp(f->name + n - 4, ".crl") != 0)
 			continue;
 		files++;
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		uint8_t *data;
-		size_t len;
-		if (cb_read_file(path, MAX_CRL_FILE, &data, &len) != 0)
+		if (!f->data || f->len > MAX_CRL_FILE)
 			continue;
 		time_t tu;
 		int rv[2];
-		if (snp_crl_eval(data, len, w, &tu, rv) && (!found || tu > best)) {
+		struct snp_crl_want wm = *w;
+		wm.memo = dir;
+		if (snp_crl_eval(f->data, f->len, &wm, &tu, rv) && (!found || tu > best)) {
 			found = 1;
 			best = tu;
 			revoked[0] = rv[0];
 			revoked[1] = rv[1];
 		}
-		free(data);
 	}
-	closedir(d);
 	if (!found)
 		return 0;
 	*checked = true;

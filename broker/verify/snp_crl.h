@@ -15,6 +15,7 @@
 
 #include <mbedtls/x509_crt.h>
 
+#include "dir_index.h"
 #include "verify.h"
 
 struct snp_crl_want {
@@ -22,6 +23,7 @@ struct snp_crl_want {
 	time_t at;                     /* thisUpdate <= at <= nextUpdate */
 	const uint8_t *serial[2];      /* VCEK/VLEK, ASK/ASVK (DER INTEGER contents) */
 	size_t serial_len[2];
+	struct dir_snapshot *memo;     /* NULL, or where a verified CRL signature is remembered */
 };
 
 /* One candidate CRL (untrusted bytes: fuzzed).  1 when it is a CRL signed by
@@ -30,9 +32,9 @@ struct snp_crl_want {
  * signature, not current). */
 int snp_crl_eval(const uint8_t *data, size_t len, const struct snp_crl_want *w, time_t *this_update, int revoked[2]);
 
-/* Every *.crl of dir; of the usable ones the one issued last decides.
- * 0 with *checked = whether a usable CRL was found; -1 (code "revoked")
- * when it lists a serial. */
-int snp_crl_check(const char *dir, const struct snp_crl_want *w, bool *checked, cb_refusal *why);
+/* Every *.crl of the indexed directory; of the usable ones the one issued
+ * last decides.  0 with *checked = whether a usable CRL was found; -1 (code
+ * "revoked") when it lists a serial. */
+int snp_crl_check(struct dir_snapshot *dir, const struct snp_crl_want *w, bool *checked, cb_refusal *why);
 
 #endif

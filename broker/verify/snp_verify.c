@@ -189,8 +189,6 @@ static int gather_certs(const cb_evidence *ev, struct evidence_certs *ec, cb_ref
 	for (size_t i = 0; i < ev->n_certs; i++)
 		if (evidence_certs_add_buf(ec, ev->certs[i].data, ev->certs[i].len, why))
 			return -1;
-	if (ev->snp_cert_dir && evidence_certs_add_dir(ec, ev->snp_cert_dir, why))
-		return -1;
 	return 0;
 }
 
@@ -210,6 +208,15 @@ int cb_verify_snp(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 	int ret = -1;
 	if (gather_certs(ev, ec, why))
 		goto out;
+	/* the directory as indexed (dir_index.h): one stat, no file read */
+	struct dir_snapshot *dir = NULL;
+	if (ev->snp_cert_dir) {
+		if (dir_snapshot_get(&t->dirs, ev->snp_cert_dir, &dir) != 0) {
+			cb_refuse(why, CB_REASON_INTERNAL, "cannot open certificate directory %s", ev->snp_cert_dir);
+			goto out;
+		}
+		evidence_certs_add_dir(ec, dir); /* ec holds the reference */
+	}
 
 	struct chain_entry e;
 	cb_refusal best = { CB_REASON_CHAIN_INVALID, "no VCEK/VLEK certificate was supplied (auxblob, --cert or cache dir)" };
@@ -253,12 +260,12 @@ int cb_verify_snp(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 			  e.vlek ? "VLEK" : "VCEK");
 		goto out;
 	}
-	if (ev->snp_cert_dir) {
+	if (dir) {
 		struct snp_crl_want w = { .ark = t->snp[e.snp_index].ark, .at = at,
 					  .serial = { e.leaf_serial, e.ask_serial },
 					  .serial_len = { e.leaf_serial_len, e.ask_serial_len } };
 		bool checked;
-		if (snp_crl_check(ev->snp_cert_dir, &w, &checked, why))
+		if (snp_crl_check(dir, &w, &checked, why))
 			goto out;
 		out->crl_checked = checked;
 	}

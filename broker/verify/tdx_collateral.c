@@ -1,6 +1,5 @@
 /* TDX collateral: signatures, CRLs and Intel's TCB status matching. */
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -59,35 +58,23 @@ int json_raw_value(const char *text, size_t len, const char *key, const char **s
 
 /* ---- directory scan ------------------------------------------------------ */
 
-typedef int (*file_cb)(const char *path, const uint8_t *data, size_t len, void *ctx);
-
-static int for_each_file(const char *dir, const char *prefix, const char *suffix, file_cb cb, void *ctx)
+/* Signature checks over the indexed files, each done once per change. */
+static int memo_cert_signed_by(struct dir_snapshot *memo, const mbedtls_x509_crt *c, const mbedtls_x509_crt *parent)
 {
-	DIR *d = opendir(dir);
-	if (!d)
+	uint8_t key[32];
+	dir_memo_key(key, "tdx-cert", c->raw.p, c->raw.len, parent->raw.p, parent->raw.len, NULL, 0);
+	if (dir_memo_has(memo, key))
+		return 0;
+	if (cb_cert_signed_by(c, parent) != 0)
 		return -1;
-	struct dirent *de;
-	size_t pl = strlen(prefix), sl = strlen(suffix);
-	while ((de = readdir(d)) != NULL) {
-		size_t nl = strlen(de->d_name);
-		if (nl < pl + sl || strncmp(de->d_name, prefix, pl) || strcmp(de->d_name + nl - sl, suffix))
-			continue;
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		uint8_t *data;
-		size_t len;
-		if (cb_read_file(path, MAX_COLLATERAL_FILE, &data, &len) != 0)
-			continue;
-		cb(path, data, len, ctx);
-		free(data);
-	}
-	closedir(d);
+	dir_memo_add(memo, key);
 	return 0;
 }
 
 /* ---- TCB signing key ----------------------------------------------------- */
 
 struct signer_search {
+	struct dir_snapshot *memo;
 	const mbedtls_x509_crt *root;
 	time_t at;
 	int found;
@@ -97,29 +84,25 @@ struct signer_search {
 	size_t serial_len;
 };
 
-static int signer_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+static void signer_eval(struct signer_search *s, const mbedtls_x509_crt *chain)
 {
-	(void)path;
-	struct signer_search *s = vctx;
-	mbedtls_x509_crt chain;
-	mbedtls_x509_crt_init(&chain);
-	if (!s->found && cb_certs_parse(&chain, data, len) == 0)
-		for (const mbedtls_x509_crt *c = &chain; c; c = c->next)
-			if (cb_cert_is_ca(c) != 0 && c->serial.len <= 32 && cb_cert_signed_by(c, s->root) == 0 &&
-			    cb_cert_valid_at(c, s->at) == 0 && cb_cert_valid_at(s->root, s->at) == 0 &&
-			    cb_ec_point(&c->pk, s->point, sizeof s->point, &s->point_len) == MBEDTLS_ECP_DP_SECP256R1) {
-				memcpy(s->serial, c->serial.p, c->serial.len);
-				s->serial_len = c->serial.len;
-				s->found = 1;
-				break;
-			}
-	mbedtls_x509_crt_free(&chain);
-	return 0;
+	if (s->found)
+		return;
+	for (const mbedtls_x509_crt *c = chain; c; c = c->next)
+		if (cb_cert_is_ca(c) != 0 && c->serial.len <= 32 && memo_cert_signed_by(s->memo, c, s->root) == 0 &&
+		    cb_cert_valid_at(c, s->at) == 0 && cb_cert_valid_at(s->root, s->at) == 0 &&
+		    cb_ec_point(&c->pk, s->point, sizeof s->point, &s->point_len) == MBEDTLS_ECP_DP_SECP256R1) {
+			memcpy(s->serial, c->serial.p, c->serial.len);
+			s->serial_len = c->serial.len;
+			s->found = 1;
+			break;
+		}
 }
 
 /* ---- CRLs ---------------------------------------------------------------- */
 
 struct crl_search {
+	struct dir_snapshot *memo;
 	const uint8_t *issuer_point;
 	size_t issuer_point_len;
 	const uint8_t *issuer_subject_hash;   /* NULL: the root */
@@ -133,44 +116,43 @@ struct crl_search {
 	int revoked[2];
 };
 
-static int crl_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+/* One parsed CRL against the search: the issuer's, signed, current, and
+ * issued after the best so far. */
+static void crl_eval(struct crl_search *s, const mbedtls_x509_crl *c)
 {
-	(void)path;
-	struct crl_search *s = vctx;
-	mbedtls_x509_crl crl;
-	mbedtls_x509_crl_init(&crl);
-	if (mbedtls_x509_crl_parse_der(&crl, data, len) != 0)
-		goto out;
+	const mbedtls_x509_crl *crl = c;
 	uint8_t h[32];
-	cb_sha256(crl.issuer_raw.p, crl.issuer_raw.len, h);
+	cb_sha256(crl->issuer_raw.p, crl->issuer_raw.len, h);
 	if (s->issuer_subject_hash ? memcmp(h, s->issuer_subject_hash, 32) != 0
-				   : (crl.issuer_raw.len != s->root->subject_raw.len ||
-				      memcmp(crl.issuer_raw.p, s->root->subject_raw.p, crl.issuer_raw.len) != 0))
-		goto out;
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl.sig_md);
-	uint8_t hash[MBEDTLS_MD_MAX_SIZE];
-	if (!md || crl.sig_pk != MBEDTLS_PK_ECDSA || mbedtls_md(md, crl.tbs.p, crl.tbs.len, hash) != 0 ||
-	    cb_ecdsa_verify_der(MBEDTLS_ECP_DP_SECP256R1, s->issuer_point, s->issuer_point_len, hash,
-				mbedtls_md_get_size(md), crl.sig.p, crl.sig.len) != 0)
-		goto out;
-	if (cb_time_within(&crl.this_update, &crl.next_update, s->at) != 0)
-		goto out;
-	time_t tu = cb_x509_time_to_time(&crl.this_update);
+				   : (crl->issuer_raw.len != s->root->subject_raw.len ||
+				      memcmp(crl->issuer_raw.p, s->root->subject_raw.p, crl->issuer_raw.len) != 0))
+		return;
+	uint8_t key[32];
+	dir_memo_key(key, "tdx-crl", crl->raw.p, crl->raw.len, s->issuer_point, s->issuer_point_len, NULL, 0);
+	if (!dir_memo_has(s->memo, key)) {
+		const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl->sig_md);
+		uint8_t hash[MBEDTLS_MD_MAX_SIZE];
+		if (!md || crl->sig_pk != MBEDTLS_PK_ECDSA || mbedtls_md(md, crl->tbs.p, crl->tbs.len, hash) != 0 ||
+		    cb_ecdsa_verify_der(MBEDTLS_ECP_DP_SECP256R1, s->issuer_point, s->issuer_point_len, hash,
+					mbedtls_md_get_size(md), crl->sig.p, crl->sig.len) != 0)
+			return;
+		dir_memo_add(s->memo, key);
+	}
+	if (cb_time_within(&crl->this_update, &crl->next_update, s->at) != 0)
+		return;
+	time_t tu = cb_x509_time_to_time(&crl->this_update);
 	if (s->found && tu <= s->best_this_update)
-		goto out;
+		return;
 	s->found = 1;
 	s->best_this_update = tu;
 	for (int i = 0; i < 2; i++) {
 		s->revoked[i] = 0;
 		if (!s->serial[i])
 			continue;
-		for (const mbedtls_x509_crl_entry *e = &crl.entry; e && e->serial.len; e = e->next)
+		for (const mbedtls_x509_crl_entry *e = &crl->entry; e && e->serial.len; e = e->next)
 			if (e->serial.len == s->serial_len[i] && memcmp(e->serial.p, s->serial[i], e->serial.len) == 0)
 				s->revoked[i] = 1;
 	}
-out:
-	mbedtls_x509_crl_free(&crl);
-	return 0;
 }
 
 /* ---- signed JSON (TCB info, QE identity) --------------------------------- */
@@ -179,16 +161,28 @@ struct json_search {
 	struct collateral_json_want want;
 	int bad_signature;
 	time_t best_issue;
-	cJSON *best;                           /* the body object of the chosen file */
+	const cJSON *best;                     /* the body object of the chosen file */
 };
 
-cJSON *tdx_collateral_json_body(const uint8_t *data, size_t len, const struct collateral_json_want *w,
-				time_t *issued, int *bad_signature)
+/* One collateral JSON file, parsed: what does not depend on the request. */
+struct parsed_json {
+	cJSON *body;               /* the signed body; NULL: unusable for any request */
+	const char *id;            /* into body */
+	time_t issue, next;
+	int has_fmspc;
+	uint8_t fmspc[6];
+	int rs_ok;
+	uint8_t rs[64];
+	uint8_t hash[32];          /* SHA-256 over the body's exact bytes */
+};
+
+static void json_parse(const uint8_t *data, size_t len, const char *body_key, struct parsed_json *pj)
 {
+	memset(pj, 0, sizeof *pj);
 	cJSON *root = cJSON_ParseWithLength((const char *)data, len), *body = NULL;
 	const char *raw;
 	size_t rawlen;
-	if (!root || json_raw_value((const char *)data, len, w->body_key, &raw, &rawlen) != 0)
+	if (!root || json_raw_value((const char *)data, len, body_key, &raw, &rawlen) != 0)
 		goto out;
 	/* Evaluate exactly the bytes the signature covers: a second, unsigned
 	 * copy of the key elsewhere in the file must not be what is used. */
@@ -197,52 +191,159 @@ cJSON *tdx_collateral_json_body(const uint8_t *data, size_t len, const struct co
 	const cJSON *id = body ? cJSON_GetObjectItemCaseSensitive(body, "id") : NULL;
 	const cJSON *issue = body ? cJSON_GetObjectItemCaseSensitive(body, "issueDate") : NULL;
 	const cJSON *next = body ? cJSON_GetObjectItemCaseSensitive(body, "nextUpdate") : NULL;
-	time_t ti, tn;
-	uint8_t rs[64], hash[32];
 	if (!cJSON_IsObject(body) || !cJSON_IsString(sig) || !cJSON_IsString(id) || !cJSON_IsString(issue) ||
-	    !cJSON_IsString(next) || cb_parse_rfc3339(issue->valuestring, &ti) || cb_parse_rfc3339(next->valuestring, &tn))
-		goto reject;
-	if (strcmp(id->valuestring, w->fmspc ? "TDX" : "TD_QE") != 0)
-		goto reject;
-	if (w->fmspc) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "fmspc");
-		uint8_t fm[6];
-		if (!cJSON_IsString(f) || hex_decode(fm, 6, f->valuestring) || memcmp(fm, w->fmspc, 6))
-			goto reject;
+	    !cJSON_IsString(next) || cb_parse_rfc3339(issue->valuestring, &pj->issue) ||
+	    cb_parse_rfc3339(next->valuestring, &pj->next)) {
+		cJSON_Delete(body);
+		goto out;
 	}
-	if (w->at < ti || w->at > tn || (w->newer_than && ti <= *w->newer_than))
-		goto reject;
-	if (hex_decode(rs, 64, sig->valuestring))
-		goto reject;
-	mbedtls_sha256((const uint8_t *)raw, rawlen, hash, 0);
-	if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, w->signer_point, w->signer_point_len, hash, 32, rs,
-				rs + 32, 32)) {
-		*bad_signature = 1;
-		goto reject;
-	}
-	*issued = ti;
-	goto out;
-reject:
-	cJSON_Delete(body);
-	body = NULL;
+	pj->body = body;
+	pj->id = id->valuestring;
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "fmspc");
+	pj->has_fmspc = cJSON_IsString(f) && hex_decode(pj->fmspc, 6, f->valuestring) == 0;
+	pj->rs_ok = hex_decode(pj->rs, 64, sig->valuestring) == 0;
+	mbedtls_sha256((const uint8_t *)raw, rawlen, pj->hash, 0);
 out:
 	cJSON_Delete(root);
-	return body;
 }
 
-static int json_cb(const char *path, const uint8_t *data, size_t len, void *vctx)
+/* A parsed file against one request's wants: its body (owned by pj) or NULL. */
+static const cJSON *json_judge(const struct parsed_json *pj, const struct collateral_json_want *w, time_t *issued,
+			       int *bad_signature)
 {
-	(void)path;
-	struct json_search *s = vctx;
+	if (!pj->body || strcmp(pj->id, w->fmspc ? "TDX" : "TD_QE") != 0)
+		return NULL;
+	if (w->fmspc && (!pj->has_fmspc || memcmp(pj->fmspc, w->fmspc, 6)))
+		return NULL;
+	if (w->at < pj->issue || w->at > pj->next || (w->newer_than && pj->issue <= *w->newer_than))
+		return NULL;
+	if (!pj->rs_ok)
+		return NULL;
+	uint8_t key[32];
+	dir_memo_key(key, "tdx-json", pj->hash, 32, w->signer_point, w->signer_point_len, pj->rs, 64);
+	if (!dir_memo_has(w->memo, key)) {
+		if (cb_ecdsa_verify_raw(MBEDTLS_ECP_DP_SECP256R1, w->signer_point, w->signer_point_len, pj->hash, 32,
+					pj->rs, pj->rs + 32, 32)) {
+			*bad_signature = 1;
+			return NULL;
+		}
+		dir_memo_add(w->memo, key);
+	}
+	*issued = pj->issue;
+	return pj->body;
+}
+
+cJSON *tdx_collateral_json_body(const uint8_t *data, size_t len, const struct collateral_json_want *w,
+				time_t *issued, int *bad_signature)
+{
+	struct parsed_json pj;
+	json_parse(data, len, w->body_key, &pj);
+	if (!json_judge(&pj, w, issued, bad_signature)) {
+		cJSON_Delete(pj.body);
+		return NULL;
+	}
+	return pj.body;
+}
+
+static void json_eval(struct json_search *s, const struct parsed_json *pj)
+{
 	s->want.newer_than = s->best ? &s->best_issue : NULL;
 	time_t issued;
-	cJSON *body = tdx_collateral_json_body(data, len, &s->want, &issued, &s->bad_signature);
+	const cJSON *body = json_judge(pj, &s->want, &issued, &s->bad_signature);
 	if (body) {
-		cJSON_Delete(s->best);
 		s->best = body;
 		s->best_issue = issued;
 	}
-	return 0;
+}
+
+/* ---- the directory, parsed once per snapshot ------------------------------ */
+
+struct parsed_chain {
+	mbedtls_x509_crt chain;
+	int ok;                    /* the whole file parsed */
+};
+
+struct parsed_crl {
+	mbedtls_x509_crl crl;
+	int ok;
+};
+
+enum { ROOT_CRL, PCK_CRL };
+enum { TCB_INFO, QE_IDENTITY };
+
+struct collateral_set {
+	struct parsed_chain *signer;
+	size_t n_signer;
+	struct parsed_crl *crl[2];
+	size_t n_crl[2];
+	struct parsed_json *json[2];
+	size_t n_json[2];
+};
+
+static int name_is(const char *name, const char *prefix, const char *suffix)
+{
+	size_t nl = strlen(name), pl = strlen(prefix), sl = strlen(suffix);
+	return nl >= pl + sl && !strncmp(name, prefix, pl) && !strcmp(name + nl - sl, suffix);
+}
+
+static void collateral_set_free(void *p)
+{
+	struct collateral_set *cs = p;
+	if (!cs)
+		return;
+	for (size_t i = 0; i < cs->n_signer; i++)
+		mbedtls_x509_crt_free(&cs->signer[i].chain);
+	free(cs->signer);
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < cs->n_crl[k]; i++)
+			mbedtls_x509_crl_free(&cs->crl[k][i].crl);
+		free(cs->crl[k]);
+		for (size_t i = 0; i < cs->n_json[k]; i++)
+			cJSON_Delete(cs->json[k][i].body);
+		free(cs->json[k]);
+	}
+	free(cs);
+}
+
+/* Every collateral file of the snapshot parsed, in the directory's order. */
+static void *collateral_set_build(const struct dir_snapshot *d)
+{
+	static const char *const crl_prefix[2] = { "rootcrl", "pckcrl" };
+	static const char *const json_prefix[2] = { "tcbinfo", "qeidentity" };
+	static const char *const json_key[2] = { "tcbInfo", "enclaveIdentity" };
+	struct collateral_set *cs = calloc(1, sizeof *cs);
+	if (!cs)
+		return NULL;
+	/* arrays sized once: parsed structures are never moved */
+	cs->signer = calloc(d->n_files + 1, sizeof *cs->signer);
+	for (int k = 0; k < 2; k++) {
+		cs->crl[k] = calloc(d->n_files + 1, sizeof *cs->crl[k]);
+		cs->json[k] = calloc(d->n_files + 1, sizeof *cs->json[k]);
+	}
+	if (!cs->signer || !cs->crl[0] || !cs->crl[1] || !cs->json[0] || !cs->json[1]) {
+		collateral_set_free(cs);
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n_files; i++) {
+		const struct dir_file *f = &d->files[i];
+		if (!f->data || f->len > MAX_COLLATERAL_FILE)
+			continue;
+		if (name_is(f->name, "tcb-signing-chain", ".pem")) {
+			struct parsed_chain *pc = &cs->signer[cs->n_signer++];
+			mbedtls_x509_crt_init(&pc->chain);
+			pc->ok = cb_certs_parse(&pc->chain, f->data, f->len) == 0;
+		}
+		for (int k = 0; k < 2; k++) {
+			if (name_is(f->name, crl_prefix[k], ".der")) {
+				struct parsed_crl *pc = &cs->crl[k][cs->n_crl[k]++];
+				mbedtls_x509_crl_init(&pc->crl);
+				pc->ok = mbedtls_x509_crl_parse_der(&pc->crl, f->data, f->len) == 0;
+			}
+			if (name_is(f->name, json_prefix[k], ".json"))
+				json_parse(f->data, f->len, json_key[k], &cs->json[k][cs->n_json[k]++]);
+		}
+	}
+	return cs;
 }
 
 /* ---- TCB status ---------------------------------------------------------- */
@@ -386,6 +487,10 @@ static const char *worse(const char *a, const char *b)
 	return rb > ra ? b : a;
 }
 
+static int collateral_eval(struct dir_snapshot *snap, const struct collateral_set *cs, const mbedtls_x509_crt *root,
+			   const uint8_t *root_point, size_t root_point_len, time_t at, const struct chain_entry *pck,
+			   const struct sgx_report_body *qe, cb_tdx_claims *c, cb_refusal *why);
+
 int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct chain_entry *pck,
 			 const struct sgx_report_body *qe, cb_tdx_claims *c, cb_refusal *why)
 {
@@ -395,38 +500,60 @@ int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct c
 	if (cb_ec_point(&root->pk, root_point, sizeof root_point, &root_point_len) != MBEDTLS_ECP_DP_SECP256R1)
 		return cb_refuse(why, CB_REASON_UNSUPPORTED, "TDX root key is not P-256");
 
-	struct signer_search signer = { .root = root, .at = at };
-	if (for_each_file(dir, "tcb-signing-chain", ".pem", signer_cb, &signer) != 0)
+	struct dir_snapshot *snap;
+	if (dir_snapshot_get(&t->dirs, dir, &snap) != 0)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "cannot read collateral directory %s", dir);
+	const struct collateral_set *cs = dir_snapshot_derived(snap, collateral_set_build, collateral_set_free);
+	int ret = cs ? collateral_eval(snap, cs, root, root_point, root_point_len, at, pck, qe, c, why)
+		     : cb_refuse(why, CB_REASON_INTERNAL, "out of memory reading collateral directory %s", dir);
+	dir_snapshot_release(snap);
+	return ret;
+}
+
+static int collateral_eval(struct dir_snapshot *snap, const struct collateral_set *cs, const mbedtls_x509_crt *root,
+			   const uint8_t *root_point, size_t root_point_len, time_t at, const struct chain_entry *pck,
+			   const struct sgx_report_body *qe, cb_tdx_claims *c, cb_refusal *why)
+{
+	struct signer_search signer = { .memo = snap, .root = root, .at = at };
+	for (size_t i = 0; i < cs->n_signer; i++)
+		if (cs->signer[i].ok)
+			signer_eval(&signer, &cs->signer[i].chain);
 	if (!signer.found)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID,
 				 "no TCB signing certificate signed by the pinned root and valid at the verification time");
 
-	struct crl_search rootcrl = { .issuer_point = root_point, .issuer_point_len = root_point_len, .root = root,
+	struct crl_search rootcrl = { .memo = snap, .issuer_point = root_point, .issuer_point_len = root_point_len, .root = root,
 				      .at = at, .serial = { pck->pck_ca_serial, signer.serial },
 				      .serial_len = { pck->pck_ca_serial_len, signer.serial_len } };
-	for_each_file(dir, "rootcrl", ".der", crl_cb, &rootcrl);
+	for (size_t i = 0; i < cs->n_crl[ROOT_CRL]; i++)
+		if (cs->crl[ROOT_CRL][i].ok)
+			crl_eval(&rootcrl, &cs->crl[ROOT_CRL][i].crl);
 	if (!rootcrl.found)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no root CRL signed by the root and current at the verification time");
 	if (rootcrl.revoked[0] || rootcrl.revoked[1])
 		return cb_refuse(why, CB_REASON_REVOKED, "the %s is revoked by the root CRL",
 				 rootcrl.revoked[0] ? "PCK CA" : "TCB signing certificate");
 
-	struct crl_search pckcrl = { .issuer_point = pck->ca_point, .issuer_point_len = pck->ca_point_len,
+	struct crl_search pckcrl = { .memo = snap, .issuer_point = pck->ca_point, .issuer_point_len = pck->ca_point_len,
 				     .issuer_subject_hash = pck->ca_subject_hash, .root = root, .at = at,
 				     .serial = { pck->pck_serial, NULL }, .serial_len = { pck->pck_serial_len, 0 } };
-	for_each_file(dir, "pckcrl", ".der", crl_cb, &pckcrl);
+	for (size_t i = 0; i < cs->n_crl[PCK_CRL]; i++)
+		if (cs->crl[PCK_CRL][i].ok)
+			crl_eval(&pckcrl, &cs->crl[PCK_CRL][i].crl);
 	if (!pckcrl.found)
 		return cb_refuse(why, CB_REASON_COLLATERAL_INVALID, "no PCK CRL signed by the PCK CA and current at the verification time");
 	if (pckcrl.revoked[0])
 		return cb_refuse(why, CB_REASON_REVOKED, "the PCK certificate is revoked");
 
 	struct json_search ti = { .want = { .body_key = "tcbInfo", .signer_point = signer.point,
-					    .signer_point_len = signer.point_len, .at = at, .fmspc = pck->sgx.fmspc } };
+					    .signer_point_len = signer.point_len, .at = at, .fmspc = pck->sgx.fmspc,
+					    .memo = snap } };
 	struct json_search qi = { .want = { .body_key = "enclaveIdentity", .signer_point = signer.point,
-					    .signer_point_len = signer.point_len, .at = at } };
-	for_each_file(dir, "tcbinfo", ".json", json_cb, &ti);
-	for_each_file(dir, "qeidentity", ".json", json_cb, &qi);
+					    .signer_point_len = signer.point_len, .at = at, .memo = snap } };
+	for (size_t i = 0; i < cs->n_json[TCB_INFO]; i++)
+		json_eval(&ti, &cs->json[TCB_INFO][i]);
+	for (size_t i = 0; i < cs->n_json[QE_IDENTITY]; i++)
+		json_eval(&qi, &cs->json[QE_IDENTITY][i]);
 	int ret = -1;
 	char fm[13];
 	hex_encode(fm, pck->sgx.fmspc, 6);
@@ -467,7 +594,5 @@ int tdx_collateral_check(cb_trust *t, const char *dir, time_t at, const struct c
 	c->has_tcb_status = true;
 	ret = 0;
 out:
-	cJSON_Delete(ti.best);
-	cJSON_Delete(qi.best);
 	return ret;
 }

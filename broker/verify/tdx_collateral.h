@@ -4,6 +4,9 @@
  * File names: tcbinfo-*.json, qeidentity-*.json, pckcrl-*.der, rootcrl-*.der,
  * tcb-signing-chain-*.pem.  Of several candidates, the one whose validity
  * window holds the verification time and was issued last is used.
+ * The directory is read as indexed (dir_index.h): its files once per change,
+ * every signature over them verified once per change; per request only the
+ * windows, the revocations and the TCB matching are evaluated.
  */
 #ifndef COCOBOOT_BROKER_TDX_COLLATERAL_H
 #define COCOBOOT_BROKER_TDX_COLLATERAL_H
@@ -14,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "dir_index.h"
 #include "tdx_quote.h"
 #include "trust_internal.h"
 
@@ -31,6 +35,7 @@ struct collateral_json_want {
 	time_t at;
 	const uint8_t *fmspc;
 	const time_t *newer_than;
+	struct dir_snapshot *memo;     /* NULL, or where a verified signature is remembered */
 };
 
 /* The signed body of one candidate file (untrusted bytes: fuzzed), with its

@@ -151,6 +151,12 @@ int cb_trust_new(cb_trust **out, const char *vendor_dir, cb_refusal *why)
 		return cb_refuse(why, CB_REASON_INTERNAL, "out of memory");
 	pthread_mutex_init(&t->lock, NULL);
 	t->cache_enabled = true;
+	dir_index_init(&t->dirs);
+	t->cache = chain_cache_new(CHAIN_CACHE_ENTRIES);
+	if (!t->cache) {
+		cb_trust_free(t);
+		return cb_refuse(why, CB_REASON_INTERNAL, "out of memory");
+	}
 	t->td_qe = intel_td_qe;
 	if (!vendor_dir)
 		vendor_dir = COCOBOOT_VENDOR_DIR;
@@ -240,7 +246,7 @@ void cb_trust_set_cache(cb_trust *t, bool enabled)
 {
 	pthread_mutex_lock(&t->lock);
 	t->cache_enabled = enabled;
-	memset(t->cache, 0, sizeof t->cache);
+	chain_cache_clear(t->cache);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -252,22 +258,18 @@ void cb_trust_free(cb_trust *t)
 		mbedtls_x509_crt_free(t->owned[i]);
 		free(t->owned[i]);
 	}
+	chain_cache_free(t->cache);
+	dir_index_free(&t->dirs);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
 
-/* Direct-mapped: a collision just evicts, the cache only saves work. */
 int chain_cache_get(cb_trust *t, cb_provider provider, const uint8_t key[32], struct chain_entry *out)
 {
 	int hit = 0;
 	pthread_mutex_lock(&t->lock);
-	if (t->cache_enabled) {
-		const struct chain_entry *e = &t->cache[key[0] % CHAIN_CACHE_SLOTS];
-		if (e->used && e->provider == provider && memcmp(e->key, key, 32) == 0) {
-			*out = *e;
-			hit = 1;
-		}
-	}
+	if (t->cache_enabled)
+		hit = chain_cache_lookup(t->cache, provider, key, out);
 	pthread_mutex_unlock(&t->lock);
 	return hit;
 }
@@ -275,9 +277,7 @@ int chain_cache_get(cb_trust *t, cb_provider provider, const uint8_t key[32], st
 void chain_cache_put(cb_trust *t, const struct chain_entry *e)
 {
 	pthread_mutex_lock(&t->lock);
-	if (t->cache_enabled) {
-		t->cache[e->key[0] % CHAIN_CACHE_SLOTS] = *e;
-		t->cache[e->key[0] % CHAIN_CACHE_SLOTS].used = true;
-	}
+	if (t->cache_enabled)
+		chain_cache_insert(t->cache, e);
 	pthread_mutex_unlock(&t->lock);
 }

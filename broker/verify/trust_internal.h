@@ -10,13 +10,14 @@
 #include <mbedtls/x509_crt.h>
 
 #include "amd_ext.h"
+#include "chain_cache.h"
+#include "dir_index.h"
 #include "sgx_ext.h"
 #include "verify.h"
 
 #define TRUST_MAX_CERTS 32
 #define TRUST_MAX_SNP 16
 #define TRUST_MAX_TDX 4
-#define CHAIN_CACHE_SLOTS 256
 
 struct snp_signer {
 	cb_product product;
@@ -81,11 +82,12 @@ struct cb_trust {
 	struct td_qe_identity td_qe;   /* Intel's TD QE, checked on every quote (trust.c) */
 	bool has_test;
 	bool cache_enabled;
-	pthread_mutex_t lock;
-	struct chain_entry cache[CHAIN_CACHE_SLOTS];
+	pthread_mutex_t lock;          /* guards cache */
+	struct chain_cache *cache;     /* CHAIN_CACHE_ENTRIES, LRU (chain_cache.c) */
+	struct dir_index dirs;         /* snp_cert_dir, collateral_dir: own lock (dir_index.c) */
 };
 
-/* Copy a cached entry out (1 hit, 0 miss). */
+/* Copy a cached entry out (1 hit, 0 miss), under the trust's lock. */
 int chain_cache_get(cb_trust *t, cb_provider provider, const uint8_t key[32], struct chain_entry *out);
 void chain_cache_put(cb_trust *t, const struct chain_entry *e);
 

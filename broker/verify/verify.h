@@ -8,7 +8,8 @@
  * Thread safety: a cb_trust is built once (single-threaded), then any number
  * of threads may call cb_verify() on it concurrently.  There is no global
  * state; the only shared mutable state is the trust store's cache of verified
- * certificate chains, which is protected by a mutex inside cb_trust.
+ * certificate chains and its index of snp_cert_dir / collateral_dir, each
+ * protected by a mutex inside cb_trust.
  *
  * Typical use by the broker:
  *
@@ -107,6 +108,8 @@ bool cb_trust_has_test_roots(const cb_trust *t);
  * keyed by the SHA-256 of the presented certificate bytes.  On by default;
  * a cache hit still checks the validity windows against the verification
  * time, it only skips re-parsing and the RSA/ECDSA chain signatures.
+ * It holds the 4096 most recently used chains (one per chip of a fleet);
+ * setting it (either way) empties it.
  */
 void cb_trust_set_cache(cb_trust *t, bool enabled);
 
@@ -127,7 +130,9 @@ typedef struct cb_evidence {
 	size_t n_certs;
 	const char *snp_cert_dir;      /* optional: directory of cached VCEK/VLEK/ASK certs (.pem/.der/.crt/.cer)
 	                                  and AMD KDS CRLs (*.crl, DER or PEM, signed by the ARK);
-	                                  every file is read per call: keep it small (<= 128 certs) */
+	                                  read once per change of the directory (a file renamed in
+	                                  is seen, an in-place edit is not: docs/verification.md);
+	                                  at most 128 certificates are used */
 	const char *collateral_dir;    /* optional, TDX: tcbinfo-*.json, qeidentity-*.json,
 	                                  pckcrl-*.der, rootcrl-*.der, tcb-signing-chain-*.pem */
 	time_t at;                     /* verification time; 0 = now */

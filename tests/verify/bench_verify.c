@@ -94,6 +94,28 @@ int main(int argc, char **argv)
 	rate("SEV-SNP verify (milan-2), chain cached", do_verify, &snp);
 	rate("TDX verify (v5-1), chain cached", do_verify, &tdx);
 
+	/* per request with the broker's directories, warm (chain cached, the
+	 * directory seen once): SNP with its certificates from snp_cert_dir
+	 * (the test data's snp/, about 20 certificate files), TDX with the test
+	 * data's collateral directory (25 files: TCB infos, QE identities, CRLs) */
+	char snp_dir[4096], coll_dir[4096];
+	snprintf(snp_dir, sizeof snp_dir, "%s/snp", testdata_dir());
+	snprintf(coll_dir, sizeof coll_dir, "%s/tdx/collateral", testdata_dir());
+	cb_evidence snp_ev = sc.ev;
+	snp_ev.n_certs = 0;
+	snp_ev.snp_cert_dir = snp_dir;
+	struct tdx_case tcc;
+	tdx_case_load(&tcc, cJSON_GetObjectItem(cJSON_GetObjectItem(v, "tdx"), "v4-2-debug"));
+	tcc.ev.collateral_dir = coll_dir;
+	cb_parse_rfc3339("2026-03-20T00:00:00Z", &tcc.ev.at);
+	cb_evidence tdx_bare = tcc.ev;
+	tdx_bare.collateral_dir = NULL;
+	struct verify_arg snp_d = { t, &snp_ev }, tdx_c = { t, &tcc.ev }, tdx_b = { t, &tdx_bare };
+	rate("SEV-SNP verify (milan-2), snp_cert_dir", do_verify, &snp_d);
+	rate("TDX verify (v4-2-debug), chain cached", do_verify, &tdx_b);
+	rate("TDX verify (v4-2-debug), collateral_dir", do_verify, &tdx_c);
+	tdx_case_free(&tcc);
+
 	/* raw ECDSA on the same data: the SNP report signature, the TDX quote signature */
 	uint8_t h384[48], h256[32], r[48], s[48], p384[97], p256[65];
 	size_t plen;
