@@ -57,7 +57,7 @@
 #define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
 
 struct volume_args {
-	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file, *recovery_out;
+	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file, *out, *from;
 	int yes;
 	char uuid_lower[UUID_TEXT_LEN + 1];   /* the canonical form (common/uuid.h) */
 };
@@ -85,10 +85,11 @@ static int usage(void)
 	return usage_to(stderr);
 }
 
-static int parse_args(int argc, char **argv, struct volume_args *a)
+/* Options from argv[first] on. */
+static int parse_args(int argc, char **argv, int first, struct volume_args *a)
 {
 	memset(a, 0, sizeof(*a));
-	for (int i = 2; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		const char **dst = !strcmp(argv[i], "--config") ? &a->config
 				 : !strcmp(argv[i], "--database")   ? &a->database
 				 : !strcmp(argv[i], "--master-key") ? &a->master_key
@@ -96,7 +97,8 @@ static int parse_args(int argc, char **argv, struct volume_args *a)
 				 : !strcmp(argv[i], "--policy")     ? &a->policy
 				 : !strcmp(argv[i], "--device")     ? &a->device
 				 : !strcmp(argv[i], "--key-file")   ? &a->key_file
-				 : !strcmp(argv[i], "--out")        ? &a->recovery_out : NULL;
+				 : !strcmp(argv[i], "--out")        ? &a->out
+				 : !strcmp(argv[i], "--from")       ? &a->from : NULL;
 		if (!strcmp(argv[i], "--yes")) {
 			a->yes = 1;
 			continue;
@@ -325,7 +327,7 @@ static int volume_add(struct volume_args *a)
 	size_t written;
 	int rc = 1, werr;
 
-	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->recovery_out)
+	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->out)
 		return usage();
 	if (isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "cocobroker volume add: refusing to write the raw volume key to a terminal; "
@@ -485,7 +487,7 @@ static int volume_confirm(struct volume_args *a)
 	struct store *s;
 	int rc, was_active;
 
-	if (!a->uuid || a->policy || a->yes || a->recovery_out || !a->device == !a->key_file)
+	if (!a->uuid || a->policy || a->yes || a->out || !a->device == !a->key_file)
 		return usage();
 	if (read_proof(&p) || !(s = open_store(a, 0))) {
 		secret_free(&p.key);
@@ -536,7 +538,7 @@ static int volume_list(struct volume_args *a)
 	struct store *s;
 	int rc;
 
-	if (a->uuid || a->policy || a->device || a->key_file || a->yes || a->recovery_out)
+	if (a->uuid || a->policy || a->device || a->key_file || a->yes || a->out)
 		return usage();
 	if (store_not_created_yet(a))
 		return 0;   /* no volume was ever added: an empty list */
@@ -555,7 +557,7 @@ static int volume_set_policy(struct volume_args *a)
 	char *policy;
 	int rc;
 
-	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->recovery_out)
+	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->out)
 		return usage();
 	if (!(policy = read_policy(a->policy)))
 		return 1;
@@ -582,7 +584,7 @@ static int volume_remove(struct volume_args *a)
 	struct store *s;
 	int rc, pending = 0;
 
-	if (!a->uuid || a->policy || a->device || a->key_file || a->recovery_out)
+	if (!a->uuid || a->policy || a->device || a->key_file || a->out)
 		return usage();
 	if (!a->yes) {
 		fprintf(stderr, "cocobroker volume remove: this destroys the broker's only copy of the key of %s: "
@@ -651,7 +653,7 @@ static int volume_import(struct volume_args *a)
 	struct store *s = NULL;
 	int rc = 1, was_active = 0;
 
-	if (!a->uuid || !a->policy || a->key_file || a->yes || a->recovery_out)
+	if (!a->uuid || !a->policy || a->key_file || a->yes || a->out)
 		return usage();
 	if (read_key_stdin(&key) || !(policy = read_policy(a->policy)) || (a->device && read_proof(&p)))
 		goto out;
@@ -698,7 +700,7 @@ int cmd_volume(int argc, char **argv)
 		return usage();
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage_to(stdout);
-	if (parse_args(argc, argv, &a))
+	if (parse_args(argc, argv, 2, &a) || a.from)
 		return usage();
 	/* a reader that exits early must not kill us before we report it (and, in add, undo) */
 	signal(SIGPIPE, SIG_IGN);
@@ -709,13 +711,13 @@ int cmd_volume(int argc, char **argv)
 	if (!strcmp(argv[1], "import"))
 		return volume_import(&a);
 	if (!strcmp(argv[1], "recovery-passphrase")) {
-		if (!a.recovery_out || a.uuid || a.policy || a.device || a.key_file || a.yes || a.database)
+		if (!a.out || a.uuid || a.policy || a.device || a.key_file || a.yes || a.database)
 			return usage();
-		if (write_recovery(a.recovery_out))
+		if (write_recovery(a.out))
 			return 1;
 		fprintf(stderr, "cocobroker volume recovery-passphrase: written once to %s (the broker keeps nothing of it): "
 				"format with --key-file %s, then keep it offline and delete it here\n",
-			a.recovery_out, a.recovery_out);
+			a.out, a.out);
 		return 0;
 	}
 	if (!strcmp(argv[1], "list"))
@@ -726,4 +728,168 @@ int cmd_volume(int argc, char **argv)
 		return volume_remove(&a);
 	fprintf(stderr, "cocobroker volume: unknown action \"%s\"\n", argv[1]);
 	return usage();
+}
+
+/* ---- cocobroker backup / restore (SQLite stores) ---- */
+
+static int backup_usage(FILE *f)
+{
+	fprintf(f, "usage: cocobroker backup --out FILE [STORE]\n"
+		   "       cocobroker restore --from FILE [STORE]\n"
+		   "STORE: --config FILE (default " DEFAULT_CONFIG ") or --database FILE --master-key FILE\n"
+		   "backup writes a consistent copy of a SQLite store (while serve runs) and checks it;\n"
+		   "restore puts a backup in place of a store that does not exist, checked and audited.\n"
+		   "The master key is not in the backup: keep it (and its backup) apart.\n");
+	return f == stdout ? CB_EXIT_OK : CB_EXIT_USAGE;
+}
+
+/* Open PATH with the store's master key and walk its audit chain: STORE_OK when intact. */
+static int check_copy(const char *path, const uint8_t *master, struct audit_verify_result *r, int readonly,
+		      struct store **keep, char *err, size_t errlen)
+{
+	struct store *c = NULL;
+	int rc = readonly ? store_open_readonly(&c, path, master, err, errlen) : store_open(&c, path, master, err, errlen);
+
+	if (rc == STORE_OK && (rc = store_audit_verify(c, 0, NULL, r)) != STORE_OK)
+		snprintf(err, errlen, "%s: the audit chain does not verify: %s", path,
+			 rc == STORE_TAMPERED ? r->what : store_last_error(c));
+	if (rc == STORE_OK && keep)
+		*keep = c;
+	else if (c)
+		store_close(c);
+	return rc;
+}
+
+int cmd_backup(int argc, char **argv)
+{
+	struct volume_args a;
+	struct store_paths paths;
+	struct audit_verify_result r;
+	struct store *s;
+	struct secret master = { 0 };
+	char err[512];
+	int rc = 1, created;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return backup_usage(stdout);
+	if (parse_args(argc, argv, 1, &a) || !a.out || a.from || a.uuid || a.policy || a.device || a.key_file || a.yes)
+		return backup_usage(stderr);
+	if (!(s = open_store(&a, 0)))
+		return 1;
+	if (store_backup(s, a.out) != STORE_OK) {
+		fprintf(stderr, "cocobroker backup: %s\n", store_last_error(s));
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	/* the copy is checked as restore will check it: the same master key opens it, the chain is whole */
+	if (store_paths(&a, &paths) == 0 && !secret_alloc(&master, MASTER_KEY_LEN) &&
+	    !master_key_load(paths.master_key, 0, master.data, &created, err, sizeof(err))) {
+		if (check_copy(a.out, master.data, &r, 1, NULL, err, sizeof(err)) == STORE_OK) {
+			printf("backup %s: %lld audit row(s), chain intact, head %lld\n", a.out, (long long)r.rows,
+			       (long long)r.last_id);
+			rc = 0;
+		} else {
+			fprintf(stderr, "cocobroker backup: the copy does not check: %s\n", err);
+		}
+	}
+	secret_free(&master);
+	store_paths_free(&paths);
+	return rc;
+}
+
+/* Copy FROM to a new file TO (0600, fsync'd). */
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, werr = 0, rc = -1;
+	uint8_t buf[65536];
+	ssize_t n;
+
+	if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		fprintf(stderr, "cocobroker restore: %s: %s\n", in < 0 ? from : to, strerror(errno));
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(out, buf, (size_t)n, &werr) != (size_t)n)
+			break;
+	if (n != 0 || werr || fsync(out)) {
+		fprintf(stderr, "cocobroker restore: copying %s: %s\n", from, strerror(werr ? werr : errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+/*
+ * Restore into a store that does not exist: the backup is copied next to it,
+ * opened with the master key, its chain walked, the restore audited in the
+ * copy itself, and only then renamed into place. Any failure leaves nothing.
+ */
+int cmd_restore(int argc, char **argv)
+{
+	struct volume_args a;
+	struct store_paths paths;
+	struct audit_verify_result r;
+	struct store *c = NULL;
+	struct secret master = { 0 };
+	char err[512], tmp[4096], detail[200];
+	int rc = 1, created;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return backup_usage(stdout);
+	if (parse_args(argc, argv, 1, &a) || !a.from || a.out || a.uuid || a.policy || a.device || a.key_file || a.yes)
+		return backup_usage(stderr);
+	if (store_paths(&a, &paths))
+		return 1;
+	if (store_is_pg_url(paths.database)) {
+		fprintf(stderr, "cocobroker restore: a PostgreSQL store is restored with PostgreSQL's own tools\n");
+		goto out;
+	}
+	if (access(paths.database, F_OK) == 0 || errno != ENOENT) {
+		fprintf(stderr, "cocobroker restore: %s exists: restore only into a store that does not (move it "
+				"away first)\n", paths.database);
+		goto out;
+	}
+	if (secret_alloc(&master, MASTER_KEY_LEN)) {
+		fprintf(stderr, "cocobroker restore: cannot lock memory: %s\n", strerror(errno));
+		goto out;
+	}
+	if (master_key_load(paths.master_key, 0, master.data, &created, err, sizeof(err))) {
+		fprintf(stderr, "cocobroker restore: %s\n", err);
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.restoring", paths.database);
+	if (copy_file(a.from, tmp))
+		goto out;
+	if (check_copy(tmp, master.data, &r, 0, &c, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "cocobroker restore: %s does not restore: %s\n", a.from, err);
+	} else {
+		set_operator(c);
+		snprintf(detail, sizeof(detail), "from %.120s: %lld audit row(s), head %lld", a.from, (long long)r.rows,
+			 (long long)r.last_id);
+		if (store_note_admin(c, "store-restore", "", detail) != STORE_OK)
+			fprintf(stderr, "cocobroker restore: auditing the restore: %s\n", store_last_error(c));
+		else
+			rc = 0;
+		store_close(c);
+		c = NULL;
+	}
+	if (rc == 0 && rename(tmp, paths.database)) {
+		fprintf(stderr, "cocobroker restore: %s: %s\n", paths.database, strerror(errno));
+		rc = 1;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	else
+		printf("restored %s from %s: %lld audit row(s) verified, the restore audited\n", paths.database,
+		       a.from, (long long)r.rows);
+out:
+	secret_free(&master);
+	store_paths_free(&paths);
+	return rc;
 }

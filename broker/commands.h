@@ -19,6 +19,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* git describe of this build (main.c) */
 const char *cocobroker_version(void);

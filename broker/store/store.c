@@ -186,6 +186,25 @@ int store_audit_verify(struct store *s, int64_t anchor_id, const uint8_t *anchor
 	return s->ops->audit_verify(s, anchor_id, anchor_mac, r);
 }
 
+int store_backup(struct store *s, const char *path)
+{
+	if (!s->ops->backup) {
+		snprintf(s->err, sizeof(s->err), "a PostgreSQL store is backed up with PostgreSQL's own tools "
+			 "(pg_dump, base backups); cocobroker backup copies SQLite stores");
+		return STORE_ERROR;
+	}
+	return s->ops->backup(s, path);
+}
+
+int store_note_admin(struct store *s, const char *action, const char *volume, const char *detail)
+{
+	if (!s->ops->note_admin) {
+		snprintf(s->err, sizeof(s->err), "not for a PostgreSQL store");
+		return STORE_ERROR;
+	}
+	return s->ops->note_admin(s, action, volume, detail);
+}
+
 /* ---- shared helpers ---- */
 
 int store_key_check_seal(struct store *s, uint8_t out[STORE_KEY_CHECK_LEN])

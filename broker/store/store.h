@@ -59,6 +59,8 @@ int store_open_readonly(struct store **out, const char *path, const uint8_t mast
  * 0 or -1 with err set.
  */
 int store_check_name(const char *name, char *err, size_t errlen);
+/* 1 when path names a PostgreSQL store (postgresql:// or postgres://). */
+int store_is_pg_url(const char *path);
 /* What store_open did beyond opening (a migration), "" if nothing. */
 const char *store_notice(const struct store *s);
 void store_close(struct store *s);
@@ -151,5 +153,15 @@ struct audit_verify_result {
  */
 int store_audit_verify(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
 		       struct audit_verify_result *r);
+
+/*
+ * A consistent copy of the whole store into PATH, which must not exist, taken
+ * in one read transaction while serve keeps running (SQLite: VACUUM INTO).
+ * The copy needs the same master key. STORE_ERROR for a PostgreSQL store:
+ * its backup is PostgreSQL's own (pg_dump, base backups).
+ */
+int store_backup(struct store *s, const char *path);
+/* One admin audit row on its own transaction (e.g. store-restore); SQLite only. */
+int store_note_admin(struct store *s, const char *action, const char *volume, const char *detail);
 
 #endif

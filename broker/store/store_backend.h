@@ -33,6 +33,9 @@ struct store_ops {
 	int (*audit_append)(struct store *s, const struct audit_record *r);
 	int (*audit_verify)(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
 			    struct audit_verify_result *r);
+	/* NULL where the backend has its own tools (PostgreSQL: pg_dump, pg_restore) */
+	int (*backup)(struct store *s, const char *path);
+	int (*note_admin)(struct store *s, const char *action, const char *volume, const char *detail);
 };
 
 struct store {
@@ -57,8 +60,6 @@ int store_pg_open(struct store *s, const char *url);
 int store_pg_open_readonly(struct store *s, const char *url);
 /* store_check_name for a PostgreSQL URL (store_pg.c) */
 int store_pg_check_url(const char *url, char *err, size_t errlen);
-/* 1 when path names a PostgreSQL store (postgresql:// or postgres://). */
-int store_is_pg_url(const char *path);
 
 /* ---- shared by both backends (store.c) ---- */
 

@@ -528,6 +528,38 @@ static int sqlite_volume_list(struct store *s, store_list_fn fn, void *ctx)
 	return rc == SQLITE_DONE ? STORE_OK : store_fail(s, STORE_ERROR, "list volumes");
 }
 
+/* VACUUM INTO: a consistent, compacted copy in one read transaction; writers go on (WAL). */
+static int sqlite_backup(struct store *s, const char *path)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?", -1, &st, NULL))
+		return store_fail(s, STORE_ERROR, "backup");
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail(s, STORE_ERROR, "backup");
+}
+
+struct note_args {
+	const char *action, *volume, *detail;
+};
+
+static int note_body(struct store *s, void *arg)
+{
+	const struct note_args *a = arg;
+
+	return store_audit_admin(s, a->action, a->volume, a->detail);
+}
+
+static int sqlite_note_admin(struct store *s, const char *action, const char *volume, const char *detail)
+{
+	struct note_args a = { action, volume, detail };
+
+	return in_transaction(s, "admin audit row", note_body, &a);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.close = sqlite_close,
 	.volume_add = sqlite_volume_add,
@@ -540,4 +572,6 @@ const struct store_ops store_sqlite_ops = {
 	.volume_list = sqlite_volume_list,
 	.audit_append = store_sqlite_audit_append,
 	.audit_verify = store_sqlite_audit_verify,
+	.backup = sqlite_backup,
+	.note_admin = sqlite_note_admin,
 };

@@ -441,6 +441,20 @@ expect "restart keeps keys: release after restart" '^status=200 key_bytes=64$' -
 check "same key after restart" cmp -s "$W/vol.key" "$W/released2.key"
 "$BROKER" volume remove --uuid "$VOL_OLD" --yes --database "$W/keys.db" --master-key "$W/master.key" >/dev/null
 expect "removed volume -> 404" 'status=404 error=unknown-volume$' --volume "$VOL_OLD" --sim-snp "$KEYS"
+# ---- backup while serve runs, restore into a fresh store, release from it ----
+rm -f "$W/backup.db"
+out=$("$BROKER" backup --out "$W/backup.db" --config "$W/broker.json" 2>&1); rc=$?
+check "backup while serve runs: a checked copy ($out)" test "$rc" -eq 0 -a -n "$(echo "$out" | grep 'chain intact')"
+stop_broker
+"$BROKER" restore --from "$W/backup.db" --config "$W/broker.json" > "$W/restore.out" 2>&1
+check "restore over an existing store: refused ($(cat "$W/restore.out"))" grep -q 'exists: restore only into a store that does not' "$W/restore.out"
+mv "$W/keys.db" "$W/keys.db.before-restore"; rm -f "$W/keys.db-wal" "$W/keys.db-shm"
+"$BROKER" restore --from "$W/backup.db" --config "$W/broker.json" > "$W/restore.out" 2>&1; rc=$?
+check "restore into a fresh store ($(cat "$W/restore.out"))" test "$rc" -eq 0 -a -n "$(grep 'the restore audited' "$W/restore.out")"
+check "...audited with the operator" test -n "$(sqlite3 "$W/keys.db" "select client_key from audit where reason = 'store-restore'" | grep '^local-user:')"
+check "broker starts on the restored store" start_broker 3
+expect "the restored store releases the same key" '^status=200 key_bytes=64$' --volume "$VOL" --sim-snp "$KEYS" --key-out "$W/released3.key"
+check "...byte for byte" cmp -s "$W/vol.key" "$W/released3.key"
 stop_broker
 
 # ---- systemd: readiness notification and journal priorities ----
@@ -543,7 +557,7 @@ tampered "audit verify: a forged row added" \
 # a forged head stops releases: no audit row can be chained, so no key
 rm -rf "$W/t" && mkdir -p "$W/t" && cp "$W"/keys.db* "$W/t/"
 sqlite3 "$W/keys.db" "UPDATE meta SET value = zeroblob(8) || substr(value, 9) WHERE name='audit_head'"
-check "broker starts on a store whose audit head is forged" start_broker 3
+check "broker starts on a store whose audit head is forged" start_broker 4
 expect "forged audit head -> no key (503 store-unavailable)" '^status=503 retry_after=1 error=store-unavailable$' --volume "$VOL" --sim-snp "$KEYS"
 check "  ...and the log says why" grep -q '"event":"audit-failed".*audit_head) does not verify' "$W/broker.log"
 stop_broker

@@ -133,8 +133,8 @@ cp "$W/other/img" "$W/other/img.bad"
 printf 'X' | dd of="$W/other/img.bad" bs=1 seek=4200 conv=notrunc status=none
 "$BROKER" volume confirm --uuid "$U4" --device "$W/other/img.bad" "${STORE[@]}" 2>"$W/other/err"
 check "confirm refuses a header whose checksum does not match" test $? -ne 0 -a -n "$(grep checksum "$W/other/err")"
-"$BROKER" volume confirm --uuid "$U4" --device "$W/other/img" "${STORE[@]}" 2>"$W/other/err"
-check "with the right key and UUID it confirms ($(cat "$W/other/err"))" test $? -eq 0 -a "$(state "$U4")" = active
+"$BROKER" volume confirm --uuid "$U4" --device "$W/other/img" "${STORE[@]}" 2>"$W/other/err"; rc=$?
+check "with the right key and UUID it confirms ($(cat "$W/other/err"))" test $rc -eq 0 -a "$(state "$U4")" = active
 
 # ---- the reader exits before taking the key ----
 U5=9e5c6d70-8192-43a4-85b6-c7d8e9fa0b1c
@@ -164,8 +164,8 @@ head -c 64 /dev/urandom | "$BROKER" volume import --uuid "$U6" --policy "$W/web.
 check "import of a key the header does not verify: refused, nothing stored" \
 	test $? -ne 0 -a -n "$(grep 'nothing stored' "$W/imp.err")" -a -z "$(state "$U6")" -a "$(rows)" = "$before"
 "$BROKER" volume import --uuid "$U6" --policy "$W/web.json" --device "$W/other/imp.img" "${STORE[@]}" \
-	< "$W/other/imp.key" 2>"$W/imp.err"
-check "import with --device: active at once ($(grep -o 'is active.*' "$W/imp.err"))" test $? -eq 0 -a "$(state "$U6")" = active
+	< "$W/other/imp.key" 2>"$W/imp.err"; rc=$?
+check "import with --device: active at once ($(grep -o 'is active.*' "$W/imp.err"))" test $rc -eq 0 -a "$(state "$U6")" = active
 check "...audited as add and confirm by import" \
 	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where volume = '$U6' and decision = 'admin'")" = 2 -a \
 	-n "$(sqlite3 "$W/keys.db" "select measurement from audit where volume = '$U6' and reason = 'volume-confirm'" | grep import)"
@@ -196,3 +196,24 @@ printf '{\n  "snp": {\n    "allow_any_measurement": tru\n  }\n}\n' > "$W/syntax.
 "$BROKER" volume add --uuid "$U8" --policy "$W/syntax.json" "${STORE[@]}" >/dev/null 2>"$W/syntax.err"
 check "a policy's JSON syntax error is located (line 3, column 30) and nothing is stored" \
 	test $? -ne 0 -a -n "$(grep 'JSON syntax error at line 3, column 30 (byte 42)' "$W/syntax.err")" -a -z "$(state "$U8")"
+
+# ---- backup and restore: refusals leave nothing behind ----
+"$BROKER" backup --out "$W/bk.db" "${STORE[@]}" >/dev/null 2>&1
+check "backup of the enrolment store" test $? -eq 0 -a -s "$W/bk.db"
+"$BROKER" backup --out "$W/bk.db" "${STORE[@]}" 2>"$W/bk.err" >/dev/null
+check "backup over an existing file: refused" test $? -ne 0 -a -n "$(grep 'already exists' "$W/bk.err")"
+head -c 32 /dev/urandom > "$W/other.mk" && chmod 600 "$W/other.mk"
+"$BROKER" restore --from "$W/bk.db" --database "$W/r.db" --master-key "$W/other.mk" 2>"$W/r.err" >/dev/null; rc=$?
+check "restore with another master key: refused, nothing left" \
+	test $rc -ne 0 -a -n "$(grep 'master key does not match' "$W/r.err")" -a "$(ls "$W" | grep -c '^r\.db')" = 0
+printf 'not a database' > "$W/junk.db"
+"$BROKER" restore --from "$W/junk.db" --database "$W/r.db" --master-key "$W/master.key" 2>"$W/r.err" >/dev/null
+check "restore of a file that is no store: refused, nothing left" test $? -ne 0 -a "$(ls "$W" | grep -c '^r\.db')" = 0
+cp "$W/bk.db" "$W/bk-tampered.db"
+sqlite3 "$W/bk-tampered.db" "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)" 2>/dev/null
+"$BROKER" restore --from "$W/bk-tampered.db" --database "$W/r.db" --master-key "$W/master.key" 2>"$W/r.err" >/dev/null; rc=$?
+check "restore of a backup whose audit chain was cut: refused ($(head -c 150 "$W/r.err"))" \
+	test $rc -ne 0 -a "$(ls "$W" | grep -c '^r\.db')" = 0
+"$BROKER" restore --from "$W/bk.db" --database "$W/r.db" --master-key "$W/master.key" >/dev/null 2>&1
+check "restore with the right key: the store lists the same volumes" \
+	test "$("$BROKER" volume list --database "$W/r.db" --master-key "$W/master.key" | wc -l)" = "$("$BROKER" volume list "${STORE[@]}" | wc -l)"
