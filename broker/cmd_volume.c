@@ -213,24 +213,36 @@ static void set_operator(struct store *s)
 	store_set_operator(s, pw && pw->pw_name ? pw->pw_name : uid);
 }
 
+/* The master key into locked memory; 0, or -1 said on stderr as "cocobroker WHO: ...". */
+static int load_master(const char *path, int create, struct secret *master, int *created, const char *who)
+{
+	char err[512];
+
+	if (secret_alloc(master, MASTER_KEY_LEN)) {
+		fprintf(stderr, "cocobroker %s: cannot lock memory: %s\n", who, strerror(errno));
+		return -1;
+	}
+	if (master_key_load(path, create, master->data, created, err, sizeof(err))) {
+		fprintf(stderr, "cocobroker %s: %s\n", who, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Opens the store; the master key must already exist unless create. */
 static struct store *open_store(const struct volume_args *a, int create)
 {
 	struct store_paths paths;
 	struct store *s = NULL;
-	struct secret master;
+	struct secret master = { 0 };
 	char err[512];
 	int created;
 
 	if (store_paths(a, &paths))
 		return NULL;
-	if (secret_alloc(&master, MASTER_KEY_LEN)) {
-		fprintf(stderr, "cocobroker volume: cannot lock memory: %s\n", strerror(errno));
-		store_paths_free(&paths);
-		return NULL;
-	}
-	if (master_key_load(paths.master_key, create, master.data, &created, err, sizeof(err)) ||
-	    store_open(&s, paths.database, master.data, err, sizeof(err)) != STORE_OK) {
+	if (load_master(paths.master_key, create, &master, &created, "volume")) {
+		s = NULL;
+	} else if (store_open(&s, paths.database, master.data, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume: %s\n", err);
 		s = NULL;
 	} else {
@@ -783,8 +795,7 @@ int cmd_backup(int argc, char **argv)
 	}
 	store_close(s);
 	/* the copy is checked as restore will check it: the same master key opens it, the chain is whole */
-	if (store_paths(&a, &paths) == 0 && !secret_alloc(&master, MASTER_KEY_LEN) &&
-	    !master_key_load(paths.master_key, 0, master.data, &created, err, sizeof(err))) {
+	if (store_paths(&a, &paths) == 0 && !load_master(paths.master_key, 0, &master, &created, "backup")) {
 		if (check_copy(a.out, master.data, &r, 1, NULL, err, sizeof(err)) == STORE_OK) {
 			printf("backup %s: %lld audit row(s), chain intact, head %lld\n", a.out, (long long)r.rows,
 			       (long long)r.last_id);
@@ -855,14 +866,8 @@ int cmd_restore(int argc, char **argv)
 				"away first)\n", paths.database);
 		goto out;
 	}
-	if (secret_alloc(&master, MASTER_KEY_LEN)) {
-		fprintf(stderr, "cocobroker restore: cannot lock memory: %s\n", strerror(errno));
+	if (load_master(paths.master_key, 0, &master, &created, "restore"))
 		goto out;
-	}
-	if (master_key_load(paths.master_key, 0, master.data, &created, err, sizeof(err))) {
-		fprintf(stderr, "cocobroker restore: %s\n", err);
-		goto out;
-	}
 	snprintf(tmp, sizeof(tmp), "%s.restoring", paths.database);
 	if (copy_file(a.from, tmp))
 		goto out;
