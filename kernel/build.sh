@@ -29,6 +29,15 @@ if [ ! -f "$src/.extracted" ]; then
 	touch "$src/.extracted"
 fi
 
+# The kernel embeds who built it, where and when (/proc/version, the bzImage
+# header). Fixed here so the same pinned source, configuration and compiler
+# give the same bytes on any machine: the time is the pinned package's own
+# changelog date, the user and host a constant.
+kbuild_time=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/linux-source-6.12/changelog.Debian.gz |
+	zcat | sed -n 's/^ -- .*>  //p' | sed -n 1p)
+[ -n "$kbuild_time" ] || { echo "kernel: no changelog date in $(basename "$deb")" >&2; exit 1; }
+export KBUILD_BUILD_TIMESTAMP=$kbuild_time KBUILD_BUILD_USER=cocoboot KBUILD_BUILD_HOST=cocoboot KBUILD_BUILD_VERSION=1
+
 if [ ! -f "$obj/.done" ]; then
 	start=$(date +%s)
 	echo "kernel: configuring in $obj" >&2

@@ -67,6 +67,23 @@ else
 	ok "another SOURCE_DATE_EPOCH gives another archive"
 fi
 
+# The kernel: built once per pinned source + configuration + compiler (a
+# cache key), so two clones here share it; what would differ on another
+# machine is the build stamp, which kernel/build.sh fixes. Read it from the
+# bzImage setup header (kernel_version: a pointer at 0x20e, relative to 0x200).
+kver=$(python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+p = struct.unpack_from("<H", b, 0x20e)[0] + 0x200
+print(b[p:b.index(b"\0", p)].decode())' "$KERNEL" 2>/dev/null)
+deb=$("$top/mk/fetch.sh" linux-source 2>/dev/null)
+stamp=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/linux-source-6.12/changelog.Debian.gz |
+	zcat | sed -n 's/^ -- .*>  //p' | sed -n 1p)
+case $kver in
+*"(cocoboot@cocoboot) #1 "*"$stamp") ok "kernel: fixed build stamp ($kver)" ;;
+*) bad "kernel: build stamp \"$kver\" is not (cocoboot@cocoboot) #1 ... $stamp (this machine's user, host or time leaked)" ;;
+esac
+
 # The guest binary from a clone at another path (same commit, so the same
 # version string and time floor).
 want=$(git -C "$top" describe --always --dirty 2>/dev/null || echo none)
