@@ -48,19 +48,13 @@
 #include "../common/uuid.h"
 #include "../proto/key_commit.h"
 #include "../proto/request.h"
+#include "admin_cli.h"
 #include "commands.h"
 #include "server/config.h"
 #include "store/master_key.h"
 #include "store/store.h"
 #include "verify/policy.h"
 
-#define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
-
-struct volume_args {
-	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file, *out, *from;
-	int yes;
-	char uuid_lower[UUID_TEXT_LEN + 1];   /* the canonical form (common/uuid.h) */
-};
 
 static int usage_to(FILE *f)
 {
@@ -86,7 +80,7 @@ static int usage(void)
 }
 
 /* Options from argv[first] on. */
-static int parse_args(int argc, char **argv, int first, struct volume_args *a)
+int admin_parse_args(int argc, char **argv, int first, struct volume_args *a)
 {
 	memset(a, 0, sizeof(*a));
 	for (int i = first; i < argc; i++) {
@@ -170,14 +164,7 @@ static char *read_policy(const char *path)
 	return text;
 }
 
-/* The store's two files, from --database/--master-key or the configuration. */
-struct store_paths {
-	struct broker_config cfg;
-	int have_cfg;
-	const char *database, *master_key;
-};
-
-static int store_paths(const struct volume_args *a, struct store_paths *p)
+int admin_store_paths(const struct volume_args *a, struct store_paths *p)
 {
 	char err[512];
 
@@ -197,14 +184,14 @@ static int store_paths(const struct volume_args *a, struct store_paths *p)
 	return 0;
 }
 
-static void store_paths_free(struct store_paths *p)
+void admin_store_paths_free(struct store_paths *p)
 {
 	if (p->have_cfg)
 		config_free(&p->cfg);
 }
 
 /* The local user who runs the command, for the admin audit rows. */
-static void set_operator(struct store *s)
+void admin_set_operator(struct store *s)
 {
 	struct passwd *pw = getpwuid(getuid());
 	char uid[32];
@@ -213,16 +200,25 @@ static void set_operator(struct store *s)
 	store_set_operator(s, pw && pw->pw_name ? pw->pw_name : uid);
 }
 
-/* The master key into locked memory; 0, or -1 said on stderr as "cocobroker WHO: ...". */
-static int load_master(const char *path, int create, struct secret *master, int *created, const char *who)
+/*
+ * The master key into locked memory, after settling an interrupted rotation
+ * (master_key.h); 0, or -1 said on stderr as "cocobroker WHO: ...".
+ */
+int admin_load_master(const struct store_paths *p, int create, struct secret *master, int *created, const char *who)
 {
-	char err[512];
+	char err[512], note[512];
 
+	if (master_key_settle(p->master_key, p->database, note, sizeof(note), err, sizeof(err))) {
+		fprintf(stderr, "cocobroker %s: %s\n", who, err);
+		return -1;
+	}
+	if (note[0])
+		fprintf(stderr, "cocobroker %s: %s\n", who, note);
 	if (secret_alloc(master, MASTER_KEY_LEN)) {
 		fprintf(stderr, "cocobroker %s: cannot lock memory: %s\n", who, strerror(errno));
 		return -1;
 	}
-	if (master_key_load(path, create, master->data, created, err, sizeof(err))) {
+	if (master_key_load(p->master_key, create, master->data, created, err, sizeof(err))) {
 		fprintf(stderr, "cocobroker %s: %s\n", who, err);
 		return -1;
 	}
@@ -230,7 +226,7 @@ static int load_master(const char *path, int create, struct secret *master, int 
 }
 
 /* Opens the store; the master key must already exist unless create. */
-static struct store *open_store(const struct volume_args *a, int create)
+struct store *admin_open_store(const struct volume_args *a, int create)
 {
 	struct store_paths paths;
 	struct store *s = NULL;
@@ -238,9 +234,9 @@ static struct store *open_store(const struct volume_args *a, int create)
 	char err[512];
 	int created;
 
-	if (store_paths(a, &paths))
+	if (admin_store_paths(a, &paths))
 		return NULL;
-	if (load_master(paths.master_key, create, &master, &created, "volume")) {
+	if (admin_load_master(&paths, create, &master, &created, "volume")) {
 		s = NULL;
 	} else if (store_open(&s, paths.database, master.data, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume: %s\n", err);
@@ -248,10 +244,10 @@ static struct store *open_store(const struct volume_args *a, int create)
 	} else {
 		if (store_notice(s)[0])
 			fprintf(stderr, "cocobroker volume: %s\n", store_notice(s));
-		set_operator(s);
+		admin_set_operator(s);
 	}
 	secret_free(&master);
-	store_paths_free(&paths);
+	admin_store_paths_free(&paths);
 	return s;
 }
 
@@ -261,15 +257,15 @@ static int store_not_created_yet(const struct volume_args *a)
 	struct store_paths paths;
 	int none;
 
-	if (store_paths(a, &paths))
+	if (admin_store_paths(a, &paths))
 		return 0;
 	none = access(paths.master_key, F_OK) && errno == ENOENT && access(paths.database, F_OK) && errno == ENOENT;
-	store_paths_free(&paths);
+	admin_store_paths_free(&paths);
 	return none;
 }
 
 /* Straight to the descriptor: no stdio buffer keeps a copy of the key. Returns the bytes written. */
-static size_t write_all(int fd, const uint8_t *p, size_t n, int *error)
+size_t admin_write_all(int fd, const uint8_t *p, size_t n, int *error)
 {
 	size_t done = 0;
 
@@ -317,7 +313,7 @@ static int write_recovery(const char *path)
 		fprintf(stderr, "cocobroker volume recovery-passphrase: %s: %s\n", path, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, pw.data, RECOVERY_LEN, &werr) != RECOVERY_LEN || fsync(fd) != 0) {
+	if (admin_write_all(fd, pw.data, RECOVERY_LEN, &werr) != RECOVERY_LEN || fsync(fd) != 0) {
 		fprintf(stderr, "cocobroker volume recovery-passphrase: %s: %s\n", path, strerror(werr ? werr : errno));
 		unlink(path);
 		goto out;
@@ -348,7 +344,7 @@ static int volume_add(struct volume_args *a)
 	}
 	if (!(policy = read_policy(a->policy)))
 		return 1;
-	if (!(s = open_store(a, 1))) {
+	if (!(s = admin_open_store(a, 1))) {
 		free(policy);
 		return 1;
 	}
@@ -356,7 +352,7 @@ static int volume_add(struct volume_args *a)
 		fprintf(stderr, "cocobroker volume add: no key material\n");
 	} else if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume add: %s\n", store_last_error(s));
-	} else if ((written = write_all(STDOUT_FILENO, key.data, VOLUME_KEY_LEN, &werr)) != VOLUME_KEY_LEN) {
+	} else if ((written = admin_write_all(STDOUT_FILENO, key.data, VOLUME_KEY_LEN, &werr)) != VOLUME_KEY_LEN) {
 		/* the consumer did not get the whole key: nobody can hold it, so the
 		 * pending volume goes (it was never released: pending is never released) */
 		fprintf(stderr, "cocobroker volume add: writing the key to stdout failed after %zu of %d bytes: %s%s; "
@@ -501,7 +497,7 @@ static int volume_confirm(struct volume_args *a)
 
 	if (!a->uuid || a->policy || a->yes || a->out || !a->device == !a->key_file)
 		return usage();
-	if (read_proof(&p) || !(s = open_store(a, 0))) {
+	if (read_proof(&p) || !(s = admin_open_store(a, 0))) {
 		secret_free(&p.key);
 		return 1;
 	}
@@ -554,7 +550,7 @@ static int volume_list(struct volume_args *a)
 		return usage();
 	if (store_not_created_yet(a))
 		return 0;   /* no volume was ever added: an empty list */
-	if (!(s = open_store(a, 0)))
+	if (!(s = admin_open_store(a, 0)))
 		return 1;
 	rc = store_volume_list(s, print_volume, NULL);
 	if (rc != STORE_OK)
@@ -573,7 +569,7 @@ static int volume_set_policy(struct volume_args *a)
 		return usage();
 	if (!(policy = read_policy(a->policy)))
 		return 1;
-	if (!(s = open_store(a, 0))) {
+	if (!(s = admin_open_store(a, 0))) {
 		free(policy);
 		return 1;
 	}
@@ -604,7 +600,7 @@ static int volume_remove(struct volume_args *a)
 			a->uuid_lower);
 		return CB_EXIT_USAGE;
 	}
-	if (!(s = open_store(a, 0)))
+	if (!(s = admin_open_store(a, 0)))
 		return 1;
 	rc = store_volume_state(s, a->uuid_lower, &pending, created);
 	if (rc == STORE_OK)
@@ -673,7 +669,7 @@ static int volume_import(struct volume_args *a)
 		fprintf(stderr, "cocobroker volume import: %s: %s; nothing stored\n", a->device, why);
 		goto out;
 	}
-	if (!(s = open_store(a, 1)))
+	if (!(s = admin_open_store(a, 1)))
 		goto out;
 	if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume import: %s\n", store_last_error(s));
@@ -712,7 +708,7 @@ int cmd_volume(int argc, char **argv)
 		return usage();
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage_to(stdout);
-	if (parse_args(argc, argv, 2, &a) || a.from)
+	if (admin_parse_args(argc, argv, 2, &a) || a.from)
 		return usage();
 	/* a reader that exits early must not kill us before we report it (and, in add, undo) */
 	signal(SIGPIPE, SIG_IGN);
@@ -740,161 +736,4 @@ int cmd_volume(int argc, char **argv)
 		return volume_remove(&a);
 	fprintf(stderr, "cocobroker volume: unknown action \"%s\"\n", argv[1]);
 	return usage();
-}
-
-/* ---- cocobroker backup / restore (SQLite stores) ---- */
-
-static int backup_usage(FILE *f)
-{
-	fprintf(f, "usage: cocobroker backup --out FILE [STORE]\n"
-		   "       cocobroker restore --from FILE [STORE]\n"
-		   "STORE: --config FILE (default " DEFAULT_CONFIG ") or --database FILE --master-key FILE\n"
-		   "backup writes a consistent copy of a SQLite store (while serve runs) and checks it;\n"
-		   "restore puts a backup in place of a store that does not exist, checked and audited.\n"
-		   "The master key is not in the backup: keep it (and its backup) apart.\n");
-	return f == stdout ? CB_EXIT_OK : CB_EXIT_USAGE;
-}
-
-/* Open PATH with the store's master key and walk its audit chain: STORE_OK when intact. */
-static int check_copy(const char *path, const uint8_t *master, struct audit_verify_result *r, int readonly,
-		      struct store **keep, char *err, size_t errlen)
-{
-	struct store *c = NULL;
-	int rc = readonly ? store_open_readonly(&c, path, master, err, errlen) : store_open(&c, path, master, err, errlen);
-
-	if (rc == STORE_OK && (rc = store_audit_verify(c, 0, NULL, r)) != STORE_OK)
-		snprintf(err, errlen, "%s: the audit chain does not verify: %s", path,
-			 rc == STORE_TAMPERED ? r->what : store_last_error(c));
-	if (rc == STORE_OK && keep)
-		*keep = c;
-	else if (c)
-		store_close(c);
-	return rc;
-}
-
-int cmd_backup(int argc, char **argv)
-{
-	struct volume_args a;
-	struct store_paths paths;
-	struct audit_verify_result r;
-	struct store *s;
-	struct secret master = { 0 };
-	char err[512];
-	int rc = 1, created;
-
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return backup_usage(stdout);
-	if (parse_args(argc, argv, 1, &a) || !a.out || a.from || a.uuid || a.policy || a.device || a.key_file || a.yes)
-		return backup_usage(stderr);
-	if (!(s = open_store(&a, 0)))
-		return 1;
-	if (store_backup(s, a.out) != STORE_OK) {
-		fprintf(stderr, "cocobroker backup: %s\n", store_last_error(s));
-		store_close(s);
-		return 1;
-	}
-	store_close(s);
-	/* the copy is checked as restore will check it: the same master key opens it, the chain is whole */
-	if (store_paths(&a, &paths) == 0 && !load_master(paths.master_key, 0, &master, &created, "backup")) {
-		if (check_copy(a.out, master.data, &r, 1, NULL, err, sizeof(err)) == STORE_OK) {
-			printf("backup %s: %lld audit row(s), chain intact, head %lld\n", a.out, (long long)r.rows,
-			       (long long)r.last_id);
-			rc = 0;
-		} else {
-			fprintf(stderr, "cocobroker backup: the copy does not check: %s\n", err);
-		}
-	}
-	secret_free(&master);
-	store_paths_free(&paths);
-	return rc;
-}
-
-/* Copy FROM to a new file TO (0600, fsync'd). */
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, werr = 0, rc = -1;
-	uint8_t buf[65536];
-	ssize_t n;
-
-	if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
-		fprintf(stderr, "cocobroker restore: %s: %s\n", in < 0 ? from : to, strerror(errno));
-		goto out;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(out, buf, (size_t)n, &werr) != (size_t)n)
-			break;
-	if (n != 0 || werr || fsync(out)) {
-		fprintf(stderr, "cocobroker restore: copying %s: %s\n", from, strerror(werr ? werr : errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return rc;
-}
-
-/*
- * Restore into a store that does not exist: the backup is copied next to it,
- * opened with the master key, its chain walked, the restore audited in the
- * copy itself, and only then renamed into place. Any failure leaves nothing.
- */
-int cmd_restore(int argc, char **argv)
-{
-	struct volume_args a;
-	struct store_paths paths;
-	struct audit_verify_result r;
-	struct store *c = NULL;
-	struct secret master = { 0 };
-	char err[512], tmp[4096], detail[200];
-	int rc = 1, created;
-
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return backup_usage(stdout);
-	if (parse_args(argc, argv, 1, &a) || !a.from || a.out || a.uuid || a.policy || a.device || a.key_file || a.yes)
-		return backup_usage(stderr);
-	if (store_paths(&a, &paths))
-		return 1;
-	if (store_is_pg_url(paths.database)) {
-		fprintf(stderr, "cocobroker restore: a PostgreSQL store is restored with PostgreSQL's own tools\n");
-		goto out;
-	}
-	if (access(paths.database, F_OK) == 0 || errno != ENOENT) {
-		fprintf(stderr, "cocobroker restore: %s exists: restore only into a store that does not (move it "
-				"away first)\n", paths.database);
-		goto out;
-	}
-	if (load_master(paths.master_key, 0, &master, &created, "restore"))
-		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.restoring", paths.database);
-	if (copy_file(a.from, tmp))
-		goto out;
-	if (check_copy(tmp, master.data, &r, 0, &c, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "cocobroker restore: %s does not restore: %s\n", a.from, err);
-	} else {
-		set_operator(c);
-		snprintf(detail, sizeof(detail), "from %.120s: %lld audit row(s), head %lld", a.from, (long long)r.rows,
-			 (long long)r.last_id);
-		if (store_note_admin(c, "store-restore", "", detail) != STORE_OK)
-			fprintf(stderr, "cocobroker restore: auditing the restore: %s\n", store_last_error(c));
-		else
-			rc = 0;
-		store_close(c);
-		c = NULL;
-	}
-	if (rc == 0 && rename(tmp, paths.database)) {
-		fprintf(stderr, "cocobroker restore: %s: %s\n", paths.database, strerror(errno));
-		rc = 1;
-	}
-	if (rc != 0)
-		unlink(tmp);
-	else
-		printf("restored %s from %s: %lld audit row(s) verified, the restore audited\n", paths.database,
-		       a.from, (long long)r.rows);
-out:
-	secret_free(&master);
-	store_paths_free(&paths);
-	return rc;
 }

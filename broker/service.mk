@@ -21,8 +21,8 @@ $(BUILD)/service-san/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STA
 	@echo "  CC      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(SERVICE_CFLAGS) -c $< -o $@
 
-$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o: $(SERVICE_HDRS)
-COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o $(SERVICE_OBJS) $(PROTO_LIB)
+$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_store.o $(BUILD)/broker/cmd_audit.o: $(SERVICE_HDRS) broker/admin_cli.h
+COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_store.o $(BUILD)/broker/cmd_audit.o $(SERVICE_OBJS) $(PROTO_LIB)
 COCOBROKER_LIBS += $(SERVICE_LIBS)
 
 # ---- tests -----------------------------------------------------------------
@@ -54,12 +54,13 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 CHECK_SUITES += broker
 check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@tests/lib/sum.sh "tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e" \
-		"tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol"
+		"tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol" \
+		"tests/broker/test-crash.sh $(BUILD)/cocobroker $(TB)/crash"
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
 # (cmd_measure and the measure objects: main.c's command table names them)
-COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_audit.c \
+COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_store.c broker/cmd_audit.c \
 	broker/cmd_measure.c $(SERVICE_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h

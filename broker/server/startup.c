@@ -84,6 +84,13 @@ static int open_store(struct server *s, char *err, size_t errlen)
 	int created = 0, ret;
 	struct store *probe;
 
+	char note[512];
+
+	/* a rotation killed half way is finished or undone before the key is read (master_key.h) */
+	if (master_key_settle(s->cfg.master_key, s->cfg.database, note, sizeof(note), err, errlen))
+		return -1;
+	if (note[0])
+		log_event("warning", "master-key-settled", "detail", note, NULL);
 	if (secret_alloc(&master, MASTER_KEY_LEN))
 		return broker_fail(err, errlen, "cannot lock memory for the master key: %s", strerror(errno));
 	if (master_key_load(s->cfg.master_key, 1, master.data, &created, err, errlen)) {

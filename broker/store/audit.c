@@ -137,7 +137,7 @@ out:
 }
 
 /* The walk (store.c's), inside the caller's read transaction. */
-static int walk(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac, struct audit_verify_result *r)
+int store_sqlite_audit_walk(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac, struct audit_verify_result *r)
 {
 	uint8_t head_mac[AUDIT_MAC_LEN];
 	struct audit_walk w;
@@ -183,7 +183,7 @@ int store_sqlite_audit_verify(struct store *s, int64_t anchor_id, const uint8_t 
 	/* one snapshot: a broker appending meanwhile cannot make the walk see half a commit */
 	if ((ret = store_exec(s, "BEGIN", "read audit")))
 		return ret;
-	ret = walk(s, anchor_id, anchor_mac, r);
+	ret = store_sqlite_audit_walk(s, anchor_id, anchor_mac, r);
 	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	return ret;
 }

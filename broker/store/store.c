@@ -207,6 +207,34 @@ int store_note_admin(struct store *s, const char *action, const char *volume, co
 
 /* ---- shared helpers ---- */
 
+int store_rotate_master(struct store *s, const uint8_t new_master[MASTER_KEY_LEN], struct store_rotate_result *r)
+{
+	struct secret mem = { 0 };
+	struct store_keys *nk;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!s->ops->rotate) {
+		snprintf(s->err, sizeof(s->err), "master-key rotation of a PostgreSQL store is not supported by this "
+			 "cocobroker");
+		return STORE_ERROR;
+	}
+	if (secret_alloc(&mem, sizeof(*nk))) {
+		snprintf(s->err, sizeof(s->err), "cannot allocate locked memory for the new key");
+		return STORE_ERROR;
+	}
+	nk = (struct store_keys *)mem.data;
+	memcpy(nk->master, new_master, MASTER_KEY_LEN);
+	if (seal_audit_key(nk->master, nk->audit)) {
+		snprintf(s->err, sizeof(s->err), "cannot derive the new audit key");
+		rc = STORE_ERROR;
+	} else {
+		rc = s->ops->rotate(s, nk, r);
+	}
+	secret_free(&mem);
+	return rc;
+}
+
 int store_key_check_seal(struct store *s, uint8_t out[STORE_KEY_CHECK_LEN])
 {
 	if (wrap_seal(s->keys->master, KEY_CHECK_CONTEXT, (const uint8_t *)KEY_CHECK_PLAIN, sizeof(KEY_CHECK_PLAIN),

@@ -164,4 +164,21 @@ int store_backup(struct store *s, const char *path);
 /* One admin audit row on its own transaction (e.g. store-restore); SQLite only. */
 int store_note_admin(struct store *s, const char *action, const char *volume, const char *detail);
 
+/*
+ * Master-key rotation: in one write transaction, the audit chain is walked
+ * under the current key (a broken chain is refused, STORE_TAMPERED), every
+ * volume key and its policy seal is rewrapped under new_master, every audit
+ * row is MACed again under the new audit key, and a "master-key-rotate" admin
+ * row closes it. On STORE_OK the store handle uses the new key; on anything
+ * else nothing changed. Brokers still running with the old key can no longer
+ * open the head and refuse every release until restarted with the new key.
+ * STORE_ERROR for a PostgreSQL store (not supported yet).
+ */
+struct store_rotate_result {
+	int64_t volumes;                    /* volume keys rewrapped */
+	int64_t rows;                       /* audit rows re-chained (before the rotation's own row) */
+	struct audit_verify_result verified;   /* the walk under the old key */
+};
+int store_rotate_master(struct store *s, const uint8_t new_master[MASTER_KEY_LEN], struct store_rotate_result *r);
+
 #endif

@@ -21,6 +21,21 @@ int store_audit_set_head(struct store *s, int64_t id, const uint8_t mac[AUDIT_MA
 int store_sqlite_audit_append(struct store *s, const struct audit_record *r);
 int store_sqlite_audit_verify(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
 			      struct audit_verify_result *r);
+/* The chain walk (audit.c) inside the caller's transaction, as store_sqlite_audit_verify does it. */
+int store_sqlite_audit_walk(struct store *s, int64_t anchor_id, const uint8_t *anchor_mac,
+			    struct audit_verify_result *r);
+/* store.h's store_rotate_master for SQLite (rotate_sqlite.c) */
+int store_sqlite_rotate(struct store *s, struct store_keys *nk, struct store_rotate_result *r);
+
+/* append-only: rows can be added, never changed or removed through SQL. This
+ * stops mistakes; someone who can drop the triggers is caught by the chain.
+ * (Master-key rotation lifts the update trigger inside its own transaction.) */
+#define STORE_SQLITE_AUDIT_TRIGGERS \
+	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit" \
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;" \
+	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit" \
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+
 /* Append one audit row inside the caller's write transaction (audit.c). */
 int store_audit_append_locked(struct store *s, const struct audit_record *r);
 /* An admin row (store.h, store_set_operator) inside the caller's write transaction. */

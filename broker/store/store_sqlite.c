@@ -26,11 +26,7 @@ static const char schema_tables[] =
 
 /* append-only: rows can be added, never changed or removed through SQL. This
  * stops mistakes; someone who can drop the triggers is caught by the chain. */
-static const char schema_triggers[] =
-	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
-	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
-	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
+static const char schema_triggers[] = STORE_SQLITE_AUDIT_TRIGGERS;
 
 int store_fail(struct store *s, int code, const char *what)
 {
@@ -574,4 +570,5 @@ const struct store_ops store_sqlite_ops = {
 	.audit_verify = store_sqlite_audit_verify,
 	.backup = sqlite_backup,
 	.note_admin = sqlite_note_admin,
+	.rotate = store_sqlite_rotate,
 };

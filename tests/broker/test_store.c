@@ -710,6 +710,106 @@ static void test_enrolment(void)
 	CHECK(raw(db, "UPDATE volumes SET state = 'maybe'") != SQLITE_OK, "enrol: state is pending or active only");
 }
 
+/* Open db with master and walk its chain: STORE_OK, or what failed. */
+static int verify_with(const char *db, const uint8_t *master, struct audit_verify_result *r)
+{
+	struct store *s = NULL;
+	char err[256];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = store_open_readonly(&s, db, master, err, sizeof(err))) != STORE_OK) {
+		snprintf(r->what, sizeof(r->what), "open: %.200s", err);
+		return rc;
+	}
+	rc = store_audit_verify(s, 0, NULL, r);
+	store_close(s);
+	return rc;
+}
+
+static void test_rotation(void)
+{
+	static const uint8_t nmaster[MASTER_KEY_LEN] = { 0x77, 0x01, 0x02 }, third[MASTER_KEY_LEN] = { 0x99 };
+	uint8_t key[VOLUME_KEY_LEN], got[VOLUME_KEY_LEN];
+	const char *db = path_of("rotate.db");
+	struct store_rotate_result rr;
+	struct audit_verify_result r;
+	struct store *s = NULL;
+	char err[256], n[200], head[200], head2[200];
+
+	for (int i = 0; i < VOLUME_KEY_LEN; i++)
+		key[i] = (uint8_t)(0x51 + i);
+	db = chain_of("rotate.db", 5);
+	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK, "rotate: open: %s", err);
+	if (!s)
+		return;
+	CHECK(store_volume_add(s, VOL_A, STRICT, key) == STORE_OK && confirm(s, VOL_A, key) == STORE_OK &&
+	      store_volume_add(s, VOL_B, LOOSE, key) == STORE_OK, "rotate: an active and a pending volume");
+	CHECK(store_rotate_master(s, nmaster, &rr) == STORE_OK, "rotate: rotates (%s)", store_last_error(s));
+	CHECK(rr.volumes == 2 && rr.rows == 8 && rr.verified.rows == 8, "rotate: 2 keys rewrapped, 8 rows re-chained "
+	      "(%lld, %lld)", (long long)rr.volumes, (long long)rr.rows);
+	CHECK(store_volume_key(s, VOL_A, STRICT, got) == STORE_OK && !memcmp(got, key, sizeof(key)),
+	      "rotate: the open handle releases the same key under the new master key");
+	CHECK(append(s, "release", "") == STORE_OK, "rotate: the open handle appends under the new audit key");
+	store_close(s);
+	s = NULL;
+	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_BAD_KEY, "rotate: the old key no longer opens it");
+	store_close(s);
+	s = NULL;
+	CHECK(store_open(&s, db, nmaster, err, sizeof(err)) == STORE_OK, "rotate: the new key opens it: %s", err);
+	if (s) {
+		int pending = 0;
+		char created[32];
+		CHECK(store_volume_key(s, VOL_A, STRICT, got) == STORE_OK && !memcmp(got, key, sizeof(key)),
+		      "rotate: reopened, the same key");
+		CHECK(store_volume_state(s, VOL_B, &pending, created) == STORE_OK && pending == 1 &&
+		      store_volume_key(s, VOL_B, LOOSE, got) == STORE_PENDING, "rotate: the pending volume stays pending");
+		store_close(s);
+		s = NULL;
+	}
+	CHECK(verify_with(db, nmaster, &r) == STORE_OK && r.rows == 10, "rotate: the chain verifies under the new key, "
+	      "10 rows (%lld: %s)", (long long)r.rows, r.what);
+	raw_hex(db, "SELECT reason || ' ' || measurement FROM audit WHERE id = 9", n, sizeof(n));
+	CHECK(!strcmp(n, "master-key-rotate 2 volume key(s) rewrapped, 8 audit row(s) re-chained"),
+	      "rotate: its own admin row (%s)", n);
+	CHECK(raw(db, "UPDATE audit SET reason = 'x' WHERE id = 1") != SQLITE_OK, "rotate: the audit is append-only again");
+
+	/* a chain broken behind the store's back is not re-sealed as if whole: nothing changes */
+	raw(db, "DROP TRIGGER audit_no_update; UPDATE audit SET reason = 'forged' WHERE id = 3;");
+	raw_hex(db, "SELECT hex(value) FROM meta WHERE name = 'audit_head'", head, sizeof(head));
+	CHECK(store_open(&s, db, nmaster, err, sizeof(err)) == STORE_OK, "rotate: open the forged store: %s", err);
+	if (s) {
+		CHECK(store_rotate_master(s, third, &rr) == STORE_TAMPERED && strstr(store_last_error(s), "row 3"),
+		      "rotate: refused over a broken chain (%s)", store_last_error(s));
+		store_close(s);
+		s = NULL;
+	}
+	raw_hex(db, "SELECT hex(value) FROM meta WHERE name = 'audit_head'", head2, sizeof(head2));
+	CHECK(head[0] && !strcmp(head, head2) && store_open(&s, db, third, err, sizeof(err)) == STORE_BAD_KEY,
+	      "rotate: ...and the store is as it was");
+	store_close(s);
+	s = NULL;
+
+	/* a volume whose policy was edited outside: refused at that volume, nothing changes */
+	db = chain_of("rotate2.db", 2);
+	if (store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK) {
+		store_volume_add(s, VOL_A, STRICT, key);
+		store_close(s);
+		s = NULL;
+	}
+	raw(db, "UPDATE volumes SET policy = '{\"snp\": {}}'");
+	raw_hex(db, "SELECT hex(value) FROM meta WHERE name = 'key_check'", head, sizeof(head));
+	if (store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK) {
+		CHECK(store_rotate_master(s, nmaster, &rr) == STORE_TAMPERED && strstr(store_last_error(s), VOL_A),
+		      "rotate: refused at a volume edited outside (%s)", store_last_error(s));
+		store_close(s);
+		s = NULL;
+	}
+	raw_hex(db, "SELECT hex(value) FROM meta WHERE name = 'key_check'", head2, sizeof(head2));
+	CHECK(!strcmp(head, head2) && verify_with(db, tmaster, &r) == STORE_OK && r.rows == 3,
+	      "rotate: ...the key check and the chain unchanged (%s)", r.what);
+}
+
 static void test_secure_mem(void)
 {
 	struct secret p;
@@ -733,6 +833,7 @@ int main(int argc, char **argv)
 	test_audit_concurrent();
 	test_migration();
 	test_enrolment();
+	test_rotation();
 	test_secure_mem();
 	if (!getenv("TEST_STORE_NO_BENCH"))
 		bench_audit();
