@@ -224,10 +224,6 @@ int cmd_rotate_master_key(int argc, char **argv)
 	}
 	if (admin_store_paths(&a, &paths))
 		return 1;
-	if (store_is_pg_url(paths.database)) {
-		fprintf(stderr, "cocobroker rotate-master-key: a PostgreSQL store cannot be rotated by this cocobroker\n");
-		goto out;
-	}
 	/* opening settles an earlier interrupted rotation first (admin_load_master) */
 	if (!(s = admin_open_store(&a, 0)))
 		goto out;

@@ -38,8 +38,8 @@ int master_key_settle(const char *path, const char *database, char *note, size_t
 	master_key_new_path(next, sizeof(next), path);
 	if (access(next, F_OK) && errno == ENOENT)
 		return 0;
-	/* a rotation only ever runs on an existing SQLite store */
-	if (store_is_pg_url(database) || (access(database, F_OK) && errno == ENOENT))
+	/* a rotation only ever runs on an existing store */
+	if (!store_is_pg_url(database) && access(database, F_OK) && errno == ENOENT)
 		return 0;
 	if (secret_alloc(&key, MASTER_KEY_LEN)) {
 		snprintf(err, errlen, "cannot lock memory for the master key: %s", strerror(errno));

@@ -214,11 +214,6 @@ int store_rotate_master(struct store *s, const uint8_t new_master[MASTER_KEY_LEN
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if (!s->ops->rotate) {
-		snprintf(s->err, sizeof(s->err), "master-key rotation of a PostgreSQL store is not supported by this "
-			 "cocobroker");
-		return STORE_ERROR;
-	}
 	if (secret_alloc(&mem, sizeof(*nk))) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate locked memory for the new key");
 		return STORE_ERROR;

@@ -172,7 +172,9 @@ int store_note_admin(struct store *s, const char *action, const char *volume, co
  * row closes it. On STORE_OK the store handle uses the new key; on anything
  * else nothing changed. Brokers still running with the old key can no longer
  * open the head and refuse every release until restarted with the new key.
- * STORE_ERROR for a PostgreSQL store (not supported yet).
+ * On PostgreSQL it runs as the schema owner (it lifts the append-only
+ * trigger inside the transaction) and holds the head lock: no broker appends
+ * meanwhile.
  */
 struct store_rotate_result {
 	int64_t volumes;                    /* volume keys rewrapped */

@@ -36,7 +36,7 @@ struct store_ops {
 	/* NULL where the backend has its own tools (PostgreSQL: pg_dump, pg_restore) */
 	int (*backup)(struct store *s, const char *path);
 	int (*note_admin)(struct store *s, const char *action, const char *volume, const char *detail);
-	/* store_rotate_master; NULL where not supported (PostgreSQL, for now) */
+	/* store_rotate_master (rotate_sqlite.c, store_pg.c) */
 	int (*rotate)(struct store *s, struct store_keys *new_keys, struct store_rotate_result *r);
 };
 

@@ -916,6 +916,146 @@ static int pg_volume_list(struct store *s, store_list_fn fn, void *ctx)
 	return in_tx(s, 0, "list volumes", list_body, &a);
 }
 
+/* ---- master-key rotation (store.h store_rotate_master), as the schema owner ---- */
+
+struct rotate_args {
+	struct store_keys *nk;
+	struct store_rotate_result *r;
+};
+
+/* Walk the chain under the old key and MAC every row again under the new one. */
+static int rechain(struct store *s, struct rotate_args *a, int64_t head_id, const uint8_t head_mac[AUDIT_MAC_LEN],
+		   int64_t *last_id, uint8_t last[AUDIT_MAC_LEN])
+{
+	PGresult *res = NULL;
+	struct audit_walk w;
+	int rc;
+
+	memset(last, 0, AUDIT_MAC_LEN);
+	audit_walk_start(&w, s, 0, NULL, &a->r->verified, head_id, head_mac);
+	if (!(res = run(s, "SELECT id, time, volume, client_key, provider, measurement, decision, reason, mac FROM audit "
+			"ORDER BY id", 0, NULL, PGRES_TUPLES_OK, "rotate: read audit", &rc)))
+		return rc;
+	/* the owner lifts the append-only trigger inside this transaction only */
+	rc = exec_sql(s, "ALTER TABLE audit DISABLE TRIGGER audit_no_change", "rotate: lift the append-only trigger");
+	for (int row = 0; rc == STORE_OK && row < PQntuples(res); row++) {
+		const char *f[AUDIT_FIELDS];
+		size_t len[AUDIT_FIELDS];
+		int64_t id = get_int8(res, row, 0);
+		char num[24];
+		struct param p[2];
+		PGresult *u;
+
+		for (int i = 0; i < AUDIT_FIELDS; i++) {
+			f[i] = PQgetvalue(res, row, i + 1);
+			len[i] = (size_t)PQgetlength(res, row, i + 1);
+		}
+		if ((rc = audit_walk_row(&w, id, f, len, PQgetisnull(res, row, 8) ? NULL : PQgetvalue(res, row, 8),
+					 (size_t)PQgetlength(res, row, 8))))
+			break;
+		if (seal_audit_row(a->nk->audit, last, id, f, len, last)) {
+			snprintf(s->err, sizeof(s->err), "rotate: cannot compute the audit MAC");
+			rc = STORE_ERROR;
+			break;
+		}
+		snprintf(num, sizeof(num), "%" PRId64, id);
+		p[0] = blob(last, AUDIT_MAC_LEN);
+		p[1] = text(num);
+		if (!(u = run(s, "UPDATE audit SET mac = $1 WHERE id = $2", 2, p, PGRES_COMMAND_OK, "rotate: re-chain",
+			      &rc)))
+			break;
+		PQclear(u);
+		a->r->rows++;
+		*last_id = id;
+	}
+	PQclear(res);
+	if (rc == STORE_OK && (rc = audit_walk_end(&w)) == STORE_OK)
+		rc = exec_sql(s, "ALTER TABLE audit ENABLE TRIGGER audit_no_change", "rotate: restore the trigger");
+	if (rc == STORE_TAMPERED)
+		snprintf(s->err, sizeof(s->err), "the audit chain does not verify (row %lld: %.150s): not rotating over it",
+			 (long long)a->r->verified.broken_id, a->r->verified.what);
+	return rc;
+}
+
+static int rewrap(struct store *s, struct rotate_args *a)
+{
+	PGresult *res;
+	int rc;
+
+	if (!(res = run(s, "SELECT uuid, policy, wrapped_key FROM volumes ORDER BY uuid FOR UPDATE", 0, NULL,
+			PGRES_TUPLES_OK, "rotate: read volumes", &rc)))
+		return rc;
+	for (int row = 0; rc == STORE_OK && row < PQntuples(res); row++) {
+		uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];
+		const char *uuid = PQgetvalue(res, row, 0), *policy = PQgetvalue(res, row, 1);
+		char ctx[SEAL_CONTEXT_LEN];
+		struct param p[2];
+		PGresult *u;
+
+		if ((rc = store_open_key(s, uuid, policy, PQgetvalue(res, row, 2), (size_t)PQgetlength(res, row, 2),
+					 s->keys->scratch)))
+			break;
+		if (seal_volume_context(ctx, uuid, policy, strlen(policy)) ||
+		    wrap_seal(a->nk->master, ctx, s->keys->scratch, VOLUME_KEY_LEN, wrapped)) {
+			snprintf(s->err, sizeof(s->err), "rotate: cannot wrap the key of volume %s", uuid);
+			rc = STORE_ERROR;
+			break;
+		}
+		p[0] = blob(wrapped, sizeof(wrapped));
+		p[1] = text(uuid);
+		if (!(u = run(s, "UPDATE volumes SET wrapped_key = $1 WHERE uuid = $2", 2, p, PGRES_COMMAND_OK,
+			      "rotate: rewrap", &rc)))
+			break;
+		PQclear(u);
+		a->r->volumes++;
+	}
+	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+	PQclear(res);
+	return rc;
+}
+
+static int rotate_body(struct store *s, void *arg)
+{
+	struct rotate_args *a = arg;
+	struct store_keys *old = s->keys;
+	uint8_t head_mac[AUDIT_MAC_LEN], last[AUDIT_MAC_LEN], sealed[STORE_KEY_CHECK_LEN];
+	int64_t head_id, last_id = 0;
+	char detail[160];
+	struct param p;
+	PGresult *res;
+	int rc;
+
+	a->r->volumes = a->r->rows = 0;
+	memset(&a->r->verified, 0, sizeof(a->r->verified));
+	/* the head locked first: no broker appends until this commits or rolls back */
+	if ((rc = lock_head(s, &head_id, head_mac)) || (rc = rechain(s, a, head_id, head_mac, &last_id, last)) ||
+	    (rc = rewrap(s, a)))
+		return rc;
+	s->keys = a->nk;
+	snprintf(detail, sizeof(detail), "%lld volume key(s) rewrapped, %lld audit row(s) re-chained",
+		 (long long)a->r->volumes, (long long)a->r->rows);
+	if (!(rc = store_key_check_seal(s, sealed))) {
+		p = blob(sealed, sizeof(sealed));
+		if ((res = run(s, "UPDATE meta SET value = $1 WHERE name = 'key_check'", 1, &p, PGRES_COMMAND_OK,
+			       "rotate: write the key check", &rc)))
+			PQclear(res);
+	}
+	if (!rc && !(rc = write_head(s, last_id, last, 0)))
+		rc = admin_row(s, "master-key-rotate", "", detail);
+	s->keys = old;
+	return rc;
+}
+
+static int pg_rotate(struct store *s, struct store_keys *nk, struct store_rotate_result *r)
+{
+	struct rotate_args a = { nk, r };
+	int rc = in_tx(s, 1, "rotate the master key", rotate_body, &a);
+
+	if (rc == STORE_OK)
+		memcpy(s->keys, nk, sizeof(*nk));
+	return rc;
+}
+
 const struct store_ops store_pg_ops = {
 	.close = pg_close,
 	.volume_add = pg_volume_add,
@@ -928,4 +1068,5 @@ const struct store_ops store_pg_ops = {
 	.volume_list = pg_volume_list,
 	.audit_append = pg_audit_append,
 	.audit_verify = pg_audit_verify,
+	.rotate = pg_rotate,
 };
