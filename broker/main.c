@@ -18,6 +18,7 @@ static const struct cb_command commands[] = {
 	{ "audit", cmd_audit, "verify the key store's HMAC-chained audit log" },
 	{ "backup", cmd_backup, "write a consistent, checked copy of a SQLite key store (while serve runs)" },
 	{ "restore", cmd_restore, "put a backup in place of a missing store, checked and audited" },
+	{ "collateral", cmd_collateral, "fetch AMD KDS / Intel PCS endorsements, verified, into the verifiers' directories" },
 	{ "measure", cmd_measure, "compute launch measurements (SEV-SNP digest, TDX MRTD) to pin in a policy" },
 };
 
