@@ -34,7 +34,7 @@ $(COLLATERAL_FUZZ): broker/fuzz/fuzz_issuer_chain.c broker/collateral/issuer_cha
 		broker/fuzz/fuzz_issuer_chain.c broker/collateral/issuer_chain.c
 FUZZ_TARGETS += collateral-issuer-chain
 fuzz-collateral-issuer-chain: $(COLLATERAL_FUZZ)
-	@rm -rf $(@D)/seeds-issuer-chain; mkdir -p $(BUILD)/fuzz/collateral/seeds-issuer-chain $(BUILD)/fuzz/collateral/corpus-issuer-chain
+	@rm -rf $(BUILD)/fuzz/collateral/seeds-issuer-chain; mkdir -p $(BUILD)/fuzz/collateral/seeds-issuer-chain $(BUILD)/fuzz/collateral/corpus-issuer-chain
 	@ev=$$($(DEBIAN_EVIDENCE_SH)) && python3 -c 'import sys, urllib.parse; \
 		open(sys.argv[2], "w").write("TCB-Info-Issuer-Chain: " + urllib.parse.quote(open(sys.argv[1]).read()) + "\r\n")' \
 		$$ev/tdx/collateral/tcb-signing-chain.pem $(BUILD)/fuzz/collateral/seeds-issuer-chain/tcb-info

@@ -159,6 +159,11 @@ int fetch_config_parse(const cJSON *obj, struct collateral_fetch_config **out, c
 	}
 	cJSON_ArrayForEach(it, obj) {
 		const char *k = it->string;
+		for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
+			if (!strcmp(prev->string, k)) {
+				fail(err, errlen, "collateral_fetch: \"%s\" given twice", k);
+				goto bad;
+			}
 		if (!strcmp(k, "amd_kds_url")) {
 			if (set_url(&fc->amd_kds_url, it, k, err, errlen))
 				goto bad;
