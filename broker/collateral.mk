@@ -17,12 +17,15 @@ $(BUILD)/broker/cmd_collateral.o: $(COLLATERAL_HDRS) broker/server/config.h
 COCOBROKER_OBJS += $(BUILD)/broker/cmd_collateral.o $(COLLATERAL_OBJS)
 COCOBROKER_LIBS += $(COLLATERAL_LIBS)
 
-# ---- tests: tests/collateral/test-collateral.sh against a loopback HTTPS server
+# ---- tests: tests/collateral/test-collateral.sh against a loopback HTTPS server,
+# with the plain broker and the one built with ASan+UBSan (service.mk)
 CHECK_SUITES += collateral
-check-collateral: $(BUILD)/cocobroker $$(KEYS_STAMP)
+check-collateral: $(BUILD)/cocobroker $(BUILD)/tests/broker/cocobroker-san
 	@ev=$$($(DEBIAN_EVIDENCE_SH)) || { echo "FAIL cannot fetch the Debian evidence (mk/pins: go-sev-guest, go-tdx-guest)"; \
 		echo "0 passed, 1 failed"; exit 1; }; \
-	tests/collateral/test-collateral.sh $(BUILD)/cocobroker $$ev $(TESTDATA_DIR) $(BUILD)/tests/collateral
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/lib/sum.sh \
+		"tests/collateral/test-collateral.sh $(BUILD)/cocobroker $$ev $(TESTDATA_DIR) $(BUILD)/tests/collateral/plain" \
+		"tests/collateral/test-collateral.sh $(BUILD)/tests/broker/cocobroker-san $$ev $(TESTDATA_DIR) $(BUILD)/tests/collateral/san"
 .PHONY: check-collateral
 
 # ---- fuzz: the issuer-chain header line and its URL-decoding

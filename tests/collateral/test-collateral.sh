@@ -228,8 +228,10 @@ else
 fi
 
 # ---- configuration errors
-write_config "\"amd_kds_url\": \"http://127.0.0.1:$SPORT\""
+write_config; sed -i 's|"amd_kds_url": "https://|"amd_kds_url": "http://|' "$W/broker.json"
 fetch; check "config: a plain http:// URL refused" grep -q 'collateral_fetch: "amd_kds_url" must be an https:// URL' "$W/err"
+write_config '"timeout_seconds": 9'
+fetch; check "config: a key given twice refused" grep -q 'collateral_fetch: "timeout_seconds" given twice' "$W/err"
 write_config "\"refresh\": 5"
 fetch; check "config: an unknown key refused" grep -q 'collateral_fetch: unknown key or wrong type: "refresh"' "$W/err"
 
