@@ -59,6 +59,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	const atomic_int *cancel = arg;
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return atomic_load(cancel); /* non-zero: curl stops with CURLE_ABORTED_BY_CALLBACK */
+}
+
 int http_get(const char *url, const char *const *want_headers, const struct http_opts *o, struct http_answer *a,
 	     char *err, size_t errlen)
 {
@@ -94,12 +101,26 @@ int http_get(const char *url, const char *const *want_headers, const struct http
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
+	if (o->cancel) {
+		if (atomic_load(o->cancel)) {
+			curl_easy_cleanup(c);
+			snprintf(err, errlen, "GET %s: cancelled (the broker is stopping)", url);
+			return -1;
+		}
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o->cancel);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
 	curl_easy_cleanup(c);
 	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(err, errlen, "GET %s: answer larger than %d bytes", url, HTTP_BODY_MAX);
+		goto fail;
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(err, errlen, "GET %s: cancelled (the broker is stopping)", url);
 		goto fail;
 	}
 	if (rc != CURLE_OK) {

@@ -8,6 +8,7 @@
 #ifndef COCOBOOT_BROKER_COLLATERAL_HTTP_GET_H
 #define COCOBOOT_BROKER_COLLATERAL_HTTP_GET_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@
 struct http_opts {
 	const char *ca_file;       /* NULL: the system CAs */
 	long timeout_s;
+	const atomic_int *cancel;  /* NULL, or set to stop a transfer at once (serve's shutdown) */
 };
 
 struct http_answer {

@@ -2,6 +2,7 @@
 #include "refresher.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +18,8 @@
 
 static struct {
 	pthread_t thread;
-	int running, stop;
+	int running;
+	atomic_int stop;           /* also cancels a fetch in progress (http_opts.cancel) */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct broker_config cfg;
@@ -45,7 +47,7 @@ static int run_fetch(void)
 	struct fetch_run r = { .fc = rf.cfg.collateral_fetch, .trust = rf.trust, .snp_dir = rf.cfg.snp_cert_dir,
 			       .tdx_dir = rf.cfg.collateral_dir, .at = time(NULL), .report = report,
 			       .http = { .ca_file = rf.cfg.collateral_fetch->ca_file,
-					 .timeout_s = rf.cfg.collateral_fetch->timeout_seconds } };
+					 .timeout_s = rf.cfg.collateral_fetch->timeout_seconds, .cancel = &rf.stop } };
 	char counts[160];
 	double t0 = mono();
 	int rc;
@@ -90,19 +92,20 @@ static void *refresher_main(void *arg)
 	time_t last_logged = 0;
 
 	pthread_mutex_lock(&rf.lock);
-	while (!rf.stop) {
+	while (!atomic_load(&rf.stop)) {
 		pthread_mutex_unlock(&rf.lock);
 		if (fc && rf.trust && mono() >= next_fetch) {
 			int rc = run_fetch();
 			next_fetch = mono() + (rc && fc->refresh_seconds > RETRY_SECONDS ? RETRY_SECONDS : fc->refresh_seconds);
 			last_logged = 0; /* a fetch is followed by the state it left */
 		}
-		check_expiry(warn_days, &last_logged);
+		if (!atomic_load(&rf.stop))
+			check_expiry(warn_days, &last_logged);
 		pthread_mutex_lock(&rf.lock);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += TICK_SECONDS;
-		if (!rf.stop)
+		if (!atomic_load(&rf.stop))
 			pthread_cond_timedwait(&rf.wake, &rf.lock, &until);
 	}
 	pthread_mutex_unlock(&rf.lock);
@@ -134,7 +137,7 @@ int collateral_refresher_start(const char *config_path)
 			return -1;
 		}
 	}
-	rf.stop = 0;
+	atomic_store(&rf.stop, 0);
 	if (pthread_create(&rf.thread, NULL, refresher_main, NULL)) {
 		log_event("error", "collateral-refresher", "detail", "cannot start its thread", NULL);
 		cb_trust_free(rf.trust);
@@ -151,7 +154,7 @@ void collateral_refresher_stop(void)
 	if (!rf.running)
 		return;
 	pthread_mutex_lock(&rf.lock);
-	rf.stop = 1;
+	atomic_store(&rf.stop, 1);
 	pthread_cond_signal(&rf.wake);
 	pthread_mutex_unlock(&rf.lock);
 	pthread_join(rf.thread, NULL);

@@ -14,7 +14,8 @@
 /* Start the thread when there is anything to do (0 also when there is not);
  * -1 with a log line when it cannot start. */
 int collateral_refresher_start(const char *config_path);
-/* Stop and join it (a fetch in progress ends at its HTTP timeout). */
+/* Stop and join it; a fetch in progress is cancelled (its transfer stops
+ * within a second, nothing half-written: files are only renamed whole). */
 void collateral_refresher_stop(void);
 
 #endif

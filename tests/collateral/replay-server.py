@@ -4,7 +4,8 @@
 fetch tests (no outside network).
 
 ROUTES.json maps the request target (path and query, exactly as sent) to
-{"file": BODY_FILE, "headers": {NAME: VALUE_FILE, ...}, "status": N}; it is
+{"file": BODY_FILE, "headers": {NAME: VALUE_FILE, ...}, "status": N,
+"delay": SECONDS (a stalled server)}; it is
 read again at every request, so a test can swap an answer (a tampered one)
 without restarting the server.  Anything else: 404.  Every request target is
 appended to LOGFILE.  The chosen port is written to PORTFILE."""
@@ -13,6 +14,7 @@ import json
 import os
 import ssl
 import sys
+import time
 
 routes_path, cert, key, port_file, log_file = sys.argv[1:6]
 
@@ -35,6 +37,7 @@ class Replay(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             return
+        time.sleep(route.get("delay", 0))
         with open(route["file"], "rb") as f:
             body = f.read()
         self.send_response(route.get("status", 200))

@@ -257,3 +257,20 @@ check "serve: cocobroker_collateral_expiry_seconds negative for the expired TCB 
 check "serve: the metric for the root CRL too" grep -q '^cocobroker_collateral_expiry_seconds{kind="root_crl",id=""}' "$W/metrics.txt"
 kill "$BPID"; wait "$BPID" 2>/dev/null; BPID=
 check "serve: stops cleanly with the refresher" grep -q '"event":"stopped"' "$W/serve.log"
+
+# ---- serve stops while a fetch hangs on a stalled server: the transfer is cancelled
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["/vcek/v1/Milan/cert_chain"]["delay"]=120; json.dump(r,open(sys.argv[1],"w"))' \
+	"$W/routes.json"
+write_config "$CHIP" "\"metrics_listen\": \"127.0.0.1:$MPORT\""
+sed -i 's/"timeout_seconds": 5/"timeout_seconds": 120/' "$W/broker.json"
+"$BROKER" serve --config "$W/broker.json" 2>"$W/serve2.log" &
+BPID=$!
+for _ in $(seq 100); do grep -q '/vcek/v1/Milan/cert_chain' "$W/requests.log" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+t0=$(date +%s)
+kill "$BPID"; wait "$BPID" 2>/dev/null; BPID=
+t1=$(date +%s)
+check "serve: the refresher's request reached the stalled server" grep -q '"event":"listening"' "$W/serve2.log"
+check "serve: SIGTERM during a fetch stalled for 120 s stops it ($((t1 - t0)) s, not the stall)" test $((t1 - t0)) -lt 60
+check "serve: the cancelled item is reported as such" grep -q '"collateral-fetch-failed","item":"snp vcek cert_chain Milan".*: cancelled (the broker is stopping)' "$W/serve2.log"
+cp "$W/rec/routes-debian.json" "$W/routes.json"
