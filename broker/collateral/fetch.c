@@ -37,7 +37,7 @@ void fetch_item_done(struct fetch_run *r, enum fetch_result res, const char *ite
 int fetch_get(struct fetch_run *r, const char *url, const char *const *headers, struct http_answer *a, char *err,
 	      size_t errlen)
 {
-	if (http_get(url, headers, &r->http, a, err, errlen))
+	if (http_get(r->session.curl ? &r->session : NULL, url, headers, &r->http, a, err, errlen))
 		return -1;
 	r->bytes += a->len + (a->header ? strlen(a->header) : 0);
 	if (a->status != 200) {
@@ -57,10 +57,13 @@ int fetch_all(struct fetch_run *r)
 {
 	r->stored = r->unchanged = r->failed = 0;
 	r->bytes = 0;
+	if (http_session_open(&r->session))
+		r->session.curl = NULL; /* one handle per GET then */
 	if (r->snp_dir)
 		fetch_snp(r);
 	if (r->tdx_dir)
 		fetch_tdx(r);
+	http_session_close(&r->session);
 	return r->failed ? -1 : 0;
 }
 

@@ -36,6 +36,7 @@ struct fetch_run {
 	const char *tdx_dir;       /* NULL: no TDX fetching */
 	time_t at;                 /* "current" means at this time (tests: --at) */
 	struct http_opts http;
+	struct http_session session;   /* opened and closed by fetch_all */
 	/* called once per item */
 	void (*report)(void *arg, enum fetch_result r, const char *item, const char *detail);
 	void *arg;

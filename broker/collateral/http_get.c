@@ -66,19 +66,48 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return atomic_load(cancel); /* non-zero: curl stops with CURLE_ABORTED_BY_CALLBACK */
 }
 
-int http_get(const char *url, const char *const *want_headers, const struct http_opts *o, struct http_answer *a,
-	     char *err, size_t errlen)
+int http_session_open(struct http_session *s)
 {
-	char cerr[CURL_ERROR_SIZE] = "";
-	struct sink s = { .a = a, .want_headers = want_headers };
-	CURL *c = curl_easy_init();
-	CURLcode rc;
+	return (s->curl = curl_easy_init()) ? 0 : -1;
+}
+
+void http_session_close(struct http_session *s)
+{
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	s->curl = NULL;
+}
+
+static int perform(CURL *c, const char *url, const char *const *want_headers, const struct http_opts *o,
+		   struct http_answer *a, char *err, size_t errlen);
+
+int http_get(struct http_session *session, const char *url, const char *const *want_headers,
+	     const struct http_opts *o, struct http_answer *a, char *err, size_t errlen)
+{
+	CURL *c = session ? session->curl : curl_easy_init();
+	int r;
 
 	memset(a, 0, sizeof *a);
 	if (!c) {
 		snprintf(err, errlen, "GET %s: cannot create a libcurl handle", url);
 		return -1;
 	}
+	/* every option set afresh; the connection cache stays */
+	if (session)
+		curl_easy_reset(c);
+	r = perform(c, url, want_headers, o, a, err, errlen);
+	if (!session)
+		curl_easy_cleanup(c);
+	return r;
+}
+
+static int perform(CURL *c, const char *url, const char *const *want_headers, const struct http_opts *o,
+		   struct http_answer *a, char *err, size_t errlen)
+{
+	char cerr[CURL_ERROR_SIZE] = "";
+	struct sink s = { .a = a, .want_headers = want_headers };
+	CURLcode rc;
+
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	/* HTTPS only, also after a redirect; no proxy from the environment (an
@@ -103,7 +132,6 @@ int http_get(const char *url, const char *const *want_headers, const struct http
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
 	if (o->cancel) {
 		if (atomic_load(o->cancel)) {
-			curl_easy_cleanup(c);
 			snprintf(err, errlen, "GET %s: cancelled (the broker is stopping)", url);
 			return -1;
 		}
@@ -114,7 +142,8 @@ int http_get(const char *url, const char *const *want_headers, const struct http
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
-	curl_easy_cleanup(c);
+	/* the error buffer is ours: curl must not write to it after we return */
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(err, errlen, "GET %s: answer larger than %d bytes", url, HTTP_BODY_MAX);
 		goto fail;

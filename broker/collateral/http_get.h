@@ -31,13 +31,21 @@ struct http_answer {
 /* Global set-up once per process (libcurl wants it before threads). */
 int http_init(void);
 
+/* A session keeps its connections (and TLS sessions) open between GETs to
+ * one host: a run asks KDS and PCS several times each. */
+struct http_session {
+	void *curl;
+};
+int http_session_open(struct http_session *s);
+void http_session_close(struct http_session *s);
+
 /* GET url; 0 with *a filled (any HTTP status: the caller judges it), or -1
  * with the transport error in err (name resolution, connect, TLS, timeout,
  * body over HTTP_BODY_MAX).  want_headers: NULL, or a NULL-terminated list of
  * header names (case-insensitive; the names of several API versions) whose
  * value is kept (the last one sent). */
-int http_get(const char *url, const char *const *want_headers, const struct http_opts *o, struct http_answer *a,
-	     char *err, size_t errlen);
+int http_get(struct http_session *session, const char *url, const char *const *want_headers,
+	     const struct http_opts *o, struct http_answer *a, char *err, size_t errlen);
 void http_answer_free(struct http_answer *a);
 
 #endif
