@@ -114,6 +114,20 @@ check "refetch: files untouched" test "$before" = "$(dirsum)"
 check "refetch: the VCEK of a (chip, TCB) is not asked for again" \
 	test "$(grep -c "^/vcek/v1/Milan/$CHIP_ID" "$W/requests.log")" -eq "$n_vcek"
 
+# ---- the chip named by a host's report on the command line instead of the configuration
+rm -f "$W/snp"/vcek-*.der
+write_config "\"tdx_fmspcs\": [\"50806f000000\"]"
+fetch --at $D23 --product Milan --snp-report "$EV/snp/attestation.bin"
+check "--snp-report: the VCEK of the report's chip and TCB fetched" \
+	test -s "$W/snp/vcek-Milan-${CHIP_ID:0:16}-$REPORTED_TCB.der" -a -n "$(grep '^stored    snp vcek' "$W/out")"
+fetch --at $D23 --snp-report "$EV/snp/attestation.bin"
+check "--snp-report without --product: a usage error that says so" \
+	grep -q -- '--snp-report needs --product Milan|Genoa|Turin before it' "$W/err"
+fetch --at $D23 --product Milan --snp-report "$EV/tdx/quote.bin"
+check "--snp-report of a file that is no SNP report: refused with the parser's reason" \
+	grep -q "cocobroker collateral: $EV/tdx/quote.bin: malformed: " "$W/err"
+write_config "$CHIP, \"snp_vlek\": true, \"tdx_fmspcs\": [\"50806f000000\"]"
+
 # ---- tampered answers: refused, nothing stored, the old file kept
 tamper() { # route, python expression on bytes b, name
 	python3 - "$W/routes.json" "$1" "$2" "$W/rec/$3" <<'PY'
