@@ -22,6 +22,7 @@ int cmd_measure(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_rotate_master_key(int argc, char **argv);
+int cmd_collateral(int argc, char **argv);
 
 /* git describe of this build (main.c) */
 const char *cocobroker_version(void);

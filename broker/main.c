@@ -19,6 +19,7 @@ static const struct cb_command commands[] = {
 	{ "backup", cmd_backup, "write a consistent, checked copy of a SQLite key store (while serve runs)" },
 	{ "restore", cmd_restore, "put a backup in place of a missing store, checked and audited" },
 	{ "rotate-master-key", cmd_rotate_master_key, "a new master key: every key and seal rewrapped, the audit re-chained, atomically" },
+	{ "collateral", cmd_collateral, "fetch AMD KDS / Intel PCS endorsements, verified, into the verifiers' directories" },
 	{ "measure", cmd_measure, "compute launch measurements (SEV-SNP digest, TDX MRTD) to pin in a policy" },
 };
 

@@ -10,7 +10,7 @@ SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
 SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -I/usr/include/postgresql
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
 STORE_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(sort $(wildcard broker/store/*.c)))
-SERVICE_LIBS := -lsqlite3 -lpq $(PROTO_HOST_LDLIBS) -lpthread
+SERVICE_LIBS := -lsqlite3 -lpq $(PROTO_HOST_LDLIBS) $(COLLATERAL_LIBS) -lpthread
 
 $(BUILD)/service/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -61,7 +61,7 @@ check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 # the same end-to-end suite against a broker built with ASan+UBSan
 # (cmd_measure and the measure objects: main.c's command table names them)
 COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_store.c broker/cmd_audit.c \
-	broker/cmd_measure.c $(SERVICE_SRCS)
+	broker/cmd_measure.c broker/cmd_collateral.c $(SERVICE_SRCS) $(COLLATERAL_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
 $(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)

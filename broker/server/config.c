@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../collateral/fetch_config.h"
 #include "../store/store.h"
 #include "log.h"
 
@@ -97,6 +98,15 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	}
 	cJSON_ArrayForEach(item, root) {
 		size_t i;
+		if (!strcmp(item->string, "collateral_fetch")) {
+			fetch_config_free(c->collateral_fetch);
+			c->collateral_fetch = NULL;
+			if (fetch_config_parse(item, &c->collateral_fetch, text_err, sizeof(text_err))) {
+				broker_fail(err, errlen, "%s: %s", path, text_err);
+				goto fail;
+			}
+			continue;
+		}
 		for (i = 0; i < nfields; i++)
 			if (!strcmp(item->string, fields[i].name))
 				break;
@@ -170,6 +180,8 @@ void config_free(struct broker_config *c)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
+	fetch_config_free(c->collateral_fetch);
+	c->collateral_fetch = NULL;
 }
 
 int config_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *len)

@@ -18,6 +18,7 @@ struct broker_config {
 	char *vendor_dir;          /* pinned vendor roots; NULL: compiled-in default */
 	char *snp_cert_dir;        /* cached VCEK/VLEK/ASK certificates; optional */
 	char *collateral_dir;      /* TDX collateral; optional */
+	struct collateral_fetch_config *collateral_fetch; /* optional (broker/collateral/fetch_config.h) */
 	/* TEST ONLY: roots of the simulated provider; any set means a loud warning */
 	char *test_snp_ark, *test_snp_ask, *test_tdx_root;
 	int workers;               /* verification threads */

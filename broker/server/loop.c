@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../collateral/refresher.h"
 #include "generation.h"
 #include "log.h"
 #include "sd_notify.h"
@@ -210,7 +211,9 @@ int server_run(const char *config_path)
 		log_event("info", "listening", "listen", s->cfg.listen,
 			  "metrics", s->cfg.metrics_listen ? s->cfg.metrics_listen : "off", NULL);
 		sd_notify_send("READY=1\nSTATUS=serving");
+		collateral_refresher_start(config_path);
 		run_loop(s);
+		collateral_refresher_stop();
 		log_event("info", "stopped", NULL);
 	}
 	server_stop(s);

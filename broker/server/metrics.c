@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../../proto/reasons.h"
+#include "../collateral/expiry.h"
 #include "../verify/verify.h"
 
 static const int statuses[] = { 200, 400, 403, 404, 405, 408, 413, 500, 503 };
@@ -161,6 +162,8 @@ size_t metrics_render(char *buf, size_t cap)
 	PUT("# HELP cocobroker_build_info The running build: version and TLS library.\n"
 	    "# TYPE cocobroker_build_info gauge\n"
 	    "cocobroker_build_info{version=\"%s\",tls=\"%s\"} 1\n", build_version, build_tls);
+	if (pos < cap)
+		pos += expiry_metrics_render(buf + pos, cap - pos);
 	if (pos >= cap)
 		pos = cap - 1;
 	return pos;
