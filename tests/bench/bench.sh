@@ -116,6 +116,7 @@ for _ in $(seq 100); do grep -q '"event":"listening"' "$W/broker.log" && break; 
 echo "bench: cocobroker $("$BROKER" --version 2>/dev/null || echo '(no --version)') pid $SERVER_PID ..."
 measure broker --connect "127.0.0.1:$BPORT" "${COCO_ARGS[@]}"
 curl -s "http://127.0.0.1:$MPORT/metrics" >"$W/broker-metrics.txt" || true
+echo "bench: cocobroker peak RSS after the storm: $(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$SERVER_PID/status") (main process)"
 kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=
 
 # ---- the anchor
