@@ -31,7 +31,7 @@ if [ -n "${BENCH_NICE:-}" ]; then NICE=(nice -n "$((BENCH_NICE - $(nice)))"); fi
 rm -rf "$W" && mkdir -p "$W/out" && W=$(realpath "$W")
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SERVER_PID= FAILED=
+SERVER_PID='' FAILED=''
 cleanup() {
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
 	true
@@ -138,7 +138,7 @@ kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=
 grep -h '^anchor: [0-9]' "$W/anchor.log" | sed 's/$/ (group commit: rows that wait together share one fsync)/' || true
 
 # ---- tang, as Debian's tangd.socket (Accept=yes) runs it: tests/compare/tang.sh
-# shellcheck source=../compare/tang.sh
+# shellcheck source=tests/compare/tang.sh
 . "$HERE/../compare/tang.sh"
 mkdir -p "$W/tang"
 tang_start "$W/tang" "$TPORT"
