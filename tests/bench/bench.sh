@@ -7,7 +7,8 @@
 # Each server on CPU $BENCH_SERVER_CPU, the generator (loadgen.c) on
 # $BENCH_GEN_CPU. Per server: the CPU per attestation unloaded (sequential
 # requests; for the broker and the anchor also split by the code path the
-# request reaches), the capacity (closed loop, BENCH_CONCURRENCY at a time),
+# request reaches), the capacity (closed loop, BENCH_CONCURRENCY at a time,
+# BENCH_ROUNDS rounds with the three servers in turns, the median round),
 # p50/p99 under Poisson arrivals at 50/70/90 % of that capacity, and 1,000
 # clients at once. Prints numbers; never fails on a timing, but fails when a
 # request fails or a server answers wrongly.
@@ -17,7 +18,8 @@ BROKER=$(realpath "$1") GEN=$(realpath "$2") ANCHOR=$(realpath "$3") KEYS=$(real
 HERE=$(cd "$(dirname "$0")" && pwd)
 CAL=${BENCH_CALIBRATION:-200}          # sequential requests per calibration line
 CONC=${BENCH_CONCURRENCY:-32}          # closed-loop clients for the capacity
-SECS=${BENCH_SECONDS:-4}               # length of the capacity and each Poisson run
+SECS=${BENCH_SECONDS:-4}               # length of each Poisson run; a capacity round is half of it
+ROUNDS=${BENCH_ROUNDS:-3}              # capacity rounds (the servers in turns), the median counts
 STORM=${BENCH_STORM:-1000}
 SCPU=${BENCH_SERVER_CPU:-1} GCPU=${BENCH_GEN_CPU:-0}
 BUSY_MAX=0.80                          # a generator busier than this invalidates the run
@@ -31,9 +33,11 @@ if [ -n "${BENCH_NICE:-}" ]; then NICE=(nice -n "$((BENCH_NICE - $(nice)))"); fi
 rm -rf "$W" && mkdir -p "$W/out" && W=$(realpath "$W")
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SERVER_PID='' FAILED=''
+FAILED=''
+declare -A PID=()
 cleanup() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	local p
+	for p in "${PID[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	true
 }
 trap cleanup EXIT
@@ -77,11 +81,44 @@ PY
 
 COCO_ARGS=(--kind cocoboot --ca "$W/ca.pem" --keys "$KEYS" --volume "$VOL" --expect-key "$W/vol.key")
 
-# gen NAME ARGS...: one generator run on its core; its line goes to out/NAME
+# ---- the three servers, all started now on the same core: one is loaded at a
+# time (the others wait idle), so their capacities can be measured in turns
+"${NICE[@]}" taskset -c "$SCPU" "$BROKER" serve --config "$W/broker.json" 2>"$W/broker.log" &
+PID[broker]=$!
+"${NICE[@]}" taskset -c "$SCPU" "$ANCHOR" --listen "127.0.0.1:$APORT" --cert "$W/server.pem" --key "$W/server.key" \
+	--vcek "$KEYS/snp/vcek.der" --volume "$VOL" --key-file "$W/vol.key" --audit "$W/anchor-audit.log" \
+	2>"$W/anchor.log" &
+PID[anchor]=$!
+# tang as Debian's tangd.socket (Accept=yes) runs it: tests/compare/tang.sh
+# shellcheck source=tests/compare/tang.sh
+. "$HERE/../compare/tang.sh"
+mkdir -p "$W/tang"
+tang_start "$W/tang" "$TPORT"
+PID[tang]=$TANG_PID
+taskset -a -p -c "$SCPU" "$TANG_PID" >/dev/null   # socat; each forked tangd inherits the CPU
+if [ -n "${BENCH_NICE:-}" ]; then renice -n "$BENCH_NICE" -p "$TANG_PID" >/dev/null; fi   # and the priority
+KID=$(tang_rec_request "$W/tang")
+for _ in $(seq 100); do grep -q '"event":"listening"' "$W/broker.log" && grep -q 'listening' "$W/anchor.log" && break; sleep 0.1; done
+echo "bench: cocobroker: $("$BROKER" --version 2>/dev/null || echo '(no --version)'), pid ${PID[broker]}"
+echo "bench: anchor: OpenSSL $(openssl version | cut -d' ' -f2), pid ${PID[anchor]}"
+echo "bench: tang: $(dpkg-query -W -f='${Version}' tang 2>/dev/null), socat + a tangd per connection, pid ${PID[tang]}"
+
+COCO_ARGS=(--kind cocoboot --ca "$W/ca.pem" --keys "$KEYS" --volume "$VOL" --expect-key "$W/vol.key")
+# server_args SERVER: the generator's arguments for it, in SA
+server_args() {
+	case $1 in
+	broker) SA=(--connect "127.0.0.1:$BPORT" "${COCO_ARGS[@]}") ;;
+	anchor) SA=(--connect "127.0.0.1:$APORT" "${COCO_ARGS[@]}") ;;
+	tang) SA=(--connect "127.0.0.1:$TPORT" --kind tang --tang-path "/rec/$KID" --tang-body "$W/tang/rec.json") ;;
+	esac
+}
+# gen SERVER NAME ARGS...: one generator run on its core; its line goes to out/NAME
 gen() {
-	local name=$1
-	shift
-	if ! "${NICE[@]}" taskset -c "$GCPU" "$GEN" --server-pid "$SERVER_PID" --server-cpu "$SCPU" "$@" >"$W/out/$name" 2>"$W/out/$name.err"; then
+	local s=$1 name=$2
+	shift 2
+	server_args "$s"
+	if ! "${NICE[@]}" taskset -c "$GCPU" "$GEN" --server-pid "${PID[$s]}" --server-cpu "$SCPU" "${SA[@]}" "$@" \
+		>"$W/out/$name" 2>"$W/out/$name.err"; then
 		echo "bench: FAILED: $name: $(cat "$W/out/$name") $(head -c 300 "$W/out/$name.err")"
 		FAILED="$FAILED $name"
 	fi
@@ -89,66 +126,51 @@ gen() {
 # val NAME KEY: a field of a generator line
 val() { local v; v=$(sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$W/out/$1"); echo "${v:-0}"; }
 calc() { python3 -c "import math; print($1)"; }
+SERVERS="broker anchor tang"
 
-# measure SERVER ARGS...: every phase against the server now running
-measure() {
-	local s=$1 kinds k cap n f rate cal
-	shift
+# ---- unloaded: one request at a time
+for s in $SERVERS; do
 	# warm-up: caches, page faults, the first fsyncs
-	gen "$s-warmup" "$@" --concurrency 1 --requests 20
+	gen "$s" "$s-warmup" --concurrency 1 --requests 20
 	# calibration lines of at least about a second each (the CPU clock ticks in 10 ms)
 	cal=$(calc "max($CAL, min(5 * $CAL, int(20 / max(0.001, $(val "$s-warmup" wall_s)))))")
 	kinds="good"
 	[ "$s" != tang ] && kinds="handshake-only unknown-volume bad-signature good"
 	for k in $kinds; do
-		if [ "$s" = tang ]; then gen "$s-cal-$k" "$@" --concurrency 1 --requests "$cal"
-		else gen "$s-cal-$k" "$@" --evidence "$k" --concurrency 1 --requests "$cal"; fi
+		if [ "$s" = tang ]; then gen "$s" "$s-cal-$k" --concurrency 1 --requests "$cal"
+		else gen "$s" "$s-cal-$k" --evidence "$k" --concurrency 1 --requests "$cal"; fi
 	done
-	# capacity: enough requests for about SECS seconds at the unloaded CPU cost
-	n=$(calc "max(300, min(20000, int($SECS * 1000 / max(0.05, $(val "$s-cal-good" server_cpu_ms_per_req)))))")
-	gen "$s-capacity" "$@" --concurrency "$CONC" --requests "$n"
+done
+
+# ---- capacity: closed loop, the servers in turns (the other work on the machine
+# changes by the second; turns expose the three to the same), the median round counts
+for r in $(seq "$ROUNDS"); do
+	for s in $SERVERS; do
+		n=$(calc "max(200, min(20000, int($SECS / 2 * 1000 / max(0.05, $(val "$s-cal-good" server_cpu_ms_per_req)))))")
+		gen "$s" "$s-capacity-$r" --concurrency "$CONC" --requests "$n"
+	done
+done
+for s in $SERVERS; do
+	m=$(for r in $(seq "$ROUNDS"); do echo "$(val "$s-capacity-$r" rate) $r"; done | sort -n | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }')
+	cp "$W/out/$s-capacity-$m" "$W/out/$s-capacity"
+done
+
+# ---- Poisson arrivals at 50/70/90 % of that capacity, then the storm
+for s in $SERVERS; do
 	cap=$(val "$s-capacity" rate)
 	for f in 50 70 90; do
 		rate=$(calc "$cap * $f / 100")
-		n=$(calc "max(100, int($rate * $SECS))")
-		gen "$s-poisson-$f" "$@" --rate "$rate" --requests "$n"
+		gen "$s" "$s-poisson-$f" --rate "$rate" --requests "$(calc "max(100, int($rate * $SECS))")"
 	done
-	gen "$s-storm" "$@" --concurrency "$STORM" --requests "$STORM"
-}
+	gen "$s" "$s-storm" --concurrency "$STORM" --requests "$STORM"
+done
 
-# ---- cocobroker
-"${NICE[@]}" taskset -c "$SCPU" "$BROKER" serve --config "$W/broker.json" 2>"$W/broker.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do grep -q '"event":"listening"' "$W/broker.log" && break; sleep 0.1; done
-echo "bench: cocobroker $("$BROKER" --version 2>/dev/null || echo '(no --version)') pid $SERVER_PID ..."
-measure broker --connect "127.0.0.1:$BPORT" "${COCO_ARGS[@]}"
+echo "bench: cocobroker peak RSS: $(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/${PID[broker]}/status") (main process)"
 curl -s "http://127.0.0.1:$MPORT/metrics" >"$W/broker-metrics.txt" || true
-echo "bench: cocobroker peak RSS after the storm: $(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$SERVER_PID/status") (main process)"
-kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=
-
-# ---- the anchor
-"${NICE[@]}" taskset -c "$SCPU" "$ANCHOR" --listen "127.0.0.1:$APORT" --cert "$W/server.pem" --key "$W/server.key" \
-	--vcek "$KEYS/snp/vcek.der" --volume "$VOL" --key-file "$W/vol.key" --audit "$W/anchor-audit.log" \
-	2>"$W/anchor.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do grep -q 'listening' "$W/anchor.log" && break; sleep 0.1; done
-echo "bench: anchor (OpenSSL $(openssl version | cut -d' ' -f2)) pid $SERVER_PID ..."
-measure anchor --connect "127.0.0.1:$APORT" "${COCO_ARGS[@]}"
-kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=
+for s in broker anchor; do kill "${PID[$s]}"; wait "${PID[$s]}" || true; done
+tang_stop
+PID=()
 grep -h '^anchor: [0-9]' "$W/anchor.log" | sed 's/$/ (group commit: rows that wait together share one fsync)/' || true
-
-# ---- tang, as Debian's tangd.socket (Accept=yes) runs it: tests/compare/tang.sh
-# shellcheck source=tests/compare/tang.sh
-. "$HERE/../compare/tang.sh"
-mkdir -p "$W/tang"
-tang_start "$W/tang" "$TPORT"
-SERVER_PID=$TANG_PID
-taskset -a -p -c "$SCPU" "$SERVER_PID" >/dev/null   # socat; each forked tangd inherits the CPU
-if [ -n "${BENCH_NICE:-}" ]; then renice -n "$BENCH_NICE" -p "$SERVER_PID" >/dev/null; fi   # and the priority
-KID=$(tang_rec_request "$W/tang")
-echo "bench: tang $(dpkg-query -W -f='${Version}' tang 2>/dev/null) (socat + a tangd per connection) pid $SERVER_PID ..."
-measure tang --connect "127.0.0.1:$TPORT" --kind tang --tang-path "/rec/$KID" --tang-body "$W/tang/rec.json"
-tang_stop; SERVER_PID=
 
 # ---- the report
 python3 "$HERE/report.py" "$W/out" "$BUSY_MAX" "$CONC"

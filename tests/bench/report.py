@@ -29,6 +29,10 @@ def f(x, fmt="%.2f"):
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt % x
 
 
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
 def counted(r):
     return r is not None and r.get("gen_busy", 1) <= busy_max
 
@@ -75,7 +79,8 @@ for s, name in SERVERS[:2]:
 
 # ---- capacity
 print()
-print("== capacity: closed loop, %s clients at a time, a fresh connection and identity per request" % conc)
+print("== capacity: closed loop, %s clients at a time, a fresh connection and identity per request;" % conc)
+print("   rounds with the three servers in turns, the median round counts")
 cap = {}
 for s, name in SERVERS:
     r = load("%s-capacity" % s)
@@ -92,14 +97,28 @@ for s, name in SERVERS:
            100 * r["server_busy"], "%.0f %%" % max(0, 100 * (core - r["server_busy"])) if core is not None else "-",
            100 * r["gen_busy"], r["gen_cpu_ms_per_req"],
            "" if ok else "  NOT COUNTED: generator above %.0f %% busy" % (100 * busy_max)))
+rounds = {}
+for s, name in SERVERS:
+    i = 1
+    while load("%s-capacity-%d" % (s, i)):
+        rounds.setdefault(s, []).append(load("%s-capacity-%d" % (s, i)))
+        i += 1
+    if s in rounds:
+        print("%-11s rounds: %s attestations/s" % (name, " / ".join(
+            "%.1f%s" % (x["rate"], "" if counted(x) else " (not counted)") for x in rounds[s])))
+n = min(len(rounds.get(s, [])) for s, _ in SERVERS)
+if n:
+    print("per round, broker / anchor: %s;  broker / tang: %s" % (
+        " / ".join(f(ratio(rounds["broker"][i]["rate"], rounds["anchor"][i]["rate"])) for i in range(n)),
+        " / ".join(f(ratio(rounds["broker"][i]["rate"], rounds["tang"][i]["rate"])) for i in range(n))))
 print("attestations/s: cocobroker %s, anchor %s, tang %s" %
       tuple(f(cap.get(s), "%.1f") if s in cap else "not counted" for s, _ in SERVERS))
 if "broker" in cap and "anchor" in cap:
-    print("efficiency: %.2f" % (cap["broker"] / cap["anchor"]))
+    print("efficiency: %s" % f(ratio(cap["broker"], cap["anchor"])))
 else:
     print("efficiency: n/a (a capacity run was not counted)")
 if "broker" in cap and "tang" in cap:
-    print("vs tang: %.2fx" % (cap["broker"] / cap["tang"]))
+    print("vs tang: %sx" % f(ratio(cap["broker"], cap["tang"])))
 else:
     print("vs tang: n/a (a capacity run was not counted)")
 cpu = {s: load("%s-capacity" % s) for s, _ in SERVERS}
@@ -131,7 +150,7 @@ for s, name in SERVERS:
     if not r:
         continue
     c = load("%s-capacity" % s)
-    ideal = r["requests"] / c["rate"] if c and c["rate"] else float("nan")
+    ideal = ratio(r["requests"], c["rate"]) if c else float("nan")
     print("%-11s %d clients: all served in %.2f s, ideal %d / capacity = %.2f s (%.2fx); p50 %s ms, p99 %s ms; "
           "503s retried %d; generator busy %.0f %%%s" %
           (name, r["requests"], r["wall_s"], r["requests"], ideal, r["wall_s"] / ideal, f(r["p50_ms"], "%.0f"),
