@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 
 #include "../lib/check.h"
+#include "../lib/smaps.h"
 #include "../../common/secret.h"
 
 static int wiped_before_unmap = -1;
@@ -17,31 +18,6 @@ static void observe_unmap(const uint8_t *data, size_t len)
 	for (size_t i = 0; i < len; i++)
 		if (data[i])
 			wiped_before_unmap = 0;
-}
-
-/* VmFlags and Locked of the mapping that starts at ADDR. */
-static int mapping_flags(const void *addr, char *flags, size_t flags_len, long *locked_kb)
-{
-	char line[512], want[32];
-	int in = 0, found = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, ' ') && strchr(line, '-') < strchr(line, ' ') &&
-		    line[0] != ' ' && strncmp(line, "VmFlags", 7) && strncmp(line, "Locked", 6))
-			in = !strncmp(line, want, strlen(want));
-		if (in && !strncmp(line, "Locked:", 7))
-			sscanf(line + 7, "%ld", locked_kb);
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			snprintf(flags, flags_len, "%.400s", line + 8);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found ? 0 : -1;
 }
 
 int main(void)
@@ -55,7 +31,7 @@ int main(void)
 	CHECK(s.cap == 100 && s.map_len % 4096 == 0 && s.map_len >= 100, "sizes");
 	memset(s.data, 0xa5, s.cap);
 	s.len = s.cap;
-	CHECK(mapping_flags(s.data, flags, sizeof(flags), &locked_kb) == 0, "mapping found in smaps");
+	CHECK(smaps_mapping(s.data, flags, sizeof(flags), &locked_kb) == 0, "mapping found in smaps");
 	CHECK(strstr(flags, " lo") != NULL, "mapping is mlock'ed (VmFlags:%s)", flags);
 	CHECK(strstr(flags, " dd") != NULL, "mapping is MADV_DONTDUMP (VmFlags:%s)", flags);
 	CHECK(locked_kb * 1024 >= (long)s.map_len, "Locked: %ld kB", locked_kb);
