@@ -32,11 +32,11 @@ COCOBROKER_OBJS += $(BUILD)/broker/cmd_measure.o $(MEASURE_OBJS)
 TM := $(BUILD)/tests/measure
 TM_CFLAGS = $(MEASURE_CFLAGS) -Itests/lib -DSNP_MEASURE_DIR='"$(SNP_MEASURE_DIR)"'
 
-$(TM)/test-measure: tests/measure/test_measure.c $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
+$(TM)/test-measure: broker/measure/tests/test-measure.c $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
-$(TM)/test-measure-san: tests/measure/test_measure.c $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TM)/test-measure-san: broker/measure/tests/test-measure.c $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
@@ -51,8 +51,8 @@ check-measure: $(TM)/test-measure $(TM)/test-measure-san $(BUILD)/cocobroker
 # ovmf-metadata: the footer table, SEV metadata and TDVF descriptor (seeds: the
 # firmware fixtures); pe-authenticode: the PE parser (seed: a synthetic PE).
 MEASURE_FUZZ_DIR := $(BUILD)/fuzz/measure
-$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/fuzz/fuzz_ovmf_metadata.c
-$(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/fuzz/fuzz_pe_authenticode.c
+$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/measure/fuzz/fuzz-ovmf-metadata.c
+$(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/measure/fuzz/fuzz-pe-authenticode.c
 $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"

@@ -30,7 +30,7 @@ TB := $(BUILD)/tests/broker
 TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -Itests/lib
 
 # store unit tests (sanitizers)
-$(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TB)/test-store: broker/store/tests/test-store.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 
@@ -98,7 +98,7 @@ bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
 
 # ---- the broker on a real PostgreSQL (tests/broker/pg-server.sh starts one) and the storm with failures
 # (test-store-shared: store.h's semantics on either backend, ASan+UBSan)
-$(TB)/test-store-shared: tests/broker/test_store_shared.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TB)/test-store-shared: broker/store/tests/test-store-shared.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 BROKER_PG_STORM ?= 1000

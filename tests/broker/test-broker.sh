@@ -602,7 +602,7 @@ rm -f "$W/keys.db-wal" "$W/keys.db-shm" && cp "$W"/t/keys.db* "$W/"
 "$BROKER" audit verify --config "$W/broker.json" --anchor "$anchor" >/dev/null; rc=$?
 check "audit verify: the restored copy is intact again, anchor included (rc=$rc)" test "$rc" -eq 0
 # an anchor recorded earlier catches a rollback (a wrong MAC at its row, or its row gone);
-# the rollback itself is in tests/broker/test_store.c
+# the rollback itself is in broker/store/tests/test-store.c
 "$BROKER" audit verify --config "$W/broker.json" --anchor "$last:$(printf '00%.0s' $(seq 32))" > "$W/v.out"; rc=$?
 check "audit verify --anchor: a wrong anchor MAC -> exit 1 (rc=$rc)" test "$rc" -eq 1 -a -n "$(grep "^broken: row $last: .*rolled back" "$W/v.out")"
 "$BROKER" audit verify --config "$W/broker.json" --anchor "$((last + 5)):${anchor#*:}" > "$W/v.out"; rc=$?

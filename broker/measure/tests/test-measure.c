@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/hex.h"
+#include "../../../common/hex.h"
 #include "check.h"
 #include "measure.h"
 

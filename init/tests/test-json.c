@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "../../common/json.h"
 
 static struct json_node nodes[64];

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "errors.h"
 
 int main(int argc, char **argv)

@@ -13,7 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "dm_crypt.h"
 #include "dm_ioctl_abi.h"
 #include "luks2_digest.h"

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "../../common/luks2.h"
 #include "errors.h"
 

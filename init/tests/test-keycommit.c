@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "key_commit.h"
 
 static const char kat16[] =

@@ -20,7 +20,7 @@
 
 #include "check.h"
 #include "store/master_key.h"
-#include "../../common/secret.h"
+#include "../../../common/secret.h"
 #include "store/seal.h"
 #include "store/store.h"
 #include "store/wrap.h"

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "backoff.h"
 
 int main(void)

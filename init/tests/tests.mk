@@ -21,19 +21,19 @@ INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict e
 INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.h
 
 define init_test
-$(INIT_TEST_DIR)/test-$(1): tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_TEST_DIR)/test-$(1): init/tests/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) \
+	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ init/tests/test-$(1).c $$(INIT_TEST_$(1)) \
 		$(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
-$(INIT_TEST_DIR)/test-$(1)-asan: tests/init/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
+$(INIT_TEST_DIR)/test-$(1)-asan: init/tests/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ tests/init/test-$(1).c $$(INIT_TEST_$(1)) \
+	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ init/tests/test-$(1).c $$(INIT_TEST_$(1)) \
 		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
 endef
 $(foreach t,$(INIT_TESTS),$(eval $(call init_test,$(t))))
 
-$(LUKS2_FIXTURES)/.made: tests/init/make-luks2-fixtures.sh tests/init/luks2-rewrite.py | $(DEPS_STAMP)
-	@tests/init/make-luks2-fixtures.sh $(LUKS2_FIXTURES)
+$(LUKS2_FIXTURES)/.made: init/tests/make-luks2-fixtures.sh init/tests/luks2-rewrite.py | $(DEPS_STAMP)
+	@init/tests/make-luks2-fixtures.sh $(LUKS2_FIXTURES)
 	@touch $@
 
 INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TEST_DIR)/test-$(t)-asan)
@@ -45,7 +45,7 @@ init_test_cmd_old = $(if $(findstring luks2,$(notdir $(1))),$(1) $(LUKS2_FIXTURE
 
 CHECK_SUITES += init
 check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
-	@tests/init/run-unit.sh $(foreach b,$(INIT_TEST_BINS),"$(call init_test_cmd,$(b))")
+	@tests/lib/run-unit.sh $(foreach b,$(INIT_TEST_BINS),"$(call init_test_cmd,$(b))")
 .PHONY: check-init
 
 # Fuzz target (libFuzzer): the kernel command line. (The LUKS2 header and its

@@ -1,6 +1,6 @@
 /*
  * Unit tests: the LUKS2 volume-key digest check against headers cryptsetup
- * made with a known volume key (tests/init/make-luks2-fixtures.sh): the right
+ * made with a known volume key (init/tests/make-luks2-fixtures.sh): the right
  * key passes, any other is refused with key-digest-mismatch, and a header
  * asking for more iterations than the cap is refused before PBKDF2 runs.
  * Also prints (never asserts) the host's PBKDF2 rate for the cap's rationale.
@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "../common/luks2.h"
 #include "luks2_digest.h"
 

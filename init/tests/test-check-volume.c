@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "flow.h"
 
 static const char *dir;

@@ -5,8 +5,8 @@
 # DEBIAN, default: fetched now), which is always there.
 set -eu
 target=$1 dir=$2 td=$3
-deb=${4:-$("$(dirname "$0")/../../tests/verify/debian-evidence.sh")}
-vendor=$(cd "$(dirname "$0")/../../keys/vendor" && pwd)
+deb=${4:-$("$(dirname "$0")/../../../tests/verify/debian-evidence.sh")}
+vendor=$(cd "$(dirname "$0")/../../../keys/vendor" && pwd)
 mkdir -p "$dir"
 py=/usr/bin/python3
 shared=1

@@ -2,15 +2,15 @@
  * Unit tests of common/: hex text, the volume UUID rule, and the key digest
  * check of `volume confirm` against a PBKDF2 known answer (Python's
  * hashlib.pbkdf2_hmac, not mbedTLS). Secret memory is tested where its
- * guarantees are checked in /proc (tests/init/test-secret.c), the LUKS2
- * allowlist with cryptsetup's headers (tests/init/test-luks2.c).
+ * guarantees are checked in /proc (init/tests/test-secret.c), the LUKS2
+ * allowlist with cryptsetup's headers (init/tests/test-luks2.c).
  */
 #include <string.h>
 
-#include "../../common/hex.h"
-#include "../../common/luks2.h"
-#include "../../common/uuid.h"
-#include "../lib/check.h"
+#include "../hex.h"
+#include "../luks2.h"
+#include "../uuid.h"
+#include "../../tests/lib/check.h"
 
 static void test_hex(void)
 {

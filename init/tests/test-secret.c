@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "../lib/check.h"
-#include "../lib/smaps.h"
+#include "../../tests/lib/check.h"
+#include "../../tests/lib/smaps.h"
 #include "../../common/secret.h"
 
 static int wiped_before_unmap = -1;

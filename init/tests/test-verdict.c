@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "verdict.h"
 
 static char buf[70000];

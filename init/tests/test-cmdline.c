@@ -1,7 +1,7 @@
 /* Unit tests: kernel command line and broker URL parsing. */
 #include <string.h>
 
-#include "../lib/check.h"
+#include "../../tests/lib/check.h"
 #include "cmdline.h"
 
 static int parse(const char *line, struct cb_config *cfg, struct cb_err *err)
