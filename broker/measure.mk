@@ -5,7 +5,7 @@
 MEASURE_DIR   := broker/measure
 MEASURE_SRCS  := $(sort $(wildcard $(MEASURE_DIR)/*.c))
 MEASURE_HDRS  := $(wildcard $(MEASURE_DIR)/*.h) $(COMMON_HDRS)
-MEASURE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -I$(MEASURE_DIR)
+MEASURE_CFLAGS = $(MBEDTLS_HOST_CFLAGS)
 MEASURE_OBJS      := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure/%.o,$(MEASURE_SRCS))
 MEASURE_OBJS_SAN  := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure-san/%.o,$(MEASURE_SRCS))
 MEASURE_OBJS_FUZZ := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure-fuzz/%.o,$(MEASURE_SRCS))
@@ -23,14 +23,14 @@ $(BUILD)/measure-san/%.o: $(MEASURE_DIR)/%.c $(MEASURE_HDRS) $(MBEDTLS_HOST_STAM
 $(BUILD)/measure-fuzz/%.o: $(MEASURE_DIR)/%.c $(MEASURE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined $(MEASURE_CFLAGS) -c $< -o $@
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer-no-link,address,undefined $(MEASURE_CFLAGS) -c $< -o $@
 
 $(BUILD)/broker/cmd_measure.o: $(MEASURE_HDRS)
 COCOBROKER_OBJS += $(BUILD)/broker/cmd_measure.o $(MEASURE_OBJS)
 
 # ---- tests -----------------------------------------------------------------
 TM := $(BUILD)/tests/measure
-TM_CFLAGS = $(MEASURE_CFLAGS) -Itests/lib -DSNP_MEASURE_DIR='"$(SNP_MEASURE_DIR)"'
+TM_CFLAGS = $(MEASURE_CFLAGS) -DSNP_MEASURE_DIR='"$(SNP_MEASURE_DIR)"'
 
 $(TM)/test-measure: broker/measure/tests/test-measure.c $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
@@ -56,7 +56,7 @@ $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/measure/fuzz/fuzz-pe-authentico
 $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MEASURE_HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(MEASURE_CFLAGS) \
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer,address,undefined $(MEASURE_CFLAGS) \
 		-o $@ $(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
 
 $(MEASURE_FUZZ_DIR)/seeds-ovmf-metadata:

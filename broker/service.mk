@@ -7,7 +7,7 @@ SERVICE_SRCS := $(sort $(wildcard broker/server/*.c broker/store/*.c))
 # keys/keys.mk, so their variables are not used in prerequisites here)
 SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h) $(COMMON_HDRS)
 SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
-SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -I/usr/include/postgresql
+SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -I/usr/include/postgresql
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
 STORE_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(sort $(wildcard broker/store/*.c)))
 SERVICE_LIBS := -lsqlite3 -lpq $(PROTO_HOST_LDLIBS) -lpthread
@@ -27,7 +27,7 @@ COCOBROKER_LIBS += $(SERVICE_LIBS)
 
 # ---- tests -----------------------------------------------------------------
 TB := $(BUILD)/tests/broker
-TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -Itests/lib
+TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS)
 
 # store unit tests (sanitizers)
 $(TB)/test-store: broker/store/tests/test-store.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
@@ -60,7 +60,7 @@ $(TB)/test-answer: broker/server/tests/test-answer.c $(SERVICE_SAN_A) $(PROTO_LI
 		tests/lib/check.h tests/lib/smaps.h $(MBEDTLS_HOST_STAMP) $$(VERIFY_LIB_SAN)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -I$(TOP) -o $@ $< $(SERVICE_SAN_A) $(PROTO_LIB_SAN) $(VERIFY_LIB_SAN) \
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(SERVICE_SAN_A) $(PROTO_LIB_SAN) $(VERIFY_LIB_SAN) \
 		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
 
 CHECK_SUITES += broker

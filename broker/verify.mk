@@ -10,7 +10,7 @@
 VERIFY_DIR      := broker/verify
 VERIFY_SRCS     := $(sort $(wildcard $(VERIFY_DIR)/*.c))
 VERIFY_HDRS     := $(wildcard $(VERIFY_DIR)/*.h) $(COMMON_HDRS)
-VERIFY_CFLAGS    = $(MBEDTLS_HOST_CFLAGS) -I$(VERIFY_DIR) -DCOCOBOOT_VENDOR_DIR='"$(TOP)/keys/vendor"'
+VERIFY_CFLAGS    = $(MBEDTLS_HOST_CFLAGS) -DCOCOBOOT_VENDOR_DIR='"$(TOP)/keys/vendor"'
 VERIFY_LDLIBS   := -lcjson -lpthread
 VERIFY_LIB      := $(BUILD)/broker/libcbverify.a
 VERIFY_LIB_SAN  := $(BUILD)/broker/libcbverify-san.a
@@ -29,7 +29,7 @@ $(BUILD)/broker/verify-san/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_
 $(BUILD)/broker/verify-fuzz/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined $(VERIFY_CFLAGS) -c $< -o $@
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer-no-link,address,undefined $(VERIFY_CFLAGS) -c $< -o $@
 
 $(VERIFY_LIB): $(VERIFY_OBJS)
 	@rm -f $@ && ar rcs $@ $^
@@ -39,7 +39,7 @@ $(BUILD)/broker/libcbverify-fuzz.a: $(VERIFY_OBJS_FUZZ)
 	@rm -f $@ && ar rcs $@ $^
 
 # ---- cocobroker -----------------------------------------------------------
-BROKER_CFLAGS   += $(MBEDTLS_HOST_CFLAGS) -Ibroker
+BROKER_CFLAGS   += $(MBEDTLS_HOST_CFLAGS)
 COCOBROKER_OBJS += $(BUILD)/broker/main.o $(BUILD)/broker/cmd_verify.o
 # common/ after the libraries that use it (verify, and the objects of every fragment), mbedTLS after all
 COCOBROKER_LIBS += $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
@@ -72,7 +72,7 @@ VERIFY_TESTS  := vectors adversarial policy debian cache
 # is absent).  The Debian one (tests/verify/debian-evidence.sh) is always there.
 TESTDATA_DIR  ?= $(abspath $(or $(COCOBOOT_TESTDATA),$(TOP)/../shared/testdata))
 DEBIAN_EVIDENCE_SH := tests/verify/debian-evidence.sh
-TV_CFLAGS      = $(VERIFY_CFLAGS) -Itests/lib -Ibroker/verify/tests -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
+TV_CFLAGS      = $(VERIFY_CFLAGS) -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
                  -DCOCOBOOT_TEST_KEYS='"$(BUILD)/keys"' -DCOCOBOOT_TEST_SRC='"$(TOP)/tests/verify"'
 TV_SRCS_COMMON := broker/verify/tests/testutil.c
 TV_HDRS       := $(VERIFY_HDRS) broker/verify/tests/testutil.h tests/lib/check.h
@@ -109,7 +109,7 @@ VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
 $(VERIFY_FUZZ_DIR)/fuzz-%: broker/verify/fuzz/fuzz-$$*.c $(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(VERIFY_HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) \
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) \
 		-DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' -o $@ $< \
 		$(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 

@@ -22,7 +22,7 @@ COMMON_HOST_A     := $(BUILD)/common/host/libcommon.a
 COMMON_SAN_A      := $(BUILD)/common/san/libcommon.a
 COMMON_FUZZ_A     := $(BUILD)/common/fuzz/libcommon.a
 # The clang flags of every object that goes into a libFuzzer binary.
-COMMON_FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
+COMMON_FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer-no-link,address,undefined
 
 .SECONDEXPANSION:
 # $(1) flavour, $(2) compiler, $(3) flags, $(4) mbedTLS build (HOST or MUSL), $(5) sources

@@ -4,10 +4,13 @@ MUSL_CC  ?= musl-gcc
 CLANG    ?= clang
 
 WARN       := -Wall -Wextra -Werror
-HOST_CFLAGS ?= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE
+# Headers are named from the repository root ("common/hex.h"), or bare in their own
+# directory: every compile, host, sanitizer, fuzz and the musl guest, sees the root.
+TREE_INC   := -I$(TOP)
+HOST_CFLAGS ?= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE $(TREE_INC)
 # Sanitizer flavour of the host build, used by the *-asan test binaries.
-SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-GUEST_CFLAGS ?= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -ffunction-sections -fdata-sections
+SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all $(TREE_INC)
+GUEST_CFLAGS ?= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -ffunction-sections -fdata-sections $(TREE_INC)
 # noseparate-code and norelro: one R+X segment and no page-aligned RELRO gap
 # (~16 KB of padding in a 200 KB file). A static musl binary never applies
 # RELRO itself, so norelro gives nothing away.

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/volume_key.h"
+#include "common/volume_key.h"
 
 #define COCO_ERROR_CODE_MAX   64
 /* {"key":"<base64 of 64 bytes>"} with its NUL */

@@ -45,7 +45,7 @@ ALL_TARGETS += $(PROTO_MUSL_LIB)
 
 # ---- tests (proto/tests) ----------------------------------------------------
 TP := $(BUILD)/tests/proto
-TP_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Iproto -Itests/lib
+TP_CFLAGS = $(MBEDTLS_HOST_CFLAGS)
 
 # unit tests of both sides: host with sanitizers, and the same test as a static musl binary
 $(TP)/test-proto: proto/tests/test-proto.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
@@ -53,7 +53,7 @@ $(TP)/test-proto: proto/tests/test-proto.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) test
 	@$(HOST_CC) $(SAN_CFLAGS) $(TP_CFLAGS) -o $@ $< $(PROTO_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
 $(TP)/test-proto-musl: proto/tests/test-proto.c $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) tests/lib/check.h $(MBEDTLS_MUSL_STAMP)
 	@mkdir -p $(@D)
-	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -Iproto -Itests/lib -o $@ $< $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) \
+	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -o $@ $< $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) \
 		$(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
 
 CHECK_SUITES += proto
@@ -74,7 +74,7 @@ check-broker-input: $(TP)/test-http-decode
 .PHONY: check-broker-input
 
 # ---- fuzz (proto/fuzz) ------------------------------------------------------
-PROTO_FUZZ_CC = $(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iproto $(MBEDTLS_HOST_CFLAGS)
+PROTO_FUZZ_CC = $(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer,address,undefined $(MBEDTLS_HOST_CFLAGS)
 
 # the guest's answer parsing (it reads what a hostile network sends)
 FUZZ_TARGETS += proto-response

@@ -8,8 +8,8 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "../../proto/answer.h"
-#include "../../proto/request.h"
+#include "proto/answer.h"
+#include "proto/request.h"
 #include "metrics.h"
 #include "server_state.h"
 

@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../store/store.h"
+#include "broker/store/store.h"
 #include "log.h"
 
 static char *read_text(const char *path, char *err, size_t errlen)

@@ -15,8 +15,8 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
 
-#include "../../proto/binding.h"
-#include "../../proto/reasons.h"
+#include "proto/binding.h"
+#include "proto/reasons.h"
 #include "generation.h"
 #include "log.h"
 #include "metrics.h"

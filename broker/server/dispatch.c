@@ -3,7 +3,7 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "../../proto/reasons.h"
+#include "proto/reasons.h"
 #include "generation.h"
 #include "metrics.h"
 #include "server_state.h"

@@ -20,8 +20,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/ssl.h>
 
-#include "../../common/secret.h"
-#include "../../proto/http_server.h"
+#include "common/secret.h"
+#include "proto/http_server.h"
 #include "config.h"
 #include "unlock.h"
 

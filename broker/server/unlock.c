@@ -13,13 +13,13 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "../../common/hex.h"
-#include "../../proto/answer.h"
-#include "../../proto/reasons.h"
-#include "../../proto/request.h"
-#include "../../proto/request_decode.h"
-#include "../store/store.h"
-#include "../verify/policy.h"
+#include "common/hex.h"
+#include "proto/answer.h"
+#include "proto/reasons.h"
+#include "proto/request.h"
+#include "proto/request_decode.h"
+#include "broker/store/store.h"
+#include "broker/verify/policy.h"
 #include "log.h"
 #include "metrics.h"
 

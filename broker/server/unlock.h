@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../common/secret.h"
-#include "../../proto/binding.h"
-#include "../verify/verify.h"
+#include "common/secret.h"
+#include "proto/binding.h"
+#include "broker/verify/verify.h"
 
 struct store;
 

@@ -7,10 +7,10 @@
  */
 #include <string.h>
 
-#include "../hex.h"
-#include "../luks2.h"
-#include "../uuid.h"
-#include "../../tests/lib/check.h"
+#include "common/hex.h"
+#include "common/luks2.h"
+#include "common/uuid.h"
+#include "tests/lib/check.h"
 
 static void test_hex(void)
 {

@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../tests/lib/check.h"
-#include "backoff.h"
+#include "tests/lib/check.h"
+#include "init/backoff.h"
 
 int main(void)
 {

@@ -1,8 +1,8 @@
 /* Unit tests: X.509 time arithmetic and the validity rule for a host-controlled clock. */
 #include <time.h>
 
-#include "../../tests/lib/check.h"
-#include "certtime.h"
+#include "tests/lib/check.h"
+#include "init/certtime.h"
 
 static mbedtls_x509_time at(int y, int mo, int d, int h, int mi, int s)
 {

@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../tests/lib/check.h"
-#include "flow.h"
+#include "tests/lib/check.h"
+#include "init/flow.h"
 
 static const char *dir;
 

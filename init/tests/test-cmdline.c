@@ -1,8 +1,8 @@
 /* Unit tests: kernel command line and broker URL parsing. */
 #include <string.h>
 
-#include "../../tests/lib/check.h"
-#include "cmdline.h"
+#include "tests/lib/check.h"
+#include "init/cmdline.h"
 
 static int parse(const char *line, struct cb_config *cfg, struct cb_err *err)
 {

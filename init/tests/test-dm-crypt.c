@@ -13,10 +13,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../../tests/lib/check.h"
-#include "dm_crypt.h"
-#include "dm_ioctl_abi.h"
-#include "luks2_digest.h"
+#include "tests/lib/check.h"
+#include "init/dm_crypt.h"
+#include "init/dm_ioctl_abi.h"
+#include "init/luks2_digest.h"
 
 static const char *dir;
 

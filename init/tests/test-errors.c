@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../tests/lib/check.h"
-#include "errors.h"
+#include "tests/lib/check.h"
+#include "init/errors.h"
 
 int main(int argc, char **argv)
 {

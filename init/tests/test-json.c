@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../tests/lib/check.h"
-#include "../../common/json.h"
+#include "tests/lib/check.h"
+#include "common/json.h"
 
 static struct json_node nodes[64];
 static struct json_doc doc = { .nodes = nodes, .cap = 64 };

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "../../tests/lib/check.h"
-#include "key_commit.h"
+#include "tests/lib/check.h"
+#include "proto/key_commit.h"
 
 static const char kat16[] =
 	"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf:9d81afef3de8f18fb75174f4f627f5e50c3d4f534ac2d3f455d123438b5a20fe";

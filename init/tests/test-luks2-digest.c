@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../tests/lib/check.h"
-#include "../common/luks2.h"
-#include "luks2_digest.h"
+#include "tests/lib/check.h"
+#include "common/luks2.h"
+#include "init/luks2_digest.h"
 
 static const char *dir;
 

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../tests/lib/check.h"
-#include "../../common/luks2.h"
-#include "errors.h"
+#include "tests/lib/check.h"
+#include "common/luks2.h"
+#include "init/errors.h"
 
 static const char *dir;
 

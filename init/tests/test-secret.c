@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "../../tests/lib/check.h"
-#include "../../tests/lib/smaps.h"
-#include "../../common/secret.h"
+#include "tests/lib/check.h"
+#include "tests/lib/smaps.h"
+#include "common/secret.h"
 
 static int wiped_before_unmap = -1;
 

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../tests/lib/check.h"
-#include "verdict.h"
+#include "tests/lib/check.h"
+#include "init/verdict.h"
 
 static char buf[70000];
 

@@ -23,11 +23,11 @@ INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.
 define init_test
 $(INIT_TEST_DIR)/test-$(1): init/tests/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(HOST_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ init/tests/test-$(1).c $$(INIT_TEST_$(1)) \
+	@$(HOST_CC) $(HOST_CFLAGS) $(MBEDTLS_HOST_CFLAGS) -o $$@ init/tests/test-$(1).c $$(INIT_TEST_$(1)) \
 		$(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
 $(INIT_TEST_DIR)/test-$(1)-asan: init/tests/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(HOST_CC) $(SAN_CFLAGS) -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -o $$@ init/tests/test-$(1).c $$(INIT_TEST_$(1)) \
+	@$(HOST_CC) $(SAN_CFLAGS) $(MBEDTLS_HOST_CFLAGS) -o $$@ init/tests/test-$(1).c $$(INIT_TEST_$(1)) \
 		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
 endef
 $(foreach t,$(INIT_TESTS),$(eval $(call init_test,$(t))))
@@ -60,7 +60,7 @@ INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.
 define init_fuzz
 $(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Iinit -Iproto $(MBEDTLS_HOST_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) $(MBEDTLS_HOST_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
 FUZZ_TARGETS += $(1)
 fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)

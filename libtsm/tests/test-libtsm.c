@@ -5,9 +5,9 @@
  * creates is removed on failure. The full protocol is tested in the guest
  * (tests/tsm/run.sh).
  */
-#include "check.h"
-#include "libtsm.h"
-#include "configfs_io.h"
+#include "tests/lib/check.h"
+#include "libtsm/libtsm.h"
+#include "libtsm/configfs_io.h"
 
 #include <dirent.h>
 #include <errno.h>

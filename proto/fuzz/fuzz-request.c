@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/uuid.h"
-#include "request.h"
-#include "http_server.h"
-#include "request_decode.h"
+#include "common/uuid.h"
+#include "proto/request.h"
+#include "proto/http_server.h"
+#include "proto/request_decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

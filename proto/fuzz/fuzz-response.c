@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "request.h"
-#include "answer.h"
-#include "http_client.h"
+#include "proto/request.h"
+#include "proto/answer.h"
+#include "proto/http_client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

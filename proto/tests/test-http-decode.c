@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "http_client.h"
-#include "http_server.h"
-#include "request_decode.h"
-#include "request.h"
+#include "tests/lib/check.h"
+#include "proto/http_client.h"
+#include "proto/http_server.h"
+#include "proto/request_decode.h"
+#include "proto/request.h"
 
 static enum coco_http_feed feed_all(struct coco_http_request *r, const char *text, size_t step)
 {

@@ -11,15 +11,15 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 
-#include "check.h"
-#include "../common/hex.h"
-#include "../common/uuid.h"
-#include "binding.h"
-#include "client_cert.h"
-#include "reasons.h"
-#include "request.h"
-#include "answer.h"
-#include "http_client.h"
+#include "tests/lib/check.h"
+#include "common/hex.h"
+#include "common/uuid.h"
+#include "proto/binding.h"
+#include "proto/client_cert.h"
+#include "proto/reasons.h"
+#include "proto/request.h"
+#include "proto/answer.h"
+#include "proto/http_client.h"
 
 static void test_binding(void)
 {

@@ -11,9 +11,9 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
 
-#include "crypto.h"
-#include "internal.h"
-#include "testutil.h"
+#include "broker/verify/crypto.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/tests/testutil.h"
 
 static double now(void)
 {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "measure.h"
+#include "broker/measure/measure.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

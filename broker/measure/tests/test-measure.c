@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../common/hex.h"
-#include "check.h"
-#include "measure.h"
+#include "common/hex.h"
+#include "tests/lib/check.h"
+#include "broker/measure/measure.h"
 
 static int skipped;
 

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "check.h"
-#include "store/store.h"
+#include "tests/lib/check.h"
+#include "broker/store/store.h"
 
 #define VOL_A "0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"
 #define POLICY "{\"snp\": {\"products\": [\"test\"], \"measurements\": [\"aa\"]}}"

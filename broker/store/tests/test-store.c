@@ -18,12 +18,12 @@
 
 #include <sqlite3.h>
 
-#include "check.h"
-#include "store/master_key.h"
-#include "../../../common/secret.h"
-#include "store/seal.h"
-#include "store/store.h"
-#include "store/wrap.h"
+#include "tests/lib/check.h"
+#include "broker/store/master_key.h"
+#include "common/secret.h"
+#include "broker/store/seal.h"
+#include "broker/store/store.h"
+#include "broker/store/wrap.h"
 
 static char dir[512];
 

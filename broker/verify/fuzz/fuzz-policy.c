@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
+#include "broker/verify/policy.h"
 
 static void ignore(void *arg, const char *line)
 {

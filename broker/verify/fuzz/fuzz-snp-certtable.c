@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "snp_certtable.h"
+#include "broker/verify/snp_certtable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -11,8 +11,8 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "internal.h"
-#include "snp_crl.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/snp_crl.h"
 
 static mbedtls_x509_crt issuer;
 static int loaded;

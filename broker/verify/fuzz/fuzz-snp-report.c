@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "snp_report.h"
+#include "broker/verify/snp_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -19,8 +19,8 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "crypto.h"
-#include "tdx_collateral.h"
+#include "broker/verify/crypto.h"
+#include "broker/verify/tdx_collateral.h"
 
 static uint8_t signer[65];
 static size_t signer_len;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "verify.h"
+#include "broker/verify/verify.h"
 
 static cb_trust *trust;
 

@@ -5,9 +5,9 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "amd_ext.h"
-#include "crypto.h"
-#include "sgx_ext.h"
+#include "broker/verify/amd_ext.h"
+#include "broker/verify/crypto.h"
+#include "broker/verify/sgx_ext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

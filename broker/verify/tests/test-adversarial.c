@@ -20,13 +20,13 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
 
-#include "amd_ext.h"
-#include "check.h"
-#include "crypto.h"
-#include "internal.h"
-#include "tdx_collateral.h"
+#include "broker/verify/amd_ext.h"
+#include "tests/lib/check.h"
+#include "broker/verify/crypto.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/tdx_collateral.h"
 #include "testutil.h"
-#include "trust_internal.h"
+#include "broker/verify/trust_internal.h"
 
 #ifndef COCOBOOT_TEST_SRC
 #define COCOBOOT_TEST_SRC "tests/verify"

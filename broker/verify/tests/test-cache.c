@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "crypto.h"
-#include "internal.h"
+#include "tests/lib/check.h"
+#include "broker/verify/crypto.h"
+#include "broker/verify/internal.h"
 #include "testutil.h"
-#include "trust_internal.h"
+#include "broker/verify/trust_internal.h"
 
 /* A key for chain number n: SHA-256 of n, with byte 0 forced when asked
  * (the old direct-mapped cache indexed by key[0] alone). */

@@ -20,9 +20,9 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "check.h"
-#include "internal.h"
-#include "policy.h"
+#include "tests/lib/check.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/policy.h"
 #include "testutil.h"
 
 /* go-sev-guest verify/verify_test.go TestVerifyVcekCert: "now" for the VCEK */

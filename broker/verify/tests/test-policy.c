@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "internal.h"
-#include "policy.h"
+#include "tests/lib/check.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/policy.h"
 #include "testutil.h"
 
 static cb_claims snp_claims(const char *name)

@@ -10,8 +10,8 @@
 #include <limits.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "internal.h"
+#include "tests/lib/check.h"
+#include "broker/verify/internal.h"
 #include "testutil.h"
 
 static const char *jstr(const cJSON *o, const char *k)

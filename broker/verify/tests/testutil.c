@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "broker/verify/internal.h"
 #include "testutil.h"
 
 #ifndef COCOBOOT_TESTDATA

@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "verify.h"
+#include "broker/verify/verify.h"
 
 /* $COCOBOOT_TESTDATA or the compiled-in ../shared/testdata */
 const char *testdata_dir(void);
