@@ -169,11 +169,18 @@ for line in open(f"/proc/{pid}/maps"):
     if not m or "[vvar]" in line or "[vsyscall]" in line:
         continue
     lo, hi = int(m.group(1), 16), int(m.group(2), 16)
-    try:
-        mem.seek(lo); data = mem.read(hi - lo)
-    except OSError:
-        continue
-    hits += sum(data.count(n) for n in needles)
+    if hi - lo > 1 << 30:
+        continue   # sanitizer shadow and reserved regions (NORESERVE, terabytes), not the heap
+    tail = b""   # the last bytes of the previous chunk: a copy may straddle two
+    for at in range(lo, hi, 1 << 24):
+        try:
+            mem.seek(at); chunk = tail + mem.read(min(1 << 24, hi - at))
+        except OSError:
+            break
+        hits += sum(chunk.count(n) for n in needles)
+        tail = chunk[-127:]
+        hits -= sum(tail.count(n) for n in needles)   # counted again with the next chunk
+    hits += sum(tail.count(n) for n in needles)
 print(hits)
 PY
 )
