@@ -23,7 +23,7 @@ $(BUILD)/measure-san/%.o: $(MEASURE_DIR)/%.c $(MEASURE_HDRS) $(MBEDTLS_HOST_STAM
 $(BUILD)/measure-fuzz/%.o: $(MEASURE_DIR)/%.c $(MEASURE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer-no-link,address,undefined $(MEASURE_CFLAGS) -c $< -o $@
+	@$(CLANG) $(FUZZ_OBJ_CFLAGS) $(MEASURE_CFLAGS) -c $< -o $@
 
 $(BUILD)/broker/cmd_measure.o: $(MEASURE_HDRS)
 COCOBROKER_OBJS += $(BUILD)/broker/cmd_measure.o $(MEASURE_OBJS)
@@ -54,10 +54,7 @@ MEASURE_FUZZ_DIR := $(BUILD)/fuzz/measure
 $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/measure/fuzz/fuzz-ovmf-metadata.c
 $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/measure/fuzz/fuzz-pe-authenticode.c
 $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MEASURE_HDRS)
-	@mkdir -p $(@D)
-	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer,address,undefined $(MEASURE_CFLAGS) \
-		-o $@ $(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
+	@$(call fuzz_link,$(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A),$(MEASURE_CFLAGS))
 
 $(MEASURE_FUZZ_DIR)/seeds-ovmf-metadata:
 	@rm -rf $@ && mkdir -p $@

@@ -3,8 +3,9 @@
 # benchmark.
 
 SERVICE_SRCS := $(sort $(wildcard broker/server/*.c broker/store/*.c))
-# (fragments are included in sorted order: this one comes before verify.mk and
-# keys/keys.mk, so their variables are not used in prerequisites here)
+# Independent of include order: variables of fragments read later (verify.mk,
+# measure.mk, keys/keys.mk) appear in prerequisites only through second
+# expansion ($$(VAR)), and in recipes.
 SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h) $(COMMON_HDRS)
 SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
 SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -I/usr/include/postgresql
@@ -76,10 +77,10 @@ COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c brok
 	broker/cmd_measure.c $(SERVICE_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
-$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $$(MEASURE_OBJS_SAN) $$(VERIFY_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a \
+	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(VERIFY_LIB_SAN) \
 		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
 
 CHECK_SUITES += broker-asan

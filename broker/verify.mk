@@ -29,7 +29,7 @@ $(BUILD)/broker/verify-san/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_
 $(BUILD)/broker/verify-fuzz/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer-no-link,address,undefined $(VERIFY_CFLAGS) -c $< -o $@
+	@$(CLANG) $(FUZZ_OBJ_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
 
 $(VERIFY_LIB): $(VERIFY_OBJS)
 	@rm -f $@ && ar rcs $@ $^
@@ -107,11 +107,7 @@ VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
 
 $(VERIFY_FUZZ_DIR)/fuzz-%: broker/verify/fuzz/fuzz-$$*.c $(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(VERIFY_HDRS)
-	@mkdir -p $(@D)
-	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) \
-		-DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' -o $@ $< \
-		$(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+	@$(call fuzz_link,$< $(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A),$(VERIFY_CFLAGS) -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"',$(VERIFY_LDLIBS))
 
 define verify_fuzz
 FUZZ_TARGETS += verify-$(1)

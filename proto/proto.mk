@@ -74,13 +74,10 @@ check-broker-input: $(TP)/test-http-decode
 .PHONY: check-broker-input
 
 # ---- fuzz (proto/fuzz) ------------------------------------------------------
-PROTO_FUZZ_CC = $(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer,address,undefined $(MBEDTLS_HOST_CFLAGS)
-
 # the guest's answer parsing (it reads what a hostile network sends)
 FUZZ_TARGETS += proto-response
 $(BUILD)/fuzz/proto-response: proto/fuzz/fuzz-response.c proto/http_client.c proto/answer.c $(PROTO_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP)
-	@mkdir -p $(@D)
-	@$(PROTO_FUZZ_CC) -o $@ proto/fuzz/fuzz-response.c proto/http_client.c proto/answer.c $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
+	@$(call fuzz_link,proto/fuzz/fuzz-response.c proto/http_client.c proto/answer.c $(COMMON_FUZZ_A))
 fuzz-proto-response: $(BUILD)/fuzz/proto-response
 	@mkdir -p $(BUILD)/fuzz/proto-response-corpus
 	@set -o pipefail; $(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
@@ -92,9 +89,8 @@ fuzz-proto-response: $(BUILD)/fuzz/proto-response
 FUZZ_TARGETS += broker-request
 $(BUILD)/fuzz/broker-request: proto/fuzz/fuzz-request.c proto/http_server.c proto/request_decode.c proto/request.c \
 		$(PROTO_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP)
-	@mkdir -p $(@D)
-	@$(PROTO_FUZZ_CC) -o $@ proto/fuzz/fuzz-request.c proto/http_server.c proto/request_decode.c proto/request.c \
-		$(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS) $(PROTO_HOST_LDLIBS)
+	@$(call fuzz_link,proto/fuzz/fuzz-request.c proto/http_server.c proto/request_decode.c proto/request.c \
+		$(COMMON_FUZZ_A),,$(PROTO_HOST_LDLIBS))
 fuzz-broker-request: $(BUILD)/fuzz/broker-request
 	@mkdir -p $(BUILD)/fuzz/broker-request-corpus
 	@set -o pipefail; $(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/crash-broker-request- \

@@ -52,16 +52,9 @@ check-init: $(INIT_TEST_BINS) $(LUKS2_FIXTURES)/.made docs/cocoboot.cmdline.7
 # JSON allowlist are fuzzed beside their module: common/common.mk.)
 INIT_FUZZ_DIR := $(BUILD)/fuzz/init
 INIT_FUZZ_cmdline    := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
-INIT_TEST_check-volume := init/check_volume.c init/luks2_digest.c init/errors.c
-INIT_TEST_luks2-digest := init/luks2_digest.c init/errors.c
-INIT_TEST_dm-crypt := init/dm_crypt.c init/luks2_digest.c init/errors.c init/log.c
-INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime luks2-digest dm-crypt
-INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.h
 define init_fuzz
 $(INIT_FUZZ_DIR)/fuzz-$(1): init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
-	@mkdir -p $$(dir $$@)
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) $(MBEDTLS_HOST_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-o $$@ init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
+	@$$(call fuzz_link,init/fuzz/fuzz-$(1).c $$(INIT_FUZZ_$(1)) $(COMMON_FUZZ_A))
 FUZZ_TARGETS += $(1)
 fuzz-$(1): $(INIT_FUZZ_DIR)/fuzz-$(1)
 	@mkdir -p $(INIT_FUZZ_DIR)/corpus-$(1)
