@@ -41,7 +41,7 @@ include kernel/kernel.mk
 include mk/edk2.mk
 include init/init.mk
 # Parts that arrive in later steps bring their own fragment.
--include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk dracut-module/*.mk mkosi/*.mk packaging/*.mk initramfs-tools/*.mk))
+-include $(sort $(wildcard libtsm/*.mk keys/*.mk kernel/*/*.mk broker/*.mk tests/*/*.mk */tests/*.mk dracut-module/*.mk mkosi/*.mk packaging/*.mk initramfs-tools/*.mk))
 
 all: $(ALL_TARGETS)
 

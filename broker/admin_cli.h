@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/secret.h"
-#include "../common/uuid.h"
-#include "server/config.h"
-#include "store/store.h"
+#include "common/secret.h"
+#include "common/uuid.h"
+#include "broker/server/config.h"
+#include "broker/store/store.h"
 
 #define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
 

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/secret.h"
+#include "common/secret.h"
 #include "commands.h"
-#include "server/config.h"
-#include "store/master_key.h"
-#include "store/store.h"
+#include "broker/server/config.h"
+#include "broker/store/master_key.h"
+#include "broker/store/store.h"
 
 #define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
 

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "collateral/expiry.h"
-#include "collateral/fetch.h"
+#include "broker/collateral/expiry.h"
+#include "broker/collateral/fetch.h"
 #include "commands.h"
-#include "server/config.h"
-#include "verify/internal.h"
-#include "verify/snp_report.h"
+#include "broker/server/config.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/snp_report.h"
 
 static int usage(FILE *f)
 {

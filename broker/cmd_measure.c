@@ -19,9 +19,9 @@
 
 #include <mbedtls/sha512.h>
 
-#include "../common/hex.h"
+#include "common/hex.h"
 #include "commands.h"
-#include "measure/measure.h"
+#include "broker/measure/measure.h"
 
 static void measure_usage(FILE *f)
 {

@@ -5,10 +5,10 @@
 #include <mbedtls/version.h>
 
 #include "commands.h"
-#include "server/config.h"
-#include "server/log.h"
-#include "server/metrics.h"
-#include "server/server.h"
+#include "broker/server/config.h"
+#include "broker/server/log.h"
+#include "broker/server/metrics.h"
+#include "broker/server/server.h"
 
 /* TDX evidence verified without collateral has no TCB status and no
  * revocation check; policies must opt in (allow_no_collateral), and the

@@ -19,7 +19,7 @@
 
 #include "admin_cli.h"
 #include "commands.h"
-#include "store/master_key.h"
+#include "broker/store/master_key.h"
 
 /* A rename in path's directory survives a crash only once the directory is synced. */
 static int sync_dir(const char *path)

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "commands.h"
-#include "verify/internal.h"
-#include "verify/policy.h"
-#include "verify/verify.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/policy.h"
+#include "broker/verify/verify.h"
 
 #define MAX_INPUT (1024 * 1024)
 #define MAX_CERTS 16

@@ -43,17 +43,17 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/constant_time.h>
 
-#include "../common/luks2.h"
-#include "../common/secret.h"
-#include "../common/uuid.h"
-#include "../proto/key_commit.h"
-#include "../proto/request.h"
+#include "common/luks2.h"
+#include "common/secret.h"
+#include "common/uuid.h"
+#include "proto/key_commit.h"
+#include "proto/request.h"
 #include "admin_cli.h"
 #include "commands.h"
-#include "server/config.h"
-#include "store/master_key.h"
-#include "store/store.h"
-#include "verify/policy.h"
+#include "broker/server/config.h"
+#include "broker/store/master_key.h"
+#include "broker/store/store.h"
+#include "broker/verify/policy.h"
 
 
 static int usage_to(FILE *f)

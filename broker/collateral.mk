@@ -30,11 +30,8 @@ check-collateral: $(BUILD)/cocobroker $(BUILD)/tests/broker/cocobroker-san
 
 # ---- fuzz: the issuer-chain header line and its URL-decoding
 COLLATERAL_FUZZ := $(BUILD)/fuzz/collateral/fuzz-issuer-chain
-$(COLLATERAL_FUZZ): broker/fuzz/fuzz_issuer_chain.c broker/collateral/issuer_chain.c broker/collateral/issuer_chain.h
-	@mkdir -p $(@D)
-	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Ibroker -o $@ \
-		broker/fuzz/fuzz_issuer_chain.c broker/collateral/issuer_chain.c
+$(COLLATERAL_FUZZ): broker/collateral/fuzz/fuzz-issuer-chain.c broker/collateral/issuer_chain.c broker/collateral/issuer_chain.h
+	@$(call fuzz_link,broker/collateral/fuzz/fuzz-issuer-chain.c broker/collateral/issuer_chain.c)
 FUZZ_TARGETS += collateral-issuer-chain
 fuzz-collateral-issuer-chain: $(COLLATERAL_FUZZ)
 	@rm -rf $(BUILD)/fuzz/collateral/seeds-issuer-chain; mkdir -p $(BUILD)/fuzz/collateral/seeds-issuer-chain $(BUILD)/fuzz/collateral/corpus-issuer-chain

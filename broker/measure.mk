@@ -5,7 +5,7 @@
 MEASURE_DIR   := broker/measure
 MEASURE_SRCS  := $(sort $(wildcard $(MEASURE_DIR)/*.c))
 MEASURE_HDRS  := $(wildcard $(MEASURE_DIR)/*.h) $(COMMON_HDRS)
-MEASURE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -I$(MEASURE_DIR)
+MEASURE_CFLAGS = $(MBEDTLS_HOST_CFLAGS)
 MEASURE_OBJS      := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure/%.o,$(MEASURE_SRCS))
 MEASURE_OBJS_SAN  := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure-san/%.o,$(MEASURE_SRCS))
 MEASURE_OBJS_FUZZ := $(patsubst $(MEASURE_DIR)/%.c,$(BUILD)/measure-fuzz/%.o,$(MEASURE_SRCS))
@@ -23,20 +23,20 @@ $(BUILD)/measure-san/%.o: $(MEASURE_DIR)/%.c $(MEASURE_HDRS) $(MBEDTLS_HOST_STAM
 $(BUILD)/measure-fuzz/%.o: $(MEASURE_DIR)/%.c $(MEASURE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined $(MEASURE_CFLAGS) -c $< -o $@
+	@$(CLANG) $(FUZZ_OBJ_CFLAGS) $(MEASURE_CFLAGS) -c $< -o $@
 
 $(BUILD)/broker/cmd_measure.o: $(MEASURE_HDRS)
 COCOBROKER_OBJS += $(BUILD)/broker/cmd_measure.o $(MEASURE_OBJS)
 
 # ---- tests -----------------------------------------------------------------
 TM := $(BUILD)/tests/measure
-TM_CFLAGS = $(MEASURE_CFLAGS) -Itests/lib -DSNP_MEASURE_DIR='"$(SNP_MEASURE_DIR)"'
+TM_CFLAGS = $(MEASURE_CFLAGS) -DSNP_MEASURE_DIR='"$(SNP_MEASURE_DIR)"'
 
-$(TM)/test-measure: tests/measure/test_measure.c $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
+$(TM)/test-measure: broker/measure/tests/test-measure.c $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
-$(TM)/test-measure-san: tests/measure/test_measure.c $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TM)/test-measure-san: broker/measure/tests/test-measure.c $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(TM_CFLAGS) -o $@ $< $(MEASURE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
@@ -51,13 +51,10 @@ check-measure: $(TM)/test-measure $(TM)/test-measure-san $(BUILD)/cocobroker
 # ovmf-metadata: the footer table, SEV metadata and TDVF descriptor (seeds: the
 # firmware fixtures); pe-authenticode: the PE parser (seed: a synthetic PE).
 MEASURE_FUZZ_DIR := $(BUILD)/fuzz/measure
-$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/fuzz/fuzz_ovmf_metadata.c
-$(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/fuzz/fuzz_pe_authenticode.c
+$(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata: broker/measure/fuzz/fuzz-ovmf-metadata.c
+$(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: broker/measure/fuzz/fuzz-pe-authenticode.c
 $(MEASURE_FUZZ_DIR)/fuzz-ovmf-metadata $(MEASURE_FUZZ_DIR)/fuzz-pe-authenticode: $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MEASURE_HDRS)
-	@mkdir -p $(@D)
-	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(MEASURE_CFLAGS) \
-		-o $@ $(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
+	@$(call fuzz_link,$(firstword $(filter %.c,$^)) $(MEASURE_OBJS_FUZZ) $(COMMON_FUZZ_A),$(MEASURE_CFLAGS))
 
 $(MEASURE_FUZZ_DIR)/seeds-ovmf-metadata:
 	@rm -rf $@ && mkdir -p $@

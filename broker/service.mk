@@ -3,11 +3,12 @@
 # benchmark.
 
 SERVICE_SRCS := $(sort $(wildcard broker/server/*.c broker/store/*.c))
-# (fragments are included in sorted order: this one comes before verify.mk and
-# keys/keys.mk, so their variables are not used in prerequisites here)
+# Independent of include order: variables of fragments read later (verify.mk,
+# measure.mk, keys/keys.mk) appear in prerequisites only through second
+# expansion ($$(VAR)), and in recipes.
 SERVICE_HDRS := $(wildcard broker/server/*.h broker/store/*.h proto/*.h broker/verify/*.h) $(COMMON_HDRS)
 SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
-SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -I/usr/include/postgresql
+SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -I/usr/include/postgresql
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
 STORE_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(sort $(wildcard broker/store/*.c)))
 SERVICE_LIBS := -lsqlite3 -lpq $(PROTO_HOST_LDLIBS) $(COLLATERAL_LIBS) -lpthread
@@ -27,10 +28,10 @@ COCOBROKER_LIBS += $(SERVICE_LIBS)
 
 # ---- tests -----------------------------------------------------------------
 TB := $(BUILD)/tests/broker
-TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Ibroker -Itests/lib
+TB_CFLAGS = $(MBEDTLS_HOST_CFLAGS)
 
 # store unit tests (sanitizers)
-$(TB)/test-store: tests/broker/test_store.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TB)/test-store: broker/store/tests/test-store.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 
@@ -51,9 +52,22 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 	@echo "  CC      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TB_CFLAGS) -o $@ tests/broker/bootstorm.c tests/broker/sim_snp.c $(PROTO_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) -lm
 
+# the connection's answer buffer: a key answer in secret memory, wiped when freed (sanitizers; the
+# server's own objects, from an archive so that only what answer.c needs is linked)
+SERVICE_SAN_A := $(BUILD)/service-san/libservice.a
+$(SERVICE_SAN_A): $(patsubst %.c,$(BUILD)/service-san/%.o,$(SERVICE_SRCS))
+	@rm -f $@ && ar rcs $@ $^
+$(TB)/test-answer: broker/server/tests/test-answer.c $(SERVICE_SAN_A) $(PROTO_LIB_SAN) $(COMMON_SAN_A) $(SERVICE_HDRS) \
+		tests/lib/check.h tests/lib/smaps.h $(MBEDTLS_HOST_STAMP) $$(VERIFY_LIB_SAN)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(SERVICE_SAN_A) $(PROTO_LIB_SAN) $(VERIFY_LIB_SAN) \
+		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
+
 CHECK_SUITES += broker
-check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
-	@tests/lib/sum.sh "tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e" \
+check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/test-answer $(SERVICE_KEYS_STAMP)
+	@tests/lib/sum.sh "$(TB)/test-answer" \
+		"tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e" \
 		"tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol" \
 		"tests/broker/test-crash.sh $(BUILD)/cocobroker $(TB)/crash"
 .PHONY: check-broker
@@ -64,10 +78,10 @@ COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c brok
 	broker/cmd_measure.c broker/cmd_collateral.c $(SERVICE_SRCS) $(COLLATERAL_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
-$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $$(MEASURE_OBJS_SAN) $$(VERIFY_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a \
+	@$(HOST_CC) $(SAN_CFLAGS) -o $@ $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(VERIFY_LIB_SAN) \
 		$(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) $(SERVICE_LIBS)
 
 CHECK_SUITES += broker-asan
@@ -87,7 +101,7 @@ bench-bootstorm: $(BUILD)/cocobroker $(TB)/bootstorm $(SERVICE_KEYS_STAMP)
 
 # ---- the broker on a real PostgreSQL (tests/broker/pg-server.sh starts one) and the storm with failures
 # (test-store-shared: store.h's semantics on either backend, ASan+UBSan)
-$(TB)/test-store-shared: tests/broker/test_store_shared.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
+$(TB)/test-store-shared: broker/store/tests/test-store-shared.c $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@$(HOST_CC) $(SAN_CFLAGS) $(TB_CFLAGS) -o $@ $< $(STORE_OBJS_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) -lsqlite3 -lpq -lcjson -lpthread
 BROKER_PG_STORM ?= 1000

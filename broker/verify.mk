@@ -10,7 +10,7 @@
 VERIFY_DIR      := broker/verify
 VERIFY_SRCS     := $(sort $(wildcard $(VERIFY_DIR)/*.c))
 VERIFY_HDRS     := $(wildcard $(VERIFY_DIR)/*.h) $(COMMON_HDRS)
-VERIFY_CFLAGS    = $(MBEDTLS_HOST_CFLAGS) -I$(VERIFY_DIR) -DCOCOBOOT_VENDOR_DIR='"$(TOP)/keys/vendor"'
+VERIFY_CFLAGS    = $(MBEDTLS_HOST_CFLAGS) -DCOCOBOOT_VENDOR_DIR='"$(TOP)/keys/vendor"'
 VERIFY_LDLIBS   := -lcjson -lpthread
 VERIFY_LIB      := $(BUILD)/broker/libcbverify.a
 VERIFY_LIB_SAN  := $(BUILD)/broker/libcbverify-san.a
@@ -29,7 +29,7 @@ $(BUILD)/broker/verify-san/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_
 $(BUILD)/broker/verify-fuzz/%.o: $(VERIFY_DIR)/%.c $(VERIFY_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined $(VERIFY_CFLAGS) -c $< -o $@
+	@$(CLANG) $(FUZZ_OBJ_CFLAGS) $(VERIFY_CFLAGS) -c $< -o $@
 
 $(VERIFY_LIB): $(VERIFY_OBJS)
 	@rm -f $@ && ar rcs $@ $^
@@ -39,7 +39,7 @@ $(BUILD)/broker/libcbverify-fuzz.a: $(VERIFY_OBJS_FUZZ)
 	@rm -f $@ && ar rcs $@ $^
 
 # ---- cocobroker -----------------------------------------------------------
-BROKER_CFLAGS   += $(MBEDTLS_HOST_CFLAGS) -Ibroker
+BROKER_CFLAGS   += $(MBEDTLS_HOST_CFLAGS)
 COCOBROKER_OBJS += $(BUILD)/broker/main.o $(BUILD)/broker/cmd_verify.o
 # common/ after the libraries that use it (verify, and the objects of every fragment), mbedTLS after all
 COCOBROKER_LIBS += $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
@@ -72,17 +72,17 @@ VERIFY_TESTS  := vectors adversarial policy debian cache
 # is absent).  The Debian one (tests/verify/debian-evidence.sh) is always there.
 TESTDATA_DIR  ?= $(abspath $(or $(COCOBOOT_TESTDATA),$(TOP)/../shared/testdata))
 DEBIAN_EVIDENCE_SH := tests/verify/debian-evidence.sh
-TV_CFLAGS      = $(VERIFY_CFLAGS) -Itests/lib -Itests/verify -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
+TV_CFLAGS      = $(VERIFY_CFLAGS) -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' \
                  -DCOCOBOOT_TEST_KEYS='"$(BUILD)/keys"' -DCOCOBOOT_TEST_SRC='"$(TOP)/tests/verify"'
-TV_SRCS_COMMON := tests/verify/testutil.c
-TV_HDRS       := $(VERIFY_HDRS) tests/verify/testutil.h tests/lib/check.h
+TV_SRCS_COMMON := broker/verify/tests/testutil.c
+TV_HDRS       := $(VERIFY_HDRS) broker/verify/tests/testutil.h tests/lib/check.h
 
-$(TV)/test-%: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
+$(TV)/test-%: broker/verify/tests/test-%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) \
 		$(VERIFY_LDLIBS)
-$(TV)/test-%-san: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN) $(COMMON_SAN_A)
+$(TV)/test-%-san: broker/verify/tests/test-%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN) $(COMMON_SAN_A)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) \
@@ -100,24 +100,20 @@ check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
 
 # ---- fuzz (libFuzzer) ---------------------------------------------------------
 # One target per parser plus the whole verifier; seeds come from the real
-# evidence (broker/fuzz/seed.sh: the Debian set always, the shared set when
+# evidence (broker/verify/fuzz/seed.sh: the Debian set always, the shared set when
 # present), the growing corpus stays under build/.
 VERIFY_FUZZ      := snp-report snp-certtable snp-crl tdx-quote x509-ext policy verify tdx-collateral
 VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
 
-$(VERIFY_FUZZ_DIR)/fuzz-%: broker/fuzz/fuzz_$$(subst -,_,$$*).c $(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(VERIFY_HDRS)
-	@mkdir -p $(@D)
-	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $(VERIFY_CFLAGS) \
-		-DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"' -o $@ $< \
-		$(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+$(VERIFY_FUZZ_DIR)/fuzz-%: broker/verify/fuzz/fuzz-$$*.c $(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A) $(VERIFY_HDRS)
+	@$(call fuzz_link,$< $(VERIFY_FUZZ_LIB) $(COMMON_FUZZ_A),$(VERIFY_CFLAGS) -DCOCOBOOT_TESTDATA='"$(TESTDATA_DIR)"',$(VERIFY_LDLIBS))
 
 define verify_fuzz
 FUZZ_TARGETS += verify-$(1)
 fuzz-verify-$(1): $(VERIFY_FUZZ_DIR)/fuzz-$(1)
 	@rm -rf $(VERIFY_FUZZ_DIR)/seeds-$(1) && ev=$$$$($(DEBIAN_EVIDENCE_SH)) && \
-		broker/fuzz/seed.sh $(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) $(TESTDATA_DIR) $$$$ev
+		broker/verify/fuzz/seed.sh $(1) $(VERIFY_FUZZ_DIR)/seeds-$(1) $(TESTDATA_DIR) $$$$ev
 	@mkdir -p $(VERIFY_FUZZ_DIR)/corpus-$(1)
 	@echo "  FUZZ    verify-$(1) ($$(FUZZ_SECONDS) s)"
 	@set -o pipefail; COCOBOOT_DEBIAN_EVIDENCE=$$$$($(DEBIAN_EVIDENCE_SH)) $(VERIFY_FUZZ_DIR)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
@@ -129,7 +125,7 @@ $(foreach f,$(VERIFY_FUZZ),$(eval $(call verify_fuzz,$(f))))
 
 # ---- benchmark ----------------------------------------------------------------
 BENCH_TARGETS += verify
-$(TV)/bench-verify: tests/verify/bench_verify.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
+$(TV)/bench-verify: tests/verify/bench-verify.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS) \

@@ -21,8 +21,6 @@ COMMON_MUSL_A     := $(BUILD)/common/musl/libcommon.a
 COMMON_HOST_A     := $(BUILD)/common/host/libcommon.a
 COMMON_SAN_A      := $(BUILD)/common/san/libcommon.a
 COMMON_FUZZ_A     := $(BUILD)/common/fuzz/libcommon.a
-# The clang flags of every object that goes into a libFuzzer binary.
-COMMON_FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
 
 .SECONDEXPANSION:
 # $(1) flavour, $(2) compiler, $(3) flags, $(4) mbedTLS build (HOST or MUSL), $(5) sources
@@ -37,7 +35,7 @@ endef
 $(eval $(call common_build,host,$$(HOST_CC),$$(HOST_CFLAGS),HOST,$(COMMON_SRCS)))
 $(eval $(call common_build,san,$$(HOST_CC),$$(SAN_CFLAGS),HOST,$(COMMON_SRCS)))
 # (a low PBKDF2 bound: a digest with many iterations must not time a fuzz run out)
-$(eval $(call common_build,fuzz,$$(CLANG),$$(COMMON_FUZZ_CFLAGS) -DLUKS2_MAX_ITERATIONS=64,HOST,$(COMMON_SRCS)))
+$(eval $(call common_build,fuzz,$$(CLANG),$$(FUZZ_OBJ_CFLAGS) -DLUKS2_MAX_ITERATIONS=64,HOST,$(COMMON_SRCS)))
 $(eval $(call common_build,musl,$$(MUSL_CC),$$(GUEST_CFLAGS),MUSL,$(COMMON_GUEST_SRCS)))
 
 common: $(COMMON_HOST_A)
@@ -50,10 +48,7 @@ common: $(COMMON_HOST_A)
 #   luks2-confirm  the key digest check of `cocobroker volume confirm` (same seeds)
 COMMON_FUZZ_DIR := $(BUILD)/fuzz/common
 $(COMMON_FUZZ_DIR)/fuzz-%: common/fuzz/fuzz-%.c $(COMMON_FUZZ_A) $(COMMON_HDRS) $$(MBEDTLS_HOST_STAMP) | $$(DEPS_STAMP)
-	@mkdir -p $(@D)
-	@echo "  FUZZCC  $@"
-	@$(CLANG) $(subst fuzzer-no-link,fuzzer,$(COMMON_FUZZ_CFLAGS)) $(MBEDTLS_HOST_CFLAGS) -o $@ $< $(COMMON_FUZZ_A) \
-		$(MBEDTLS_HOST_LIBS)
+	@$(call fuzz_link,$< $(COMMON_FUZZ_A))
 $(COMMON_FUZZ_DIR)/seeds-luks2-header.made: common/fuzz/seed-luks2-header.sh | $$(DEPS_STAMP)
 	@rm -rf $(COMMON_FUZZ_DIR)/seeds-luks2-header && common/fuzz/seed-luks2-header.sh $(COMMON_FUZZ_DIR)/seeds-luks2-header
 	@touch $@

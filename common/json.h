@@ -1,7 +1,7 @@
 /*
  * The one JSON reader of the guest, small and strict, for untrusted input:
  * the LUKS2 header's JSON area (the allowlist, luks2_json.c, which the broker's
- * `volume confirm` runs too) and the broker's answer (proto/response.c).
+ * `volume confirm` runs too) and the broker's answer (proto/answer.c).
  * Stricter than RFC 8259 where that removes ambiguity between parsers:
  * duplicate keys, non-integer numbers, invalid UTF-8, "\u0000", and trailing
  * garbage are errors. Parses in place into a caller-provided node array: no

@@ -29,17 +29,17 @@
 #include <psa/crypto.h>
 
 #include "backoff.h"
-#include "binding.h"
+#include "proto/binding.h"
 #include "broker.h"
 #include "ca_bundle.h"
 #include "certtime.h"
-#include "client_cert.h"
+#include "proto/client_cert.h"
 #include "verdict.h"
-#include "libtsm.h"
+#include "libtsm/libtsm.h"
 #include "log.h"
 #include "net.h"
-#include "request.h"
-#include "http_client.h"
+#include "proto/request.h"
+#include "proto/http_client.h"
 
 #ifndef COCOBOOT_TIME_FLOOR
 #define COCOBOOT_TIME_FLOOR 0

@@ -9,7 +9,7 @@
 
 #include "cmdline.h"
 #include "errors.h"
-#include "../common/secret.h"
+#include "common/secret.h"
 
 /* Get the 64-byte volume key of volume UUID into KEY (a locked secret buffer). */
 int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,

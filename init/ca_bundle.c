@@ -15,7 +15,7 @@
 #include <mbedtls/x509.h>
 
 #include "ca_bundle.h"
-#include "guest_chain.h"
+#include "proto/guest_chain.h"
 
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
 #define PEM_END "-----END CERTIFICATE-----"

@@ -13,7 +13,7 @@
 
 #include "exitcodes.h"
 #include "flow.h"
-#include "../common/luks2.h"
+#include "common/luks2.h"
 #include "luks2_digest.h"
 
 static const char check_volume_usage[] =

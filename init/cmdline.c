@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/uuid.h"
+#include "common/uuid.h"
 #include "cmdline.h"
 
 static const char prefix[] = "rd.cocoboot.";

@@ -7,7 +7,7 @@
 #define COCOBOOT_CMDLINE_H
 
 #include "errors.h"
-#include "key_commit.h"
+#include "proto/key_commit.h"
 #include "url.h"
 
 #define CB_MAX_URLS 8

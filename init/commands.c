@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/hex.h"
+#include "common/hex.h"
 #include "flow.h"
-#include "libtsm.h"
+#include "libtsm/libtsm.h"
 #include "log.h"
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)

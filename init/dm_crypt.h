@@ -12,8 +12,8 @@
 #include <sys/types.h>
 
 #include "errors.h"
-#include "../common/luks2.h"
-#include "../common/secret.h"
+#include "common/luks2.h"
+#include "common/secret.h"
 
 /* "CRYPT-LUKS2-<uuid without dashes>-<name>", cut at 128 characters as cryptsetup does. */
 void cb_dm_crypt_uuid(const char *luks_uuid, const char *name, char out[129]);

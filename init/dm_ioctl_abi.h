@@ -1,7 +1,7 @@
 /*
  * The part of the kernel's device-mapper ioctl ABI (<linux/dm-ioctl.h>,
  * interface version 4) that cocoboot uses. musl's headers do not include the
- * kernel's; the layout is fixed ABI, and tests/init/test-dm-crypt.c checks
+ * kernel's; the layout is fixed ABI, and init/tests/test-dm-crypt.c checks
  * every value here against the kernel header of the build host.
  */
 #ifndef COCOBOOT_DM_IOCTL_ABI_H

@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "../common/luks2.h"
+#include "common/luks2.h"
 #include "errors.h"
 
 static const char *const names[CB_ERR__COUNT] = {

@@ -9,7 +9,7 @@
 #include "dm_crypt.h"
 #include "flow.h"
 #include "log.h"
-#include "../common/secret.h"
+#include "common/secret.h"
 #include "luks2_digest.h"
 #include "unlock.h"
 #include "volume.h"

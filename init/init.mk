@@ -4,7 +4,7 @@
 COCOBOOT      := $(BUILD)/cocoboot
 COCOBOOT_SRCS := $(wildcard init/*.c) libtsm/tsm_report.c libtsm/configfs_io.c $(PROTO_GUEST_SRCS) $(COMMON_GUEST_SRCS)
 COCOBOOT_HDRS := $(wildcard init/*.h libtsm/*.h proto/*.h) $(COMMON_HDRS)
-COCOBOOT_INCS := -Iinit -Ilibtsm -Iproto
+COCOBOOT_INCS :=
 # Certificates that expired before this commit are never accepted, whatever
 # the (host-controlled) guest clock says: see init/broker.c.
 COCOBOOT_TIME_FLOOR := $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null || echo 0)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "errors.h"
-#include "../common/luks2.h"
+#include "common/luks2.h"
 
 /*
  * Upper bound on the digest's iterations. cryptsetup benchmarks them to

@@ -3,8 +3,8 @@
 #define COCOBOOT_UNLOCK_H
 
 #include "errors.h"
-#include "../common/luks2.h"
-#include "../common/secret.h"
+#include "common/luks2.h"
+#include "common/secret.h"
 
 /*
  * cryptsetup open DEV NAME with KEY as the volume key, handed over on a pipe

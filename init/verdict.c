@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "verdict.h"
-#include "request.h"
-#include "answer.h"
-#include "http_client.h"
-#include "reasons.h"
+#include "proto/request.h"
+#include "proto/answer.h"
+#include "proto/http_client.h"
+#include "proto/reasons.h"
 
 /* A reason code is shown on the console: keep it to the documented alphabet. */
 static void copy_reason(char *dst, size_t cap, const char *src)

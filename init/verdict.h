@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "errors.h"
-#include "../common/secret.h"
+#include "common/secret.h"
 
 enum cb_verdict { CB_VERDICT_INCOMPLETE, CB_VERDICT_KEY, CB_VERDICT_RETRY, CB_VERDICT_FINAL };
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/uuid.h"
+#include "common/uuid.h"
 #include "log.h"
 #include "volume.h"
 

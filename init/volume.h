@@ -3,7 +3,7 @@
 #define COCOBOOT_VOLUME_H
 
 #include "errors.h"
-#include "../common/luks2.h"
+#include "common/luks2.h"
 
 /*
  * Resolve SPEC ("" = the only LUKS2 device, "UUID=...", or a /dev path) to a

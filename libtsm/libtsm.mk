@@ -3,7 +3,7 @@
 # ASan+UBSan flavour for the host tests. docs/libtsm.md describes the API.
 LIBTSM_SRCS   := libtsm/tsm_report.c libtsm/configfs_io.c
 LIBTSM_HDRS   := libtsm/libtsm.h libtsm/configfs_io.h
-LIBTSM_CFLAGS := -I$(TOP)/libtsm
+LIBTSM_CFLAGS :=
 LIBTSM_MUSL_A := $(BUILD)/libtsm/musl/libtsm.a
 LIBTSM_HOST_A := $(BUILD)/libtsm/host/libtsm.a
 LIBTSM_SAN_A  := $(BUILD)/libtsm/san/libtsm.a

@@ -4,10 +4,19 @@ MUSL_CC  ?= musl-gcc
 CLANG    ?= clang
 
 WARN       := -Wall -Wextra -Werror
-HOST_CFLAGS ?= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE
+# Headers are named from the repository root ("common/hex.h"), or bare in their own
+# directory: every compile, host, sanitizer, fuzz and the musl guest, sees the root.
+TREE_INC   := -I$(TOP)
+HOST_CFLAGS ?= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE $(TREE_INC)
 # Sanitizer flavour of the host build, used by the *-asan test binaries.
-SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-GUEST_CFLAGS ?= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -ffunction-sections -fdata-sections
+SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all $(TREE_INC)
+# libFuzzer (clang, ASan+UBSan): FUZZ_OBJ_CFLAGS for objects and libraries
+# that go into a fuzz target, and one compile-and-link line for every target:
+#   $(call fuzz_link,SOURCES AND ARCHIVES[,EXTRA CFLAGS[,EXTRA LIBS]])
+FUZZ_OBJ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE $(TREE_INC) -fsanitize=fuzzer-no-link,address,undefined
+fuzz_link = mkdir -p $(@D) && echo "  FUZZCC  $@" && \
+	$(CLANG) $(subst fuzzer-no-link,fuzzer,$(FUZZ_OBJ_CFLAGS)) $(MBEDTLS_HOST_CFLAGS) $(2) -o $@ $(1) $(MBEDTLS_HOST_LIBS) $(3)
+GUEST_CFLAGS ?= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -ffunction-sections -fdata-sections $(TREE_INC)
 # noseparate-code and norelro: one R+X segment and no page-aligned RELRO gap
 # (~16 KB of padding in a 200 KB file). A static musl binary never applies
 # RELRO itself, so norelro gives nothing away.

@@ -1,7 +1,7 @@
 /* Answer bodies: the broker's encoder and the guest's strict parser (see answer.h). */
 #include "answer.h"
 #include "request.h"
-#include "../common/json.h"
+#include "common/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  *   200 {"key": "<base64>"}   4xx/5xx {"error": "<reason code>"}
  * The broker encodes it here; the guest parses it here with a strict
  * parser on the guest's one JSON reader (common/json.h): an object of
- * string members, at most 64 KiB; fuzzed (proto/fuzz/fuzz_response.c).
+ * string members, at most 64 KiB; fuzzed (proto/fuzz/fuzz-response.c).
  * Reason codes: reasons.h.
  */
 #ifndef COCOBOOT_PROTO_ANSWER_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/volume_key.h"
+#include "common/volume_key.h"
 
 #define COCO_ERROR_CODE_MAX   64
 /* {"key":"<base64 of 64 bytes>"} with its NUL */

@@ -1,5 +1,5 @@
 #include "binding.h"
-#include "../common/hex.h"
+#include "common/hex.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * Wire protocol v1, HTTP/1.1 framing on the client's side (the guest and the
  * test clients): the request head it sends and a strict parser for the
  * response head that comes back. Hand-written because the guest is static
- * musl and links no HTTP library; fuzzed (proto/fuzz/fuzz_response.c).
+ * musl and links no HTTP library; fuzzed (proto/fuzz/fuzz-response.c).
  * The broker's side of the same framing is http_server.h.
  */
 #ifndef COCOBOOT_PROTO_HTTP_CLIENT_H

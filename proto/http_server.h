@@ -4,7 +4,7 @@
  * links this file): one request per connection, a fixed target, a body of at
  * most COCO_MAX_BODY bytes (announced or chunked), anything after the first
  * request ignored. The answer head is written here too. The client's side of
- * the same framing is http_client.h. Fuzzed (proto/fuzz/fuzz_request.c).
+ * the same framing is http_client.h. Fuzzed (proto/fuzz/fuzz-request.c).
  */
 #ifndef COCOBOOT_PROTO_HTTP_SERVER_H
 #define COCOBOOT_PROTO_HTTP_SERVER_H

@@ -1,6 +1,6 @@
 /* Key commitment: compute, parse, format, check (see key_commit.h). */
 #include "key_commit.h"
-#include "../common/hex.h"
+#include "common/hex.h"
 
 #include <string.h>
 

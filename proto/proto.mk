@@ -45,15 +45,15 @@ ALL_TARGETS += $(PROTO_MUSL_LIB)
 
 # ---- tests (proto/tests) ----------------------------------------------------
 TP := $(BUILD)/tests/proto
-TP_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -Iproto -Itests/lib
+TP_CFLAGS = $(MBEDTLS_HOST_CFLAGS)
 
 # unit tests of both sides: host with sanitizers, and the same test as a static musl binary
-$(TP)/test-proto: proto/tests/test_proto.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
+$(TP)/test-proto: proto/tests/test-proto.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@$(HOST_CC) $(SAN_CFLAGS) $(TP_CFLAGS) -o $@ $< $(PROTO_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS)
-$(TP)/test-proto-musl: proto/tests/test_proto.c $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) tests/lib/check.h $(MBEDTLS_MUSL_STAMP)
+$(TP)/test-proto-musl: proto/tests/test-proto.c $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) tests/lib/check.h $(MBEDTLS_MUSL_STAMP)
 	@mkdir -p $(@D)
-	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -Iproto -Itests/lib -o $@ $< $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) \
+	@$(MUSL_CC) $(GUEST_CFLAGS) $(MBEDTLS_MUSL_CFLAGS) -o $@ $< $(PROTO_MUSL_LIB) $(COMMON_MUSL_A) \
 		$(GUEST_LDFLAGS) $(MBEDTLS_MUSL_LIBS)
 
 CHECK_SUITES += proto
@@ -64,7 +64,7 @@ check-proto: $(TP)/test-proto $(TP)/test-proto-musl
 .PHONY: check-proto
 
 # the broker's request input: HTTP framing in arbitrary chunks and the body decode (sanitizers)
-$(TP)/test-http-decode: proto/tests/test_http_decode.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
+$(TP)/test-http-decode: proto/tests/test-http-decode.c $(PROTO_LIB_SAN) $(COMMON_SAN_A) tests/lib/check.h $(MBEDTLS_HOST_STAMP)
 	@mkdir -p $(@D)
 	@$(HOST_CC) $(SAN_CFLAGS) $(TP_CFLAGS) -o $@ $< $(PROTO_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) $(PROTO_HOST_LDLIBS)
 
@@ -74,13 +74,10 @@ check-broker-input: $(TP)/test-http-decode
 .PHONY: check-broker-input
 
 # ---- fuzz (proto/fuzz) ------------------------------------------------------
-PROTO_FUZZ_CC = $(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iproto $(MBEDTLS_HOST_CFLAGS)
-
 # the guest's answer parsing (it reads what a hostile network sends)
 FUZZ_TARGETS += proto-response
-$(BUILD)/fuzz/proto-response: proto/fuzz/fuzz_response.c proto/http_client.c proto/answer.c $(PROTO_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP)
-	@mkdir -p $(@D)
-	@$(PROTO_FUZZ_CC) -o $@ proto/fuzz/fuzz_response.c proto/http_client.c proto/answer.c $(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS)
+$(BUILD)/fuzz/proto-response: proto/fuzz/fuzz-response.c proto/http_client.c proto/answer.c $(PROTO_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP)
+	@$(call fuzz_link,proto/fuzz/fuzz-response.c proto/http_client.c proto/answer.c $(COMMON_FUZZ_A))
 fuzz-proto-response: $(BUILD)/fuzz/proto-response
 	@mkdir -p $(BUILD)/fuzz/proto-response-corpus
 	@set -o pipefail; $(BUILD)/fuzz/proto-response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
@@ -90,11 +87,10 @@ fuzz-proto-response: $(BUILD)/fuzz/proto-response
 # the broker's request input (HTTP framing in chunks, then the JSON body)
 # seeds (first byte: the chunk size, then the HTTP request): proto/fuzz/seeds-broker-request
 FUZZ_TARGETS += broker-request
-$(BUILD)/fuzz/broker-request: proto/fuzz/fuzz_request.c proto/http_server.c proto/request_decode.c proto/request.c \
+$(BUILD)/fuzz/broker-request: proto/fuzz/fuzz-request.c proto/http_server.c proto/request_decode.c proto/request.c \
 		$(PROTO_HDRS) $(COMMON_FUZZ_A) $(MBEDTLS_HOST_STAMP)
-	@mkdir -p $(@D)
-	@$(PROTO_FUZZ_CC) -o $@ proto/fuzz/fuzz_request.c proto/http_server.c proto/request_decode.c proto/request.c \
-		$(COMMON_FUZZ_A) $(MBEDTLS_HOST_LIBS) $(PROTO_HOST_LDLIBS)
+	@$(call fuzz_link,proto/fuzz/fuzz-request.c proto/http_server.c proto/request_decode.c proto/request.c \
+		$(COMMON_FUZZ_A),,$(PROTO_HOST_LDLIBS))
 fuzz-broker-request: $(BUILD)/fuzz/broker-request
 	@mkdir -p $(BUILD)/fuzz/broker-request-corpus
 	@set -o pipefail; $(BUILD)/fuzz/broker-request -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/crash-broker-request- \

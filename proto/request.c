@@ -1,5 +1,5 @@
 #include "request.h"
-#include "../common/uuid.h"
+#include "common/uuid.h"
 
 #include <stdio.h>
 #include <string.h>

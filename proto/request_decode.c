@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/base64.h>
 
-#include "../common/uuid.h"
+#include "common/uuid.h"
 #include "request.h"
 
 void coco_request_fields_free(struct coco_request_fields *d)

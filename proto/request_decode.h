@@ -4,7 +4,7 @@
  * lowercase), "provider" ("sev_guest"|"tdx_guest"), "outblob" and optional
  * "auxblob" (standard base64, non-empty); each a string, each at most once,
  * nothing else. Host only (cJSON); the guest encodes with request.h.
- * Fuzzed (proto/fuzz/fuzz_request.c).
+ * Fuzzed (proto/fuzz/fuzz-request.c).
  */
 #ifndef COCOBOOT_PROTO_REQUEST_DECODE_H
 #define COCOBOOT_PROTO_REQUEST_DECODE_H

@@ -11,9 +11,9 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/x509_crl.h>
 
-#include "../verify/crypto.h"
-#include "../verify/internal.h"
-#include "../verify/tdx_collateral.h"
+#include "broker/verify/crypto.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/tdx_collateral.h"
 
 static int has_suffix(const char *s, const char *suf)
 {

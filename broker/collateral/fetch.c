@@ -10,9 +10,9 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "../verify/amd_ext.h"
-#include "../verify/crypto.h"
-#include "../verify/internal.h"
+#include "broker/verify/amd_ext.h"
+#include "broker/verify/crypto.h"
+#include "broker/verify/internal.h"
 
 void fetch_item_done(struct fetch_run *r, enum fetch_result res, const char *item, const char *fmt, ...)
 {

@@ -25,7 +25,7 @@
 
 #include "fetch_config.h"
 #include "http_get.h"
-#include "../verify/verify.h"
+#include "broker/verify/verify.h"
 
 enum fetch_result { FETCH_STORED, FETCH_UNCHANGED, FETCH_FAILED };
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../common/hex.h"
+#include "common/hex.h"
 
 const char *snp_product_canonical(const char *name)
 {

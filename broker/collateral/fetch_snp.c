@@ -8,13 +8,13 @@
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "../verify/amd_ext.h"
-#include "../verify/crypto.h"
+#include "broker/verify/amd_ext.h"
+#include "broker/verify/crypto.h"
 #include "fetch.h"
-#include "../verify/internal.h"
-#include "../verify/snp_crl.h"
-#include "../verify/snp_report.h"
-#include "../verify/trust_internal.h"
+#include "broker/verify/internal.h"
+#include "broker/verify/snp_crl.h"
+#include "broker/verify/snp_report.h"
+#include "broker/verify/trust_internal.h"
 
 /* The pinned (not test) signer of a product: its ARK and ASK/ASVK. */
 static const struct snp_signer *pinned_signer(const cb_trust *t, const char *product, int vlek)

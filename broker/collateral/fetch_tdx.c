@@ -9,12 +9,12 @@
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "../verify/crypto.h"
+#include "broker/verify/crypto.h"
 #include "fetch.h"
-#include "../verify/internal.h"
+#include "broker/verify/internal.h"
 #include "issuer_chain.h"
-#include "../verify/tdx_collateral.h"
-#include "../verify/trust_internal.h"
+#include "broker/verify/tdx_collateral.h"
+#include "broker/verify/trust_internal.h"
 
 /* The names of the issuer-chain headers: PCS v4, then v3 and PCCS. */
 static const char *const tcb_info_headers[] = { "TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain", NULL };

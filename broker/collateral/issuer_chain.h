@@ -3,7 +3,7 @@
  * response header (TCB-Info-Issuer-Chain, SGX-Enclave-Identity-Issuer-Chain,
  * SGX-PCK-CRL-Issuer-Chain): PEM certificates, URL-encoded (RFC 3986 percent
  * encoding).  These parsers read untrusted bytes from the network: they are
- * fuzzed (broker/fuzz/fuzz_issuer_chain.c).
+ * fuzzed (broker/collateral/fuzz/fuzz-issuer-chain.c).
  */
 #ifndef COCOBOOT_BROKER_COLLATERAL_ISSUER_CHAIN_H
 #define COCOBOOT_BROKER_COLLATERAL_ISSUER_CHAIN_H

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../server/config.h"
-#include "../server/log.h"
+#include "broker/server/config.h"
+#include "broker/server/log.h"
 #include "expiry.h"
 #include "fetch.h"
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/hex.h"
+#include "common/hex.h"
 #include "measure.h"
 #include "bytes.h"
 

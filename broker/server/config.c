@@ -10,8 +10,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../collateral/fetch_config.h"
-#include "../store/store.h"
+#include "broker/collateral/fetch_config.h"
+#include "broker/store/store.h"
 #include "log.h"
 
 static char *read_text(const char *path, char *err, size_t errlen)

@@ -15,8 +15,8 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
 
-#include "../../proto/binding.h"
-#include "../../proto/reasons.h"
+#include "proto/binding.h"
+#include "proto/reasons.h"
 #include "generation.h"
 #include "log.h"
 #include "metrics.h"
@@ -76,10 +76,7 @@ void conn_free(struct server *s, struct conn *c)
 	}
 	close(c->fd);
 	coco_http_request_free(&c->req);
-	if (c->out) {
-		mbedtls_platform_zeroize(c->out, c->out_cap);
-		free(c->out);
-	}
+	conn_answer_free(c);
 	mbedtls_platform_zeroize(&c->in, sizeof(c->in));
 	free(c);
 	listen_resume(s);
@@ -225,6 +222,7 @@ static void drive_write(struct server *s, struct conn *c)
 		}
 		c->out_off += (size_t)n;
 	}
+	conn_answer_free(c);   /* all of it is with TLS now: a key answer is wiped at once */
 	if (!c->is_metrics)
 		(void)mbedtls_ssl_close_notify(&c->ssl); /* best effort */
 	shutdown(c->fd, SHUT_WR);

@@ -3,7 +3,7 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "../../proto/reasons.h"
+#include "proto/reasons.h"
 #include "generation.h"
 #include "metrics.h"
 #include "server_state.h"
@@ -88,7 +88,11 @@ void job_finished(struct server *s, struct job *job)
 	else if (o->status == 403 || o->status == 404)
 		metrics_refusal(o->reason, elapsed);
 	c->job = NULL;
-	conn_answer(s, c, o->status, "application/json", o->body, o->body_len, o->retry_after);
+	if (o->status == 200)
+		conn_answer_key(s, c, &o->key_answer);
+	else
+		conn_answer(s, c, o->status, "application/json", o->body, o->body_len, o->retry_after);
+	secret_free(&o->key_answer);   /* the worker's copy: the connection has its own */
 	mbedtls_platform_zeroize(o, sizeof(*o));
 	generation_unref(job->gen);
 	free(job);

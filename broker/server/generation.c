@@ -7,7 +7,7 @@
 #include <mbedtls/error.h>
 
 #include "log.h"
-#include "../../proto/guest_chain.h"
+#include "proto/guest_chain.h"
 
 /* TLS 1.3 only; a client certificate is requested and its possession proven
  * (CertificateVerify), but it is not chained to anything: the evidence, which

@@ -15,7 +15,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "../verify/verify.h"
+#include "broker/verify/verify.h"
 #include "config.h"
 
 struct generation {

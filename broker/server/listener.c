@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../proto/request.h"
+#include "proto/request.h"
 #include "generation.h"
 #include "log.h"
 #include "metrics.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../collateral/refresher.h"
+#include "broker/collateral/refresher.h"
 #include "generation.h"
 #include "log.h"
 #include "sd_notify.h"

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../proto/reasons.h"
-#include "../collateral/expiry.h"
-#include "../verify/verify.h"
+#include "proto/reasons.h"
+#include "broker/collateral/expiry.h"
+#include "broker/verify/verify.h"
 
 static const int statuses[] = { 200, 400, 403, 404, 405, 408, 413, 500, 503 };
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))

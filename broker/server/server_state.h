@@ -6,7 +6,8 @@
  *   listener.c    listening sockets: open, pause/resume, accept
  *   connection.c  one connection: TLS handshake, reading, writing, lingering
  *   dispatch.c    a complete request: to the workers, and their result back
- *   answer.c      queueing an answer (head from proto/http_server.h)
+ *   answer.c      queueing an answer (head from proto/http_server.h), and
+ *                 freeing it: a key answer lives in secret memory
  * Everything here runs on the event loop thread only.
  */
 #ifndef COCOBOOT_BROKER_SERVER_STATE_H
@@ -19,7 +20,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/ssl.h>
 
-#include "../../proto/http_server.h"
+#include "common/secret.h"
+#include "proto/http_server.h"
 #include "config.h"
 #include "unlock.h"
 
@@ -38,8 +40,9 @@ struct conn {
 	struct generation *gen;
 	struct coco_http_request req;
 	struct job *job;         /* between submit and completion */
-	char *out;               /* answer being written; may hold a key: wiped */
+	char *out;               /* answer being written: the heap, or out_secret's data when it holds a key */
 	size_t out_len, out_off, out_cap;
+	struct secret out_secret; /* a key answer (conn_answer_key); wiped once sent */
 	struct unlock_input in;
 	struct conn *prev, *next;
 };
@@ -100,6 +103,10 @@ void job_finished(struct server *s, struct job *job);
 /* Queue an answer and switch to writing it. body may hold a key: the caller wipes its copy. */
 void conn_answer(struct server *s, struct conn *c, int status, const char *ctype,
 		 const char *body, size_t body_len, int retry_after);
+/* The 200 answer of a release: written from a secret buffer of its own (the caller frees answer). */
+void conn_answer_key(struct server *s, struct conn *c, const struct secret *answer);
+/* Wipe and free the queued answer (once sent, and when the connection goes). */
+void conn_answer_free(struct conn *c);
 /* {"error": code} with status (reasons.h). */
 void conn_error(struct server *s, struct conn *c, int status, const char *code, int retry_after);
 

@@ -18,9 +18,9 @@
 #include <mbedtls/entropy.h>
 #include <psa/crypto.h>
 
-#include "../../common/secret.h"
-#include "../store/master_key.h"
-#include "../store/store.h"
+#include "common/secret.h"
+#include "broker/store/master_key.h"
+#include "broker/store/store.h"
 #include "generation.h"
 #include "log.h"
 #include "server_state.h"

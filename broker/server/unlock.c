@@ -13,13 +13,13 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "../../common/hex.h"
-#include "../../proto/answer.h"
-#include "../../proto/reasons.h"
-#include "../../proto/request.h"
-#include "../../proto/request_decode.h"
-#include "../store/store.h"
-#include "../verify/policy.h"
+#include "common/hex.h"
+#include "proto/answer.h"
+#include "proto/reasons.h"
+#include "proto/request.h"
+#include "proto/request_decode.h"
+#include "broker/store/store.h"
+#include "broker/verify/policy.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -147,12 +147,19 @@ static int check_policy(struct unlock_job *j)
 /*
  * The key opens only under the policy just evaluated: a policy changed since
  * it was read (by anyone) never releases under the old decision. No durable
- * audit row, no key.
+ * audit row, no key. The key is unwrapped straight into secret memory: the
+ * tail of the answer's own buffer (KEY_SCRATCH), wiped once it is encoded.
  */
-static int open_key(struct unlock_job *j, uint8_t key[VOLUME_KEY_LEN])
-{
-	int rc = store_volume_key(j->env->store, j->d.volume, j->policy_json, key), audited;
+#define KEY_SCRATCH COCO_KEY_ANSWER_MAX
 
+static int open_key(struct unlock_job *j)
+{
+	struct secret *answer = &j->out->key_answer;
+	int rc, audited;
+
+	if (secret_alloc(answer, KEY_SCRATCH + VOLUME_KEY_LEN))
+		return refuse(j, 500, CB_REASON_INTERNAL, "no locked memory for the key");
+	rc = store_volume_key(j->env->store, j->d.volume, j->policy_json, answer->data + KEY_SCRATCH);
 	if (rc == STORE_UNAVAILABLE || rc == STORE_ERROR) {
 		/* the store went away between the policy and the key: nothing decided, try again */
 		log_event("error", "store", "detail", store_last_error(j->env->store), NULL);
@@ -165,11 +172,16 @@ static int open_key(struct unlock_job *j, uint8_t key[VOLUME_KEY_LEN])
 	return audited ? 0 : unavailable(j);
 }
 
-static void release(struct unlock_job *j, const uint8_t key[VOLUME_KEY_LEN])
+/* {"key": ...} at the start of the secret buffer; the raw key behind it is wiped here. */
+static void release(struct unlock_job *j)
 {
 	struct unlock_output *out = j->out;
+	struct secret *answer = &out->key_answer;
+	int rc = coco_answer_encode_key(answer->data + KEY_SCRATCH, VOLUME_KEY_LEN, (char *)answer->data, KEY_SCRATCH,
+					&answer->len);
 
-	if (coco_answer_encode_key(key, VOLUME_KEY_LEN, out->body, sizeof(out->body), &out->body_len)) {
+	mbedtls_platform_zeroize(answer->data + KEY_SCRATCH, VOLUME_KEY_LEN);
+	if (rc) {
 		unlock_error_body(out, 500, COCO_REASON_INTERNAL);
 		return;
 	}
@@ -183,7 +195,6 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 {
 	struct unlock_job j = { .env = env, .in = in, .out = out };
 	const char *detail;
-	uint8_t key[VOLUME_KEY_LEN];
 
 	memset(out, 0, sizeof(*out));
 	if (coco_request_decode(in->body, in->body_len, &j.d, &detail)) {
@@ -191,9 +202,10 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		unlock_error_body(out, 400, COCO_REASON_MALFORMED_REQUEST);
 		return;
 	}
-	if (check_volume(&j) == 0 && check_evidence(&j) == 0 && check_policy(&j) == 0 && open_key(&j, key) == 0)
-		release(&j, key);
-	mbedtls_platform_zeroize(key, sizeof(key));
+	if (check_volume(&j) == 0 && check_evidence(&j) == 0 && check_policy(&j) == 0 && open_key(&j) == 0)
+		release(&j);
+	if (out->status != 200)
+		secret_free(&out->key_answer);   /* a refusal after the key was opened: wiped now */
 	free(j.policy_json);
 	coco_request_fields_free(&j.d);
 	mbedtls_platform_zeroize(&j.claims, sizeof(j.claims));

@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../proto/binding.h"
-#include "../verify/verify.h"
+#include "common/secret.h"
+#include "proto/binding.h"
+#include "broker/verify/verify.h"
 
 struct store;
 
@@ -34,10 +35,18 @@ struct unlock_output {
 	int status;              /* HTTP status */
 	int retry_after;         /* 1: send Retry-After */
 	char reason[48];         /* reason code ("" on release) */
-	char body[192];          /* JSON answer (proto/answer.h); holds the key on release: wipe after use */
+	char body[96];           /* the JSON error answer (proto/answer.h); never a key */
 	size_t body_len;
+	/*
+	 * On release (status 200) the answer {"key": ...} is here, in secret
+	 * memory (common/secret.h), and body is unused: the only copy of the key
+	 * a worker hands on. Whoever takes the output frees it (secret_free),
+	 * also when it is not sent.
+	 */
+	struct secret key_answer;
 };
 
+/* Fills out; the caller frees out->key_answer (a no-op unless status is 200). */
 void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		   struct unlock_output *out);
 

@@ -9,7 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "../store/store.h"
+#include "broker/store/store.h"
 #include "generation.h"
 #include "log.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../common/secret.h"
+#include "common/secret.h"
 
 /* STORE_OK when key at path opens database (read-only: nothing written) */
 static int opens_with(const char *path, const char *database, struct secret *key)

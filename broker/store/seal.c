@@ -1,5 +1,5 @@
 #include "seal.h"
-#include "../../common/hex.h"
+#include "common/hex.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../../common/volume_key.h"
+#include "common/volume_key.h"
 #include "wrap.h"
 
 enum store_result {

@@ -8,7 +8,7 @@
 #ifndef COCOBOOT_BROKER_STORE_BACKEND_H
 #define COCOBOOT_BROKER_STORE_BACKEND_H
 
-#include "../../common/secret.h"
+#include "common/secret.h"
 #include "seal.h"
 #include "store.h"
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../common/hex.h"
+#include "common/hex.h"
 #include "verify.h"
 
 /* Fill *why (may be NULL) and return -1, so callers can `return refuse(...)`. */

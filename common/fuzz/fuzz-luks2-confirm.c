@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../luks2.h"
+#include "common/luks2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,7 +19,7 @@
 
 #include <mbedtls/sha256.h>
 
-#include "../luks2.h"
+#include "common/luks2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@ mkdir -p "$dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'pw\n' >"$tmp/pass"
-rewrite=$(dirname "$0")/../../tests/init/luks2-rewrite.py
+rewrite=$(dirname "$0")/../../init/tests/luks2-rewrite.py
 seed() { # seed NAME HEADER-AREA-BYTES [cryptsetup options...]
 	local name=$1 bytes=$2; shift 2
 	truncate -s 32M "$tmp/x.img"

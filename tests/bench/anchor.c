@@ -45,12 +45,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "../../proto/answer.h"
-#include "../../proto/binding.h"
-#include "../../proto/http_server.h"
-#include "../../proto/reasons.h"
-#include "../../proto/request.h"
-#include "../../proto/request_decode.h"
+#include "proto/answer.h"
+#include "proto/binding.h"
+#include "proto/http_server.h"
+#include "proto/reasons.h"
+#include "proto/request.h"
+#include "proto/request_decode.h"
 
 #define SNP_REPORT_LEN  0x4A0
 #define REPORT_DATA_OFF 0x50

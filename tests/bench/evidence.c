@@ -9,10 +9,10 @@
 #include <mbedtls/sha512.h>
 #include <psa/crypto.h>
 
-#include "../../proto/binding.h"
-#include "../../proto/http_client.h"
-#include "../../proto/request.h"
-#include "../broker/sim_snp.h"
+#include "proto/binding.h"
+#include "proto/http_client.h"
+#include "proto/request.h"
+#include "tests/broker/sim_snp.h"
 #include "presign.h"
 
 /* where the report data and the signature sit (AMD SEV-SNP ABI, sim_snp.c) */

@@ -42,10 +42,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "../../proto/answer.h"
-#include "../../proto/binding.h"
-#include "../../proto/http_client.h"
-#include "../../proto/request.h"
+#include "proto/answer.h"
+#include "proto/binding.h"
+#include "proto/http_client.h"
+#include "proto/request.h"
 #include "evidence.h"
 #include "proc_cpu.h"
 

@@ -46,11 +46,11 @@
 #include <mbedtls/ssl.h>
 #include <psa/crypto.h>
 
-#include "../../proto/binding.h"
-#include "../../proto/client_cert.h"
-#include "../../proto/request.h"
-#include "../../proto/answer.h"
-#include "../../proto/http_client.h"
+#include "proto/binding.h"
+#include "proto/client_cert.h"
+#include "proto/request.h"
+#include "proto/answer.h"
+#include "proto/http_client.h"
 #include "sim_snp.h"
 
 static mbedtls_ctr_drbg_context drbg;

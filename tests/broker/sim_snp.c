@@ -1,5 +1,5 @@
 #include "sim_snp.h"
-#include "../../common/hex.h"
+#include "common/hex.h"
 
 #include <stdio.h>
 #include <stdlib.h>

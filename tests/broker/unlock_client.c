@@ -21,11 +21,11 @@
 #include <mbedtls/ssl.h>
 #include <psa/crypto.h>
 
-#include "../../proto/binding.h"
-#include "../../proto/client_cert.h"
-#include "../../proto/request.h"
-#include "../../proto/answer.h"
-#include "../../proto/http_client.h"
+#include "proto/binding.h"
+#include "proto/client_cert.h"
+#include "proto/request.h"
+#include "proto/answer.h"
+#include "proto/http_client.h"
 #include "sim_snp.h"
 #include "sim_tdx.h"
 
@@ -39,6 +39,7 @@ struct options {
 	const char *client_key_out;
 	struct sim_snp_opts sim;
 	int bind_other_key, no_client_cert, stall_after_head, print_ekm;
+	int hold_s;
 	long pad_body;
 };
 
@@ -53,7 +54,8 @@ static void usage(void)
 		"           --client-key-out FILE (with a key: the client key id the broker audits)\n"
 		"           --bind-other-key --no-client-cert --raw-body FILE --pad-body BYTES\n"
 		"           --stall-after-head (send the request head, never the body)\n"
-		"           --print-ekm (print the session's exporter value and stop)\n");
+		"           --print-ekm (print the session's exporter value and stop)\n"
+		"           --hold-after-answer SECONDS (keep the connection open after the answer)\n");
 	exit(2);
 }
 
@@ -89,6 +91,7 @@ static void parse(int argc, char **argv, struct options *o)
 		if (!strcmp(a, "--sim-host-data") && v) { o->sim.host_data_byte = atoi(v); i++; continue; }
 		if (!strcmp(a, "--sim-sig-algo") && v) { o->sim.signature_algo = (uint32_t)atoi(v); i++; continue; }
 		OPT("--sim-vcek-der", o->sim_vcek_der)
+		if (!strcmp(a, "--hold-after-answer") && v) { o->hold_s = atoi(v); i++; continue; }
 		if (!strcmp(a, "--pad-body") && v) { o->pad_body = atol(v); i++; continue; }
 		fprintf(stderr, "unlock-client: unknown option %s\n", a);
 		usage();
@@ -350,6 +353,11 @@ int main(int argc, char **argv)
 		printf(" body-unparsed");
 	}
 	printf("\n");
+	if (o.hold_s > 0) {
+		/* the broker's side of a connection the guest has not closed yet (test-broker.sh looks at its memory) */
+		fflush(stdout);
+		sleep((unsigned)o.hold_s);
+	}
 	mbedtls_platform_zeroize(&ans, sizeof(ans));
 	mbedtls_platform_zeroize(answer, sizeof(answer));
 	mbedtls_ssl_close_notify(&ssl);

@@ -36,7 +36,7 @@ $(E2E_SIM_INIT): tests/e2e/sim-init.c | $(DEPS_STAMP)
 E2E_RELAY := $(E2E_DIR)/relay-client
 $(E2E_RELAY): tests/e2e/relay-client.c $(PROTO_LIB) $(COMMON_HOST_A) $(wildcard proto/*.h) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@$(HOST_CC) $(HOST_CFLAGS) -Iproto $(MBEDTLS_HOST_CFLAGS) -o $@ tests/e2e/relay-client.c \
+	@$(HOST_CC) $(HOST_CFLAGS) $(MBEDTLS_HOST_CFLAGS) -o $@ tests/e2e/relay-client.c \
 		$(PROTO_LIB) $(COMMON_HOST_A) $(MBEDTLS_HOST_LIBS)
 
 E2E_DEPS = $(E2E_RELAY) $(COCOBOOT) $(BUILD)/cocobroker $(TSM_SIM_KO) $(KEYS_STAMP) $(KERNEL) \

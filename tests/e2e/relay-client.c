@@ -24,11 +24,11 @@
 #include <mbedtls/ssl.h>
 #include <psa/crypto.h>
 
-#include "binding.h"
-#include "client_cert.h"
-#include "request.h"
-#include "answer.h"
-#include "http_client.h"
+#include "proto/binding.h"
+#include "proto/client_cert.h"
+#include "proto/request.h"
+#include "proto/answer.h"
+#include "proto/http_client.h"
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;

@@ -59,7 +59,7 @@ if want cipher-null; then
 	# The host swaps the header for one with cipher_null (valid checksums):
 	# refused locally, before any connection to the broker.
 	cp --sparse=always "$W/root.img" "$W/root-cipher-null.img"
-	"$TOP/tests/init/luks2-rewrite.py" "$W/root-cipher-null.img" \
+	"$TOP/init/tests/luks2-rewrite.py" "$W/root-cipher-null.img" \
 		--sub '"encryption":"aes-xts-plain64","sector_size"' '"encryption":"cipher_null-ecb","sector_size"'
 	expect_failure cipher-null "luks2-forbidden: cipher_null" poweroff "rd.cocoboot.timeout=60" \
 		"$W/root-cipher-null.img"

@@ -240,7 +240,7 @@ fi
 
 # --- cocoboot's secret buffers, asserted through the test hook (wipe before unmap)
 if out=$("$TOP/build/tests/init/test-secret" 2>&1); then
-	ok "cocoboot secret buffers (tests/init/test-secret.c: locked, MADV_DONTDUMP, non-dumpable, wiped before unmap): $(tail -n 1 <<<"$out")"
+	ok "cocoboot secret buffers (init/tests/test-secret.c: locked, MADV_DONTDUMP, non-dumpable, wiped before unmap): $(tail -n 1 <<<"$out")"
 else
-	bad "tests/init/test-secret: $out"
+	bad "init/tests/test-secret: $out"
 fi

@@ -13,7 +13,7 @@
  *   tsm-guest OUTDIR threads NAME
  *   tsm-guest OUTDIR bench NAME COUNT
  */
-#include "libtsm.h"
+#include "libtsm/libtsm.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -9,13 +9,13 @@ $(TSM_GUEST): tests/tsm/tsm-guest.c $(LIBTSM_MUSL_A) libtsm/libtsm.h | $(DEPS_ST
 	@mkdir -p $(dir $@)
 	@$(MUSL_CC) $(GUEST_CFLAGS) $(LIBTSM_CFLAGS) $< $(LIBTSM_MUSL_A) -pthread $(GUEST_LDFLAGS) -o $@
 
-$(TSM_UNIT): tests/tsm/libtsm-unit.c $(LIBTSM_HOST_A) libtsm/libtsm.h | $(DEPS_STAMP)
+$(TSM_UNIT): libtsm/tests/test-libtsm.c $(LIBTSM_HOST_A) libtsm/libtsm.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@$(HOST_CC) $(HOST_CFLAGS) $(LIBTSM_CFLAGS) -I$(TOP)/tests/lib $< $(LIBTSM_HOST_A) -o $@
+	@$(HOST_CC) $(HOST_CFLAGS) $(LIBTSM_CFLAGS) $< $(LIBTSM_HOST_A) -o $@
 
-$(TSM_UNIT_SAN): tests/tsm/libtsm-unit.c $(LIBTSM_SAN_A) libtsm/libtsm.h | $(DEPS_STAMP)
+$(TSM_UNIT_SAN): libtsm/tests/test-libtsm.c $(LIBTSM_SAN_A) libtsm/libtsm.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@$(HOST_CC) $(SAN_CFLAGS) $(LIBTSM_CFLAGS) -I$(TOP)/tests/lib $< $(LIBTSM_SAN_A) -o $@
+	@$(HOST_CC) $(SAN_CFLAGS) $(LIBTSM_CFLAGS) $< $(LIBTSM_SAN_A) -o $@
 
 CHECK_SUITES += libtsm tsm
 check-libtsm: $(TSM_UNIT) $(TSM_UNIT_SAN)
