@@ -55,7 +55,7 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 # the connection's answer buffer: a key answer in secret memory, wiped when freed (sanitizers; the
 # server's own objects, from an archive so that only what answer.c needs is linked)
 SERVICE_SAN_A := $(BUILD)/service-san/libservice.a
-$(SERVICE_SAN_A): $(patsubst %.c,$(BUILD)/service-san/%.o,$(SERVICE_SRCS))
+$(SERVICE_SAN_A): $(patsubst %.c,$(BUILD)/service-san/%.o,$(SERVICE_SRCS) $(COLLATERAL_SRCS))
 	@rm -f $@ && ar rcs $@ $^
 $(TB)/test-answer: broker/server/tests/test-answer.c $(SERVICE_SAN_A) $(PROTO_LIB_SAN) $(COMMON_SAN_A) $(SERVICE_HDRS) \
 		tests/lib/check.h tests/lib/smaps.h $(MBEDTLS_HOST_STAMP) $$(VERIFY_LIB_SAN)
