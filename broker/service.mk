@@ -21,8 +21,9 @@ $(BUILD)/service-san/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STA
 	@echo "  CC      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(SERVICE_CFLAGS) -c $< -o $@
 
-$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o: $(SERVICE_HDRS)
-COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o $(SERVICE_OBJS) $(PROTO_LIB)
+$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o $(BUILD)/broker/cmd_policy.o: $(SERVICE_HDRS)
+COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_audit.o \
+	$(BUILD)/broker/cmd_policy.o $(SERVICE_OBJS) $(PROTO_LIB)
 COCOBROKER_LIBS += $(SERVICE_LIBS)
 
 # ---- tests -----------------------------------------------------------------
