@@ -7,6 +7,7 @@
 
 #include "broker.h"
 #include "dm_crypt.h"
+#include "first_boot.h"
 #include "flow.h"
 #include "log.h"
 #include "../common/secret.h"
@@ -42,6 +43,9 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 	char dev[300];
 	int rc;
 
+	/* A shared image's first boot: encrypt the device with a key enrolled for this instance, then go on. */
+	if (cfg->enrol[0] && cb_first_boot(cfg, deadline, err) < 0)
+		return -1;
 	/* The header is judged before anything is sent anywhere. */
 	if (cb_volume_find_and_validate(cfg->volume, cfg->wait_for_devices ? deadline : 0, dev, sizeof(dev), &info, err) < 0)
 		return -1;
