@@ -299,6 +299,25 @@ int store_policy_resolve(struct store *s, const char *uuid, char **text)
 
 /* ---- fleet first boots ---- */
 
+static int accept_any(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, size_t errlen);
+
+/*
+ * The admin rows of a first boot name "fleet-first-boot", not the operator
+ * the store was opened for; the operator is back afterwards. With key: add
+ * UUID as ref; without: confirm it (how).
+ */
+static int as_first_boot(struct store *s, const char *uuid, const char *ref, const uint8_t *key, const char *how)
+{
+	char operator_name[sizeof(s->operator_name)];
+	int rc, was_active = 0;
+
+	memcpy(operator_name, s->operator_name, sizeof(operator_name));
+	store_set_operator(s, "fleet-first-boot");
+	rc = key ? store_volume_add(s, uuid, ref, key) : store_volume_confirm(s, uuid, accept_any, NULL, how, &was_active);
+	memcpy(s->operator_name, operator_name, sizeof(operator_name));
+	return rc;
+}
+
 /* The instance's id against the fleet's rules: 1 allowed, 0 not. */
 static int instance_allowed(const char *rules, const char *kind, const char *hex)
 {
@@ -401,8 +420,7 @@ int store_fleet_enrol(struct store *s, const char *fleet, const char *uuid, cons
 		rc = STORE_ERROR;
 		goto out;
 	}
-	store_set_operator(s, "fleet-first-boot");
-	rc = store_volume_add(s, uuid, refs, key);
+	rc = as_first_boot(s, uuid, refs, key, NULL);
 	if (rc != STORE_OK)
 		mbedtls_platform_zeroize(key, VOLUME_KEY_LEN);
 out:
@@ -439,8 +457,5 @@ static int accept_any(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, s
 
 int store_fleet_confirm(struct store *s, const char *uuid, const char *how)
 {
-	int was_active = 0;
-
-	store_set_operator(s, "fleet-first-boot");
-	return store_volume_confirm(s, uuid, accept_any, NULL, how, &was_active);
+	return as_first_boot(s, uuid, NULL, NULL, how);
 }
