@@ -206,7 +206,8 @@ static int policy_show(const struct policy_args *a)
 		return 1;
 	rc = store_policy_get(s, a->name, &text, &rules);
 	if (rc == STORE_OK) {
-		printf("%s\n", text);
+		/* as it was set: a file's last newline is part of the text */
+		printf("%s%s", text, text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
 		for (const char *r = rules; *r;) {
 			size_t n = strcspn(r, "\n");
 

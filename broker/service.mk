@@ -55,13 +55,14 @@ $(TB)/bootstorm: tests/broker/bootstorm.c tests/broker/sim_snp.c tests/broker/si
 CHECK_SUITES += broker
 check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@tests/lib/sum.sh "tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e" \
-		"tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol"
+		"tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol" \
+		"tests/broker/test-fleet.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/fleet"
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
 # (cmd_measure and the measure objects: main.c's command table names them)
 COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_audit.c \
-	broker/cmd_measure.c $(SERVICE_SRCS)
+	broker/cmd_measure.c broker/cmd_policy.c $(SERVICE_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
 $(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $(MEASURE_OBJS_SAN) $(BUILD)/broker/libcbverify-san.a $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
@@ -74,7 +75,8 @@ CHECK_SUITES += broker-asan
 check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/lib/sum.sh \
 		"tests/broker/test-broker.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e-asan" \
-		"tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan"
+		"tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan" \
+		"tests/broker/test-fleet.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/fleet-asan"
 .PHONY: check-broker-asan
 
 BENCH_TARGETS += bootstorm
