@@ -81,20 +81,22 @@ for pair in "$UA:$HD_A" "$UB:$HD_B"; do
 	fi
 done
 
-# Two different keys: a's key (from the store) opens a's header and not b's
-# header carrying a's UUID (cryptsetup changes the copy's UUID only).
-cryptsetup luksHeaderBackup "$W/b.img" --header-backup-file "$W/b.hdr" && cryptsetup luksUUID --batch-mode \
-	--uuid "$UA" "$W/b.hdr" 2>/dev/null
+# Two different keys: a's key (from the store) opens a's header, and not b's
+# (a copy of b's disk given a's UUID: confirm then compares keys, not UUIDs).
+cp --sparse=always "$W/b.img" "$W/b-as-a.img" && cryptsetup luksUUID --batch-mode --uuid "$UA" "$W/b-as-a.img"
 if "$BROKER" volume confirm --uuid "$UA" --device "$W/a.img" "${STORE[@]}" 2>"$W/logs/confirm-a.log"; then
 	ok "a's key from the store opens a's header"
 else
 	bad "a's key does not open a's header"; cat "$W/logs/confirm-a.log"
 fi
-if "$BROKER" volume confirm --uuid "$UA" --device "$W/b.hdr" "${STORE[@]}" 2>"$W/logs/confirm-ab.log"; then
+if "$BROKER" volume confirm --uuid "$UA" --device "$W/b-as-a.img" "${STORE[@]}" 2>"$W/logs/confirm-ab.log"; then
 	bad "a's key opens b's header: the clones share a key"
+elif grep -q 'the key is not the volume key of this LUKS2 header' "$W/logs/confirm-ab.log"; then
+	ok "a's key does not open b's header: two keys"
 else
-	ok "a's key does not open b's header: $(head -c 150 "$W/logs/confirm-ab.log")"
+	bad "cross check inconclusive: $(cat "$W/logs/confirm-ab.log")"
 fi
+rm -f "$W/b-as-a.img"
 
 boot_ok again-a "$W/a.img" "$HD_A" "reboot unlocks like any volume"
 boot_ok again-b "$W/b.img" "$HD_B" "reboot unlocks like any volume"
