@@ -23,19 +23,24 @@ STORE=(--config "$W/broker.json")
 
 # The fleet's policy: the simulated guest's measurement and TCB, any HOST_DATA
 # (the instance's own is pinned in each volume it enrols).
+# The TDX section as lib.sh's e2e_policy (zero RTMRs, no collateral), MRCONFIGID left to each volume.
+zero48=$(printf '00%.0s' $(seq 48))
 cat >"$W/fleet.json" <<JSON
 {"snp": {"products": ["test"], "measurements": ["$SIM_MEASUREMENT"], "vmpls": [0],
-         "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}}}
+         "min_reported_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115}},
+ "tdx": {"allow_test_root": true, "allow_no_collateral": true,
+         "mrtd": ["$SIM_MEASUREMENT"], "rtmr1": ["$zero48"], "rtmr2": ["$zero48"]}}
 JSON
 hd() { printf "$1%.0s" $(seq 32); }   # 32 bytes of one repeated byte, as hex
-HD_A=$(hd a1) HD_B=$(hd a2) HD_C=$(hd b1)
-"$BROKER" policy set web --policy "$W/fleet.json" --allow-instance 'host_data=a*' "${STORE[@]}" \
+HD_A=$(hd a1) HD_B=$(hd a2) HD_C=$(hd b1) MC_T=$(printf 'c1%.0s' $(seq 48))
+"$BROKER" policy set web --policy "$W/fleet.json" --allow-instance 'host_data=a*' --allow-instance 'mrconfigid=c1*' \
+	"${STORE[@]}" \
 	2>"$W/logs/policy-set.log" && ok "policy set web (fleet: host_data=a*)" || { bad "policy set"; cat "$W/logs/policy-set.log"; exit; }
 
 # The golden image: an unencrypted root with 16 MiB free at its end for the
 # LUKS2 header the first boot writes; every VM gets a copy.
 e2e_plain_root golden "$W/golden.img"
-for vm in a b c d; do cp --sparse=always "$W/golden.img" "$W/$vm.img"; done
+for vm in a b c d t; do cp --sparse=always "$W/golden.img" "$W/$vm.img"; done
 # The sim flavour with cryptsetup: first boots encrypt in place with it.
 e2e_initramfs "$W/initramfs.cpio.gz" "$W/pki/ca.pem" sim cryptsetup || { bad "initramfs"; exit; }
 export E2E_INITRD=$W/initramfs.cpio.gz
@@ -43,9 +48,10 @@ e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 URL="rd.cocoboot.url=https://10.0.2.2:$PORT rd.cocoboot.timeout=120"
 GOLDEN="rd.cocoboot.enrol=web rd.cocoboot.volume=/dev/vda"   # the image's command line, shared by every VM
 
-boot_ok() { # NAME DISK HOST_DATA WHAT
-	local t0=$SECONDS
-	if e2e_boot "$1" "$2" "$URL $GOLDEN e2e.sim=host_data=$3" 240 --expect 'E2E-ROOT-OK' \
+boot_ok() { # NAME DISK SIM-KNOBS WHAT (a bare HEX is host_data=HEX)
+	local t0=$SECONDS knobs=$3
+	[[ $knobs == *=* ]] || knobs="host_data=$knobs"
+	if e2e_boot "$1" "$2" "$URL $GOLDEN e2e.sim=$knobs" 240 --expect 'E2E-ROOT-OK' \
 		--fail-on 'cocoboot: error' --fail-on 'Kernel panic' >"$W/logs/$1.out" 2>&1; then
 		ok "$1: $4 ($((SECONDS - t0)) s)"
 	else
@@ -103,6 +109,13 @@ boot_ok again-b "$W/b.img" "$HD_B" "reboot unlocks like any volume"
 grep -q "first boot:" "$W/logs/again-a.log" && bad "again-a: took the first-boot path again" ||
 	ok "again-a: a normal unlock (no first-boot line)"
 
+# TDX: the instance is its MRCONFIGID
+boot_ok first-t "$W/t.img" "mrconfigid=$MC_T e2e.format=tdx_guest" "TDX: first boot by MRCONFIGID"
+boot_ok again-t "$W/t.img" "mrconfigid=$MC_T e2e.format=tdx_guest" "TDX: reboot"
+UT=$(uuid_of "$W/t.img")
+"$BROKER" volume list "${STORE[@]}" 2>/dev/null | grep -q "\"uuid\":\"$UT\".*\"state\":\"active\",\"policy_name\":\"web mrconfigid=$MC_T\"" &&
+	ok "TDX volume $UT: active, MRCONFIGID pinned" || bad "TDX volume '$UT' not recorded under web with its MRCONFIGID"
+
 boot_refused refused-c "$W/c.img" "$HD_C" instance-not-allowed
 [ -z "$(uuid_of "$W/c.img")" ] && ok "refused-c: its disk was left as it was" || bad "refused-c: its disk was encrypted"
 # The host launches another VM with a's HOST_DATA and a fresh copy of the image: no second key for that instance.
@@ -121,5 +134,5 @@ c1=$(audit_count "decision='release' AND reason='first-boot'")
 c2=$(audit_count "decision='refuse' AND reason='instance-not-allowed'")
 c3=$(audit_count "decision='refuse' AND reason='already-enrolled'")
 c4=$(audit_count "decision='admin' AND reason='volume-confirm' AND client_key='local-user:fleet-first-boot'")
-[ "$c1/$c2/$c3/$c4" = "2/1/1/2" ] && ok "audit: 2 first-boot releases, 1 instance-not-allowed, 1 already-enrolled, 2 confirms" ||
-	bad "audit rows first-boot/instance-not-allowed/already-enrolled/confirm: $c1/$c2/$c3/$c4, want 2/1/1/2"
+[ "$c1/$c2/$c3/$c4" = "3/1/1/3" ] && ok "audit: 3 first-boot releases, 1 instance-not-allowed, 1 already-enrolled, 3 confirms" ||
+	bad "audit rows first-boot/instance-not-allowed/already-enrolled/confirm: $c1/$c2/$c3/$c4, want 3/1/1/3"
