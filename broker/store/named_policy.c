@@ -302,7 +302,8 @@ int store_policy_resolve(struct store *s, const char *uuid, char **text)
 static int accept_any(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, size_t errlen);
 
 /*
- * The admin rows of a first boot name "fleet-first-boot", not the operator
+ * The admin rows of a first boot name "serve:fleet-first-boot" (the broker,
+ * not a local user: a user name cannot hold ':'), not the operator
  * the store was opened for; the operator is back afterwards. With key: add
  * UUID as ref; without: confirm it (how).
  */
@@ -312,7 +313,7 @@ static int as_first_boot(struct store *s, const char *uuid, const char *ref, con
 	int rc, was_active = 0;
 
 	memcpy(operator_name, s->operator_name, sizeof(operator_name));
-	store_set_operator(s, "fleet-first-boot");
+	store_set_operator(s, "serve:fleet-first-boot");
 	rc = key ? store_volume_add(s, uuid, ref, key) : store_volume_confirm(s, uuid, accept_any, NULL, how, &was_active);
 	memcpy(s->operator_name, operator_name, sizeof(operator_name));
 	return rc;

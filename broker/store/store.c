@@ -344,7 +344,9 @@ void store_audit_fields(const struct audit_record *r, char when[32], const char 
 void store_audit_admin_record(const struct store *s, struct audit_record *r, char who[96], const char *action,
 			      const char *volume, const char *detail)
 {
-	snprintf(who, 96, "local-user:%s", s->operator_name[0] ? s->operator_name : "unknown");
+	/* "serve:..." for what the broker does itself (a fleet first boot); a local user name has no ':' */
+	snprintf(who, 96, strchr(s->operator_name, ':') ? "%s" : "local-user:%s",
+		 s->operator_name[0] ? s->operator_name : "unknown");
 	*r = (struct audit_record){
 		.time = time(NULL), .volume = volume, .client_key = who, .provider = "admin",
 		.measurement = detail ? detail : "", .decision = "admin", .reason = action,

@@ -71,7 +71,7 @@ const char *store_last_error(const struct store *s);
  * Admin actions (add, confirm, set-policy, remove) each append an audit row in
  * the same transaction as the change: decision "admin", reason the action
  * ("volume-add", ...), client_key "local-user:NAME" (the operator set here,
- * "unknown" if never set), provider "admin", measurement a detail such as the
+ * "unknown" if never set; a name with ':' as it is: "serve:fleet-first-boot"), provider "admin", measurement a detail such as the
  * policy hash. Either the change and its row are committed, or neither.
  */
 void store_set_operator(struct store *s, const char *name);

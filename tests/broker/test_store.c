@@ -839,7 +839,7 @@ static void test_named_policies(void)
 	raw_hex(db, "SELECT group_concat(reason, ',') FROM audit WHERE client_key = 'local-user:bob'", n, sizeof(n));
 	CHECK(!strcmp(n, "policy-set,volume-add,volume-confirm,policy-set,policy-set,fleet-policy-set,fleet-policy-set"),
 	      "fleet: the operator's actions in order (%s)", n);
-	raw_hex(db, "SELECT count(*) FROM audit WHERE client_key = 'local-user:fleet-first-boot'", n, sizeof(n));
+	raw_hex(db, "SELECT count(*) FROM audit WHERE client_key = 'serve:fleet-first-boot'", n, sizeof(n));
 	CHECK(!strcmp(n, "3"), "fleet: two first-boot adds and one confirm audited (%s)", n);
 	CHECK(verify_db(db, &r) == STORE_OK, "fleet: the chain verifies (%s)", r.what);
 }

@@ -133,6 +133,6 @@ audit_count() { sqlite3 "$W/store/keys.db" "SELECT count(*) FROM audit WHERE $1"
 c1=$(audit_count "decision='release' AND reason='first-boot'")
 c2=$(audit_count "decision='refuse' AND reason='instance-not-allowed'")
 c3=$(audit_count "decision='refuse' AND reason='already-enrolled'")
-c4=$(audit_count "decision='admin' AND reason='volume-confirm' AND client_key='local-user:fleet-first-boot'")
+c4=$(audit_count "decision='admin' AND reason='volume-confirm' AND client_key='serve:fleet-first-boot'")
 [ "$c1/$c2/$c3/$c4" = "3/1/1/3" ] && ok "audit: 3 first-boot releases, 1 instance-not-allowed, 1 already-enrolled, 3 confirms" ||
 	bad "audit rows first-boot/instance-not-allowed/already-enrolled/confirm: $c1/$c2/$c3/$c4, want 3/1/1/3"
