@@ -183,8 +183,7 @@ int cb_config_set(struct cb_config *cfg, const char *key, const char *value, str
 		return set_activate(cfg, key, value, err);
 	if (!strcmp(k, "enrol")) {
 		if (!coco_enrol_name_is_valid(value))
-			return cb_fail(err, CB_ERR_CMDLINE, "%s=%s: not a fleet policy name (a-z 0-9 . _ -, 1-%d)", key,
-				       value, COCO_ENROL_NAME_MAX);
+			return cb_fail(err, CB_ERR_CMDLINE, "%s=%s: not a fleet policy name", key, value);
 		snprintf(cfg->enrol, sizeof(cfg->enrol), "%s", value);
 		return 0;
 	}

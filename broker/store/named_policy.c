@@ -389,6 +389,17 @@ int store_fleet_enrol(struct store *s, const char *fleet, const char *uuid, cons
 		rc = *effective ? STORE_OK : STORE_ERROR;
 		goto out;
 	}
+	/* the claims were checked against *effective: the fleet policy must still say that */
+	{
+		char *now = pin_instance(s, named, &ref);
+
+		rc = now && *effective && !strcmp(now, *effective) ? STORE_OK : STORE_TAMPERED;
+		free(now);
+		if (rc != STORE_OK) {
+			snprintf(s->err, sizeof(s->err), "fleet policy %s changed while the first boot was decided", fleet);
+			goto out;
+		}
+	}
 	/* this UUID: the same instance's pending volume gives its key again; anything else is refused */
 	rc = s->ops->volume_read(s, uuid, &stored, &pending, key);
 	if (rc == STORE_OK) {

@@ -207,8 +207,10 @@ int store_policy_remove(struct store *s, const char *name);
  * volume is never handed out here: it unlocks with a normal request; nothing
  * ever replaces a key a disk may hold). STORE_NOT_FOUND: no such fleet
  * policy, or the instance is not on its list (err says which).
- * *effective: the policy the claims must meet (malloc'd), filled before any
- * write: the caller checks it, then calls with commit = 1.
+ * *effective: the policy the claims must meet (malloc'd), filled by a call
+ * with commit = 0, which writes nothing; the caller checks the claims against
+ * it, then calls with commit = 1 and the same *effective (STORE_TAMPERED if
+ * the fleet policy changed in between).
  */
 int store_fleet_enrol(struct store *s, const char *fleet, const char *uuid, const char *id_kind, const char *id_hex,
 		      int commit, char **effective, uint8_t key[VOLUME_KEY_LEN], int *reused);

@@ -39,7 +39,13 @@ int store_migrate_v3(struct store *s);
 	"  policy TEXT NOT NULL," \
 	"  instances TEXT NOT NULL DEFAULT ''," \
 	"  seal BLOB NOT NULL," \
-	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));" \
+	STORE_ONE_VOLUME_PER_INSTANCE
+/* A fleet enrols one volume per instance: two concurrent first boots of one id
+ * under two UUIDs cannot both commit ("@FLEET KIND=HEX" is unique). */
+#define STORE_ONE_VOLUME_PER_INSTANCE \
+	"CREATE UNIQUE INDEX IF NOT EXISTS volumes_one_per_instance ON volumes (policy)" \
+	"  WHERE substr(policy, 1, 1) = '@' AND instr(policy, ' ') > 0;"
 
 /* The audit table of schema 3 under name (migrate.c rebuilds it to change its CHECK). */
 #define STORE_AUDIT_TABLE(name) \

@@ -89,6 +89,8 @@ static const char pg_schema_v2[] =
 	"  instances text NOT NULL DEFAULT '',"
 	"  seal bytea NOT NULL,"
 	"  created text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'));"
+	"CREATE UNIQUE INDEX volumes_one_per_instance ON volumes (policy)"
+	"  WHERE left(policy, 1) = '@' AND strpos(policy, ' ') > 0;"
 	"REVOKE ALL ON policies FROM PUBLIC;"
 	"DO $$BEGIN"
 	"  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cocobroker_serve') THEN"
@@ -696,7 +698,8 @@ static int add_body(struct store *s, void *arg)
 		  PGRES_COMMAND_OK, "add volume", &rc);
 	mbedtls_platform_zeroize(wrapped, sizeof(wrapped));
 	if (!res) {
-		/* another broker added it between the read and the insert */
+		/* another broker added it between the read and the insert, or (volumes_one_per_instance)
+		 * the same instance's first boot under another UUID */
 		return rc == STORE_EXISTS ? store_exists_error(s, a->uuid, 1, "just now") : rc;
 	}
 	PQclear(res);

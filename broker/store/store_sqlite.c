@@ -338,6 +338,11 @@ static int add_body(struct store *s, void *arg)
 	sqlite3_bind_blob(st, 3, wrapped, sizeof(wrapped), SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		snprintf(s->err, sizeof(s->err), "another volume has the policy %.120s already (one volume per "
+			 "instance)", a->policy);
+		return STORE_EXISTS;
+	}
 	if (rc != SQLITE_DONE)
 		return store_fail(s, STORE_ERROR, "add volume");
 	store_policy_detail(detail, a->policy);

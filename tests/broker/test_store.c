@@ -804,12 +804,26 @@ static void test_named_policies(void)
 	CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_A, 1, &eff, again, &reused) == STORE_EXISTS &&
 	      strstr(store_last_error(s), VOL_B), "fleet: the instance under another volume gets no second key: %s",
 	      store_last_error(s));
-	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_A "", 1, &eff, again, &reused) == STORE_OK,
-	      "fleet: (still pending)");
-	CHECK(store_fleet_enrol(s, "fleet", VOL_A, "host_data", HD_B, 1, &eff, again, &reused) == STORE_EXISTS,
-	      "fleet: another instance cannot take an enrolled volume");
-	CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_B, 1, &eff, b, &reused) == STORE_OK && !reused &&
-	      memcmp(b, got, sizeof(b)), "fleet: instance a2 enrols VOL_C with another key");
+	CHECK(store_volume_add(s, VOL_C, "@fleet host_data=" HD_A, again) == STORE_EXISTS,
+	      "fleet: the database keeps one volume per instance (two first boots racing under two UUIDs): %s",
+	      store_last_error(s));
+	{
+		char *stale = strdup("{\"snp\":{}}");
+
+		CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_B, 1, &stale, again, &reused) ==
+		      STORE_TAMPERED, "fleet: decided under a text the fleet policy no longer has: nothing enrolled");
+		free(stale);
+	}
+	{
+		char *eff_b = NULL;
+
+		CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_B, 0, &eff_b, b, &reused) == STORE_OK &&
+		      store_fleet_enrol(s, "fleet", VOL_A, "host_data", HD_B, 1, &eff_b, again, &reused) == STORE_EXISTS,
+		      "fleet: another instance cannot take an enrolled volume");
+		CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_B, 1, &eff_b, b, &reused) == STORE_OK &&
+		      !reused && memcmp(b, got, sizeof(b)), "fleet: instance a2 enrols VOL_C with another key");
+		free(eff_b);
+	}
 	CHECK(store_volume_key(s, VOL_B, eff, again) == STORE_PENDING, "fleet: a pending first boot is not unlocked");
 	free(eff);
 	eff = NULL;

@@ -76,16 +76,21 @@ UA=$(uuid_of "$W/a.img") UB=$(uuid_of "$W/b.img")
 grep -q "first boot: /dev/vda has no LUKS2 header" "$W/logs/first-a.log" && ok "first-a: took the first-boot path" ||
 	bad "first-a: no first-boot line"
 
-# The store: each volume refers to the fleet policy with its instance pinned, active after its first unlock.
-"$BROKER" volume list "${STORE[@]}" >"$W/volumes.json" 2>/dev/null
-for pair in "$UA:$HD_A" "$UB:$HD_B"; do
-	u=${pair%%:*} h=${pair#*:}
-	if grep -q "\"uuid\":\"$u\".*\"state\":\"active\",\"policy_name\":\"web host_data=$h\"" "$W/volumes.json"; then
-		ok "volume $u: active, policy web with host_data ${h:0:8}... pinned"
-	else
-		bad "volume $u not recorded as active under web with its HOST_DATA"; cat "$W/volumes.json"
-	fi
-done
+# The store: each volume refers to the fleet policy with its instance pinned,
+# pending until the instance's next boot asks for its key.
+volumes_are() { # STATE
+	local pair u h
+	"$BROKER" volume list "${STORE[@]}" >"$W/volumes.json" 2>/dev/null
+	for pair in "$UA:$HD_A" "$UB:$HD_B"; do
+		u=${pair%%:*} h=${pair#*:}
+		if grep -q "\"uuid\":\"$u\".*\"state\":\"$1\",\"policy_name\":\"web host_data=$h\"" "$W/volumes.json"; then
+			ok "volume $u: $1, policy web with host_data ${h:0:8}... pinned"
+		else
+			bad "volume $u not recorded as $1 under web with its HOST_DATA"; cat "$W/volumes.json"
+		fi
+	done
+}
+volumes_are pending
 
 # Two different keys: a's key (from the store) opens a's header, and not b's
 # (a copy of b's disk given a's UUID: confirm then compares keys, not UUIDs).
@@ -108,6 +113,7 @@ boot_ok again-a "$W/a.img" "$HD_A" "reboot unlocks like any volume"
 boot_ok again-b "$W/b.img" "$HD_B" "reboot unlocks like any volume"
 grep -q "first boot:" "$W/logs/again-a.log" && bad "again-a: took the first-boot path again" ||
 	ok "again-a: a normal unlock (no first-boot line)"
+volumes_are active
 
 # TDX: the instance is its MRCONFIGID
 boot_ok first-t "$W/t.img" "mrconfigid=$MC_T e2e.format=tdx_guest" "TDX: first boot by MRCONFIGID"
