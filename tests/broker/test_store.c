@@ -834,7 +834,7 @@ static void test_named_policies(void)
 	CHECK(store_fleet_confirm(s, VOL_B, "first unlock") == STORE_OK &&
 	      store_volume_key(s, VOL_B, eff, again) == STORE_OK && !memcmp(again, got, sizeof(got)),
 	      "fleet: confirmed by its first unlock, its key is released under the pinned policy");
-	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_A, 1, &policy, again, &reused) == STORE_EXISTS &&
+	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_A, 1, &eff, again, &reused) == STORE_EXISTS &&
 	      strstr(store_last_error(s), "active"), "fleet: an active volume is never handed out by a first boot");
 	free(eff);
 	eff = NULL;
