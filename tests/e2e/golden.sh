@@ -92,7 +92,14 @@ volumes_are() { # STATE
 }
 volumes_are pending
 
-# Two different keys: a's key (from the store) opens a's header, and not b's
+boot_ok again-a "$W/a.img" "$HD_A" "reboot unlocks like any volume"
+boot_ok again-b "$W/b.img" "$HD_B" "reboot unlocks like any volume"
+grep -q "first boot:" "$W/logs/again-a.log" && bad "again-a: took the first-boot path again" ||
+	ok "again-a: a normal unlock (no first-boot line)"
+volumes_are active
+
+# Two different keys (checked once both are active: confirm then only checks):
+# a's key (from the store) opens a's header, and not b's
 # (a copy of b's disk given a's UUID: confirm then compares keys, not UUIDs).
 cp --sparse=always "$W/b.img" "$W/b-as-a.img" && cryptsetup luksUUID --batch-mode --uuid "$UA" "$W/b-as-a.img"
 if "$BROKER" volume confirm --uuid "$UA" --device "$W/a.img" "${STORE[@]}" 2>"$W/logs/confirm-a.log"; then
@@ -108,12 +115,6 @@ else
 	bad "cross check inconclusive: $(cat "$W/logs/confirm-ab.log")"
 fi
 rm -f "$W/b-as-a.img"
-
-boot_ok again-a "$W/a.img" "$HD_A" "reboot unlocks like any volume"
-boot_ok again-b "$W/b.img" "$HD_B" "reboot unlocks like any volume"
-grep -q "first boot:" "$W/logs/again-a.log" && bad "again-a: took the first-boot path again" ||
-	ok "again-a: a normal unlock (no first-boot line)"
-volumes_are active
 
 # TDX: the instance is its MRCONFIGID
 boot_ok first-t "$W/t.img" "mrconfigid=$MC_T e2e.format=tdx_guest" "TDX: first boot by MRCONFIGID"
