@@ -17,7 +17,7 @@
 #define DEFAULT_CONFIG "/etc/cocobroker/cocobroker.json"
 
 struct volume_args {
-	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file, *out, *from;
+	const char *config, *database, *master_key, *uuid, *policy, *device, *key_file, *out, *from, *policy_name;
 	int yes;
 	char uuid_lower[UUID_TEXT_LEN + 1];   /* the canonical form (common/uuid.h) */
 };

@@ -249,8 +249,9 @@ int cmd_rotate_master_key(int argc, char **argv)
 				"cocobroker command finishes it\n", next, err);
 		goto out;
 	}
-	printf("rotated the master key of %s: %lld volume key(s) rewrapped, %lld audit row(s) re-chained; "
-	       "%s holds the new key\n", paths.database, (long long)r.volumes, (long long)r.rows, paths.master_key);
+	printf("rotated the master key of %s: %lld volume key(s) rewrapped, %lld named polic%s sealed again, "
+	       "%lld audit row(s) re-chained; %s holds the new key\n", paths.database, (long long)r.volumes,
+	       (long long)r.policies, r.policies == 1 ? "y" : "ies", (long long)r.rows, paths.master_key);
 	rc = 0;
 out:
 	if (s)

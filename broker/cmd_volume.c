@@ -25,7 +25,9 @@
  *       a recovery passphrase, created once into FILE before the format, for
  *       the keyslot the format adds (the break-glass path, docs/broker.md).
  *   volume list [STORE]                        one JSON object per volume
- *   volume set-policy --uuid UUID --policy FILE [STORE]
+ *   volume set-policy --uuid UUID (--policy FILE | --policy-name NAME) [STORE]
+ * add and import take --policy-name NAME instead of --policy FILE too: the
+ * volume then refers to the named policy (cmd_policy.c), and follows it.
  *   volume remove --uuid UUID --yes [STORE]    prints what it removed
  *
  * Each change is an audit row naming the local user (store_set_operator).
@@ -56,16 +58,18 @@
 #include "broker/verify/policy.h"
 
 
+
 static int usage_to(FILE *f)
 {
 	fprintf(f,
-		"usage: cocobroker volume add --uuid UUID --policy FILE [STORE]\n"
+		"usage: cocobroker volume add --uuid UUID POLICY [STORE]\n"
 		"       cocobroker volume confirm --uuid UUID (--device DEVICE | --key-file FILE) [STORE]\n"
-		"       cocobroker volume import --uuid UUID --policy FILE [--device DEVICE] [STORE] < KEY\n"
+		"       cocobroker volume import --uuid UUID POLICY [--device DEVICE] [STORE] < KEY\n"
 		"       cocobroker volume recovery-passphrase --out FILE\n"
 		"       cocobroker volume list [STORE]\n"
-		"       cocobroker volume set-policy --uuid UUID --policy FILE [STORE]\n"
+		"       cocobroker volume set-policy --uuid UUID POLICY [STORE]\n"
 		"       cocobroker volume remove --uuid UUID --yes [STORE]\n"
+		"POLICY: --policy FILE (the volume's own), or --policy-name NAME (cocobroker policy set)\n"
 		"STORE: --config FILE (default " DEFAULT_CONFIG ")\n"
 		"       or --database FILE --master-key FILE\n"
 		"add stores the key as pending and writes it once to stdout; confirm makes\n"
@@ -92,7 +96,8 @@ int admin_parse_args(int argc, char **argv, int first, struct volume_args *a)
 				 : !strcmp(argv[i], "--device")     ? &a->device
 				 : !strcmp(argv[i], "--key-file")   ? &a->key_file
 				 : !strcmp(argv[i], "--out")        ? &a->out
-				 : !strcmp(argv[i], "--from")       ? &a->from : NULL;
+				 : !strcmp(argv[i], "--from")       ? &a->from
+				 : !strcmp(argv[i], "--policy-name") ? &a->policy_name : NULL;
 		if (!strcmp(argv[i], "--yes")) {
 			a->yes = 1;
 			continue;
@@ -133,7 +138,7 @@ static void print_open(void *arg, const char *line)
  * store.  The parser refuses a section that pins nothing unless it says
  * "allow_any_measurement": true; what the policy leaves open is listed.
  */
-static char *read_policy(const char *path)
+char *cmd_read_policy(const char *path)
 {
 	cb_policy *p = NULL;
 	cb_refusal why = { 0 };
@@ -162,6 +167,46 @@ static char *read_policy(const char *path)
 	cb_policy_open_fields(p, print_open, (void *)path);
 	cb_policy_free(p);
 	return text;
+}
+
+/*
+ * The policy text a volume gets: the file's (checked), or the reference to a
+ * named policy, "@NAME", checked against the store once it is open
+ * (named_reference_exists).
+ */
+static char *volume_policy(const struct volume_args *a)
+{
+	char *ref;
+
+	if (!a->policy_name)
+		return cmd_read_policy(a->policy);
+	if (!store_policy_name_valid(a->policy_name)) {
+		fprintf(stderr, "cocobroker volume: \"%s\" is not a policy name (a-z 0-9 . _ -, 1-%d)\n", a->policy_name,
+			STORE_POLICY_NAME_MAX);
+		return NULL;
+	}
+	if ((ref = malloc(strlen(a->policy_name) + 2)))
+		sprintf(ref, "@%s", a->policy_name);
+	return ref;
+}
+
+/* A reference must name a policy that exists and opens: 0, or -1 said on stderr. */
+static int named_reference_exists(struct store *s, const struct volume_args *a)
+{
+	char *text = NULL, *instances = NULL;
+	int rc;
+
+	if (!a->policy_name)
+		return 0;
+	rc = store_policy_get(s, a->policy_name, &text, &instances);
+	if (rc == STORE_OK && instances[0])
+		fprintf(stderr, "cocobroker volume: note: %s is a fleet policy; this volume follows it without an "
+			"instance pinned\n", a->policy_name);
+	free(text);
+	free(instances);
+	if (rc != STORE_OK)
+		fprintf(stderr, "cocobroker volume: %s\n", store_last_error(s));
+	return rc == STORE_OK ? 0 : -1;
 }
 
 int admin_store_paths(const struct volume_args *a, struct store_paths *p)
@@ -335,20 +380,22 @@ static int volume_add(struct volume_args *a)
 	size_t written;
 	int rc = 1, werr;
 
-	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->out)
+	if (!a->uuid || !a->policy == !a->policy_name || a->device || a->key_file || a->yes || a->out)
 		return usage();
 	if (isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "cocobroker volume add: refusing to write the raw volume key to a terminal; "
 				"pipe it into cryptsetup (--volume-key-file /dev/stdin) or a file\n");
 		return 1;
 	}
-	if (!(policy = read_policy(a->policy)))
+	if (!(policy = volume_policy(a)))
 		return 1;
 	if (!(s = admin_open_store(a, 1))) {
 		free(policy);
 		return 1;
 	}
-	if (secret_alloc(&key, VOLUME_KEY_LEN) || getrandom(key.data, VOLUME_KEY_LEN, 0) != VOLUME_KEY_LEN) {
+	if (named_reference_exists(s, a)) {
+		/* nothing generated, nothing stored */
+	} else if (secret_alloc(&key, VOLUME_KEY_LEN) || getrandom(key.data, VOLUME_KEY_LEN, 0) != VOLUME_KEY_LEN) {
 		fprintf(stderr, "cocobroker volume add: no key material\n");
 	} else if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume add: %s\n", store_last_error(s));
@@ -495,7 +542,7 @@ static int volume_confirm(struct volume_args *a)
 	struct store *s;
 	int rc, was_active;
 
-	if (!a->uuid || a->policy || a->yes || a->out || !a->device == !a->key_file)
+	if (!a->uuid || a->policy || a->policy_name || a->yes || a->out || !a->device == !a->key_file)
 		return usage();
 	if (read_proof(&p) || !(s = admin_open_store(a, 0))) {
 		secret_free(&p.key);
@@ -534,6 +581,8 @@ static void print_volume(void *ctx, const char *uuid, const char *created, const
 	cJSON_AddStringToObject(o, "state", pending ? "pending" : "active");
 	if (p)
 		cJSON_AddItemToObject(o, "policy", p);
+	else if (policy_json && policy_json[0] == '@')
+		cJSON_AddStringToObject(o, "policy_name", policy_json + 1);   /* "NAME" or "NAME host_data=HEX" */
 	line = cJSON_PrintUnformatted(o);
 	if (line)
 		printf("%s\n", line);
@@ -546,7 +595,7 @@ static int volume_list(struct volume_args *a)
 	struct store *s;
 	int rc;
 
-	if (a->uuid || a->policy || a->device || a->key_file || a->yes || a->out)
+	if (a->uuid || a->policy || a->policy_name || a->device || a->key_file || a->yes || a->out)
 		return usage();
 	if (store_not_created_yet(a))
 		return 0;   /* no volume was ever added: an empty list */
@@ -565,18 +614,20 @@ static int volume_set_policy(struct volume_args *a)
 	char *policy;
 	int rc;
 
-	if (!a->uuid || !a->policy || a->device || a->key_file || a->yes || a->out)
+	if (!a->uuid || !a->policy == !a->policy_name || a->device || a->key_file || a->yes || a->out)
 		return usage();
-	if (!(policy = read_policy(a->policy)))
+	if (!(policy = volume_policy(a)))
 		return 1;
 	if (!(s = admin_open_store(a, 0))) {
 		free(policy);
 		return 1;
 	}
-	rc = store_volume_set_policy(s, a->uuid_lower, policy);
+	rc = named_reference_exists(s, a) ? STORE_NOT_FOUND : store_volume_set_policy(s, a->uuid_lower, policy);
 	if (rc == STORE_OK)
-		fprintf(stderr, "cocobroker volume set-policy: volume %s now has the policy of %s\n", a->uuid_lower,
-			a->policy);
+		fprintf(stderr, "cocobroker volume set-policy: volume %s now has the policy %s%s\n", a->uuid_lower,
+			a->policy ? "of " : "named ", a->policy ? a->policy : a->policy_name);
+	else if (a->policy_name && rc == STORE_NOT_FOUND)
+		;   /* said by named_reference_exists, or below for the volume */
 	else if (rc == STORE_NOT_FOUND)
 		fprintf(stderr, "cocobroker volume set-policy: no volume %s\n", a->uuid_lower);
 	else
@@ -592,7 +643,7 @@ static int volume_remove(struct volume_args *a)
 	struct store *s;
 	int rc, pending = 0;
 
-	if (!a->uuid || a->policy || a->device || a->key_file || a->out)
+	if (!a->uuid || a->policy || a->policy_name || a->device || a->key_file || a->out)
 		return usage();
 	if (!a->yes) {
 		fprintf(stderr, "cocobroker volume remove: this destroys the broker's only copy of the key of %s: "
@@ -661,15 +712,15 @@ static int volume_import(struct volume_args *a)
 	struct store *s = NULL;
 	int rc = 1, was_active = 0;
 
-	if (!a->uuid || !a->policy || a->key_file || a->yes || a->out)
+	if (!a->uuid || !a->policy == !a->policy_name || a->key_file || a->yes || a->out)
 		return usage();
-	if (read_key_stdin(&key) || !(policy = read_policy(a->policy)) || (a->device && read_proof(&p)))
+	if (read_key_stdin(&key) || !(policy = volume_policy(a)) || (a->device && read_proof(&p)))
 		goto out;
 	if (a->device && check_key(&p, key.data, why, sizeof(why))) {
 		fprintf(stderr, "cocobroker volume import: %s: %s; nothing stored\n", a->device, why);
 		goto out;
 	}
-	if (!(s = admin_open_store(a, 1)))
+	if (!(s = admin_open_store(a, 1)) || named_reference_exists(s, a))
 		goto out;
 	if (store_volume_add(s, a->uuid_lower, policy, key.data) != STORE_OK) {
 		fprintf(stderr, "cocobroker volume import: %s\n", store_last_error(s));
@@ -719,7 +770,7 @@ int cmd_volume(int argc, char **argv)
 	if (!strcmp(argv[1], "import"))
 		return volume_import(&a);
 	if (!strcmp(argv[1], "recovery-passphrase")) {
-		if (!a.out || a.uuid || a.policy || a.device || a.key_file || a.yes || a.database)
+		if (!a.out || a.uuid || a.policy || a.policy_name || a.device || a.key_file || a.yes || a.database)
 			return usage();
 		if (write_recovery(a.out))
 			return 1;
@@ -736,4 +787,13 @@ int cmd_volume(int argc, char **argv)
 		return volume_remove(&a);
 	fprintf(stderr, "cocobroker volume: unknown action \"%s\"\n", argv[1]);
 	return usage();
+}
+/* The store for the other admin commands (cmd_policy.c), opened as volume commands open it. */
+struct store *cmd_open_store(const char *config, const char *database, const char *master_key, int create)
+{
+	struct volume_args a = { .config = config, .database = database, .master_key = master_key };
+
+	if (!a.config && !a.database)
+		a.config = DEFAULT_CONFIG;
+	return admin_open_store(&a, create);
 }

@@ -23,6 +23,13 @@ int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_rotate_master_key(int argc, char **argv);
 int cmd_collateral(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+
+/* Shared by the admin commands (cmd_volume.c): a policy file read and checked
+ * (malloc'd, NULL said on stderr), and the store opened with the operator set. */
+struct store;
+char *cmd_read_policy(const char *path);
+struct store *cmd_open_store(const char *config, const char *database, const char *master_key, int create);
 
 /* git describe of this build (main.c) */
 const char *cocobroker_version(void);

@@ -16,6 +16,7 @@ static const struct cb_command commands[] = {
 	{ "serve", cmd_serve, "run the key broker (mutual TLS 1.3, POST /v1/unlock)" },
 	{ "volume", cmd_volume, "add, list, re-policy or remove volumes in the key store" },
 	{ "audit", cmd_audit, "verify the key store's HMAC-chained audit log" },
+	{ "policy", cmd_policy, "named policies (volumes refer to them; fleet policies enrol first boots)" },
 	{ "backup", cmd_backup, "write a consistent, checked copy of a SQLite key store (while serve runs)" },
 	{ "restore", cmd_restore, "put a backup in place of a missing store, checked and audited" },
 	{ "rotate-master-key", cmd_rotate_master_key, "a new master key: every key and seal rewrapped, the audit re-chained, atomically" },

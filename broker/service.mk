@@ -22,8 +22,9 @@ $(BUILD)/service-san/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STA
 	@echo "  CC      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(SERVICE_CFLAGS) -c $< -o $@
 
-$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_store.o $(BUILD)/broker/cmd_audit.o: $(SERVICE_HDRS) broker/admin_cli.h
-COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_store.o $(BUILD)/broker/cmd_audit.o $(SERVICE_OBJS) $(PROTO_LIB)
+$(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_store.o $(BUILD)/broker/cmd_audit.o $(BUILD)/broker/cmd_policy.o: $(SERVICE_HDRS) broker/admin_cli.h
+COCOBROKER_OBJS += $(BUILD)/broker/cmd_serve.o $(BUILD)/broker/cmd_volume.o $(BUILD)/broker/cmd_store.o $(BUILD)/broker/cmd_audit.o \
+	$(BUILD)/broker/cmd_policy.o $(SERVICE_OBJS) $(PROTO_LIB)
 COCOBROKER_LIBS += $(SERVICE_LIBS)
 
 # ---- tests -----------------------------------------------------------------
@@ -69,13 +70,14 @@ check-broker: $(BUILD)/cocobroker $(TB)/unlock-client $(TB)/test-answer $(SERVIC
 	@tests/lib/sum.sh "$(TB)/test-answer" \
 		"tests/broker/test-broker.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e" \
 		"tests/broker/test-enrol.sh $(BUILD)/cocobroker $(TB)/enrol" \
+		"tests/broker/test-fleet.sh $(BUILD)/cocobroker $(TB)/unlock-client $(BUILD)/keys $(TB)/fleet" \
 		"tests/broker/test-crash.sh $(BUILD)/cocobroker $(TB)/crash"
 .PHONY: check-broker
 
 # the same end-to-end suite against a broker built with ASan+UBSan
 # (cmd_measure and the measure objects: main.c's command table names them)
 COCOBROKER_SAN_SRCS := broker/main.c broker/cmd_verify.c broker/cmd_serve.c broker/cmd_volume.c broker/cmd_store.c broker/cmd_audit.c \
-	broker/cmd_measure.c broker/cmd_collateral.c $(SERVICE_SRCS) $(COLLATERAL_SRCS)
+	broker/cmd_measure.c broker/cmd_collateral.c broker/cmd_policy.c $(SERVICE_SRCS) $(COLLATERAL_SRCS)
 COCOBROKER_SAN_OBJS := $(patsubst %.c,$(BUILD)/service-san/%.o,$(COCOBROKER_SAN_SRCS))
 $(BUILD)/service-san/broker/main.o $(BUILD)/service-san/broker/cmd_verify.o: broker/commands.h
 $(TB)/cocobroker-san: $(COCOBROKER_SAN_OBJS) $(PROTO_LIB_SAN) $$(MEASURE_OBJS_SAN) $$(VERIFY_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_STAMP)
@@ -88,7 +90,8 @@ CHECK_SUITES += broker-asan
 check-broker-asan: $(TB)/cocobroker-san $(TB)/unlock-client $(SERVICE_KEYS_STAMP)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/lib/sum.sh \
 		"tests/broker/test-broker.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/e2e-asan" \
-		"tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan"
+		"tests/broker/test-enrol.sh $(TB)/cocobroker-san $(TB)/enrol-asan" \
+		"tests/broker/test-fleet.sh $(TB)/cocobroker-san $(TB)/unlock-client $(BUILD)/keys $(TB)/fleet-asan"
 .PHONY: check-broker-asan
 
 # not in `make bench` any more (tests/bench/ measures the broker against an anchor and

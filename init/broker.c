@@ -45,6 +45,9 @@
 #define COCOBOOT_TIME_FLOOR 0
 #endif
 
+/* The fleet policy of a first boot (cb_broker_enrol_key), NULL for an unlock: one request at a time. */
+static const char *enrol_fleet;
+
 #define CONNECT_TIMEOUT_MS 5000u
 #define IO_TIMEOUT_MS 15000u
 #define ANSWER_MAX (COCO_MAX_BODY + 8192)
@@ -164,7 +167,7 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	}
 	ureq = (struct coco_unlock_request){ .volume = uuid, .provider = rep.provider, .outblob = rep.outblob,
 					     .outblob_len = rep.outblob_len, .auxblob = rep.auxblob,
-					     .auxblob_len = rep.auxblob_len };
+					     .auxblob_len = rep.auxblob_len, .enrol = enrol_fleet };
 	cap = coco_request_encoded_max(rep.outblob_len, rep.auxblob_len) + 1;
 	*body = malloc(cap);
 	rc = *body ? coco_request_encode(&ureq, *body, cap, body_len) : COCO_PROTO_TOO_LARGE;
@@ -397,5 +400,16 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 out:
 	env_free(env);
 	free(env);
+	return rc;
+}
+
+int cb_broker_enrol_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
+			struct secret *key, struct cb_err *err)
+{
+	int rc;
+
+	enrol_fleet = cfg->enrol;
+	rc = cb_broker_fetch_key(cfg, uuid, deadline_ms, key, err);
+	enrol_fleet = NULL;
 	return rc;
 }

@@ -15,4 +15,8 @@
 int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
 			struct secret *key, struct cb_err *err);
 
+/* The same as a first boot under the fleet policy cfg->enrol: the broker enrols volume UUID for this instance. */
+int cb_broker_enrol_key(const struct cb_config *cfg, const char *uuid, unsigned long long deadline_ms,
+			struct secret *key, struct cb_err *err);
+
 #endif

@@ -181,12 +181,19 @@ int cb_config_set(struct cb_config *cfg, const char *key, const char *value, str
 		return set_keyhash(cfg, key, value, err);
 	if (!strcmp(k, "activate"))
 		return set_activate(cfg, key, value, err);
+	if (!strcmp(k, "enrol")) {
+		if (!coco_enrol_name_is_valid(value))
+			return cb_fail(err, CB_ERR_CMDLINE, "%s=%s: not a fleet policy name", key, value);
+		snprintf(cfg->enrol, sizeof(cfg->enrol), "%s", value);
+		return 0;
+	}
 	return cb_fail(err, CB_ERR_CMDLINE, "unknown setting '%s'", key);
 }
 
 static int is_known_key(const char *k)
 {
-	static const char *const known[] = { "url", "volume", "name", "timeout", "onfail", "ca", "keyhash", "activate" };
+	static const char *const known[] = { "url", "volume", "name", "timeout", "onfail", "ca", "keyhash", "activate",
+					     "enrol" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(k, known[i]))

@@ -8,6 +8,7 @@
 
 #include "errors.h"
 #include "proto/key_commit.h"
+#include "proto/request.h"
 #include "url.h"
 
 #define CB_MAX_URLS 8
@@ -36,6 +37,8 @@ struct cb_config {
 	/* rd.cocoboot.keyhash: the released key must match this commitment (T17) */
 	int has_keyhash;
 	struct coco_keycommit keyhash;
+	/* rd.cocoboot.enrol: a fleet policy; a volume without a LUKS2 header is a first boot (first_boot.h) */
+	char enrol[COCO_ENROL_NAME_MAX + 1];
 	/* Unknown rd.cocoboot.* keys: reported, not fatal (see cocoboot.cmdline(7)). */
 	char unknown[CB_MAX_UNKNOWN][64];
 	unsigned n_unknown;

@@ -7,6 +7,7 @@
 
 #include "broker.h"
 #include "dm_crypt.h"
+#include "first_boot.h"
 #include "flow.h"
 #include "log.h"
 #include "common/secret.h"
@@ -40,17 +41,20 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 	struct luks2_info info;
 	struct secret key;
 	char dev[300];
-	int rc;
+	int rc = -1, first = 0;
 
-	/* The header is judged before anything is sent anywhere. */
-	if (cb_volume_find_and_validate(cfg->volume, cfg->wait_for_devices ? deadline : 0, dev, sizeof(dev), &info, err) < 0)
-		return -1;
-	/* A digest the key cannot be checked against in bounded time is refused before any key is asked for. */
-	if (luks2_digest_check_params(&info, err) < 0)
-		return -1;
 	if (secret_alloc(&key, VOLUME_KEY_LEN) < 0)
 		return cb_fail(err, CB_ERR_SETUP, "cannot allocate locked memory for the key: %s", strerror(errno));
-	rc = cb_broker_fetch_key(cfg, info.uuid, deadline, &key, err);
+	/* A shared image's first boot: the device is encrypted with a key enrolled for this instance (first_boot.h). */
+	if (cfg->enrol[0] && (first = cb_first_boot(cfg, deadline, &key, err)) < 0)
+		goto out;
+	/* The header is judged before anything is sent anywhere (a first boot's too, before its key is used). */
+	if (cb_volume_find_and_validate(cfg->volume, cfg->wait_for_devices ? deadline : 0, dev, sizeof(dev), &info, err) < 0)
+		goto out;
+	/* A digest the key cannot be checked against in bounded time is refused before any key is asked for. */
+	if (luks2_digest_check_params(&info, err) < 0)
+		goto out;
+	rc = first ? 0 : cb_broker_fetch_key(cfg, info.uuid, deadline, &key, err);
 	/*
 	 * T17: a broker (or whoever holds its TLS key) could hand over the key of
 	 * a volume it made, with a header that passes the allowlist. With a
@@ -67,6 +71,7 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)
 		rc = cb_unlock_volume(dev, cfg->name, &key, &info, err);
 	else if (rc == 0)
 		rc = cb_dm_crypt_activate(dev, cfg->name, &key, &info, err);
+out:
 	secret_free(&key);
 	return rc;
 }

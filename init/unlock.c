@@ -14,7 +14,7 @@
 #include "log.h"
 #include "unlock.h"
 
-static const char *find_cryptsetup(void)
+const char *cb_find_cryptsetup(void)
 {
 	static const char *const paths[] = { "/sbin/cryptsetup", "/usr/sbin/cryptsetup", "/bin/cryptsetup",
 					     "/usr/bin/cryptsetup" };
@@ -25,8 +25,7 @@ static const char *find_cryptsetup(void)
 	return NULL;
 }
 
-/* Run ARGV with stdout captured into OUT (may be NULL); returns the exit status or -1. */
-static int run(char *const argv[], int keep_fd, char *out, size_t out_len)
+int cb_run(char *const argv[], int keep_fd, char *out, size_t out_len)
 {
 	int pipefd[2] = { -1, -1 }, status;
 	pid_t pid;
@@ -94,7 +93,7 @@ static int check_active(const char *cs, const char *name, const struct luks2_inf
 	char out[2048], val[64], expect_offset[32];
 	char *argv[] = { (char *)cs, "status", (char *)name, NULL };
 
-	if (run(argv, -1, out, sizeof(out)) != 0)
+	if (cb_run(argv, -1, out, sizeof(out)) != 0)
 		return cb_fail(err, CB_ERR_UNLOCK, "cryptsetup status %s failed", name);
 	if (!status_field(out, "cipher:", val, sizeof(val)) || strcmp(val, "aes-xts-plain64"))
 		return cb_fail(err, CB_ERR_LUKS2_FORBIDDEN, "active mapping uses cipher '%s'", val);
@@ -110,7 +109,7 @@ static int check_active(const char *cs, const char *name, const struct luks2_inf
 int cb_unlock_volume(const char *dev, const char *name, struct secret *key, const struct luks2_info *info,
 		     struct cb_err *err)
 {
-	const char *cs = find_cryptsetup();
+	const char *cs = cb_find_cryptsetup();
 	char key_path[32];
 	int kp[2], rc;
 	ssize_t n;
@@ -142,7 +141,7 @@ int cb_unlock_volume(const char *dev, const char *name, struct secret *key, cons
 		char *argv[] = { (char *)cs, "open", "--type", "luks2", "--volume-key-file", key_path,
 				 "--disable-external-tokens", "--disable-locks", (char *)dev, (char *)name, NULL };
 
-		rc = run(argv, kp[0], NULL, 0);
+		rc = cb_run(argv, kp[0], NULL, 0);
 	}
 	close(kp[0]);
 	if (rc != 0)
@@ -150,7 +149,7 @@ int cb_unlock_volume(const char *dev, const char *name, struct secret *key, cons
 	if (check_active(cs, name, info, err) < 0) {
 		char *argv[] = { (char *)cs, "close", (char *)name, NULL };
 
-		run(argv, -1, NULL, 0);
+		cb_run(argv, -1, NULL, 0);
 		return -1;
 	}
 	cb_log("%s opened as /dev/mapper/%s", dev, name);

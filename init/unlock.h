@@ -15,4 +15,9 @@
 int cb_unlock_volume(const char *dev, const char *name, struct secret *key, const struct luks2_info *info,
 		     struct cb_err *err);
 
+/* The cryptsetup binary of the initramfs, or NULL. */
+const char *cb_find_cryptsetup(void);
+/* Run ARGV (keeping KEEP_FD open in it, -1 none) with stdout into OUT (may be NULL); the exit status or -1. */
+int cb_run(char *const argv[], int keep_fd, char *out, size_t out_len);
+
 #endif

@@ -13,7 +13,7 @@
 #include "volume.h"
 
 /* Reads the start of DEV; returns 1 and the UUID when it looks like LUKS2. */
-static int probe(const char *dev, char uuid[37])
+int cb_volume_probe(const char *dev, char uuid[37])
 {
 	uint8_t buf[LUKS2_BIN_HDR_SIZE];
 	int fd = open(dev, O_RDONLY | O_CLOEXEC);
@@ -45,7 +45,7 @@ static int scan(const char *want_uuid, char *dev, size_t dev_len, char names[][3
 		    !strncmp(e->d_name, "dm-", 3))
 			continue;
 		snprintf(path, sizeof(path), "/dev/%s", e->d_name);
-		if (!probe(path, uuid))
+		if (!cb_volume_probe(path, uuid))
 			continue;
 		if (want_uuid && !uuid_same(uuid, want_uuid))
 			continue;

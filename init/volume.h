@@ -10,6 +10,9 @@
  * device path in DEV, waiting for block devices until DEADLINE_MS, then
  * validate both header copies against the allowlist; INFO gets the UUID.
  */
+/* 1 and the header's UUID when DEV starts with a LUKS2 header, else 0 (also when it cannot be read). */
+int cb_volume_probe(const char *dev, char uuid[37]);
+
 int cb_volume_find_and_validate(const char *spec, unsigned long long deadline_ms, char *dev, size_t dev_len,
 				struct luks2_info *info, struct cb_err *err);
 

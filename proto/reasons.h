@@ -26,6 +26,10 @@
 #define COCO_REASON_STORE_TAMPERED     "store-tampered"
 /* 403: added but never confirmed (cocobroker volume confirm) */
 #define COCO_REASON_VOLUME_PENDING     "volume-pending"
+/* 403: a first boot ("enrol"): no such fleet policy, or it does not list this instance */
+#define COCO_REASON_INSTANCE_REFUSED   "instance-not-allowed"
+/* 403: a first boot for a volume or an instance that is enrolled already (never a second key) */
+#define COCO_REASON_ALREADY_ENROLLED   "already-enrolled"
 /* 404: no such volume (the guest shows it as broker-refused: unknown-volume) */
 #define COCO_REASON_UNKNOWN_VOLUME     "unknown-volume"
 /* 404: a path other than /v1/unlock (or /metrics on its listener) */

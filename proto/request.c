@@ -11,6 +11,13 @@ int coco_provider_is_valid(const char *s)
 	return s && (!strcmp(s, COCO_PROVIDER_SNP) || !strcmp(s, COCO_PROVIDER_TDX));
 }
 
+int coco_enrol_name_is_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 1 && n <= COCO_ENROL_NAME_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
 static size_t b64_len(size_t n)
 {
 	return (n + 2) / 3 * 4;
@@ -19,7 +26,7 @@ static size_t b64_len(size_t n)
 size_t coco_request_encoded_max(size_t outblob_len, size_t auxblob_len)
 {
 	/* fixed text + uuid + provider + both base64 fields + NUL */
-	return 96 + 36 + 16 + b64_len(outblob_len) + b64_len(auxblob_len) + 1;
+	return 96 + 36 + 16 + 12 + COCO_ENROL_NAME_MAX + b64_len(outblob_len) + b64_len(auxblob_len) + 1;
 }
 
 /* Appends base64 of src at buf+*pos; keeps room for the NUL. */
@@ -51,7 +58,8 @@ int coco_request_encode(const struct coco_unlock_request *req,
 	int ret;
 
 	if (!req || !buf || cap == 0 || !uuid_parse(req->volume, NULL) ||
-	    !coco_provider_is_valid(req->provider) || !req->outblob || req->outblob_len == 0)
+	    !coco_provider_is_valid(req->provider) || !req->outblob || req->outblob_len == 0 ||
+	    (req->enrol && !coco_enrol_name_is_valid(req->enrol)))
 		return COCO_PROTO_BAD_INPUT;
 	/* volume and provider were validated above: no character needs escaping */
 	if ((ret = put_str(buf, cap, &pos, "{\"volume\":\"")) ||
@@ -66,6 +74,9 @@ int coco_request_encode(const struct coco_unlock_request *req,
 		    (ret = put_b64(buf, cap, &pos, req->auxblob, req->auxblob_len)))
 			return ret;
 	}
+	if (req->enrol && ((ret = put_str(buf, cap, &pos, "\",\"enrol\":\"")) ||
+			   (ret = put_str(buf, cap, &pos, req->enrol))))
+		return ret;
 	if ((ret = put_str(buf, cap, &pos, "\"}")))
 		return ret;
 	if (pos > COCO_MAX_BODY)

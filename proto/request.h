@@ -1,7 +1,12 @@
 /*
  * Wire protocol v1, POST /v1/unlock request body (design.md, "Wire protocol v1"):
  *   {"volume": "<LUKS UUID>", "provider": "sev_guest"|"tdx_guest",
- *    "outblob": "<base64>", "auxblob": "<base64>"}        (auxblob optional)
+ *    "outblob": "<base64>", "auxblob": "<base64>",        (auxblob optional)
+ *    "enrol": "<fleet policy name>"}                       (enrol optional)
+ * With "enrol" the request is a first boot from a shared image: the volume
+ * is not enrolled yet, and the broker enrols it under that fleet policy for
+ * the instance the evidence names (docs/broker.md, "First boot from a golden
+ * image"), answering with the new key as for an unlock.
  *
  * The encoder is the one implementation used by the guest and by the test
  * clients; it needs no JSON library (the guest is static musl), only
@@ -17,6 +22,8 @@
 #define COCO_MAX_BODY         (64 * 1024)
 #define COCO_PROVIDER_SNP     "sev_guest"
 #define COCO_PROVIDER_TDX     "tdx_guest"
+/* a fleet policy's name: 1-40 of a-z 0-9 . _ - (broker/store/store.h) */
+#define COCO_ENROL_NAME_MAX   40
 
 struct coco_unlock_request {
 	const char *volume;      /* LUKS UUID, 36 characters, either case (common/uuid.h) */
@@ -25,6 +32,7 @@ struct coco_unlock_request {
 	size_t outblob_len;
 	const uint8_t *auxblob;  /* NULL or empty: field omitted */
 	size_t auxblob_len;
+	const char *enrol;       /* NULL: an unlock; a fleet policy's name: a first boot */
 };
 
 enum coco_proto_error {
@@ -34,6 +42,9 @@ enum coco_proto_error {
 	COCO_PROTO_INCOMPLETE = -3,  /* more bytes needed (HTTP parsing) */
 	COCO_PROTO_MALFORMED = -4,   /* syntax error in what was received */
 };
+
+/* True for a fleet policy name the protocol carries (no character needs escaping). */
+int coco_enrol_name_is_valid(const char *s);
 
 /* True for the provider names of the protocol. */
 int coco_provider_is_valid(const char *s);

@@ -30,11 +30,11 @@ static int b64_field(const cJSON *item, uint8_t **out, size_t *len)
 	return 0;
 }
 
-enum member { M_VOLUME, M_PROVIDER, M_OUTBLOB, M_AUXBLOB, M_COUNT };
+enum member { M_VOLUME, M_PROVIDER, M_OUTBLOB, M_AUXBLOB, M_ENROL, M_COUNT };
 
 static int member_index(const char *name)
 {
-	static const char *const names[M_COUNT] = { "volume", "provider", "outblob", "auxblob" };
+	static const char *const names[M_COUNT] = { "volume", "provider", "outblob", "auxblob", "enrol" };
 
 	for (int i = 0; i < M_COUNT; i++)
 		if (!strcmp(name, names[i]))
@@ -55,6 +55,12 @@ static int decode_value(enum member m, const cJSON *item, struct coco_request_fi
 		if (!coco_provider_is_valid(item->valuestring))
 			return -1;
 		snprintf(d->provider, sizeof(d->provider), "%s", item->valuestring);
+		return 0;
+	case M_ENROL:
+		*detail = "enrol is not a policy name";
+		if (!coco_enrol_name_is_valid(item->valuestring))
+			return -1;
+		snprintf(d->enrol, sizeof(d->enrol), "%s", item->valuestring);
 		return 0;
 	case M_OUTBLOB:
 		*detail = "outblob is not base64";

@@ -3,6 +3,12 @@
  * fills the answer and ends the request:
  *   decode -> volume record -> evidence (signatures, chain, binding) ->
  *   policy -> key (opened under that policy) -> audit row -> release
+ * A first boot from a shared image ("enrol": a fleet policy) has no volume
+ * record yet:
+ *   decode -> evidence -> the instance's id on the fleet's list -> the fleet
+ *   policy with that id pinned -> key (new and stored pending, or the same
+ *   pending one again) -> audit row -> release
+ * and the volume's first normal unlock from that instance confirms it.
  */
 #include "unlock.h"
 
@@ -32,6 +38,7 @@ struct unlock_job {
 	char measurement[97];        /* lowercase hex, "" until the evidence is verified */
 	char *policy_json;
 	cb_claims claims;
+	int fleet_pending;           /* a first boot's volume, confirmed by this unlock */
 };
 
 void unlock_error_body(struct unlock_output *out, int status, const char *code)
@@ -90,6 +97,10 @@ static int check_volume(struct unlock_job *j)
 	if (!j->in->has_client_cert)
 		return refuse(j, 403, COCO_REASON_NO_CLIENT_CERT, "the client sent no certificate");
 	rc = store_volume_policy(j->env->store, j->d.volume, &j->policy_json);
+	if (rc == STORE_PENDING && store_fleet_pending_policy(j->env->store, j->d.volume, &j->policy_json) == STORE_OK) {
+		j->fleet_pending = 1;
+		rc = STORE_OK;
+	}
 	metrics_store(rc == STORE_OK || rc == STORE_NOT_FOUND || store_refusal(rc));
 	if (rc == STORE_NOT_FOUND)
 		return refuse(j, 404, COCO_REASON_UNKNOWN_VOLUME, "no such volume");
@@ -152,14 +163,32 @@ static int check_policy(struct unlock_job *j)
  */
 #define KEY_SCRATCH COCO_KEY_ANSWER_MAX
 
-static int open_key(struct unlock_job *j)
+/* The key's place: the tail of one locked buffer whose head will carry the answer (release). */
+static uint8_t *key_slot(struct unlock_job *j)
 {
 	struct secret *answer = &j->out->key_answer;
+
+	if (!answer->data && secret_alloc(answer, KEY_SCRATCH + VOLUME_KEY_LEN))
+		return NULL;
+	return answer->data + KEY_SCRATCH;
+}
+
+static int open_key(struct unlock_job *j)
+{
+	uint8_t *key = key_slot(j);
 	int rc, audited;
 
-	if (secret_alloc(answer, KEY_SCRATCH + VOLUME_KEY_LEN))
+	if (!key)
 		return refuse(j, 500, CB_REASON_INTERNAL, "no locked memory for the key");
-	rc = store_volume_key(j->env->store, j->d.volume, j->policy_json, answer->data + KEY_SCRATCH);
+	/* the instance that enrolled it booted again and met its policy: its first boot formatted the volume */
+	if (j->fleet_pending) {
+		rc = store_fleet_confirm(j->env->store, j->d.volume, "first unlock of the instance that enrolled it");
+		if (rc == STORE_UNAVAILABLE || rc == STORE_ERROR) {
+			log_event("error", "store", "detail", store_last_error(j->env->store), NULL);
+			return unavailable(j);
+		}
+	}
+	rc = store_volume_key(j->env->store, j->d.volume, j->policy_json, key);
 	if (rc == STORE_UNAVAILABLE || rc == STORE_ERROR) {
 		/* the store went away between the policy and the key: nothing decided, try again */
 		log_event("error", "store", "detail", store_last_error(j->env->store), NULL);
@@ -190,6 +219,65 @@ static void release(struct unlock_job *j)
 		  "measurement", j->measurement, "decision", "release", NULL);
 }
 
+/* The instance's launch identity as the store names it: SEV-SNP HOST_DATA, TDX MRCONFIGID (lowercase hex). */
+static const char *instance_id(const struct unlock_job *j, char hex[97])
+{
+	if (j->claims.provider == CB_PROVIDER_SNP) {
+		hex_encode(hex, j->claims.snp.host_data, sizeof(j->claims.snp.host_data));
+		return "host_data";
+	}
+	hex_encode(hex, j->claims.tdx.mrconfigid, sizeof(j->claims.tdx.mrconfigid));
+	return "mrconfigid";
+}
+
+/* The answer of the store to a first boot, as a refusal (-1) or 0. */
+static int enrol_refusal(struct unlock_job *j, int rc)
+{
+	if (rc == STORE_OK)
+		return 0;
+	if (rc == STORE_NOT_FOUND)
+		return refuse(j, 403, COCO_REASON_INSTANCE_REFUSED, store_last_error(j->env->store));
+	if (rc == STORE_EXISTS)
+		return refuse(j, 403, COCO_REASON_ALREADY_ENROLLED, store_last_error(j->env->store));
+	if (rc == STORE_TAMPERED)
+		return refuse(j, 403, COCO_REASON_STORE_TAMPERED, store_last_error(j->env->store));
+	log_event("error", "store", "detail", store_last_error(j->env->store), NULL);
+	return unavailable(j);
+}
+
+/*
+ * A first boot: the evidence names the instance; the fleet policy must list
+ * it, and its claims must meet the fleet policy with that id pinned (the
+ * policy the volume will unlock under). Only then is a key made and stored
+ * (pending) before it is released: exactly once per instance (store.h).
+ */
+static int enrol(struct unlock_job *j)
+{
+	uint8_t *key = key_slot(j);
+	char hex[97];
+	const char *kind;
+	int rc, reused = 0, audited;
+
+	if (!key)
+		return refuse(j, 500, CB_REASON_INTERNAL, "no locked memory for the key");
+	if (!j->in->has_client_cert)
+		return refuse(j, 403, COCO_REASON_NO_CLIENT_CERT, "the client sent no certificate");
+	if (check_evidence(j))
+		return -1;
+	kind = instance_id(j, hex);
+	rc = store_fleet_enrol(j->env->store, j->d.enrol, j->d.volume, kind, hex, 0, &j->policy_json, key, &reused);
+	metrics_store(rc != STORE_UNAVAILABLE && rc != STORE_ERROR);
+	if (enrol_refusal(j, rc) || check_policy(j))
+		return -1;
+	rc = store_fleet_enrol(j->env->store, j->d.enrol, j->d.volume, kind, hex, 1, &j->policy_json, key, &reused);
+	if (enrol_refusal(j, rc))
+		return -1;
+	log_event("info", "first-boot", "volume", j->d.volume, "fleet", j->d.enrol, "instance", hex, "key",
+		  reused ? "the same pending key again" : "new, pending until the instance's first unlock", NULL);
+	audit(j, "release", reused ? "first-boot-again" : "first-boot", &audited);
+	return audited ? 0 : unavailable(j);
+}
+
 void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		   struct unlock_output *out)
 {
@@ -202,7 +290,8 @@ void unlock_handle(const struct unlock_env *env, const struct unlock_input *in,
 		unlock_error_body(out, 400, COCO_REASON_MALFORMED_REQUEST);
 		return;
 	}
-	if (check_volume(&j) == 0 && check_evidence(&j) == 0 && check_policy(&j) == 0 && open_key(&j) == 0)
+	if (j.d.enrol[0] ? enrol(&j) == 0
+			 : check_volume(&j) == 0 && check_evidence(&j) == 0 && check_policy(&j) == 0 && open_key(&j) == 0)
 		release(&j);
 	if (out->status != 200)
 		secret_free(&out->key_answer);   /* a refusal after the key was opened: wiped now */

@@ -114,6 +114,43 @@ static int rewrap_volumes(struct store *s, const struct store_keys *nk, int64_t 
 	return rc;
 }
 
+/* Every named policy's seal, opened under the old key and made again under the new one. */
+static int reseal_policies(struct store *s, const struct store_keys *nk, int64_t *done)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	int rc = STORE_OK, step;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT name, policy, instances, seal FROM policies ORDER BY name", -1, &sel, NULL) ||
+	    sqlite3_prepare_v2(s->db, "UPDATE policies SET seal = ? WHERE name = ?", -1, &upd, NULL)) {
+		rc = store_fail(s, STORE_ERROR, "rotate: named policies");
+		goto out;
+	}
+	/* only the seal column changes: the SELECT's order is not disturbed */
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(sel, 0), *policy = (const char *)sqlite3_column_text(sel, 1),
+			   *instances = (const char *)sqlite3_column_text(sel, 2);
+		uint8_t seal[STORE_POLICY_SEAL_LEN];
+
+		if ((rc = store_policy_reseal(s, nk->master, name ? name : "", policy ? policy : "", instances ? instances : "",
+					      sqlite3_column_blob(sel, 3), (size_t)sqlite3_column_bytes(sel, 3), seal)))
+			goto out;
+		sqlite3_reset(upd);
+		sqlite3_bind_blob(upd, 1, seal, sizeof(seal), SQLITE_TRANSIENT);
+		sqlite3_bind_text(upd, 2, name ? name : "", -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			rc = store_fail(s, STORE_ERROR, "rotate: named policies");
+			goto out;
+		}
+		(*done)++;
+	}
+	if (step != SQLITE_DONE)
+		rc = store_fail(s, STORE_ERROR, "rotate: named policies");
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return rc;
+}
+
 /* Every row's MAC again, under the new audit key, chained from the first row; *last_mac is the new head's. */
 static int rechain_audit(struct store *s, const struct store_keys *nk, int64_t *rows, int64_t *last_id,
 			 uint8_t last_mac[AUDIT_MAC_LEN])
@@ -199,6 +236,8 @@ int store_sqlite_rotate(struct store *s, struct store_keys *nk, struct store_rot
 	if (!rc)
 		rc = rewrap_volumes(s, nk, &r->volumes);
 	if (!rc)
+		rc = reseal_policies(s, nk, &r->policies);
+	if (!rc)
 		rc = store_exec(s, "DROP TRIGGER audit_no_update", "rotate: lift the append-only trigger");
 	if (!rc)
 		rc = rechain_audit(s, nk, &r->rows, &last_id, last_mac);
@@ -207,8 +246,9 @@ int store_sqlite_rotate(struct store *s, struct store_keys *nk, struct store_rot
 	if (!rc) {
 		/* from here on the store's keys are the new ones: check value, head and the admin row */
 		s->keys = nk;
-		snprintf(detail, sizeof(detail), "%lld volume key(s) rewrapped, %lld audit row(s) re-chained",
-			 (long long)r->volumes, (long long)r->rows);
+		snprintf(detail, sizeof(detail), "%lld volume key(s) rewrapped, %lld named polic%s sealed again, "
+			 "%lld audit row(s) re-chained", (long long)r->volumes, (long long)r->policies,
+			 r->policies == 1 ? "y" : "ies", (long long)r->rows);
 		if (!(rc = write_key_check(s)) && !(rc = store_audit_set_head(s, last_id, last_mac)))
 			rc = store_audit_admin(s, "master-key-rotate", "", detail);
 	}

@@ -161,13 +161,45 @@ int store_volume_state(struct store *s, const char *uuid, int *pending, char cre
 
 int store_volume_policy(struct store *s, const char *uuid, char **policy_json)
 {
+	int rc;
+
 	*policy_json = NULL;
-	return s->ops->volume_policy(s, uuid, policy_json);
+	rc = s->ops->volume_policy(s, uuid, policy_json);
+	if (rc == STORE_OK && (rc = store_policy_resolve(s, uuid, policy_json)) != STORE_OK) {
+		free(*policy_json);
+		*policy_json = NULL;
+	}
+	return rc;
 }
 
+/*
+ * A volume that refers to a named policy has its key sealed with the
+ * reference: it opens under the reference once the named policy, resolved
+ * again now, is still the text the caller evaluated.
+ */
 int store_volume_key(struct store *s, const char *uuid, const char *policy_json, uint8_t key[VOLUME_KEY_LEN])
 {
-	return s->ops->volume_key(s, uuid, policy_json, key);
+	char *stored = NULL, *now = NULL;
+	int rc;
+
+	if ((rc = s->ops->volume_policy(s, uuid, &stored)) != STORE_OK || stored[0] != '@') {
+		free(stored);
+		return s->ops->volume_key(s, uuid, policy_json, key);
+	}
+	now = strdup(stored);
+	rc = now ? store_policy_resolve(s, uuid, &now) : STORE_ERROR;
+	if (rc == STORE_OK && strcmp(now, policy_json)) {
+		snprintf(s->err, sizeof(s->err), "the named policy of volume %s changed while the request was decided",
+			 uuid);
+		rc = STORE_TAMPERED;
+	}
+	if (rc == STORE_OK)
+		rc = s->ops->volume_key(s, uuid, stored, key);
+	else
+		mbedtls_platform_zeroize(key, VOLUME_KEY_LEN);
+	free(stored);
+	free(now);
+	return rc;
 }
 
 int store_volume_list(struct store *s, store_list_fn fn, void *ctx)
@@ -335,7 +367,9 @@ void store_audit_fields(const struct audit_record *r, char when[32], const char 
 void store_audit_admin_record(const struct store *s, struct audit_record *r, char who[96], const char *action,
 			      const char *volume, const char *detail)
 {
-	snprintf(who, 96, "local-user:%s", s->operator_name[0] ? s->operator_name : "unknown");
+	/* "serve:..." for what the broker does itself (a fleet first boot); a local user name has no ':' */
+	snprintf(who, 96, strchr(s->operator_name, ':') ? "%s" : "local-user:%s",
+		 s->operator_name[0] ? s->operator_name : "unknown");
 	*r = (struct audit_record){
 		.time = time(NULL), .volume = volume, .client_key = who, .provider = "admin",
 		.measurement = detail ? detail : "", .decision = "admin", .reason = action,

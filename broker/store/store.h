@@ -34,8 +34,9 @@ enum store_result {
 	STORE_UNAVAILABLE = -8, /* the database cannot be reached now (PostgreSQL connection lost): retry later */
 };
 
-/* 3: volumes have a state (pending/active); admin actions are audit rows */
-#define STORE_SCHEMA_VERSION 3
+/* 3: volumes have a state (pending/active); admin actions are audit rows
+ * 4: named policies (store_policy_set), volumes may refer to one by name */
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -70,7 +71,7 @@ const char *store_last_error(const struct store *s);
  * Admin actions (add, confirm, set-policy, remove) each append an audit row in
  * the same transaction as the change: decision "admin", reason the action
  * ("volume-add", ...), client_key "local-user:NAME" (the operator set here,
- * "unknown" if never set), provider "admin", measurement a detail such as the
+ * "unknown" if never set; a name with ':' as it is: "serve:fleet-first-boot"), provider "admin", measurement a detail such as the
  * policy hash. Either the change and its row are committed, or neither.
  */
 void store_set_operator(struct store *s, const char *name);
@@ -167,7 +168,8 @@ int store_note_admin(struct store *s, const char *action, const char *volume, co
 /*
  * Master-key rotation: in one write transaction, the audit chain is walked
  * under the current key (a broken chain is refused, STORE_TAMPERED), every
- * volume key and its policy seal is rewrapped under new_master, every audit
+ * volume key and its policy seal and every named policy's seal is rewrapped
+ * under new_master, every audit
  * row is MACed again under the new audit key, and a "master-key-rotate" admin
  * row closes it. On STORE_OK the store handle uses the new key; on anything
  * else nothing changed. Brokers still running with the old key can no longer
@@ -178,9 +180,68 @@ int store_note_admin(struct store *s, const char *action, const char *volume, co
  */
 struct store_rotate_result {
 	int64_t volumes;                    /* volume keys rewrapped */
+	int64_t policies;                   /* named policies sealed again */
 	int64_t rows;                       /* audit rows re-chained (before the rotation's own row) */
 	struct audit_verify_result verified;   /* the walk under the old key */
 };
 int store_rotate_master(struct store *s, const uint8_t new_master[MASTER_KEY_LEN], struct store_rotate_result *r);
+
+/*
+ * Named policies (schema 4, named_policy.c). A policy is stored once under a
+ * NAME ([a-z0-9._-], 1-40 characters) and volumes refer to it: a volume's
+ * policy text is then the reference "@NAME" (sealed with its key like any
+ * policy text), so `policy set NAME` updates every volume that refers to it
+ * in one edit. A named policy is sealed with its name, text and instance list
+ * under the master key; one edited outside cocobroker refuses every volume
+ * that refers to it (STORE_TAMPERED).
+ *
+ * A fleet policy is a named policy with an instance list: it lets a VM booted
+ * from a shared image enrol its own volume at first boot (store_fleet_enrol).
+ * The list has one rule a line: "host_data=HEX" (SEV-SNP HOST_DATA, 64 hex
+ * digits) or "mrconfigid=HEX" (TDX MRCONFIGID, 96), exact, or ending in "*"
+ * (a prefix, "host_data=*" any). A volume enrolled through it refers to it as
+ * "@NAME host_data=HEX": the named policy with that instance pinned.
+ */
+#define STORE_POLICY_NAME_MAX 40
+int store_policy_name_valid(const char *name);
+/* Check an instance list (above); 0, or -1 with err set (the first bad line). */
+int store_instances_check(const char *instances, char *err, size_t errlen);
+/* Create or replace NAME; instances "" (or NULL) for a plain named policy. Audited (policy-set). */
+int store_policy_set(struct store *s, const char *name, const char *policy_json, const char *instances);
+/* The text and instance list (malloc'd) once the seal opens; STORE_TAMPERED, STORE_NOT_FOUND. */
+int store_policy_get(struct store *s, const char *name, char **policy_json, char **instances);
+/* volumes: how many volumes refer to it; sealed 0 when edited outside cocobroker */
+typedef void (*store_policy_list_fn)(void *ctx, const char *name, const char *created, const char *policy_json,
+				     const char *instances, int sealed, int64_t volumes);
+int store_policy_list(struct store *s, store_policy_list_fn fn, void *ctx);
+/* STORE_EXISTS (nothing removed) while a volume refers to it. Audited (policy-remove). */
+int store_policy_remove(struct store *s, const char *name);
+
+/*
+ * First boot of an instance from a shared image: under fleet policy FLEET,
+ * the instance identified by id_kind ("host_data" | "mrconfigid") and id_hex
+ * (lowercase) enrols volume UUID. STORE_OK with the key in key: a new pending
+ * volume "@FLEET id_kind=id_hex" (*reused 0), or, exactly once per instance,
+ * the same pending key again when the same instance asks for the same UUID
+ * (*reused 1: a first boot that was cut off before it formatted its disk).
+ * STORE_EXISTS when the UUID or the instance is enrolled otherwise (an active
+ * volume is never handed out here: it unlocks with a normal request; nothing
+ * ever replaces a key a disk may hold). STORE_NOT_FOUND: no such fleet
+ * policy, or the instance is not on its list (err says which).
+ * *effective: the policy the claims must meet (malloc'd), filled by a call
+ * with commit = 0, which writes nothing; the caller checks the claims against
+ * it, then calls with commit = 1 and the same *effective (STORE_TAMPERED if
+ * the fleet policy changed in between).
+ */
+int store_fleet_enrol(struct store *s, const char *fleet, const char *uuid, const char *id_kind, const char *id_hex,
+		      int commit, char **effective, uint8_t key[VOLUME_KEY_LEN], int *reused);
+/*
+ * A pending volume enrolled by a fleet first boot: its effective policy
+ * (malloc'd), so that its first normal unlock from that instance confirms it.
+ * STORE_PENDING when the volume is pending for another reason (volume add).
+ */
+int store_fleet_pending_policy(struct store *s, const char *uuid, char **effective);
+/* Mark it active (audit row volume-confirm, how). */
+int store_fleet_confirm(struct store *s, const char *uuid, const char *how);
 
 #endif

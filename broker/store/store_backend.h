@@ -19,6 +19,24 @@ struct store_keys {
 	uint8_t scratch[VOLUME_KEY_LEN];
 };
 
+/* The seal of a named policy (named_policy.c): AES-GCM of a constant under its name, text and instance list. */
+#define STORE_POLICY_SEAL_PLAIN "cocoboot named policy"
+#define STORE_POLICY_SEAL_LEN (sizeof(STORE_POLICY_SEAL_PLAIN) + WRAP_OVERHEAD)
+
+/* One named policy as a backend reads it (strings malloc'd by policy_get, borrowed in policy_list). */
+struct store_policy_row {
+	char *name, *policy, *instances;
+	char created[32];
+	uint8_t seal[STORE_POLICY_SEAL_LEN + 1];
+	size_t seal_len;          /* > STORE_POLICY_SEAL_LEN: absent or too long (never opens) */
+	int64_t volumes;          /* volumes that refer to it */
+};
+void store_policy_row_free(struct store_policy_row *row);
+/* Rotation: open a named policy's seal under the store's key (STORE_TAMPERED if it does not) and seal it under
+ * new_master into out (named_policy.c). */
+int store_policy_reseal(struct store *s, const uint8_t new_master[MASTER_KEY_LEN], const char *name, const char *policy,
+			const char *instances, const uint8_t *seal, size_t seal_len, uint8_t out[STORE_POLICY_SEAL_LEN]);
+
 struct store_ops {
 	void (*close)(struct store *s);
 	int (*volume_add)(struct store *s, const char *uuid, const char *policy_json, const uint8_t key[VOLUME_KEY_LEN]);
@@ -38,6 +56,14 @@ struct store_ops {
 	int (*note_admin)(struct store *s, const char *action, const char *volume, const char *detail);
 	/* store_rotate_master (rotate_sqlite.c, store_pg.c) */
 	int (*rotate)(struct store *s, struct store_keys *new_keys, struct store_rotate_result *r);
+	/* named policies (store.h, named_policy.c does the sealing) */
+	int (*policy_put)(struct store *s, const char *name, const char *policy, const char *instances,
+			  const uint8_t *seal, size_t seal_len);
+	int (*policy_get)(struct store *s, const char *name, struct store_policy_row *row);
+	int (*policy_list)(struct store *s, void (*fn)(void *ctx, const struct store_policy_row *row), void *ctx);
+	int (*policy_remove)(struct store *s, const char *name);
+	/* A volume in any state: its policy text as stored (malloc'd), its state, its key opened under it. */
+	int (*volume_read)(struct store *s, const char *uuid, char **policy, int *pending, uint8_t key[VOLUME_KEY_LEN]);
 };
 
 struct store {
@@ -65,12 +91,17 @@ int store_pg_check_url(const char *url, char *err, size_t errlen);
 
 /* ---- shared by both backends (store.c) ---- */
 
+
+
 /* Sealed under the master key at creation; unsealing it proves the key. */
 #define STORE_KEY_CHECK_LEN (sizeof("cocoboot master key check") + WRAP_OVERHEAD)
 /* The key check value for a new store. 0 or STORE_ERROR. */
 int store_key_check_seal(struct store *s, uint8_t out[STORE_KEY_CHECK_LEN]);
 /* STORE_OK when the stored check value opens under the store's master key, else STORE_BAD_KEY. */
 int store_key_check_open(struct store *s, const uint8_t *sealed, size_t len);
+
+/* A volume's stored policy text: a reference "@NAME ..." is replaced by what it refers to (named_policy.c). */
+int store_policy_resolve(struct store *s, const char *uuid, char **text);
 
 /* Seal key with (uuid, policy) / open it again (STORE_TAMPERED, key wiped, if it does not open). */
 int store_seal_key(struct store *s, const char *uuid, const char *policy, const uint8_t key[VOLUME_KEY_LEN],

@@ -44,6 +44,23 @@ int store_audit_admin(struct store *s, const char *action, const char *volume, c
 /* Schema 1 -> 2 and 2 -> 3 inside the caller's write transaction (migrate.c). */
 int store_migrate_v1(struct store *s);
 int store_migrate_v2(struct store *s);
+/* Schema 3 -> 4: the policies table (created by the schema) and the version. */
+int store_migrate_v3(struct store *s);
+
+/* Named policies (schema 4, store.h): sealed with name, text and instance list (named_policy.c). */
+#define STORE_POLICIES_TABLE \
+	"CREATE TABLE IF NOT EXISTS policies (" \
+	"  name TEXT PRIMARY KEY," \
+	"  policy TEXT NOT NULL," \
+	"  instances TEXT NOT NULL DEFAULT ''," \
+	"  seal BLOB NOT NULL," \
+	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));" \
+	STORE_ONE_VOLUME_PER_INSTANCE
+/* A fleet enrols one volume per instance: two concurrent first boots of one id
+ * under two UUIDs cannot both commit ("@FLEET KIND=HEX" is unique). */
+#define STORE_ONE_VOLUME_PER_INSTANCE \
+	"CREATE UNIQUE INDEX IF NOT EXISTS volumes_one_per_instance ON volumes (policy)" \
+	"  WHERE substr(policy, 1, 1) = '@' AND instr(policy, ' ') > 0;"
 
 /* The audit table of schema 3 under name (migrate.c rebuilds it to change its CHECK). */
 #define STORE_AUDIT_TABLE(name) \

@@ -33,7 +33,7 @@
 #define PG(s) ((PGconn *)(s)->pg)
 
 /* the schema this cocobroker writes; older ones are upgraded by pg_upgrades[] */
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 /* pg_advisory_xact_lock key for schema creation and upgrades ("cocobrok") */
 #define PG_SCHEMA_LOCK "7165349271839210347"
 
@@ -77,7 +77,29 @@ static const char pg_schema_v1[] =
 	"END$$;";
 
 /* pg_upgrades[v] takes the schema from version v to v + 1 (v = 0: creates it). */
-static const char *const pg_upgrades[PG_SCHEMA_VERSION] = { pg_schema_v1 };
+/*
+ * 1 -> 2: named policies (store.h). serve enrols fleet first boots: it may
+ * add a volume (INSERT) and mark it active (UPDATE of state), never change a
+ * key or a policy of one (docs/broker.md, "First boot from a golden image").
+ */
+static const char pg_schema_v2[] =
+	"CREATE TABLE policies ("
+	"  name text PRIMARY KEY,"
+	"  policy text NOT NULL,"
+	"  instances text NOT NULL DEFAULT '',"
+	"  seal bytea NOT NULL,"
+	"  created text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'));"
+	"CREATE UNIQUE INDEX volumes_one_per_instance ON volumes (policy)"
+	"  WHERE left(policy, 1) = '@' AND strpos(policy, ' ') > 0;"
+	"REVOKE ALL ON policies FROM PUBLIC;"
+	"DO $$BEGIN"
+	"  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cocobroker_serve') THEN"
+	"    GRANT SELECT ON policies TO cocobroker_serve;"
+	"    GRANT INSERT, UPDATE (state) ON volumes TO cocobroker_serve;"
+	"  END IF;"
+	"END$$;";
+
+static const char *const pg_upgrades[PG_SCHEMA_VERSION] = { pg_schema_v1, pg_schema_v2 };
 
 /* ---- statements ---- */
 
@@ -676,7 +698,8 @@ static int add_body(struct store *s, void *arg)
 		  PGRES_COMMAND_OK, "add volume", &rc);
 	mbedtls_platform_zeroize(wrapped, sizeof(wrapped));
 	if (!res) {
-		/* another broker added it between the read and the insert */
+		/* another broker added it between the read and the insert, or (volumes_one_per_instance)
+		 * the same instance's first boot under another UUID */
 		return rc == STORE_EXISTS ? store_exists_error(s, a->uuid, 1, "just now") : rc;
 	}
 	PQclear(res);
@@ -1014,6 +1037,35 @@ static int rewrap(struct store *s, struct rotate_args *a)
 	return rc;
 }
 
+static int reseal_named(struct store *s, struct rotate_args *a)
+{
+	PGresult *res;
+	int rc;
+
+	if (!(res = run(s, "SELECT name, policy, instances, seal FROM policies ORDER BY name FOR UPDATE", 0, NULL,
+			PGRES_TUPLES_OK, "rotate: read named policies", &rc)))
+		return rc;
+	for (int row = 0; rc == STORE_OK && row < PQntuples(res); row++) {
+		uint8_t seal[STORE_POLICY_SEAL_LEN];
+		struct param p[2];
+		PGresult *u;
+
+		if ((rc = store_policy_reseal(s, a->nk->master, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+					      PQgetvalue(res, row, 2), (const uint8_t *)PQgetvalue(res, row, 3),
+					      (size_t)PQgetlength(res, row, 3), seal)))
+			break;
+		p[0] = blob(seal, sizeof(seal));
+		p[1] = text(PQgetvalue(res, row, 0));
+		if (!(u = run(s, "UPDATE policies SET seal = $1 WHERE name = $2", 2, p, PGRES_COMMAND_OK,
+			      "rotate: named policies", &rc)))
+			break;
+		PQclear(u);
+		a->r->policies++;
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int rotate_body(struct store *s, void *arg)
 {
 	struct rotate_args *a = arg;
@@ -1025,15 +1077,16 @@ static int rotate_body(struct store *s, void *arg)
 	PGresult *res;
 	int rc;
 
-	a->r->volumes = a->r->rows = 0;
+	a->r->volumes = a->r->rows = a->r->policies = 0;
 	memset(&a->r->verified, 0, sizeof(a->r->verified));
 	/* the head locked first: no broker appends until this commits or rolls back */
 	if ((rc = lock_head(s, &head_id, head_mac)) || (rc = rechain(s, a, head_id, head_mac, &last_id, last)) ||
-	    (rc = rewrap(s, a)))
+	    (rc = rewrap(s, a)) || (rc = reseal_named(s, a)))
 		return rc;
 	s->keys = a->nk;
-	snprintf(detail, sizeof(detail), "%lld volume key(s) rewrapped, %lld audit row(s) re-chained",
-		 (long long)a->r->volumes, (long long)a->r->rows);
+	snprintf(detail, sizeof(detail), "%lld volume key(s) rewrapped, %lld named polic%s sealed again, "
+		 "%lld audit row(s) re-chained", (long long)a->r->volumes, (long long)a->r->policies,
+		 a->r->policies == 1 ? "y" : "ies", (long long)a->r->rows);
 	if (!(rc = store_key_check_seal(s, sealed))) {
 		p = blob(sealed, sizeof(sealed));
 		if ((res = run(s, "UPDATE meta SET value = $1 WHERE name = 'key_check'", 1, &p, PGRES_COMMAND_OK,
@@ -1056,6 +1109,185 @@ static int pg_rotate(struct store *s, struct store_keys *nk, struct store_rotate
 	return rc;
 }
 
+/* ---- named policies ---- */
+
+#define REFERS_TO(name) \
+	"(policy = '@' || " name " OR substr(policy, 1, length(" name ") + 2) = '@' || " name " || ' ')"
+#define POLICY_COLUMNS "name, policy, instances, created, seal, " \
+	"(SELECT count(*) FROM volumes WHERE " REFERS_TO("policies.name") ")::int8"
+
+struct put_args {
+	const char *name, *policy, *instances;
+	const uint8_t *seal;
+	size_t seal_len;
+};
+
+static int put_body(struct store *s, void *arg)
+{
+	const struct put_args *a = arg;
+	struct param p[4] = { text(a->name), text(a->policy), text(a->instances), blob(a->seal, a->seal_len) };
+	char detail[96];
+	PGresult *res;
+	int rc;
+
+	if (!(res = run(s, "INSERT INTO policies (name, policy, instances, seal) VALUES ($1, $2, $3, $4) "
+			"ON CONFLICT (name) DO UPDATE SET policy = $2, instances = $3, seal = $4", 4, p,
+			PGRES_COMMAND_OK, "set named policy", &rc)))
+		return rc;
+	PQclear(res);
+	store_policy_detail(detail, a->policy);
+	return admin_row(s, a->instances[0] ? "fleet-policy-set" : "policy-set", a->name, detail);
+}
+
+static int pg_policy_put(struct store *s, const char *name, const char *policy, const char *instances,
+			 const uint8_t *seal, size_t seal_len)
+{
+	struct put_args a = { name, policy, instances, seal, seal_len };
+
+	return in_tx(s, 1, "set named policy", put_body, &a);
+}
+
+static void fill_policy_row(const PGresult *res, int i, struct store_policy_row *row, int copy)
+{
+	size_t n = (size_t)PQgetlength(res, i, 4);
+
+	row->name = copy ? strdup(PQgetvalue(res, i, 0)) : PQgetvalue(res, i, 0);
+	row->policy = copy ? strdup(PQgetvalue(res, i, 1)) : PQgetvalue(res, i, 1);
+	row->instances = copy ? strdup(PQgetvalue(res, i, 2)) : PQgetvalue(res, i, 2);
+	snprintf(row->created, sizeof(row->created), "%s", PQgetvalue(res, i, 3));
+	row->seal_len = n <= STORE_POLICY_SEAL_LEN ? n : STORE_POLICY_SEAL_LEN + 1;
+	if (n <= STORE_POLICY_SEAL_LEN)
+		memcpy(row->seal, PQgetvalue(res, i, 4), n);
+	row->volumes = get_int8(res, i, 5);
+}
+
+struct policy_get_args {
+	const char *name;
+	struct store_policy_row *row;
+};
+
+static int policy_get_body(struct store *s, void *arg)
+{
+	struct policy_get_args *a = arg;
+	struct param p = text(a->name);
+	PGresult *res;
+	int rc;
+
+	if (!(res = run(s, "SELECT " POLICY_COLUMNS " FROM policies WHERE name = $1", 1, &p, PGRES_TUPLES_OK,
+			"read named policy", &rc)))
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(s->err, sizeof(s->err), "no named policy %s", a->name);
+		return STORE_NOT_FOUND;
+	}
+	fill_policy_row(res, 0, a->row, 1);
+	PQclear(res);
+	return a->row->name && a->row->policy && a->row->instances ? STORE_OK : STORE_ERROR;
+}
+
+static int pg_policy_get(struct store *s, const char *name, struct store_policy_row *row)
+{
+	struct policy_get_args a = { name, row };
+
+	memset(row, 0, sizeof(*row));
+	return in_tx(s, 0, "read named policy", policy_get_body, &a);
+}
+
+struct policy_list_args {
+	void (*fn)(void *ctx, const struct store_policy_row *row);
+	void *ctx;
+};
+
+static int policy_list_body(struct store *s, void *arg)
+{
+	struct policy_list_args *a = arg;
+	struct store_policy_row row;
+	PGresult *res;
+	int rc;
+
+	if (!(res = run(s, "SELECT " POLICY_COLUMNS " FROM policies ORDER BY name", 0, NULL, PGRES_TUPLES_OK,
+			"list named policies", &rc)))
+		return rc;
+	for (int i = 0; i < PQntuples(res); i++) {
+		memset(&row, 0, sizeof(row));
+		fill_policy_row(res, i, &row, 0);
+		a->fn(a->ctx, &row);
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
+static int pg_policy_list(struct store *s, void (*fn)(void *ctx, const struct store_policy_row *row), void *ctx)
+{
+	struct policy_list_args a = { fn, ctx };
+
+	return in_tx(s, 0, "list named policies", policy_list_body, &a);
+}
+
+static int policy_remove_body(struct store *s, void *arg)
+{
+	const char *name = arg;
+	struct store_policy_row row = { 0 };
+	struct policy_get_args g = { name, &row };
+	struct param p = text(name);
+	PGresult *res;
+	int rc;
+
+	/* the row locked: no volume can be pointed at it by a concurrent transaction that reads it FOR SHARE */
+	if (!(res = run(s, "SELECT 1 FROM policies WHERE name = $1 FOR UPDATE", 1, &p, PGRES_TUPLES_OK,
+			"remove named policy", &rc)))
+		return rc;
+	PQclear(res);
+	if ((rc = policy_get_body(s, &g)))
+		return rc;
+	store_policy_row_free(&row);
+	if (row.volumes) {
+		snprintf(s->err, sizeof(s->err), "named policy %s is used by %lld volume(s): point them at another "
+			 "policy (volume set-policy) or remove them first", name, (long long)row.volumes);
+		return STORE_EXISTS;
+	}
+	if (!(res = run(s, "DELETE FROM policies WHERE name = $1", 1, &p, PGRES_COMMAND_OK, "remove named policy",
+			&rc)))
+		return rc;
+	PQclear(res);
+	return admin_row(s, "policy-remove", name, "");
+}
+
+static int pg_policy_remove(struct store *s, const char *name)
+{
+	return in_tx(s, 1, "remove named policy", policy_remove_body, (void *)name);
+}
+
+struct read_args {
+	const char *uuid;
+	char **policy;
+	int *pending;
+	uint8_t *key;
+};
+
+static int read_body(struct store *s, void *arg)
+{
+	struct read_args *a = arg;
+	struct volume_row row;
+	int rc = read_row(s, a->uuid, &row, 1, 0, "read volume");
+
+	if (rc == STORE_OK) {
+		memcpy(a->key, s->keys->scratch, VOLUME_KEY_LEN);
+		*a->policy = row.policy;
+		*a->pending = row.pending;
+	}
+	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+	return rc;
+}
+
+static int pg_volume_read(struct store *s, const char *uuid, char **policy, int *pending, uint8_t key[VOLUME_KEY_LEN])
+{
+	struct read_args a = { uuid, policy, pending, key };
+
+	return in_tx(s, 0, "read volume", read_body, &a);
+}
+
 const struct store_ops store_pg_ops = {
 	.close = pg_close,
 	.volume_add = pg_volume_add,
@@ -1066,6 +1298,11 @@ const struct store_ops store_pg_ops = {
 	.volume_policy = pg_volume_policy,
 	.volume_key = pg_volume_key,
 	.volume_list = pg_volume_list,
+	.policy_put = pg_policy_put,
+	.policy_get = pg_policy_get,
+	.policy_list = pg_policy_list,
+	.policy_remove = pg_policy_remove,
+	.volume_read = pg_volume_read,
 	.audit_append = pg_audit_append,
 	.audit_verify = pg_audit_verify,
 	.rotate = pg_rotate,

@@ -22,7 +22,8 @@ static const char schema_tables[] =
 	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
 	"  " STORE_STATE_COLUMN ");"
 	/* mac chains each row to the one before it (seal.h); the head is meta 'audit_head' */
-	STORE_AUDIT_TABLE("audit");
+	STORE_AUDIT_TABLE("audit")
+	STORE_POLICIES_TABLE;
 
 /* append-only: rows can be added, never changed or removed through SQL. This
  * stops mistakes; someone who can drop the triggers is caught by the chain. */
@@ -127,7 +128,7 @@ static int initialise(struct store *s)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, STORE_ERROR, "write key check");
-	if ((rc = store_exec(s, "INSERT INTO meta (name, value) VALUES ('schema_version', 3)", "write version")))
+	if ((rc = store_exec(s, "INSERT INTO meta (name, value) VALUES ('schema_version', 4)", "write version")))
 		return rc;
 	return store_audit_set_head(s, 0, zero);
 }
@@ -149,8 +150,10 @@ static int prepare(struct store *s)
 	} else if (!ret && !(ret = check_master_key(s))) {
 		if (version == 1 && !(ret = store_migrate_v1(s)))
 			version = 2;
-		if (!ret && version == 2) {
-			ret = store_migrate_v2(s);
+		if (!ret && version == 2 && !(ret = store_migrate_v2(s)))
+			version = 3;
+		if (!ret && version == 3) {
+			ret = store_migrate_v3(s);
 		} else if (!ret && version != STORE_SCHEMA_VERSION) {
 			snprintf(s->err, sizeof(s->err), "the store has schema version %lld, newer than this cocobroker "
 				 "(%d): use the cocobroker that wrote it", (long long)version, STORE_SCHEMA_VERSION);
@@ -331,6 +334,11 @@ static int add_body(struct store *s, void *arg)
 	sqlite3_bind_blob(st, 3, wrapped, sizeof(wrapped), SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		snprintf(s->err, sizeof(s->err), "another volume has the policy %.120s already (one volume per "
+			 "instance)", a->policy);
+		return STORE_EXISTS;
+	}
 	if (rc != SQLITE_DONE)
 		return store_fail(s, STORE_ERROR, "add volume");
 	store_policy_detail(detail, a->policy);
@@ -556,6 +564,151 @@ static int sqlite_note_admin(struct store *s, const char *action, const char *vo
 	return in_transaction(s, "admin audit row", note_body, &a);
 }
 
+/* ---- named policies ---- */
+
+/* The volumes that refer to a named policy: "@NAME" alone or "@NAME KIND=HEX". */
+#define REFERS_TO(name_param) \
+	"(policy = '@' || " name_param " OR substr(policy, 1, length(" name_param ") + 2) = '@' || " name_param " || ' ')"
+
+struct put_args {
+	const char *name, *policy, *instances;
+	const uint8_t *seal;
+	size_t seal_len;
+};
+
+static int put_body(struct store *s, void *arg)
+{
+	const struct put_args *a = arg;
+	char detail[96];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO policies (name, policy, instances, seal) VALUES (?1, ?2, ?3, ?4) "
+			       "ON CONFLICT (name) DO UPDATE SET policy = ?2, instances = ?3, seal = ?4", -1, &st, NULL))
+		return store_fail(s, STORE_ERROR, "set named policy");
+	sqlite3_bind_text(st, 1, a->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->policy, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->instances, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, a->seal, (int)a->seal_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, STORE_ERROR, "set named policy");
+	store_policy_detail(detail, a->policy);
+	return store_audit_admin(s, a->instances[0] ? "fleet-policy-set" : "policy-set", a->name, detail);
+}
+
+static int sqlite_policy_put(struct store *s, const char *name, const char *policy, const char *instances,
+			     const uint8_t *seal, size_t seal_len)
+{
+	struct put_args a = { name, policy, instances, seal, seal_len };
+
+	return in_transaction(s, "set named policy", put_body, &a);
+}
+
+static void fill_policy_row(sqlite3_stmt *st, struct store_policy_row *row, int copy)
+{
+	const void *seal = sqlite3_column_blob(st, 4);
+	size_t n = (size_t)sqlite3_column_bytes(st, 4);
+	const char *f[3];
+
+	for (int i = 0; i < 3; i++) {
+		f[i] = (const char *)sqlite3_column_text(st, i);
+		if (!f[i])
+			f[i] = "";
+	}
+	row->name = copy ? strdup(f[0]) : (char *)f[0];
+	row->policy = copy ? strdup(f[1]) : (char *)f[1];
+	row->instances = copy ? strdup(f[2]) : (char *)f[2];
+	snprintf(row->created, sizeof(row->created), "%s", sqlite3_column_text(st, 3) ?
+		 (const char *)sqlite3_column_text(st, 3) : "");
+	row->seal_len = seal && n <= STORE_POLICY_SEAL_LEN ? n : STORE_POLICY_SEAL_LEN + 1;
+	if (row->seal_len <= STORE_POLICY_SEAL_LEN)
+		memcpy(row->seal, seal, n);
+	row->volumes = sqlite3_column_int64(st, 5);
+}
+
+#define POLICY_COLUMNS "name, policy, instances, created, seal, " \
+	"(SELECT count(*) FROM volumes WHERE " REFERS_TO("policies.name") ")"
+
+static int sqlite_policy_get(struct store *s, const char *name, struct store_policy_row *row)
+{
+	sqlite3_stmt *st;
+	int rc, ret = STORE_NOT_FOUND;
+
+	memset(row, 0, sizeof(*row));
+	if (sqlite3_prepare_v2(s->db, "SELECT " POLICY_COLUMNS " FROM policies WHERE name = ?", -1, &st, NULL))
+		return store_fail(s, STORE_ERROR, "read named policy");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		fill_policy_row(st, row, 1);
+		ret = row->name && row->policy && row->instances ? STORE_OK : STORE_ERROR;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(s, STORE_ERROR, "read named policy");
+	}
+	sqlite3_finalize(st);
+	if (ret == STORE_NOT_FOUND)
+		snprintf(s->err, sizeof(s->err), "no named policy %s", name);
+	return ret;
+}
+
+static int sqlite_policy_list(struct store *s, void (*fn)(void *ctx, const struct store_policy_row *row), void *ctx)
+{
+	struct store_policy_row row;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT " POLICY_COLUMNS " FROM policies ORDER BY name", -1, &st, NULL))
+		return store_fail(s, STORE_ERROR, "list named policies");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		fill_policy_row(st, &row, 0);
+		fn(ctx, &row);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail(s, STORE_ERROR, "list named policies");
+}
+
+static int policy_remove_body(struct store *s, void *arg)
+{
+	const char *name = arg, *args[] = { name };
+	struct store_policy_row row;
+	int rc;
+
+	if ((rc = sqlite_policy_get(s, name, &row)))
+		return rc;
+	store_policy_row_free(&row);
+	if (row.volumes) {
+		snprintf(s->err, sizeof(s->err), "named policy %s is used by %lld volume(s): point them at another "
+			 "policy (volume set-policy) or remove them first", name, (long long)row.volumes);
+		return STORE_EXISTS;
+	}
+	if ((rc = exec_text(s, "DELETE FROM policies WHERE name = ?", "remove named policy", 1, args)) != 1)
+		return rc < 0 ? rc : STORE_NOT_FOUND;
+	return store_audit_admin(s, "policy-remove", name, "");
+}
+
+static int sqlite_policy_remove(struct store *s, const char *name)
+{
+	return in_transaction(s, "remove named policy", policy_remove_body, (void *)name);
+}
+
+static int sqlite_volume_read(struct store *s, const char *uuid, char **policy, int *pending,
+			      uint8_t key[VOLUME_KEY_LEN])
+{
+	struct volume_row row;
+	int rc = read_row(s, uuid, &row, 1, "read volume");
+
+	if (rc == STORE_OK) {
+		memcpy(key, s->keys->scratch, VOLUME_KEY_LEN);
+		*policy = row.policy;
+		*pending = row.pending;
+	}
+	mbedtls_platform_zeroize(s->keys->scratch, VOLUME_KEY_LEN);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.close = sqlite_close,
 	.volume_add = sqlite_volume_add,
@@ -571,4 +724,9 @@ const struct store_ops store_sqlite_ops = {
 	.backup = sqlite_backup,
 	.note_admin = sqlite_note_admin,
 	.rotate = store_sqlite_rotate,
+	.policy_put = sqlite_policy_put,
+	.policy_get = sqlite_policy_get,
+	.policy_list = sqlite_policy_list,
+	.policy_remove = sqlite_policy_remove,
+	.volume_read = sqlite_volume_read,
 };

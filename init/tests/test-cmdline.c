@@ -98,6 +98,9 @@ static void test_errors(void)
 		{ "rd.cocoboot.timeout=", "empty" },
 		{ "rd.cocoboot.onfail=explode", "poweroff, reboot, halt, shell" },
 		{ "rd.cocoboot.activate=dmsetup", "not one of cocoboot, cryptsetup" },
+		{ "rd.cocoboot.enrol=Web", "not a fleet policy name" },
+		{ "rd.cocoboot.enrol=a/b", "not a fleet policy name" },
+		{ "rd.cocoboot.enrol=", "not a fleet policy name" },
 		{ "rd.cocoboot.volume=sda", "UUID=<uuid> or a /dev/ path" },
 		{ "rd.cocoboot.volume=UUID=1234", "not a UUID" },
 		{ "rd.cocoboot.name=a/b", "not allowed" },
@@ -177,8 +180,24 @@ static void test_keyhash(void)
 	      c.keyhash.salt_len == 32, "32-byte salt: %s", e.detail);
 }
 
+/* rd.cocoboot.enrol: a first boot's fleet policy (first_boot.h) */
+static void test_enrol(void)
+{
+	struct cb_config c;
+	struct cb_err e;
+
+	cb_config_defaults(&c);
+	CHECK(c.enrol[0] == '\0', "no first boot unless asked");
+	CHECK(parse("rd.cocoboot.enrol=web-eu.1 rd.cocoboot.volume=/dev/vda", &c, &e) == 0 &&
+		      !strcmp(c.enrol, "web-eu.1") && !strcmp(c.volume, "/dev/vda") && c.n_unknown == 0,
+	      "rd.cocoboot.enrol=web-eu.1 is a known key: %s", e.detail);
+	CHECK(parse("rd.cocoboot.enrol=aaaaaaaaaabbbbbbbbbbccccccccccdddddddddde", &c, &e) < 0,
+	      "a 41-character fleet name is refused");
+}
+
 int main(void)
 {
+	test_enrol();
 	test_keyhash();
 	test_defaults();
 	test_full();

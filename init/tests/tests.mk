@@ -5,7 +5,7 @@ LUKS2_FIXTURES := $(INIT_TEST_DIR)/luks2-fixtures
 
 # test name -> init/ and proto/ sources it needs; every test links common/
 # (the host or the sanitizer flavour of its library, common/common.mk).
-INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c proto/key_commit.c
+INIT_TEST_cmdline := init/cmdline.c init/url.c init/errors.c proto/key_commit.c proto/request.c
 INIT_TEST_keycommit := proto/key_commit.c
 INIT_TEST_json    :=
 INIT_TEST_luks2   := init/errors.c

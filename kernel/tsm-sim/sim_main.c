@@ -26,6 +26,9 @@ MODULE_PARM_DESC(measurement, "hex, 48 bytes: SNP MEASUREMENT or TDX MRTD (defau
 static char *host_data;
 module_param(host_data, charp, 0444);
 MODULE_PARM_DESC(host_data, "hex, 32 bytes: SNP HOST_DATA (default zero)");
+static char *mrconfigid;
+module_param(mrconfigid, charp, 0444);
+MODULE_PARM_DESC(mrconfigid, "hex, 48 bytes: TDX MRCONFIGID (default zero)");
 static bool debug;
 module_param(debug, bool, 0444);
 MODULE_PARM_DESC(debug, "set the debug bit (SNP policy bit 19, TD attributes bit 0)");
@@ -228,6 +231,8 @@ static int load_tdx(struct sim_state *st, const struct sim_material *m)
 				  ECC_CURVE_NIST_P256_DIGITS, &q->pck);
 	if (!rc)
 		rc = load_measurement(q->mrtd);
+	if (!rc && mrconfigid)
+		rc = sim_hex_exact("mrconfigid", mrconfigid, q->mrconfigid, 48);
 	if (!rc && m->text[SIM_MAT_TDX_CPUSVN])
 		rc = sim_hex_exact("tdx_cpusvn", m->text[SIM_MAT_TDX_CPUSVN], q->cpusvn, 16);
 	if (!rc)

@@ -130,6 +130,25 @@ static void test_decode(void)
 	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\""), "truncated");
 	CHECK(!decodes(""), "empty body");
 	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\"} {}"), "trailing data");
+	/* a first boot's fleet policy */
+	{
+		const char *en = "{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\",\"enrol\":\"web.eu-1\"}";
+
+		CHECK(coco_request_decode(en, strlen(en), &f, &detail) == 0 && !strcmp(f.enrol, "web.eu-1"),
+		      "enrol decodes");
+		coco_request_fields_free(&f);
+		CHECK(decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\"}"), "enrol optional");
+	}
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\",\"enrol\":\"Web\"}"),
+	      "enrol: upper case refused");
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\",\"enrol\":\"\"}"),
+	      "enrol: empty refused");
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\",\"enrol\":1}"),
+	      "enrol: a number refused");
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\",\"enrol\":\"a\","
+		       "\"enrol\":\"a\"}"), "enrol: duplicate refused");
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\",\"enrol\":"
+		       "\"aaaaaaaaaabbbbbbbbbbccccccccccdddddddddde\"}"), "enrol: 41 characters refused");
 }
 
 /* The answer head the broker writes, read back with the guest's parser. */

@@ -80,6 +80,13 @@ static void test_request(void)
 	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_OK && !strstr(buf, "auxblob"),
 	      "auxblob omitted when absent: %s", buf);
 	CHECK(coco_request_encode(&r, small, sizeof(small), &len) == COCO_PROTO_TOO_LARGE, "small buffer");
+	r.enrol = "web";
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_OK &&
+		      !strcmp(buf, "{\"volume\":\"0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b\",\"provider\":\"sev_guest\","
+				   "\"outblob\":\"AP8Q\",\"enrol\":\"web\"}"), "a first boot names its fleet: %s", buf);
+	r.enrol = "we\"b";
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "a fleet name that needs escaping");
+	r.enrol = NULL;
 	r.volume = "not-a-uuid";
 	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "bad volume");
 	r.volume = "0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b";

@@ -111,7 +111,7 @@ admin add --uuid "$PENDING" --policy "$W/policy.json" > "$W/pending.key" 2>/dev/
 admin add --uuid "$VOL" --policy "$W/policy.json" > "$W/dup.key" 2> "$W/dup.err"
 check "volume add refuses a duplicate" test $? -ne 0 -a ! -s "$W/dup.key"
 check "the key is stored wrapped" test "$(pg_sql cbowner "SELECT position(decode('$(xxd -p -c 64 "$W/vol.key")', 'hex') IN wrapped_key) FROM volumes WHERE uuid='$VOL'")" = 0
-check "schema version 1 recorded" test "$(pg_sql cbowner "SELECT convert_from(value, 'UTF8') FROM meta WHERE name='schema_version'")" = 1
+check "schema version 2 recorded" test "$(pg_sql cbowner "SELECT convert_from(value, 'UTF8') FROM meta WHERE name='schema_version'")" = 2
 check "admin actions are audit rows" test "$(pg_sql cbowner "SELECT count(*) FROM audit WHERE decision='admin'")" -eq 3
 
 # brokers (or admins) opening an empty database together: the schema lock makes one create it, the others wait
@@ -135,8 +135,12 @@ expect_sql() { # NAME ROLE REGEX SQL
 expect_sql "brokers' role: UPDATE audit refused" cbserve 'permission denied for table audit' "UPDATE audit SET reason='x'"
 expect_sql "brokers' role: DELETE audit refused" cbserve 'permission denied for table audit' "DELETE FROM audit"
 expect_sql "brokers' role: TRUNCATE audit refused" cbserve 'permission denied for table audit' "TRUNCATE audit"
-expect_sql "brokers' role: INSERT volumes refused" cbserve 'permission denied for table volumes' \
-	"INSERT INTO volumes (uuid, policy, wrapped_key) VALUES ('x', '{}', '\\x00')"
+# (INSERT and UPDATE of state are granted since schema 2: fleet first boots enrol through serve)
+expect_sql "brokers' role: DELETE volumes refused" cbserve 'permission denied for table volumes' "DELETE FROM volumes"
+expect_sql "brokers' role: UPDATE of a wrapped key refused" cbserve 'permission denied for table volumes' \
+	"UPDATE volumes SET wrapped_key='\\x00'"
+expect_sql "brokers' role: named policies are read-only" cbserve 'permission denied for table policies' \
+	"UPDATE policies SET policy='{}'"
 expect_sql "brokers' role: UPDATE volumes refused" cbserve 'permission denied for table volumes' "UPDATE volumes SET policy='{}'"
 expect_sql "brokers' role: meta rows other than the head cannot change" cbserve '^$' \
 	"UPDATE meta SET value='\\x00' WHERE name='key_check'"
@@ -176,13 +180,23 @@ expect "B releases" '^status=200 key_bytes=64$' "$PORT_B" --volume "$VOL" --sim-
 check "... the enrolled key" cmp -s "$W/vol.key" "$W/b.key"
 expect "pending volume refused" 'status=403 error=volume-pending$' "$PORT_A" --volume "$PENDING" --sim-snp "$KEYS"
 expect "other measurement refused" 'status=403 error=measurement-mismatch$' "$PORT_B" --volume "$VOL" --sim-snp "$KEYS" --sim-other-measurement
+# a fleet's first boot through a broker of role cbserve (schema 2 grants it INSERT and UPDATE of state)
+"$BROKER" policy set fleet --policy "$W/policy.json" --allow-instance 'host_data=*' --config "$W/admin.json" 2>/dev/null
+FLEET_VOL=0a0a0a0a-0000-4000-8000-00000000000f
+expect "first boot through A enrols the instance" '^status=200 key_bytes=64$' "$PORT_A" --enrol fleet --volume "$FLEET_VOL" \
+	--sim-snp "$KEYS" --key-out "$W/fleet.key"
+expect "... asked again through B: the same pending key" '^status=200 key_bytes=64$' "$PORT_B" --enrol fleet \
+	--volume "$FLEET_VOL" --sim-snp "$KEYS" --key-out "$W/fleet2.key"
+check "... byte for byte" cmp -s "$W/fleet.key" "$W/fleet2.key"
+expect "... its first unlock through B confirms it" '^status=200 key_bytes=64$' "$PORT_B" --volume "$FLEET_VOL" --sim-snp "$KEYS"
+check "... active" test "$(pg_sql cbowner "SELECT state FROM volumes WHERE uuid='$FLEET_VOL'")" = active
 admin set-policy --uuid "$VOL" --policy "$W/policy-other.json" 2>/dev/null
 expect "a policy change is seen by A at its next request" 'status=403 error=measurement-mismatch$' "$PORT_A" --volume "$VOL" --sim-snp "$KEYS"
 expect "... and by B" 'status=403 error=measurement-mismatch$' "$PORT_B" --volume "$VOL" --sim-snp "$KEYS"
 admin set-policy --uuid "$VOL" --policy "$W/policy.json" 2>/dev/null
 expect "... and back" '^status=200' "$PORT_B" --volume "$VOL" --sim-snp "$KEYS"
 check "releases and refusals of both brokers are audited" \
-	test "$(pg_sql cbowner "SELECT count(*) FROM audit WHERE decision='release'")" -eq 3 -a \
+	test "$(pg_sql cbowner "SELECT count(*) FROM audit WHERE decision='release' AND volume <> '$FLEET_VOL'")" -eq 3 -a \
 	"$(pg_sql cbowner "SELECT count(*) FROM audit WHERE decision='refuse'")" -eq 4
 "$BROKER" audit verify --config "$W/a.json" > "$W/verify.out" 2>&1
 check "audit verify (as the brokers' role, read-only): the chain of both brokers is intact" grep -q 'intact' "$W/verify.out"
@@ -198,10 +212,10 @@ expect "... and restored, it releases again" '^status=200' "$PORT_A" --volume "$
 # ---- schema from a newer cocobroker ----
 pg_sql cbowner "UPDATE meta SET value = convert_to('99', 'UTF8') WHERE name='schema_version'" >/dev/null
 admin list > /dev/null 2> "$W/newer.err"
-check "a schema from a newer version -> precise error" grep -q 'schema version 99, newer than this cocobroker (1)' "$W/newer.err"
+check "a schema from a newer version -> precise error" grep -q 'schema version 99, newer than this cocobroker (2)' "$W/newer.err"
 "$BROKER" serve --config "$W/b.json" > /dev/null 2> "$W/newer-serve.err"
 check "... a broker does not start on it" grep -q 'newer than this cocobroker' "$W/newer-serve.err"
-pg_sql cbowner "UPDATE meta SET value = convert_to('1', 'UTF8') WHERE name='schema_version'" >/dev/null
+pg_sql cbowner "UPDATE meta SET value = convert_to('2', 'UTF8') WHERE name='schema_version'" >/dev/null
 head -c 32 /dev/urandom > "$W/other-master.key" && chmod 600 "$W/other-master.key"
 "$BROKER" volume list --database "$OWNER_URL" --master-key "$W/other-master.key" > /dev/null 2> "$W/badkey.err"
 check "another master key is refused" grep -q 'master key does not match' "$W/badkey.err"

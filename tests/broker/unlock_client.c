@@ -34,7 +34,7 @@ static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 					 MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1, MBEDTLS_SSL_IANA_TLS_GROUP_NONE };
 
 struct options {
-	const char *host, *port, *ca, *servername, *volume, *provider;
+	const char *host, *port, *ca, *servername, *volume, *provider, *enrol;
 	const char *sim_keydir, *sim_tdx_keydir, *sim_vcek_der, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
 	const char *client_key_out;
 	struct sim_snp_opts sim;
@@ -51,6 +51,7 @@ static void usage(void)
 		"sim knobs: --sim-debug --sim-vmpl N --sim-other-measurement --sim-bad-signature\n"
 		"           --sim-ucode-delta N --sim-host-data BYTE --sim-sig-algo N --sim-vcek-der FILE\n"
 		"options:   --servername NAME (default localhost) --save-evidence PREFIX --key-out FILE\n"
+		"           --enrol FLEET (a first boot under that fleet policy)\n"
 		"           --client-key-out FILE (with a key: the client key id the broker audits)\n"
 		"           --bind-other-key --no-client-cert --raw-body FILE --pad-body BYTES\n"
 		"           --stall-after-head (send the request head, never the body)\n"
@@ -79,7 +80,7 @@ static void parse(int argc, char **argv, struct options *o)
 			continue;
 		}
 		OPT("--ca", o->ca) OPT("--servername", o->servername) OPT("--volume", o->volume)
-		OPT("--provider", o->provider) OPT("--sim-snp", o->sim_keydir) OPT("--sim-tdx", o->sim_tdx_keydir) OPT("--outblob", o->outblob)
+		OPT("--provider", o->provider) OPT("--enrol", o->enrol) OPT("--sim-snp", o->sim_keydir) OPT("--sim-tdx", o->sim_tdx_keydir) OPT("--outblob", o->outblob)
 		OPT("--auxblob", o->auxblob) OPT("--save-evidence", o->save_prefix)
 		OPT("--raw-body", o->raw_body) OPT("--key-out", o->key_out) OPT("--client-key-out", o->client_key_out)
 		FLAG("--sim-debug", o->sim.debug) FLAG("--sim-other-measurement", o->sim.other_measurement)
@@ -286,7 +287,7 @@ int main(int argc, char **argv)
 		size_t cap = coco_request_encoded_max(outblob_len, auxblob_len);
 		struct coco_unlock_request req = {
 			.volume = o.volume, .provider = o.provider, .outblob = outblob,
-			.outblob_len = outblob_len, .auxblob = auxblob, .auxblob_len = auxblob_len,
+			.outblob_len = outblob_len, .auxblob = auxblob, .auxblob_len = auxblob_len, .enrol = o.enrol,
 		};
 		body = malloc(cap);
 		if ((ret = coco_request_encode(&req, body, cap, &body_len))) {

@@ -61,5 +61,12 @@ CHECK_SUITES += e2e
 check-e2e: e2e
 .PHONY: e2e check-e2e
 
+# First boot from one golden image: fleet enrolment, two clones, two keys (tests/e2e/golden.sh).
+e2e-golden: $(E2E_DEPS)
+	@tests/e2e/golden.sh
+CHECK_SUITES += e2e-golden
+check-e2e-golden: e2e-golden
+.PHONY: e2e-golden check-e2e-golden
+
 e2e-deps: $(E2E_DEPS)
 .PHONY: e2e-deps

@@ -73,6 +73,47 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* schema 4: named policies and a fleet's first boots, the same on both backends */
+static void named_policies(struct store *s)
+{
+	static const char *VB = "0b0b0b0b-0000-4000-8000-000000000001", *VC = "0c0c0c0c-0000-4000-8000-000000000001";
+	static const char *HD = "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a";
+	uint8_t k1[VOLUME_KEY_LEN], k2[VOLUME_KEY_LEN];
+	char *policy = NULL, *rules = NULL, *eff = NULL;
+	int reused = -1, was_active = -1;
+
+	CHECK(store_policy_set(s, "web", POLICY, "host_data=0a*") == STORE_OK, "named: set (%s)", store_last_error(s));
+	CHECK(store_policy_get(s, "web", &policy, &rules) == STORE_OK && !strcmp(policy, POLICY) &&
+	      !strcmp(rules, "host_data=0a*"), "named: get");
+	free(policy);
+	free(rules);
+	policy = NULL;
+	CHECK(store_policy_set(s, "web", POLICY2, "host_data=0a*") == STORE_OK, "named: replace");
+	CHECK(store_volume_add(s, VOL_A, "@web", vkey) == STORE_OK &&
+	      store_volume_confirm(s, VOL_A, holds_key, NULL, "key-file", &was_active) == STORE_OK &&
+	      store_volume_policy(s, VOL_A, &policy) == STORE_OK && !strcmp(policy, POLICY2) &&
+	      store_volume_key(s, VOL_A, POLICY2, k1) == STORE_OK && !memcmp(k1, vkey, VOLUME_KEY_LEN),
+	      "named: a volume that refers to it unlocks under its text");
+	free(policy);
+	policy = NULL;
+	CHECK(store_policy_remove(s, "web") == STORE_EXISTS, "named: remove refused while used");
+	CHECK(store_fleet_enrol(s, "web", VB, "host_data", HD, 0, &eff, k1, &reused) == STORE_OK && eff,
+	      "fleet: the pinned policy (%s)", store_last_error(s));
+	CHECK(store_fleet_enrol(s, "web", VB, "host_data", HD, 1, &eff, k1, &reused) == STORE_OK && !reused &&
+	      store_fleet_enrol(s, "web", VB, "host_data", HD, 1, &eff, k2, &reused) == STORE_OK && reused &&
+	      !memcmp(k1, k2, VOLUME_KEY_LEN), "fleet: enrol, and the same pending key again");
+	CHECK(store_fleet_enrol(s, "web", VC, "host_data", HD, 1, &eff, k2, &reused) == STORE_EXISTS,
+	      "fleet: no second volume for the instance");
+	free(eff);
+	eff = NULL;
+	CHECK(store_fleet_pending_policy(s, VB, &eff) == STORE_OK && store_fleet_confirm(s, VB, "t") == STORE_OK &&
+	      store_volume_key(s, VB, eff, k2) == STORE_OK && !memcmp(k1, k2, VOLUME_KEY_LEN),
+	      "fleet: confirmed, its key under the pinned policy");
+	free(eff);
+	CHECK(store_volume_remove(s, VOL_A) == STORE_OK && store_volume_remove(s, VB) == STORE_OK &&
+	      store_policy_remove(s, "web") == STORE_OK, "named: removed once unused");
+}
+
 int main(int argc, char **argv)
 {
 	int threads = argc > 2 ? atoi(argv[2]) : 4, rows = argc > 3 ? atoi(argv[3]) : 100;
@@ -182,6 +223,7 @@ int main(int argc, char **argv)
 	}
 	CHECK(store_volume_remove(s, VOL_A) == STORE_OK, "remove");
 	CHECK(store_volume_policy(s, VOL_A, &policy) == STORE_NOT_FOUND, "removed: not found");
+	named_policies(s);
 	store_close(s);
 	free(ap);
 	free(t);

@@ -4,7 +4,8 @@
  * the store's integrity (schema 2): policies sealed with their keys, the
  * HMAC-chained audit with its sealed head, tampering behind the store's back
  * through raw SQL, the schema-1 migration, and the audit append cost; the
- * two-step enrolment (schema 3): pending volumes, confirm, admin audit rows.
+ * two-step enrolment (schema 3): pending volumes, confirm, admin audit rows;
+ * named policies and fleet first boots (schema 4).
  * usage: test-store WORKDIR
  */
 #include <fcntl.h>
@@ -553,7 +554,7 @@ static void test_migration(void)
 	if (!s)
 		return;
 	CHECK(strstr(store_notice(s), "schema 1 to 2") && strstr(store_notice(s), "1 volume key(s) sealed") &&
-	      strstr(store_notice(s), "schema 2 -> 3") &&
+	      strstr(store_notice(s), "schema 2 -> 3") && strstr(store_notice(s), "schema 3 -> 4") &&
 	      strstr(store_notice(s), "1 that did not open") && strstr(store_notice(s), "3 audit row(s) chained"),
 	      "migration: notice: %s", store_notice(s));
 	CHECK(store_volume_policy(s, VOL_A, &policy) == STORE_OK && policy && !strcmp(policy, STRICT) &&
@@ -568,7 +569,7 @@ static void test_migration(void)
 	CHECK(raw(db, "DELETE FROM audit") != SQLITE_OK && raw(db, "UPDATE audit SET reason = 'x'") != SQLITE_OK,
 	      "migration: the append-only triggers are back");
 	raw_hex(db, "SELECT value FROM meta WHERE name = 'schema_version'", n, sizeof(n));
-	CHECK(!strcmp(n, "3"), "migration: schema_version 3 (%s)", n);
+	CHECK(!strcmp(n, "4"), "migration: schema_version 4 (%s)", n);
 	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK && store_volume_set_policy(s, VOL_A, STRICT) == STORE_OK,
 	      "migration: a migrated volume is active and takes an admin audit row");
 	store_close(s);
@@ -591,7 +592,7 @@ static void test_migration(void)
 	CHECK(!strcmp(n, "1"), "migration: ...and the store is untouched");
 
 	/* a newer schema is refused, not downgraded */
-	raw(db, "INSERT INTO meta VALUES ('schema_version', 4)");
+	raw(db, "INSERT INTO meta VALUES ('schema_version', 5)");
 	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_ERROR && strstr(err, "newer"),
 	      "migration: newer schema refused: %s", err);
 	s = NULL;
@@ -770,7 +771,7 @@ static void test_rotation(void)
 	CHECK(verify_with(db, nmaster, &r) == STORE_OK && r.rows == 10, "rotate: the chain verifies under the new key, "
 	      "10 rows (%lld: %s)", (long long)r.rows, r.what);
 	raw_hex(db, "SELECT reason || ' ' || measurement FROM audit WHERE id = 9", n, sizeof(n));
-	CHECK(!strcmp(n, "master-key-rotate 2 volume key(s) rewrapped, 8 audit row(s) re-chained"),
+	CHECK(!strcmp(n, "master-key-rotate 2 volume key(s) rewrapped, 0 named policies sealed again, 8 audit row(s) re-chained"),
 	      "rotate: its own admin row (%s)", n);
 	CHECK(raw(db, "UPDATE audit SET reason = 'x' WHERE id = 1") != SQLITE_OK, "rotate: the audit is append-only again");
 
@@ -808,6 +809,151 @@ static void test_rotation(void)
 	raw_hex(db, "SELECT hex(value) FROM meta WHERE name = 'key_check'", head2, sizeof(head2));
 	CHECK(!strcmp(head, head2) && verify_with(db, tmaster, &r) == STORE_OK && r.rows == 3,
 	      "rotate: ...the key check and the chain unchanged (%s)", r.what);
+static int policies_listed, policies_sealed;
+static int64_t policy_users;
+static void count_policy(void *ctx, const char *name, const char *created, const char *policy, const char *instances,
+			 int sealed, int64_t volumes)
+{
+	(void)ctx;
+	(void)created;
+	(void)policy;
+	(void)instances;
+	policies_listed++;
+	policies_sealed += sealed;
+	if (!strcmp(name, "fleet"))
+		policy_users = volumes;
+}
+
+#define HD_A "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+#define HD_B "a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2"
+#define HD_C "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
+
+/* schema 4: named policies, references, and the exactly-once first boot of an instance */
+static void test_named_policies(void)
+{
+	static const char *VOL_C = "33333333-4444-4555-8666-777777777777";
+	static const char *FLEET = "{\"snp\": {\"measurements\": [\"a5\"]}, \"tdx\": {\"mrtd\": [\"b6\"]}}";
+	uint8_t key[VOLUME_KEY_LEN], got[VOLUME_KEY_LEN], again[VOLUME_KEY_LEN], b[VOLUME_KEY_LEN];
+	const char *db = path_of("named.db");
+	struct audit_verify_result r;
+	struct store *s = NULL;
+	char err[256], *policy = NULL, *rules = NULL, *eff = NULL, n[400];
+	int reused = -1;
+
+	unlink(db);
+	for (int i = 0; i < VOLUME_KEY_LEN; i++)
+		key[i] = (uint8_t)(0x51 + i);
+	CHECK(store_open(&s, db, tmaster, err, sizeof(err)) == STORE_OK, "named: open: %s", err);
+	if (!s)
+		return;
+	store_set_operator(s, "bob");
+	CHECK(store_policy_set(s, "Bad", STRICT, "") == STORE_ERROR, "named: an upper-case name is refused");
+	CHECK(store_policy_set(s, "web", STRICT, "host_data=zz") == STORE_ERROR &&
+	      strstr(store_last_error(s), "host_data=zz"), "named: a bad instance rule is refused: %s", store_last_error(s));
+	CHECK(store_policy_set(s, "web", STRICT, "") == STORE_OK, "named: set web");
+	CHECK(store_policy_get(s, "web", &policy, &rules) == STORE_OK && !strcmp(policy, STRICT) && !rules[0],
+	      "named: get web");
+	free(policy);
+	free(rules);
+	policy = rules = NULL;
+	/* a volume that refers to it follows it: one edit for all */
+	CHECK(store_volume_add(s, VOL_A, "@web", key) == STORE_OK && store_volume_confirm(s, VOL_A, holds, key, "t",
+	      &reused) == STORE_OK, "named: a volume refers to web");
+	CHECK(store_volume_policy(s, VOL_A, &policy) == STORE_OK && !strcmp(policy, STRICT) &&
+	      store_volume_key(s, VOL_A, STRICT, got) == STORE_OK && !memcmp(got, key, sizeof(key)),
+	      "named: its policy is web's text, and its key opens under it");
+	free(policy);
+	policy = NULL;
+	CHECK(store_policy_set(s, "web", LOOSE, "") == STORE_OK && store_volume_policy(s, VOL_A, &policy) == STORE_OK &&
+	      !strcmp(policy, LOOSE), "named: policy set web changes the volume's policy");
+	CHECK(store_volume_key(s, VOL_A, STRICT, got) == STORE_TAMPERED,
+	      "named: a key is not released under the text the named policy had before");
+	CHECK(store_volume_key(s, VOL_A, LOOSE, got) == STORE_OK, "named: ...but under the new one");
+	free(policy);
+	policy = NULL;
+	CHECK(store_policy_remove(s, "web") == STORE_EXISTS && strstr(store_last_error(s), "1 volume"),
+	      "named: remove is refused while a volume refers to it: %s", store_last_error(s));
+	/* edited behind the store's back: every volume that refers to it is refused */
+	CHECK(raw(db, "UPDATE policies SET policy = '{\"snp\": {\"allow_any_measurement\": true}}' WHERE name = 'web'") ==
+	      SQLITE_OK, "named: raw edit");
+	CHECK(store_volume_policy(s, VOL_A, &policy) == STORE_TAMPERED && !policy && strstr(store_last_error(s), "web"),
+	      "named: an edited named policy refuses its volumes: %s", store_last_error(s));
+	CHECK(store_policy_set(s, "web", LOOSE, "") == STORE_OK && store_volume_policy(s, VOL_A, &policy) == STORE_OK,
+	      "named: set again, it opens again");
+	free(policy);
+	policy = NULL;
+
+	/* a fleet policy: first boots of the instances it lists */
+	CHECK(store_policy_set(s, "fleet", FLEET, "host_data=a*\nmrconfigid=*") == STORE_OK, "fleet: set");
+	CHECK(store_fleet_enrol(s, "web", VOL_B, "host_data", HD_A, 0, &eff, got, &reused) == STORE_NOT_FOUND &&
+	      strstr(store_last_error(s), "not a fleet policy"), "fleet: a plain named policy enrols nobody");
+	CHECK(store_fleet_enrol(s, "nope", VOL_B, "host_data", HD_A, 0, &eff, got, &reused) == STORE_NOT_FOUND,
+	      "fleet: no such fleet");
+	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_C, 0, &eff, got, &reused) == STORE_NOT_FOUND &&
+	      strstr(store_last_error(s), "does not allow"), "fleet: HOST_DATA b1.. is not on the list: %s",
+	      store_last_error(s));
+	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_A, 0, &eff, got, &reused) == STORE_OK && eff &&
+	      strstr(eff, "\"host_data\":\"" HD_A "\"") && !strstr(eff, "tdx"),
+	      "fleet: the effective policy pins the instance, without the tdx section: %s", eff ? eff : "");
+	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_A, 1, &eff, got, &reused) == STORE_OK && !reused,
+	      "fleet: instance a1 enrols VOL_B");
+	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_A, 1, &eff, again, &reused) == STORE_OK && reused &&
+	      !memcmp(got, again, sizeof(got)), "fleet: the same instance and volume get the same pending key again");
+	CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_A, 1, &eff, again, &reused) == STORE_EXISTS &&
+	      strstr(store_last_error(s), VOL_B), "fleet: the instance under another volume gets no second key: %s",
+	      store_last_error(s));
+	CHECK(store_volume_add(s, VOL_C, "@fleet host_data=" HD_A, again) == STORE_EXISTS,
+	      "fleet: the database keeps one volume per instance (two first boots racing under two UUIDs): %s",
+	      store_last_error(s));
+	{
+		char *stale = strdup("{\"snp\":{}}");
+
+		CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_B, 1, &stale, again, &reused) ==
+		      STORE_TAMPERED, "fleet: decided under a text the fleet policy no longer has: nothing enrolled");
+		free(stale);
+	}
+	{
+		char *eff_b = NULL;
+
+		CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_B, 0, &eff_b, b, &reused) == STORE_OK &&
+		      store_fleet_enrol(s, "fleet", VOL_A, "host_data", HD_B, 1, &eff_b, again, &reused) == STORE_EXISTS,
+		      "fleet: another instance cannot take an enrolled volume");
+		CHECK(store_fleet_enrol(s, "fleet", VOL_C, "host_data", HD_B, 1, &eff_b, b, &reused) == STORE_OK &&
+		      !reused && memcmp(b, got, sizeof(b)), "fleet: instance a2 enrols VOL_C with another key");
+		free(eff_b);
+	}
+	CHECK(store_volume_key(s, VOL_B, eff, again) == STORE_PENDING, "fleet: a pending first boot is not unlocked");
+	free(eff);
+	eff = NULL;
+	CHECK(store_fleet_pending_policy(s, VOL_B, &eff) == STORE_OK && strstr(eff, HD_A),
+	      "fleet: the pending volume's policy for its first unlock");
+	CHECK(store_fleet_pending_policy(s, VOL_A, &policy) == STORE_PENDING && !policy,
+	      "fleet: an active volume is not a pending first boot");
+	CHECK(store_fleet_confirm(s, VOL_B, "first unlock") == STORE_OK &&
+	      store_volume_key(s, VOL_B, eff, again) == STORE_OK && !memcmp(again, got, sizeof(got)),
+	      "fleet: confirmed by its first unlock, its key is released under the pinned policy");
+	CHECK(store_fleet_enrol(s, "fleet", VOL_B, "host_data", HD_A, 1, &eff, again, &reused) == STORE_EXISTS &&
+	      strstr(store_last_error(s), "active"), "fleet: an active volume is never handed out by a first boot");
+	free(eff);
+	eff = NULL;
+	policies_listed = policies_sealed = 0;
+	policy_users = -1;
+	CHECK(store_policy_list(s, count_policy, NULL) == STORE_OK && policies_listed == 2 && policies_sealed == 2 &&
+	      policy_users == 2, "fleet: list: 2 policies, the fleet used by 2 volumes (%d, %d, %lld)", policies_listed,
+	      policies_sealed, (long long)policy_users);
+	CHECK(store_policy_set(s, "fleet", "{\"tdx\": {}}", "host_data=a*") == STORE_OK &&
+	      store_volume_policy(s, VOL_B, &policy) == STORE_TAMPERED,
+	      "fleet: a fleet policy without the instance's section leaves its volumes unopenable, never unpinned");
+	free(policy);
+	policy = NULL;
+	store_close(s);
+	s = NULL;
+	raw_hex(db, "SELECT group_concat(reason, ',') FROM audit WHERE client_key = 'local-user:bob'", n, sizeof(n));
+	CHECK(!strcmp(n, "policy-set,volume-add,volume-confirm,policy-set,policy-set,fleet-policy-set,fleet-policy-set"),
+	      "fleet: the operator's actions in order (%s)", n);
+	raw_hex(db, "SELECT count(*) FROM audit WHERE client_key = 'serve:fleet-first-boot'", n, sizeof(n));
+	CHECK(!strcmp(n, "3"), "fleet: two first-boot adds and one confirm audited (%s)", n);
+	CHECK(verify_db(db, &r) == STORE_OK, "fleet: the chain verifies (%s)", r.what);
 }
 
 static void test_secure_mem(void)
@@ -834,6 +980,7 @@ int main(int argc, char **argv)
 	test_migration();
 	test_enrolment();
 	test_rotation();
+	test_named_policies();
 	test_secure_mem();
 	if (!getenv("TEST_STORE_NO_BENCH"))
 		bench_audit();
