@@ -745,10 +745,12 @@ static void test_rotation(void)
 	if (!s)
 		return;
 	CHECK(store_volume_add(s, VOL_A, STRICT, key) == STORE_OK && confirm(s, VOL_A, key) == STORE_OK &&
-	      store_volume_add(s, VOL_B, LOOSE, key) == STORE_OK, "rotate: an active and a pending volume");
+	      store_volume_add(s, VOL_B, LOOSE, key) == STORE_OK && store_policy_set(s, "web", STRICT, "") == STORE_OK,
+	      "rotate: an active and a pending volume, a named policy");
 	CHECK(store_rotate_master(s, nmaster, &rr) == STORE_OK, "rotate: rotates (%s)", store_last_error(s));
-	CHECK(rr.volumes == 2 && rr.rows == 8 && rr.verified.rows == 8, "rotate: 2 keys rewrapped, 8 rows re-chained "
-	      "(%lld, %lld)", (long long)rr.volumes, (long long)rr.rows);
+	CHECK(rr.volumes == 2 && rr.policies == 1 && rr.rows == 9 && rr.verified.rows == 9, "rotate: 2 keys rewrapped, "
+	      "1 named policy sealed again, 9 rows re-chained (%lld, %lld, %lld)", (long long)rr.volumes,
+	      (long long)rr.policies, (long long)rr.rows);
 	CHECK(store_volume_key(s, VOL_A, STRICT, got) == STORE_OK && !memcmp(got, key, sizeof(key)),
 	      "rotate: the open handle releases the same key under the new master key");
 	CHECK(append(s, "release", "") == STORE_OK, "rotate: the open handle appends under the new audit key");
@@ -765,13 +767,20 @@ static void test_rotation(void)
 		      "rotate: reopened, the same key");
 		CHECK(store_volume_state(s, VOL_B, &pending, created) == STORE_OK && pending == 1 &&
 		      store_volume_key(s, VOL_B, LOOSE, got) == STORE_PENDING, "rotate: the pending volume stays pending");
+		{
+			char *text = NULL, *inst = NULL;
+			CHECK(store_policy_get(s, "web", &text, &inst) == STORE_OK && text && !strcmp(text, STRICT),
+			      "rotate: the named policy opens under the new key (%s)", store_last_error(s));
+			free(text);
+			free(inst);
+		}
 		store_close(s);
 		s = NULL;
 	}
-	CHECK(verify_with(db, nmaster, &r) == STORE_OK && r.rows == 10, "rotate: the chain verifies under the new key, "
-	      "10 rows (%lld: %s)", (long long)r.rows, r.what);
-	raw_hex(db, "SELECT reason || ' ' || measurement FROM audit WHERE id = 9", n, sizeof(n));
-	CHECK(!strcmp(n, "master-key-rotate 2 volume key(s) rewrapped, 0 named policies sealed again, 8 audit row(s) re-chained"),
+	CHECK(verify_with(db, nmaster, &r) == STORE_OK && r.rows == 11, "rotate: the chain verifies under the new key, "
+	      "11 rows (%lld: %s)", (long long)r.rows, r.what);
+	raw_hex(db, "SELECT reason || ' ' || measurement FROM audit WHERE id = 10", n, sizeof(n));
+	CHECK(!strcmp(n, "master-key-rotate 2 volume key(s) rewrapped, 1 named policy sealed again, 9 audit row(s) re-chained"),
 	      "rotate: its own admin row (%s)", n);
 	CHECK(raw(db, "UPDATE audit SET reason = 'x' WHERE id = 1") != SQLITE_OK, "rotate: the audit is append-only again");
 
@@ -809,6 +818,8 @@ static void test_rotation(void)
 	raw_hex(db, "SELECT hex(value) FROM meta WHERE name = 'key_check'", head2, sizeof(head2));
 	CHECK(!strcmp(head, head2) && verify_with(db, tmaster, &r) == STORE_OK && r.rows == 3,
 	      "rotate: ...the key check and the chain unchanged (%s)", r.what);
+}
+
 static int policies_listed, policies_sealed;
 static int64_t policy_users;
 static void count_policy(void *ctx, const char *name, const char *created, const char *policy, const char *instances,
