@@ -66,7 +66,7 @@ ALL_TARGETS += $(BUILD)/cocobroker
 # ---- tests -----------------------------------------------------------------
 # Each test program is built twice: plain and with ASan+UBSan.
 TV            := $(BUILD)/tests/verify
-VERIFY_TESTS  := vectors adversarial policy debian cache
+VERIFY_TESTS  := vectors adversarial policy debian cache ccel
 # The larger real-evidence set: COCOBOOT_TESTDATA, else ../shared/testdata
 # beside the clone; optional (its checks are skipped with the reason when it
 # is absent).  The Debian one (tests/verify/debian-evidence.sh) is always there.
@@ -87,6 +87,19 @@ $(TV)/test-%-san: tests/verify/test_%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LI
 	@echo "  LD      $@"
 	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) \
 		$(VERIFY_LDLIBS)
+
+# the event-log test signs quotes with the simulated provider (TEST keys)
+TV_SIM_TDX := tests/broker/sim_tdx.c
+$(TV)/test-ccel: tests/verify/test_ccel.c $(TV_SIM_TDX) tests/broker/sim_tdx.h $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SIM_TDX) $(TV_SRCS_COMMON) $(VERIFY_LIB) $(COMMON_HOST_A) \
+		$(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+$(TV)/test-ccel-san: tests/verify/test_ccel.c $(TV_SIM_TDX) tests/broker/sim_tdx.h $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN) $(COMMON_SAN_A)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SIM_TDX) $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(COMMON_SAN_A) \
+		$(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
 
 VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-san)
 

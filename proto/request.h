@@ -1,7 +1,8 @@
 /*
  * Wire protocol v1, POST /v1/unlock request body (design.md, "Wire protocol v1"):
  *   {"volume": "<LUKS UUID>", "provider": "sev_guest"|"tdx_guest",
- *    "outblob": "<base64>", "auxblob": "<base64>"}        (auxblob optional)
+ *    "outblob": "<base64>", "auxblob": "<base64>",         (auxblob optional)
+ *    "event_log": "<base64>"}                              (optional, TDX only: the CCEL log)
  *
  * The encoder is the one implementation used by the guest and by the test
  * clients; it needs no JSON library (the guest is static musl), only
@@ -25,6 +26,9 @@ struct coco_unlock_request {
 	size_t outblob_len;
 	const uint8_t *auxblob;  /* NULL or empty: field omitted */
 	size_t auxblob_len;
+	const uint8_t *event_log; /* TDX: the CCEL event log, at most CC_EVENTLOG_MAX bytes;
+	                             NULL or empty: field omitted */
+	size_t event_log_len;
 };
 
 enum coco_proto_error {
@@ -45,7 +49,9 @@ int coco_provider_is_valid(const char *s);
 int coco_request_encode(const struct coco_unlock_request *req,
 			char *buf, size_t cap, size_t *len);
 
-/* Upper bound of the encoded body for the given blob sizes. */
+/* Upper bound of the encoded body for the given blob sizes. With an event
+ * log, pass auxblob_len + event_log_len + 3 as auxblob_len (the fixed part
+ * has room for the member's name; one base64 rounding per field). */
 size_t coco_request_encoded_max(size_t outblob_len, size_t auxblob_len);
 
 #endif

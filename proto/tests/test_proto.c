@@ -12,6 +12,7 @@
 #include <mbedtls/pk.h>
 
 #include "check.h"
+#include "../common/cc_eventlog.h"
 #include "../common/hex.h"
 #include "../common/uuid.h"
 #include "binding.h"
@@ -86,6 +87,17 @@ static void test_request(void)
 	r.provider = "sev\"guest";
 	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "bad provider");
 	r.provider = "tdx_guest";
+	r.event_log = aux;
+	r.event_log_len = sizeof(aux);
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_OK && strstr(buf, ",\"event_log\":\"YWI=\"}") &&
+	      len < coco_request_encoded_max(sizeof(out), 0 + sizeof(aux) + 3), "event_log encoded (TDX): %s", buf);
+	r.provider = "sev_guest";
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "event_log with sev_guest refused");
+	r.provider = "tdx_guest";
+	r.event_log_len = CC_EVENTLOG_MAX + 1;
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "event_log over 40 KiB refused");
+	r.event_log = NULL;
+	r.event_log_len = 0;
 	r.outblob_len = 0;
 	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "empty outblob");
 	{
