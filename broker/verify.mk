@@ -115,7 +115,7 @@ check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
 # One target per parser plus the whole verifier; seeds come from the real
 # evidence (broker/fuzz/seed.sh: the Debian set always, the shared set when
 # present), the growing corpus stays under build/.
-VERIFY_FUZZ      := snp-report snp-certtable snp-crl tdx-quote x509-ext policy verify tdx-collateral
+VERIFY_FUZZ      := snp-report snp-certtable snp-crl tdx-quote x509-ext policy verify tdx-collateral ccel
 VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
 
