@@ -169,7 +169,7 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 					     .auxblob_len = rep.auxblob_len };
 	/* TDX: the RTMRs mean something only with the log that built them */
 	if (!strcmp(rep.provider, COCO_PROVIDER_TDX)) {
-		rc = event_log_read(&log, &ureq.event_log_len, err);
+		rc = event_log_read(CCEL_LOG_PATH, &log, &ureq.event_log_len, err);
 		if (rc < 0) {
 			tsm_report_free(&rep);
 			return -1;

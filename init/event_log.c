@@ -8,7 +8,7 @@
 
 #include "../common/cc_eventlog.h"
 
-int event_log_read(uint8_t **log, size_t *len, struct cb_err *err)
+int event_log_read(const char *path, uint8_t **log, size_t *len, struct cb_err *err)
 {
 	/* one byte more than a log may use: the area is larger (64 KiB in
 	 * OVMF), and a log that fills the bound has no filler after it */
@@ -16,13 +16,13 @@ int event_log_read(uint8_t **log, size_t *len, struct cb_err *err)
 	const char *detail;
 	long used = -1;
 	ssize_t r = 0;
-	int fd = open(CCEL_LOG_PATH, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	*log = NULL;
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0)
-		return cb_fail(err, CB_ERR_REPORT, "%s: %s", CCEL_LOG_PATH, strerror(errno));
+		return cb_fail(err, CB_ERR_REPORT, "%s: %s", path, strerror(errno));
 	if (!(*log = malloc(cap))) {
 		close(fd);
 		return cb_fail(err, CB_ERR_REPORT, "out of memory for the event log");
@@ -35,8 +35,8 @@ int event_log_read(uint8_t **log, size_t *len, struct cb_err *err)
 	 * unless the cut is at an event's end: then the byte after it is no filler. */
 	if (!detail) {
 		used = cc_eventlog_walk(*log, n > CC_EVENTLOG_MAX ? CC_EVENTLOG_MAX : n, NULL, NULL, &detail);
-		if (used == CC_EVENTLOG_MAX && n > CC_EVENTLOG_MAX && (*log)[used] != 0xff && (*log)[used] != 0)
-			used = -1, detail = "the event log is larger than 40 KiB";
+		if (n > CC_EVENTLOG_MAX && (used < 0 || ((*log)[used] != 0xff && (*log)[used] != 0)))
+			used = -1, detail = "the events do not end within 40 KiB";
 	}
 	if (used < 0) {
 		free(*log);

@@ -17,11 +17,11 @@
 #define CCEL_LOG_PATH "/sys/firmware/acpi/tables/data/CCEL"
 
 /*
- * The used part of the log area (the events, without the filler after
- * them): 0 with *log malloc'ed, 1 when the firmware published no log (*log
- * NULL: the request goes without one), -1 with ERR (unreadable, malformed,
- * or larger than CC_EVENTLOG_MAX).
+ * The used part of the log area at PATH (CCEL_LOG_PATH; tests give a file):
+ * the events, without the filler after them. 0 with *log malloc'ed, 1 when
+ * there is no such file (*log NULL: the request goes without one), -1 with
+ * ERR (unreadable, malformed, or larger than CC_EVENTLOG_MAX).
  */
-int event_log_read(uint8_t **log, size_t *len, struct cb_err *err);
+int event_log_read(const char *path, uint8_t **log, size_t *len, struct cb_err *err);
 
 #endif
