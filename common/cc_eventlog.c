@@ -52,7 +52,7 @@ static size_t spec_id(const uint8_t *log, size_t len, struct algs *a, const char
 	return have_sha384 ? 32 + (size_t)size : 0;
 }
 
-/* True when log[off..len) is empty or one filler byte repeated. */
+/* True when p[0..n) is empty or one filler byte (0xff or 0x00) repeated. */
 static int filler(const uint8_t *p, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
@@ -77,10 +77,12 @@ long cc_eventlog_walk(const uint8_t *log, size_t len, int (*fn)(void *arg, const
 		struct cc_event e = { 0 };
 		size_t rest = len - off;
 
-		/* the end: the unused rest of the log area, or nothing */
+		/* the end: the unused rest of the log area, or nothing (what
+		 * lies after the end marker is not the log's: the guest sends the
+		 * events only, the broker refuses anything after them) */
 		if (rest < 8 || filler(log + off, 8)) {
-			*detail = "bytes after the end of the event log that are not filler";
-			return filler(log + off, rest) ? (long)off : -1;
+			*detail = "an event is cut off by the end of the log";
+			return filler(log + off, rest < 8 ? rest : 8) ? (long)off : -1;
 		}
 		*detail = "an event is cut off by the end of the log";
 		if (rest < 12)

@@ -41,10 +41,11 @@ struct cc_event {
 
 /*
  * Walk the events after the Spec ID event; fn (may be NULL) is called for
- * each, and a non-zero return stops the walk with that value. The log ends at
- * len or where an event would start with 8 bytes of 0xff or of 0x00 (the
- * unused rest of the log area). Returns the length of the log (> 0), or -1
- * with a static reason in *detail (a bad log), or fn's non-zero value.
+ * each, and a non-zero return stops the walk. The log ends at len or where an
+ * event would start with 8 bytes of 0xff or of 0x00 (the unused rest of the
+ * log area; what follows is not looked at). Returns the length of the log
+ * (> 0), or -1 with a static reason in *detail (a bad log), or -2 when fn
+ * stopped it.
  */
 long cc_eventlog_walk(const uint8_t *log, size_t len, int (*fn)(void *arg, const struct cc_event *e), void *arg,
 		      const char **detail);

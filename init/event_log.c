@@ -31,17 +31,20 @@ int event_log_read(const char *path, uint8_t **log, size_t *len, struct cb_err *
 		n += r > 0 ? (size_t)r : 0;
 	detail = r < 0 ? strerror(errno) : NULL;
 	close(fd);
-	/* The walk stops at the filler. A log cut off by the bound fails it,
-	 * unless the cut is at an event's end: then the byte after it is no filler. */
+	/* Only the events are sent: the walk stops at the filler. A log cut by
+	 * the bound fails the walk, unless the cut falls at an event's end: then
+	 * the byte after it is no filler. */
 	if (!detail) {
 		used = cc_eventlog_walk(*log, n > CC_EVENTLOG_MAX ? CC_EVENTLOG_MAX : n, NULL, NULL, &detail);
-		if (n > CC_EVENTLOG_MAX && (used < 0 || ((*log)[used] != 0xff && (*log)[used] != 0)))
+		if (used == CC_EVENTLOG_MAX && n > CC_EVENTLOG_MAX && (*log)[used] != 0xff && (*log)[used] != 0)
 			used = -1, detail = "the events do not end within 40 KiB";
 	}
 	if (used < 0) {
 		free(*log);
 		*log = NULL;
-		return cb_fail(err, CB_ERR_REPORT, "CCEL event log (%zu bytes read): %s", n, detail);
+		if (n > CC_EVENTLOG_MAX)
+			return cb_fail(err, CB_ERR_REPORT, "CCEL event log (its first 40 KiB): %s", detail);
+		return cb_fail(err, CB_ERR_REPORT, "CCEL event log (%zu bytes): %s", n, detail);
 	}
 	*len = (size_t)used;
 	return 0;

@@ -139,6 +139,14 @@ int ccel_replay(const uint8_t *log, size_t len, cb_tdx_claims *c, cb_refusal *wh
 		c->unpinned_event[0] = 0;
 		return cb_refuse(why, CB_REASON_MALFORMED, "TDX event log: %s", used == -2 ? r.detail : detail);
 	}
+	/* the guest sends the events only; the rest of a log area is filler */
+	for (size_t i = (size_t)used; i < len; i++)
+		if (log[i] != log[used]) {
+			c->n_events = c->n_apps = 0;
+			c->has_initrd = c->has_cmdline = false;
+			c->unpinned_event[0] = 0;
+			return cb_refuse(why, CB_REASON_MALFORMED, "TDX event log: bytes after its end that are not filler");
+		}
 	for (int i = 0; i < 4; i++)
 		if (memcmp(r.rtmr[i], c->rtmr[i], 48)) {
 			char got[97];

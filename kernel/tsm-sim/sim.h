@@ -39,6 +39,7 @@ struct sim_tdx {
 	u8 *pck_chain;		/* PEM, leaf first, NUL-terminated like real quotes */
 	size_t pck_chain_len;
 	u8 mrtd[48];
+	u8 rtmr[4][48];		/* RTMR0..3: zero, or the rtmr parameter */
 	u8 cpusvn[16];
 	u64 td_attributes;
 	u64 xfam;

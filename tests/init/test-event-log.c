@@ -92,15 +92,18 @@ int main(void)
 	while (n + 1066 <= CC_EVENTLOG_MAX)
 		event(1000);
 	event(3000);
-	CHECK(read_area(64 * 1024, &log, &len, &err) == -1 && strstr(err.detail, "do not end within 40 KiB"),
-	      "an event across the 40 KiB bound: %s", err.detail);
+	CHECK(read_area(64 * 1024, &log, &len, &err) == -1 && strstr(err.detail, "first 40 KiB") &&
+	      strstr(err.detail, "cut off"), "an event across the 40 KiB bound: %s", err.detail);
 
 	memset(area, 0x42, 4096);
 	CHECK(read_area(4096, &log, &len, &err) == -1 && strstr(err.detail, "Spec ID"), "not a log: %s", err.detail);
 	spec_id();
 	event(40);
-	area[n + 100] = 0x42; /* a stray byte in the filler */
-	CHECK(read_area(4096, &log, &len, &err) == -1 && strstr(err.detail, "not filler"), "data in the filler: %s",
+	used = n;
+	memset(area + n + 8, 0, 100); /* OVMF fills with 0xff; RAM the firmware never touched is anything */
+	area[n + 100] = 0x42;
+	CHECK(read_area(4096, &log, &len, &err) == 0 && len == used, "what follows the end marker is not sent (%s)",
 	      err.detail);
+	free(log);
 	return check_done();
 }

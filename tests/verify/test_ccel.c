@@ -196,8 +196,17 @@ static void walker(void)
 	CHECK(cc_eventlog_walk(b.buf, used - 5, NULL, NULL, &detail) == -1 && strstr(detail, "cut off"),
 	      "a cut log is refused: %s", detail);
 	b.buf[used + 150] = 0x42;
-	CHECK(cc_eventlog_walk(b.buf, used + 200, NULL, NULL, &detail) == -1 && strstr(detail, "not filler"),
-	      "data after the filler is refused: %s", detail);
+	CHECK(cc_eventlog_walk(b.buf, used + 200, NULL, NULL, &detail) == (long)used,
+	      "the walk does not look past the end marker (the guest sends the events only)");
+	cb_tdx_claims tc;
+	cb_refusal why;
+	memset(&tc, 0, sizeof tc);
+	memcpy(tc.rtmr, b.rtmr, sizeof tc.rtmr);
+	CHECK(ccel_replay(b.buf, used + 200, &tc, &why) == -1 && !strcmp(why.code, CB_REASON_MALFORMED) &&
+	      strstr(why.detail, "not filler"), "the broker refuses data after the end: %s", why.detail);
+	b.buf[used + 150] = 0xff;
+	CHECK(ccel_replay(b.buf, used + 200, &tc, &why) == 0 && tc.has_event_log, "and accepts filler after it: %s",
+	      why.detail);
 	CHECK(cc_eventlog_walk(b.buf + 1, used - 1, NULL, NULL, &detail) == -1 && strstr(detail, "Spec ID"),
 	      "a log without its Spec ID event is refused: %s", detail);
 	CHECK(cc_eventlog_walk(b.buf, CC_EVENTLOG_MAX + 1, NULL, NULL, &detail) == -1 && strstr(detail, "40 KiB"),
