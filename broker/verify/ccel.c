@@ -1,7 +1,7 @@
 /*
  * The replay: RTMR[i] = SHA-384(RTMR[i] || digest) for each event of MR
- * index i + 1, in log order, from 48 zero bytes; EV_NO_ACTION events are not
- * extended (TCG PC Client PFP, 10.4.1).
+ * index i + 1, in log order, from 48 zero bytes; EV_NO_ACTION events (TCG PC
+ * Client PFP, 10.4.1) and events of MR index 0 (MRTD) are not extended.
  *
  * The log's event types and data are not covered by the RTMRs, only the
  * digests are: a host that boots an image of its own and a log that calls
@@ -110,10 +110,12 @@ static int one_event(void *arg, const struct cc_event *e)
 {
 	struct replay *r = arg;
 
-	if (e->type == CC_EV_NO_ACTION)
+	/* MR index 0 is MRTD, fixed at build time: nothing extends it at run
+	 * time, so such an event (the UEFI mapping of PCR 0) is logged only */
+	if (e->type == CC_EV_NO_ACTION || e->mr_index == 0)
 		return 0;
-	if (e->mr_index < 1 || e->mr_index > 4) {
-		r->detail = "an event extends an MR index outside 1..4 (RTMR0..3)";
+	if (e->mr_index > 4) {
+		r->detail = "an event names an MR index above 4 (RTMR3)";
 		return -1;
 	}
 	sha384(r->rtmr[e->mr_index - 1], 48, e->sha384, 48, r->rtmr[e->mr_index - 1]);

@@ -125,9 +125,9 @@ static int extend_rtmr(void *arg, const struct cc_event *e)
 {
 	uint8_t (*rtmr)[48] = arg, cat[96];
 
-	if (e->type == CC_EV_NO_ACTION)
+	if (e->type == CC_EV_NO_ACTION || e->mr_index == 0) /* MRTD is not extended */
 		return 0;
-	if (e->mr_index < 1 || e->mr_index > 4)
+	if (e->mr_index > 4)
 		return -1;
 	memcpy(cat, rtmr[e->mr_index - 1], 48);
 	memcpy(cat + 48, e->sha384, 48);
@@ -143,7 +143,7 @@ static int replay_file(const char *path, uint8_t rtmr[4][48])
 
 	free(log);
 	if (r < 0)
-		fprintf(stderr, "unlock-client: %s: %s\n", path, r == -1 ? detail : "MR index outside 1..4");
+		fprintf(stderr, "unlock-client: %s: %s\n", path, r == -1 ? detail : "MR index above 4");
 	return r < 0 ? -1 : 0;
 }
 

@@ -146,7 +146,7 @@ while off + 8 <= len(log) and log[off:off + 8] != b"\xff" * 8:
     mr, typ = struct.unpack_from("<II", log, off)
     dig = log[off + 14:off + 62]
     size = struct.unpack_from("<I", log, off + 62)[0]
-    if typ != 3:
+    if typ != 3 and mr != 0:  # EV_NO_ACTION and MRTD events are not extended
         rtmr[mr - 1] = hashlib.sha384(rtmr[mr - 1] + dig).digest()
     off += 66 + size
 open(d + "/rtmr", "w").write(b"".join(rtmr).hex())

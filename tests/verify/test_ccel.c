@@ -268,12 +268,15 @@ static void replay(void)
 	text_event(&other, 3, 0x0000000du, "grub_cmd linux", 14);
 	CHECK(!strcmp(admit(&other, NULL, &why), CB_REASON_MEASUREMENT_MISMATCH) && strstr(why.detail, "cannot check"),
 	      "an event type the policy cannot check: measurement-mismatch (%s)", why.detail);
-	/* an event that extends MRTD's index */
+	/* an event of MRTD's index (PCR 0): logged, never extended */
 	boot_log(&other, K, 0);
-	text_event(&other, 0 + 1, EV_PLATFORM_BLOB, "x", 1);
+	text_event(&other, 1, EV_PLATFORM_BLOB, "x", 1);
 	memset(other.buf + other.n - (4 + 4 + 4 + 2 + 48 + 4 + 1), 0, 4);
+	CHECK(!strcmp(admit(&other, &b, &why), "accepted"), "an event of MR index 0 (MRTD) is not replayed (%s)",
+	      why.detail);
+	other.buf[other.n - (4 + 4 + 4 + 2 + 48 + 4 + 1)] = 5;
 	CHECK(!strcmp(admit(&other, &b, &why), CB_REASON_MALFORMED) && strstr(why.detail, "MR index"),
-	      "an event for MR index 0: malformed (%s)", why.detail);
+	      "an event of MR index 5: malformed (%s)", why.detail);
 	/* a TDX quote without a log and a policy of registers only: still admitted (no log needed) */
 	cb_policy *regs;
 	char json2[1024], r1[97], r2[97];
