@@ -171,6 +171,7 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	if (!strcmp(rep.provider, COCO_PROVIDER_TDX)) {
 		rc = event_log_read(CCEL_LOG_PATH, &log, &ureq.event_log_len, err);
 		if (rc < 0) {
+			*final = 1; /* the firmware's log does not change: retrying cannot help */
 			tsm_report_free(&rep);
 			return -1;
 		}

@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug tdx-ccel tdx-ccel-tampered keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug tdx-ccel tdx-ccel-tampered tdx-ccel-bad keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -133,7 +133,7 @@ want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
 # -device loader); the simulated provider reports RTMRs = the log's replay.
 # The guest kernel publishes the area, cocoboot sends the events, the broker
 # replays them under a policy that pins the log's kernel/initrd/cmdline.
-if want tdx-ccel || want tdx-ccel-tampered; then
+if want tdx-ccel || want tdx-ccel-tampered || want tdx-ccel-bad; then
 	mkdir -p "$W/ccel"
 	"$TOP/tests/broker/make-ccel.py" "$W/ccel" >"$W/ccel/values"
 	python3 - "$W/ccel" <<'PY'
@@ -179,6 +179,17 @@ PY
 			ok "tdx-ccel-tampered: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/tdx-ccel-tampered.log")"
 		else
 			bad "tdx-ccel-tampered"; cat "$W/logs/tdx-ccel-tampered.out"
+		fi
+	fi
+	if want tdx-ccel-bad; then
+		# an area that holds no log: the guest names it and does not retry (the log will not change)
+		head -c 65536 /dev/zero | tr '\0' 'B' >"$W/ccel/area-bad.bin"
+		if e2e_boot tdx-ccel-bad "$W/root.img" "$URL $CCEL_APPEND" 120 --expect "cocoboot: error report: CCEL event log" \
+			--expect "onfail: poweroff" "${FAILMARK[@]}" $(ccel_args "$W/ccel/area-bad.bin") >"$W/logs/tdx-ccel-bad.out" 2>&1 &&
+			! grep -q 'attempt 2' "$W/logs/tdx-ccel-bad.log"; then
+			ok "tdx-ccel-bad: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/tdx-ccel-bad.log"), no second attempt"
+		else
+			bad "tdx-ccel-bad"; cat "$W/logs/tdx-ccel-bad.out"
 		fi
 	fi
 	"$BROKER" volume set-policy --uuid "$UUID" --policy "$W/policy.json" --config "$W/broker.json" 2>>"$W/logs/ccel-policy.log" ||
