@@ -125,34 +125,36 @@ static int one_event(void *arg, const struct cc_event *e)
 	return 0;
 }
 
+/* No event claims: before the replay, and when it fails. */
+static void forget(cb_tdx_claims *c)
+{
+	c->has_event_log = c->has_initrd = c->has_cmdline = false;
+	c->n_events = c->n_apps = 0;
+	c->unpinned_event[0] = 0;
+}
+
 int ccel_replay(const uint8_t *log, size_t len, cb_tdx_claims *c, cb_refusal *why)
 {
 	struct replay r = { .c = c };
 	const char *detail = NULL;
 
-	c->has_event_log = false;
-	c->n_events = c->n_apps = 0;
-	c->has_initrd = c->has_cmdline = false;
-	c->unpinned_event[0] = 0;
+	forget(c);
 	long used = cc_eventlog_walk(log, len, one_event, &r, &detail);
 	if (used < 0) {
-		c->n_events = c->n_apps = 0;
-		c->has_initrd = c->has_cmdline = false;
-		c->unpinned_event[0] = 0;
+		forget(c);
 		return cb_refuse(why, CB_REASON_MALFORMED, "TDX event log: %s", used == -2 ? r.detail : detail);
 	}
 	/* the guest sends the events only; the rest of a log area is filler */
 	for (size_t i = (size_t)used; i < len; i++)
 		if (log[i] != log[used]) {
-			c->n_events = c->n_apps = 0;
-			c->has_initrd = c->has_cmdline = false;
-			c->unpinned_event[0] = 0;
+			forget(c);
 			return cb_refuse(why, CB_REASON_MALFORMED, "TDX event log: bytes after its end that are not filler");
 		}
 	for (int i = 0; i < 4; i++)
 		if (memcmp(r.rtmr[i], c->rtmr[i], 48)) {
 			char got[97];
 			hex_encode(got, r.rtmr[i], 48);
+			forget(c);
 			return cb_refuse(why, CB_REASON_EVENT_LOG_MISMATCH,
 					 "the event log's replay gives RTMR%d %.16s..., not the quote's", i, got);
 		}
