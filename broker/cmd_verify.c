@@ -1,7 +1,7 @@
 /*
  * cocobroker verify --provider sev_guest|tdx_guest --outblob FILE
  *     [--auxblob FILE] [--cert FILE]... [--collateral DIR] [--policy FILE]
- *     [--report-data HEX] [--at RFC3339]
+ *     [--report-data HEX] [--at RFC3339] [--event-log FILE]
  * Claims JSON on stdout; exit 0 accepted, 1 rejected (reason code and detail
  * on stderr), 2 usage or I/O error.
  */
@@ -25,16 +25,17 @@ static void verify_usage(FILE *f)
 	fprintf(f,
 		"usage: cocobroker verify --provider sev_guest|tdx_guest --outblob FILE\n"
 		"         [--auxblob FILE] [--cert FILE]... [--collateral DIR] [--policy FILE]\n"
-		"         [--report-data HEX] [--at RFC3339]\n"
+		"         [--report-data HEX] [--at RFC3339] [--event-log FILE]\n"
 		"         [--vendor-dir DIR] [--snp-cert-dir DIR]\n"
 		"         [--test-snp-ark FILE [--test-snp-ask FILE]] [--test-tdx-root FILE]\n"
 		"Prints the claims as JSON. Exit 0 accepted, 1 rejected (reason on stderr),\n"
 		"2 usage or I/O error. --test-* trust TEST roots (never in production).\n"
+		"--event-log: TDX, the CCEL event log, replayed against the quote's RTMRs.\n"
 		"TDX without --collateral is refused unless --policy has \"allow_no_collateral\": true.\n");
 }
 
 struct verify_args {
-	const char *provider, *outblob, *auxblob, *collateral, *policy, *report_data, *at;
+	const char *provider, *outblob, *auxblob, *collateral, *policy, *report_data, *at, *event_log;
 	const char *vendor_dir, *snp_cert_dir, *test_ark, *test_ask, *test_tdx_root;
 	const char *certs[MAX_CERTS];
 	size_t n_certs;
@@ -49,7 +50,8 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 		{ "report-data", required_argument, 0, 'r' }, { "at", required_argument, 0, 't' },
 		{ "vendor-dir", required_argument, 0, 'V' }, { "snp-cert-dir", required_argument, 0, 'D' },
 		{ "test-snp-ark", required_argument, 0, 'K' }, { "test-snp-ask", required_argument, 0, 'S' },
-		{ "test-tdx-root", required_argument, 0, 'T' }, { "help", no_argument, 0, 'h' },
+		{ "test-tdx-root", required_argument, 0, 'T' }, { "event-log", required_argument, 0, 'e' },
+		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int ch;
@@ -75,6 +77,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 		case 'K': a->test_ark = optarg; break;
 		case 'S': a->test_ask = optarg; break;
 		case 'T': a->test_tdx_root = optarg; break;
+		case 'e': a->event_log = optarg; break;
 		case 'h': verify_usage(stdout); exit(CB_EXIT_OK);
 		default: return -1;
 		}
@@ -115,8 +118,8 @@ int cmd_verify(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	}
 	int rc = CB_EXIT_USAGE;
-	uint8_t *outblob = NULL, *auxblob = NULL, *certdata[MAX_CERTS] = { 0 };
-	size_t outlen = 0, auxlen = 0;
+	uint8_t *outblob = NULL, *auxblob = NULL, *evlog = NULL, *certdata[MAX_CERTS] = { 0 };
+	size_t outlen = 0, auxlen = 0, evlen = 0;
 	cb_buf certs[MAX_CERTS];
 	cb_trust *trust = NULL;
 	cb_policy *policy = NULL;
@@ -137,7 +140,8 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (read_input("outblob", a.outblob, &outblob, &outlen) ||
-	    (a.auxblob && read_input("auxblob", a.auxblob, &auxblob, &auxlen)))
+	    (a.auxblob && read_input("auxblob", a.auxblob, &auxblob, &auxlen)) ||
+	    (a.event_log && read_input("event log", a.event_log, &evlog, &evlen)))
 		goto out;
 	for (size_t i = 0; i < a.n_certs; i++) {
 		if (read_input("certificate", a.certs[i], &certdata[i], &certs[i].len))
@@ -163,6 +167,8 @@ int cmd_verify(int argc, char **argv)
 	ev.auxblob_len = auxlen;
 	ev.certs = certs;
 	ev.n_certs = a.n_certs;
+	ev.event_log = evlog;
+	ev.event_log_len = evlen;
 	cb_claims claims;
 	rc = CB_EXIT_REJECTED;
 	if (cb_verify(trust, &ev, &claims, &why) != 0) {
@@ -195,6 +201,7 @@ int cmd_verify(int argc, char **argv)
 out:
 	free(outblob);
 	free(auxblob);
+	free(evlog);
 	for (size_t i = 0; i < a.n_certs; i++)
 		free(certdata[i]);
 	cb_policy_free(policy);

@@ -66,7 +66,7 @@ ALL_TARGETS += $(BUILD)/cocobroker
 # ---- tests -----------------------------------------------------------------
 # Each test program is built twice: plain and with ASan+UBSan.
 TV            := $(BUILD)/tests/verify
-VERIFY_TESTS  := vectors adversarial policy debian cache
+VERIFY_TESTS  := vectors adversarial policy debian cache ccel
 # The larger real-evidence set: COCOBOOT_TESTDATA, else ../shared/testdata
 # beside the clone; optional (its checks are skipped with the reason when it
 # is absent).  The Debian one (tests/verify/debian-evidence.sh) is always there.
@@ -88,6 +88,19 @@ $(TV)/test-%-san: broker/verify/tests/test-%.c $(TV_SRCS_COMMON) $(TV_HDRS) $(VE
 	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(COMMON_SAN_A) $(MBEDTLS_HOST_LIBS) \
 		$(VERIFY_LDLIBS)
 
+# the event-log test signs quotes with the simulated provider (TEST keys)
+TV_SIM_TDX := tests/broker/sim_tdx.c
+$(TV)/test-ccel: broker/verify/tests/test-ccel.c $(TV_SIM_TDX) tests/broker/sim_tdx.h $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB) $(COMMON_HOST_A)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SIM_TDX) $(TV_SRCS_COMMON) $(VERIFY_LIB) $(COMMON_HOST_A) \
+		$(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+$(TV)/test-ccel-san: broker/verify/tests/test-ccel.c $(TV_SIM_TDX) tests/broker/sim_tdx.h $(TV_SRCS_COMMON) $(TV_HDRS) $(VERIFY_LIB_SAN) $(COMMON_SAN_A)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(HOST_CC) $(SAN_CFLAGS) $(TV_CFLAGS) -o $@ $< $(TV_SIM_TDX) $(TV_SRCS_COMMON) $(VERIFY_LIB_SAN) $(COMMON_SAN_A) \
+		$(MBEDTLS_HOST_LIBS) $(VERIFY_LDLIBS)
+
 VERIFY_TEST_BINS := $(foreach t,$(VERIFY_TESTS),$(TV)/test-$(t) $(TV)/test-$(t)-san)
 
 CHECK_SUITES += verify
@@ -102,7 +115,7 @@ check-verify: $(VERIFY_TEST_BINS) $(BUILD)/cocobroker $$(KEYS_STAMP)
 # One target per parser plus the whole verifier; seeds come from the real
 # evidence (broker/verify/fuzz/seed.sh: the Debian set always, the shared set when
 # present), the growing corpus stays under build/.
-VERIFY_FUZZ      := snp-report snp-certtable snp-crl tdx-quote x509-ext policy verify tdx-collateral
+VERIFY_FUZZ      := snp-report snp-certtable snp-crl tdx-quote x509-ext policy verify tdx-collateral ccel
 VERIFY_FUZZ_DIR  := $(BUILD)/fuzz/verify
 VERIFY_FUZZ_LIB  := $(BUILD)/broker/libcbverify-fuzz.a
 

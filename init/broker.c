@@ -34,6 +34,7 @@
 #include "ca_bundle.h"
 #include "certtime.h"
 #include "proto/client_cert.h"
+#include "event_log.h"
 #include "verdict.h"
 #include "libtsm/libtsm.h"
 #include "log.h"
@@ -149,6 +150,7 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	struct tsm_report rep;
 	char errbuf[TSM_ERRBUF_SIZE] = "";
 	struct coco_unlock_request ureq;
+	uint8_t *log = NULL;
 	size_t cap;
 	int rc;
 
@@ -168,10 +170,22 @@ static int attest_and_encode(const char *uuid, const uint8_t inblob[COCO_INBLOB_
 	ureq = (struct coco_unlock_request){ .volume = uuid, .provider = rep.provider, .outblob = rep.outblob,
 					     .outblob_len = rep.outblob_len, .auxblob = rep.auxblob,
 					     .auxblob_len = rep.auxblob_len, .enrol = enrol_fleet };
-	cap = coco_request_encoded_max(rep.outblob_len, rep.auxblob_len) + 1;
+	/* TDX: the RTMRs mean something only with the log that built them */
+	if (!strcmp(rep.provider, COCO_PROVIDER_TDX)) {
+		rc = event_log_read(CCEL_LOG_PATH, &log, &ureq.event_log_len, err);
+		if (rc < 0) {
+			*final = 1; /* the firmware's log does not change: retrying cannot help */
+			tsm_report_free(&rep);
+			return -1;
+		}
+		ureq.event_log = log;
+		cb_log("event log: %zu bytes%s", ureq.event_log_len, log ? "" : " (no CCEL table: none sent)");
+	}
+	cap = coco_request_encoded_max(rep.outblob_len, rep.auxblob_len + ureq.event_log_len + 3) + 1;
 	*body = malloc(cap);
 	rc = *body ? coco_request_encode(&ureq, *body, cap, body_len) : COCO_PROTO_TOO_LARGE;
 	tsm_report_free(&rep);
+	free(log);
 	if (rc != COCO_PROTO_OK) {
 		free(*body);
 		*body = NULL;

@@ -1,4 +1,5 @@
 #include "request.h"
+#include "common/cc_eventlog.h"
 #include "common/uuid.h"
 
 #include <stdio.h>
@@ -25,7 +26,7 @@ static size_t b64_len(size_t n)
 
 size_t coco_request_encoded_max(size_t outblob_len, size_t auxblob_len)
 {
-	/* fixed text + uuid + provider + both base64 fields + NUL */
+	/* fixed text (53 bytes, 68 with "event_log") + uuid + provider + enrol + the base64 fields + NUL */
 	return 96 + 36 + 16 + 12 + COCO_ENROL_NAME_MAX + b64_len(outblob_len) + b64_len(auxblob_len) + 1;
 }
 
@@ -72,6 +73,13 @@ int coco_request_encode(const struct coco_unlock_request *req,
 	if (req->auxblob && req->auxblob_len) {
 		if ((ret = put_str(buf, cap, &pos, "\",\"auxblob\":\"")) ||
 		    (ret = put_b64(buf, cap, &pos, req->auxblob, req->auxblob_len)))
+			return ret;
+	}
+	if (req->event_log && req->event_log_len) {
+		if (req->event_log_len > CC_EVENTLOG_MAX || strcmp(req->provider, COCO_PROVIDER_TDX))
+			return COCO_PROTO_BAD_INPUT;
+		if ((ret = put_str(buf, cap, &pos, "\",\"event_log\":\"")) ||
+		    (ret = put_b64(buf, cap, &pos, req->event_log, req->event_log_len)))
 			return ret;
 	}
 	if (req->enrol && ((ret = put_str(buf, cap, &pos, "\",\"enrol\":\"")) ||

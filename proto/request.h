@@ -2,6 +2,7 @@
  * Wire protocol v1, POST /v1/unlock request body (design.md, "Wire protocol v1"):
  *   {"volume": "<LUKS UUID>", "provider": "sev_guest"|"tdx_guest",
  *    "outblob": "<base64>", "auxblob": "<base64>",        (auxblob optional)
+ *    "event_log": "<base64>",                             (optional, TDX only: the CCEL log)
  *    "enrol": "<fleet policy name>"}                       (enrol optional)
  * With "enrol" the request is a first boot from a shared image: the volume
  * is not enrolled yet, and the broker enrols it under that fleet policy for
@@ -33,6 +34,9 @@ struct coco_unlock_request {
 	const uint8_t *auxblob;  /* NULL or empty: field omitted */
 	size_t auxblob_len;
 	const char *enrol;       /* NULL: an unlock; a fleet policy's name: a first boot */
+	const uint8_t *event_log; /* TDX: the CCEL event log, at most CC_EVENTLOG_MAX bytes;
+	                             NULL or empty: field omitted */
+	size_t event_log_len;
 };
 
 enum coco_proto_error {
@@ -56,7 +60,9 @@ int coco_provider_is_valid(const char *s);
 int coco_request_encode(const struct coco_unlock_request *req,
 			char *buf, size_t cap, size_t *len);
 
-/* Upper bound of the encoded body for the given blob sizes. */
+/* Upper bound of the encoded body for the given blob sizes. With an event
+ * log, pass auxblob_len + event_log_len + 3 as auxblob_len (the fixed part
+ * has room for the member's name; one base64 rounding per field). */
 size_t coco_request_encoded_max(size_t outblob_len, size_t auxblob_len);
 
 #endif

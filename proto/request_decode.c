@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/base64.h>
 
+#include "common/cc_eventlog.h"
 #include "common/uuid.h"
 #include "request.h"
 
@@ -14,6 +15,7 @@ void coco_request_fields_free(struct coco_request_fields *d)
 {
 	free(d->outblob);
 	free(d->auxblob);
+	free(d->event_log);
 }
 
 static int b64_field(const cJSON *item, uint8_t **out, size_t *len)
@@ -30,11 +32,11 @@ static int b64_field(const cJSON *item, uint8_t **out, size_t *len)
 	return 0;
 }
 
-enum member { M_VOLUME, M_PROVIDER, M_OUTBLOB, M_AUXBLOB, M_ENROL, M_COUNT };
+enum member { M_VOLUME, M_PROVIDER, M_OUTBLOB, M_AUXBLOB, M_EVENT_LOG, M_ENROL, M_COUNT };
 
 static int member_index(const char *name)
 {
-	static const char *const names[M_COUNT] = { "volume", "provider", "outblob", "auxblob", "enrol" };
+	static const char *const names[M_COUNT] = { "volume", "provider", "outblob", "auxblob", "event_log", "enrol" };
 
 	for (int i = 0; i < M_COUNT; i++)
 		if (!strcmp(name, names[i]))
@@ -65,9 +67,19 @@ static int decode_value(enum member m, const cJSON *item, struct coco_request_fi
 	case M_OUTBLOB:
 		*detail = "outblob is not base64";
 		return b64_field(item, &d->outblob, &d->outblob_len);
-	default:
+	case M_AUXBLOB:
 		*detail = "auxblob is not base64";
 		return b64_field(item, &d->auxblob, &d->auxblob_len);
+	default:
+		/* bounded before decoding: base64 of CC_EVENTLOG_MAX bytes at most */
+		*detail = "event_log is larger than 40 KiB";
+		if (strlen(item->valuestring) > (CC_EVENTLOG_MAX + 2) / 3 * 4)
+			return -1;
+		*detail = "event_log is not base64";
+		if (b64_field(item, &d->event_log, &d->event_log_len))
+			return -1;
+		*detail = "event_log is larger than 40 KiB";
+		return d->event_log_len > CC_EVENTLOG_MAX ? -1 : 0;
 	}
 }
 
@@ -94,7 +106,10 @@ static int decode_members(const cJSON *root, struct coco_request_fields *d, cons
 			return -1;
 	}
 	*detail = "volume, provider and outblob are required";
-	return seen[M_VOLUME] && seen[M_PROVIDER] && seen[M_OUTBLOB] ? 0 : -1;
+	if (!seen[M_VOLUME] || !seen[M_PROVIDER] || !seen[M_OUTBLOB])
+		return -1;
+	*detail = "event_log comes with provider tdx_guest only";
+	return seen[M_EVENT_LOG] && strcmp(d->provider, COCO_PROVIDER_TDX) ? -1 : 0;
 }
 
 /* Strict: an object with exactly the protocol's members, each once, each a string. */

@@ -2,9 +2,12 @@
  * The broker's side of the POST /v1/unlock body (design.md, "Wire protocol
  * v1"), with cJSON: exactly an object with "volume" (a UUID, returned
  * lowercase), "provider" ("sev_guest"|"tdx_guest"), "outblob" and optional
- * "auxblob" (standard base64, non-empty), optional "enrol" (a fleet policy's
- * name: a first boot, request.h); each a string, each at most once, nothing
- * else. Host only (cJSON); the guest encodes with request.h.
+ * "auxblob" (standard base64, non-empty), optional "event_log" (base64 of
+ * at most CC_EVENTLOG_MAX bytes, with provider "tdx_guest" only), optional
+ * "enrol" (a fleet policy's name: a first boot, request.h); each a string,
+ * each at most once, nothing else. The event log is only carried: the
+ * broker's verification parses it (broker/verify/ccel.c). Host only (cJSON);
+ * the guest encodes with request.h.
  * Fuzzed (proto/fuzz/fuzz-request.c).
  */
 #ifndef COCOBOOT_PROTO_REQUEST_DECODE_H
@@ -19,8 +22,8 @@ struct coco_request_fields {
 	char volume[40];
 	char provider[16];
 	char enrol[COCO_ENROL_NAME_MAX + 1];   /* "" unless a first boot */
-	uint8_t *outblob, *auxblob;
-	size_t outblob_len, auxblob_len;
+	uint8_t *outblob, *auxblob, *event_log;
+	size_t outblob_len, auxblob_len, event_log_len;
 };
 
 /* 0, or -1 with a static one-line reason in *detail (nothing to free then). */

@@ -125,6 +125,7 @@ static int check_evidence(struct unlock_job *j)
 		.provider = j->d.provider, .outblob = j->d.outblob, .outblob_len = j->d.outblob_len,
 		.auxblob = j->d.auxblob, .auxblob_len = j->d.auxblob_len, .snp_cert_dir = j->env->snp_cert_dir,
 		.collateral_dir = j->env->collateral_dir, .expected_report_data = j->in->inblob,
+		.event_log = j->d.event_log, .event_log_len = j->d.event_log_len,
 	};
 	cb_refusal why = { 0 };
 

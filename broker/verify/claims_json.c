@@ -78,6 +78,24 @@ static void tdx_json(cJSON *o, const cb_tdx_claims *c)
 	add_hex(o, "fmspc", c->fmspc, 6);
 	if (c->has_tcb_status)
 		cJSON_AddStringToObject(o, "tcb_status", c->tcb_status);
+	if (!c->has_event_log)
+		return;
+	/* what the replayed event log says ran, in the form a policy pins it */
+	cJSON *log = cJSON_AddObjectToObject(o, "event_log"), *apps = log ? cJSON_AddArrayToObject(log, "kernel") : NULL;
+	char hex[97];
+	if (!apps)
+		return;
+	cJSON_AddNumberToObject(log, "events", c->n_events);
+	for (uint32_t i = 0; i < c->n_apps; i++) {
+		hex_encode(hex, c->apps[i], 48);
+		cJSON_AddItemToArray(apps, cJSON_CreateString(hex));
+	}
+	if (c->has_initrd)
+		add_hex(log, "initrd", c->initrd, 48);
+	if (c->has_cmdline)
+		add_hex(log, "cmdline", c->cmdline, 48);
+	if (c->unpinned_event[0])
+		cJSON_AddStringToObject(log, "unpinned_event", c->unpinned_event);
 }
 
 char *cb_claims_to_json(const cb_claims *c)

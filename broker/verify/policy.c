@@ -101,6 +101,9 @@ struct tdx_policy {
 	bool has_statuses;
 	size_t n_statuses;
 	char statuses[16][40];
+	/* event digests of the replayed CCEL log: all three or none (parse_tdx) */
+	bool has_kernel, has_initrd, has_cmdline;
+	struct hexlist kernel, initrd, cmdline;
 };
 
 struct cb_policy {
@@ -515,19 +518,36 @@ static int parse_tdx(const cJSON *o, struct tdx_policy *p, cb_refusal *why)
 			r = get_hex(f, p->min_svn, 16, k, why), p->has_min_svn = true;
 		else if (!strcmp(k, "tcb_statuses"))
 			r = parse_statuses(f, p, why);
+		else if (!strcmp(k, "kernel"))
+			r = get_hexlist(f, &p->kernel, 48, k, why), p->has_kernel = true;
+		else if (!strcmp(k, "initrd"))
+			r = get_hexlist(f, &p->initrd, 48, k, why), p->has_initrd = true;
+		else if (!strcmp(k, "cmdline"))
+			r = get_hexlist(f, &p->cmdline, 48, k, why), p->has_cmdline = true;
 		else
 			r = cb_refuse(why, CB_REASON_MALFORMED, "policy: unknown key \"tdx.%s\"", k);
 		if (r)
 			return -1;
 	}
-	/* Deny by default: MRTD is the firmware, RTMR1 the kernel and boot loader,
-	 * RTMR2 the initramfs and command line; pinning fewer lets a host boot the
-	 * same firmware with its own kernel or initramfs. */
-	if (!p->allow_any_measurement && (!p->has_mrtd || !p->has_rtmr[1] || !p->has_rtmr[2]))
+	/* The kernel alone says nothing of the initramfs (which holds the pinned
+	 * CA) or the command line: the event pins go together. */
+	bool events = p->has_kernel && p->has_initrd && p->has_cmdline;
+	if ((p->has_kernel || p->has_initrd || p->has_cmdline) && !events)
 		return cb_refuse(why, CB_REASON_MALFORMED,
-				 "policy: \"tdx\" must pin what runs: \"mrtd\", \"rtmr1\" and \"rtmr2\" (missing:%s%s%s), "
+				 "policy: \"tdx\" pins the event log's \"kernel\", \"initrd\" and \"cmdline\" together "
+				 "(missing:%s%s%s)",
+				 p->has_kernel ? "" : " kernel", p->has_initrd ? "" : " initrd", p->has_cmdline ? "" : " cmdline");
+	/* Deny by default: MRTD is the firmware, RTMR1 the kernel and boot loader,
+	 * RTMR2 the initramfs and command line (as registers, or as the events of
+	 * the replayed log); pinning fewer lets a host boot the same firmware with
+	 * its own kernel or initramfs. */
+	if (!p->allow_any_measurement && (!p->has_mrtd || (!events && (!p->has_rtmr[1] || !p->has_rtmr[2]))))
+		return cb_refuse(why, CB_REASON_MALFORMED,
+				 "policy: \"tdx\" must pin what runs: \"mrtd\", and \"rtmr1\" and \"rtmr2\" or the event "
+				 "log's \"kernel\", \"initrd\" and \"cmdline\" (missing:%s%s%s), "
 				 "or say \"allow_any_measurement\": true",
-				 p->has_mrtd ? "" : " mrtd", p->has_rtmr[1] ? "" : " rtmr1", p->has_rtmr[2] ? "" : " rtmr2");
+				 p->has_mrtd ? "" : " mrtd", events || p->has_rtmr[1] ? "" : " rtmr1",
+				 events || p->has_rtmr[2] ? "" : " rtmr2");
 	return 0;
 }
 
@@ -737,6 +757,37 @@ static bool tdx_collateral_checked(const cb_claims *cl)
 	return cl->collateral_checked || cl->tdx.has_tcb_status;
 }
 
+/* The replayed event log (verify/ccel.c) against the kernel, initrd and
+ * cmdline pins: every EFI application is a pinned kernel (a boot loader
+ * before it must be listed too), one initrd and one load-options event, each
+ * pinned, and nothing else in RTMR1/RTMR2 that could hide an image. */
+static int check_tdx_events(const struct tdx_policy *p, const cb_tdx_claims *c, cb_refusal *why)
+{
+	char hex[97];
+	if (!c->has_event_log)
+		return cb_refuse(why, CB_REASON_EVENT_LOG_MISSING,
+				 "the policy pins the kernel, initrd and cmdline events, but the evidence has no event log");
+	if (c->unpinned_event[0])
+		return cb_refuse(why, CB_REASON_MEASUREMENT_MISMATCH, "event log: %s", c->unpinned_event);
+	if (c->n_apps == 0)
+		return cb_refuse(why, CB_REASON_MEASUREMENT_MISMATCH, "the event log has no EFI application (kernel) event");
+	for (uint32_t i = 0; i < c->n_apps; i++)
+		if (!in_list(&p->kernel, c->apps[i], 48)) {
+			hex_encode(hex, c->apps[i], 48);
+			return cb_refuse(why, CB_REASON_MEASUREMENT_MISMATCH,
+					 "EFI application %u of the event log, %s, is not in the kernel allowlist", i + 1, hex);
+		}
+	if (!c->has_initrd || !in_list(&p->initrd, c->initrd, 48))
+		return cb_refuse(why, CB_REASON_MEASUREMENT_MISMATCH, "%s",
+				 c->has_initrd ? "the event log's initrd is not in the allowlist"
+					       : "the event log has no initrd event");
+	if (!c->has_cmdline || !in_list(&p->cmdline, c->cmdline, 48))
+		return cb_refuse(why, CB_REASON_MEASUREMENT_MISMATCH, "%s",
+				 c->has_cmdline ? "the event log's command line is not in the allowlist"
+						: "the event log has no command-line (load options) event");
+	return 0;
+}
+
 static int check_tdx(const struct tdx_policy *p, const cb_claims *cl, cb_refusal *why)
 {
 	const cb_tdx_claims *c = &cl->tdx;
@@ -765,6 +816,8 @@ static int check_tdx(const struct tdx_policy *p, const cb_claims *cl, cb_refusal
 	for (int i = 0; i < 4; i++)
 		if (p->has_rtmr[i] && !in_list(&p->rtmr[i], c->rtmr[i], 48))
 			return cb_refuse(why, CB_REASON_MEASUREMENT_MISMATCH, "RTMR%d is not in the allowlist", i);
+	if (p->has_kernel && check_tdx_events(p, c, why))
+		return -1;
 	if (p->has_mrconfigid && memcmp(p->mrconfigid, c->mrconfigid, 48))
 		return cb_refuse(why, CB_REASON_IDENTITY_MISMATCH, "MRCONFIGID differs from the policy");
 	if (p->has_mrowner && memcmp(p->mrowner, c->mrowner, 48))
@@ -884,7 +937,11 @@ static void open_tdx(struct open_ctx *o, const struct tdx_policy *p)
 		say(o, "tdx.mrtd: any firmware accepted (allow_any_measurement)");
 	for (int i = 0; i < 4; i++)
 		if (!p->has_rtmr[i])
-			say(o, "tdx.rtmr%d: any value accepted%s", i, i == 1 || i == 2 ? " (allow_any_measurement)" : "");
+			say(o, "tdx.rtmr%d: any value accepted%s", i,
+			    (i == 1 || i == 2) && !p->has_kernel ? " (allow_any_measurement)"
+			    : i == 1 || i == 2 ? " (the event log's kernel, initrd and cmdline are pinned)" : "");
+	if (!p->has_kernel)
+		say(o, "tdx.kernel, tdx.initrd, tdx.cmdline: the event log is not required");
 	if (!p->has_mrconfigid)
 		say(o, "tdx.mrconfigid: any value accepted");
 	if (!p->has_mrowner)

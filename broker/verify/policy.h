@@ -12,7 +12,8 @@
  * the policy does not load:
  *   snp: "measurements" (or "id_key_digests"),
  *   tdx: "mrtd" + "rtmr1" + "rtmr2" (firmware; kernel and boot loader;
- *        initramfs and command line),
+ *        initramfs and command line), or "mrtd" + "kernel" + "initrd" +
+ *        "cmdline" (the same, as events of the replayed CCEL event log),
  *   or "allow_any_measurement": true in that section (pinned fields are
  *   still checked).
  * Other fields are optional; an absent one does not constrain, except where a
@@ -52,6 +53,11 @@
  *     "allow_any_measurement": false,       default false (see above)
  *     "mrtd": ["<96 hex>", ...],            allowlist (A/B rollouts: list both) [measurement-mismatch]
  *     "rtmr0": ["<96 hex>", ...], ... "rtmr3": [...],  allowlists, lists only [measurement-mismatch]
+ *     "kernel": ["<96 hex>", ...],          the event log (`cocobroker measure tdx` prints them; all three
+ *     "initrd": ["<96 hex>", ...],          or none): every EFI application in RTMR1 in "kernel", the
+ *     "cmdline": ["<96 hex>", ...],         EFI stub's initrd and load-options events in theirs, and no
+ *                                           event in RTMR1/RTMR2 the broker cannot account for
+ *                                           [measurement-mismatch]; no log [event-log-missing]
  *     "mrconfigid": "<96 hex>", "mrowner": "<96 hex>", "mrownerconfig": "<96 hex>"   [identity-mismatch]
  *     "allow_debug": false,                 default false: TD attribute DEBUG (bit 0) refused [debug-policy]
  *     "allow_test_root": false,             default false (see below) [product-mismatch]

@@ -10,6 +10,7 @@
 
 #include <mbedtls/sha256.h>
 
+#include "ccel.h"
 #include "crypto.h"
 #include "internal.h"
 #include "tdx_collateral.h"
@@ -216,5 +217,8 @@ int cb_verify_tdx(cb_trust *t, const cb_evidence *ev, time_t at, cb_claims *out,
 			return -1;
 		out->collateral_checked = true;
 	}
+	/* Last: the RTMRs it is replayed against are now the signed quote's. */
+	if (ev->event_log && ccel_replay(ev->event_log, ev->event_log_len, c, why))
+		return -1;
 	return 0;
 }

@@ -32,6 +32,8 @@ int cb_verify(cb_trust *t, const cb_evidence *ev, cb_claims *claims, cb_refusal 
 	const uint8_t *report_data;
 	switch (c.provider) {
 	case CB_PROVIDER_SNP:
+		if (ev->event_log)
+			return cb_refuse(why, CB_REASON_MALFORMED, "an event log comes with TDX evidence only");
 		ret = cb_verify_snp(t, ev, at, &c, why);
 		report_data = c.snp.report_data;
 		break;

@@ -53,6 +53,8 @@ extern "C" {
 #define CB_REASON_GUEST_POLICY         "guest-policy"         /* policy: guest-policy bits, VMPL, platform info, TD attributes, XFAM, signing key */
 #define CB_REASON_IDENTITY_MISMATCH    "identity-mismatch"    /* policy: host_data, family/image id, id/author keys, MRCONFIGID, MROWNER, MROWNERCONFIG */
 #define CB_REASON_NO_POLICY            "no-policy"            /* missing policy denies */
+#define CB_REASON_EVENT_LOG_MISMATCH   "event-log-mismatch"   /* TDX: the event log's replay does not give the quote's RTMRs */
+#define CB_REASON_EVENT_LOG_MISSING    "event-log-missing"    /* policy: pins kernel/initrd/cmdline events, evidence has no log */
 #define CB_REASON_INTERNAL             "internal"             /* out of memory, crypto library failure */
 
 /* A refusal: one stable code plus a human-readable detail line (no newline). */
@@ -137,6 +139,9 @@ typedef struct cb_evidence {
 	                                  pckcrl-*.der, rootcrl-*.der, tcb-signing-chain-*.pem */
 	time_t at;                     /* verification time; 0 = now */
 	const uint8_t *expected_report_data; /* optional: 64 bytes the report_data must equal */
+	const uint8_t *event_log;      /* optional, TDX: the CCEL event log (docs/measure.md), at most
+	                                  CC_EVENTLOG_MAX bytes; replayed against RTMR0..3 */
+	size_t event_log_len;
 } cb_evidence;
 
 /* ---- claims ------------------------------------------------------------ */
@@ -183,6 +188,8 @@ typedef struct cb_snp_claims {
 	uint8_t committed_major, committed_minor, committed_build; /* committed firmware (0x1EC..0x1EE) */
 } cb_snp_claims;
 
+#define CB_TDX_MAX_APPS 8
+
 typedef struct cb_tdx_claims {
 	uint16_t version;           /* quote version: 4 or 5 */
 	uint16_t body_type;         /* 2 = TD report 1.0, 3 = TD report 1.5 */
@@ -212,6 +219,21 @@ typedef struct cb_tdx_claims {
 	char tcb_status[40];        /* "UpToDate", "OutOfDate", ..., or "NotSupported" (no level matched) */
 	char qe_tcb_status[40];
 	cb_product product;
+	/* from the CCEL event log, when the evidence had one: its replay gave
+	 * RTMR0..3 exactly (else cb_verify refused: event-log-mismatch) */
+	bool has_event_log;
+	uint32_t n_events;          /* events extended into an RTMR */
+	uint32_t n_apps;            /* EV_EFI_BOOT_SERVICES_APPLICATION events in RTMR1 (the kernel, with direct boot) */
+	uint8_t apps[CB_TDX_MAX_APPS][48]; /* their digests (PE Authenticode SHA-384), in log order */
+	bool has_initrd, has_cmdline;
+	uint8_t initrd[48];         /* the Linux EFI stub's initrd event (EV_EVENT_TAG 0x8f3b22ec, RTMR2) */
+	uint8_t cmdline[48];        /* its load-options event (EV_EVENT_TAG 0x8f3b22ed, RTMR2) */
+	/* The first event of RTMR1/RTMR2 that a kernel/initrd/cmdline policy cannot
+	 * account for ("" when none): another event type, a second initrd or
+	 * load-options event, more than CB_TDX_MAX_APPS applications, or a
+	 * self-describing event (EV_EFI_ACTION, EV_SEPARATOR, EV_EFI_GPT_EVENT)
+	 * whose digest is not that of its data. */
+	char unpinned_event[160];
 } cb_tdx_claims;
 
 typedef struct cb_claims {

@@ -17,7 +17,8 @@ INIT_TEST_certtime := init/certtime.c
 INIT_TEST_check-volume := init/check_volume.c init/luks2_digest.c init/errors.c
 INIT_TEST_luks2-digest := init/luks2_digest.c init/errors.c
 INIT_TEST_dm-crypt := init/dm_crypt.c init/luks2_digest.c init/errors.c init/log.c
-INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime luks2-digest dm-crypt
+INIT_TEST_event-log := init/event_log.c init/errors.c
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime luks2-digest dm-crypt event-log
 INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.h
 
 define init_test

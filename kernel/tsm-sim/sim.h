@@ -40,6 +40,7 @@ struct sim_tdx {
 	size_t pck_chain_len;
 	u8 mrtd[48];
 	u8 mrconfigid[48];	/* the host's launch-time identity of the TD */
+	u8 rtmr[4][48];		/* RTMR0..3: zero, or the rtmr parameter */
 	u8 cpusvn[16];
 	u64 td_attributes;
 	u64 xfam;

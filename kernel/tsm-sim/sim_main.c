@@ -23,6 +23,9 @@ MODULE_PARM_DESC(format, "sev_guest (SEV-SNP report v3) or tdx_guest (TDX quote 
 static char *measurement;
 module_param(measurement, charp, 0444);
 MODULE_PARM_DESC(measurement, "hex, 48 bytes: SNP MEASUREMENT or TDX MRTD (default: bytes 00 01 .. 2f)");
+static char *rtmr;
+module_param(rtmr, charp, 0444);
+MODULE_PARM_DESC(rtmr, "hex, 192 bytes: TDX RTMR0..3 (default zero), e.g. an event log's replay");
 static char *host_data;
 module_param(host_data, charp, 0444);
 MODULE_PARM_DESC(host_data, "hex, 32 bytes: SNP HOST_DATA (default zero)");
@@ -233,6 +236,8 @@ static int load_tdx(struct sim_state *st, const struct sim_material *m)
 		rc = load_measurement(q->mrtd);
 	if (!rc && mrconfigid)
 		rc = sim_hex_exact("mrconfigid", mrconfigid, q->mrconfigid, 48);
+	if (!rc && rtmr)
+		rc = sim_hex_exact("rtmr", rtmr, &q->rtmr[0][0], sizeof(q->rtmr));
 	if (!rc && m->text[SIM_MAT_TDX_CPUSVN])
 		rc = sim_hex_exact("tdx_cpusvn", m->text[SIM_MAT_TDX_CPUSVN], q->cpusvn, 16);
 	if (!rc)

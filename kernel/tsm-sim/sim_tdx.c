@@ -25,6 +25,7 @@
 #define TD_XFAM			128
 #define TD_MRTD			136
 #define TD_MRCONFIGID		184
+#define TD_RTMR0		328	/* RTMR0..3, 48 bytes each */
 #define TD_REPORT_DATA		520
 
 /* QE report (SGX REPORT body) offsets. */
@@ -82,6 +83,7 @@ int sim_tdx_quote(const struct sim_state *st, struct tsm_report *report)
 	put_unaligned_le64(q->xfam, td + TD_XFAM);
 	memcpy(td + TD_MRTD, q->mrtd, 48);
 	memcpy(td + TD_MRCONFIGID, q->mrconfigid, 48);
+	memcpy(td + TD_RTMR0, q->rtmr, sizeof(q->rtmr));
 	memcpy(td + TD_REPORT_DATA, report->desc.inblob, report->desc.inblob_len);
 
 	put_unaligned_le32(sig_len, quote + QUOTE_SIGNED_SIZE);

@@ -11,6 +11,7 @@
 #include "proto/http_server.h"
 #include "proto/request_decode.h"
 #include "proto/request.h"
+#include "common/cc_eventlog.h"
 
 static enum coco_http_feed feed_all(struct coco_http_request *r, const char *text, size_t step)
 {
@@ -102,6 +103,40 @@ static int decodes(const char *json)
 	return ok;
 }
 
+/* The optional TDX event log: carried, bounded, TDX only. */
+static void test_decode_event_log(void)
+{
+	struct coco_request_fields f;
+	const char *detail = NULL;
+	const char *good = "{\"volume\":\"" UUID "\",\"provider\":\"tdx_guest\",\"outblob\":\"AP8Q\",\"event_log\":\"YWJj\"}";
+	size_t n = (CC_EVENTLOG_MAX + 3) / 3 * 4, head;
+	char *big = malloc(n + 200);
+
+	CHECK(coco_request_decode(good, strlen(good), &f, &detail) == 0 && f.event_log_len == 3 &&
+	      !memcmp(f.event_log, "abc", 3), "event_log decodes");
+	coco_request_fields_free(&f);
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AP8Q\",\"event_log\":\"YWJj\"}"),
+	      "event_log with sev_guest refused");
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"tdx_guest\",\"outblob\":\"AP8Q\",\"event_log\":\"\"}"),
+	      "empty event_log refused");
+	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"tdx_guest\",\"outblob\":\"AP8Q\",\"event_log\":\"YW\"}"),
+	      "event_log that is not base64 refused");
+	if (!big)
+		return;
+	/* base64 of CC_EVENTLOG_MAX + 3 bytes: one group too many */
+	head = (size_t)sprintf(big, "{\"volume\":\"" UUID "\",\"provider\":\"tdx_guest\",\"outblob\":\"AP8Q\",\"event_log\":\"");
+	memset(big + head, 'A', n);
+	strcpy(big + head + n, "\"}");
+	CHECK(coco_request_decode(big, strlen(big), &f, &detail) != 0 && !strcmp(detail, "event_log is larger than 40 KiB"),
+	      "event_log over 40 KiB refused: %s", detail);
+	n -= 4; /* the last whole group under the bound, then one byte more: exactly CC_EVENTLOG_MAX */
+	strcpy(big + head + n, "AA==\"}");
+	CHECK(coco_request_decode(big, strlen(big), &f, &detail) == 0 && f.event_log_len == CC_EVENTLOG_MAX,
+	      "event_log of exactly 40 KiB accepted (%zu bytes)", f.event_log_len);
+	coco_request_fields_free(&f);
+	free(big);
+}
+
 static void test_decode(void)
 {
 	struct coco_request_fields f;
@@ -149,6 +184,7 @@ static void test_decode(void)
 		       "\"enrol\":\"a\"}"), "enrol: duplicate refused");
 	CHECK(!decodes("{\"volume\":\"" UUID "\",\"provider\":\"sev_guest\",\"outblob\":\"AAAA\",\"enrol\":"
 		       "\"aaaaaaaaaabbbbbbbbbbccccccccccdddddddddde\"}"), "enrol: 41 characters refused");
+	test_decode_event_log();
 }
 
 /* The answer head the broker writes, read back with the guest's parser. */

@@ -20,6 +20,7 @@
 #include "proto/request.h"
 #include "proto/answer.h"
 #include "proto/http_client.h"
+#include "common/cc_eventlog.h"
 
 static void test_binding(void)
 {
@@ -93,6 +94,17 @@ static void test_request(void)
 	r.provider = "sev\"guest";
 	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "bad provider");
 	r.provider = "tdx_guest";
+	r.event_log = aux;
+	r.event_log_len = sizeof(aux);
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_OK && strstr(buf, ",\"event_log\":\"YWI=\"}") &&
+	      len < coco_request_encoded_max(sizeof(out), 0 + sizeof(aux) + 3), "event_log encoded (TDX): %s", buf);
+	r.provider = "sev_guest";
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "event_log with sev_guest refused");
+	r.provider = "tdx_guest";
+	r.event_log_len = CC_EVENTLOG_MAX + 1;
+	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "event_log over 40 KiB refused");
+	r.event_log = NULL;
+	r.event_log_len = 0;
 	r.outblob_len = 0;
 	CHECK(coco_request_encode(&r, buf, sizeof(buf), &len) == COCO_PROTO_BAD_INPUT, "empty outblob");
 	{

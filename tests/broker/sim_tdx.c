@@ -129,6 +129,7 @@ size_t sim_tdx_quote(struct sim_tdx *t, int debug, const uint8_t report_data[64]
 	p[128] = 0xe7;                 /* xfam */
 	p[129] = 0x02;
 	memset(p + 136, SIM_TDX_MRTD_BYTE, 48);   /* mrtd */
+	memcpy(p + 328, t->rtmr, sizeof(t->rtmr)); /* rtmr0..3 */
 	memcpy(p + 520, report_data, 64);
 	/* signature data */
 	sig_len_at = out + HEADER_LEN + BODY_LEN;

@@ -18,6 +18,8 @@ struct sim_tdx {
 	mbedtls_pk_context ak, pck;
 	char chain[16384];      /* PEM: PCK, PCK CA, root */
 	size_t chain_len;
+	uint8_t rtmr[4][48];    /* what the quotes report as RTMR0..3 (zero after load; tests set
+	                           them to an event log's replay, broker/verify/tests/test-ccel.c) */
 };
 
 #define SIM_TDX_MRTD_BYTE 0xd7

@@ -209,6 +209,27 @@ expect "TDX: release on a good simulated quote" '^status=200 key_bytes=64$' --vo
 check "TDX: released key equals the enrolled key" cmp -s "$W/tdx.key" "$W/tdx-released.key"
 expect "TDX: debug TD -> debug-policy" 'status=403 error=debug-policy$' --volume "$VOL_TDX" --sim-tdx "$KEYS" --sim-debug
 expect "TDX evidence, SNP-only policy -> product-mismatch" 'status=403 error=product-mismatch$' --volume "$VOL" --sim-tdx "$KEYS"
+# TDX through the CCEL event log: the policy pins the log's kernel, initrd and
+# cmdline events; the simulated quote's RTMRs are the replay of a log from
+# make-ccel.py (docs/measure.md, "TDX: why the event log")
+VOL_TDXLOG=44444444-5555-4666-8777-888888888888
+mkdir -p "$W/ccel" && "$(dirname "$0")/make-ccel.py" "$W/ccel" > "$W/ccel/values"
+ev() { awk -v n="$1" '$1 == n { print "[\"" $2 "\"]" }' "$W/ccel/values"; }
+echo "{\"tdx\": {\"allow_test_root\": true, \"allow_no_collateral\": true, \"mrtd\": [\"$(printf 'd7%.0s' $(seq 48))\"],
+         \"kernel\": $(ev kernel), \"initrd\": $(ev initrd), \"cmdline\": $(ev cmdline)}}" > "$W/policy-tdx-log.json"
+"$BROKER" volume add --uuid "$VOL_TDXLOG" --policy "$W/policy-tdx-log.json" --config "$W/broker.json" > "$W/tdxlog.key" 2>/dev/null &&
+	"$BROKER" volume confirm --uuid "$VOL_TDXLOG" --key-file "$W/tdxlog.key" --config "$W/broker.json" 2>/dev/null ||
+	bad "volume add/confirm of the event-log policy"
+expect "TDX event log: the replay gives the quote's RTMRs, kernel/initrd/cmdline pinned -> released" '^status=200 key_bytes=64$' \
+	--volume "$VOL_TDXLOG" --sim-tdx "$KEYS" --event-log "$W/ccel/good.bin"
+expect "TDX event log: one digest changed -> event-log-mismatch" 'status=403 error=event-log-mismatch$' \
+	--volume "$VOL_TDXLOG" --sim-tdx "$KEYS" --rtmr-log "$W/ccel/good.bin" --event-log "$W/ccel/tampered.bin"
+expect "TDX event log: consistent, another kernel -> measurement-mismatch" 'status=403 error=measurement-mismatch$' \
+	--volume "$VOL_TDXLOG" --sim-tdx "$KEYS" --event-log "$W/ccel/other.bin"
+expect "TDX event log: none sent, events pinned -> event-log-missing" 'status=403 error=event-log-missing$' \
+	--volume "$VOL_TDXLOG" --sim-tdx "$KEYS" --rtmr-log "$W/ccel/good.bin"
+check "TDX event log: the refusal is audited with its reason" \
+	test "$(sqlite3 "$W/keys.db" "select count(*) from audit where volume='$VOL_TDXLOG' and reason='event-log-mismatch'")" -eq 1
 # the TEST VCEK with all its AMD extensions, but issued by a key no root vouches for
 python3 - "$KEYS/snp/vcek.pem" "$W/rogue-vcek.der" <<'PY'
 import sys, warnings

@@ -18,6 +18,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha512.h>
 #include <mbedtls/ssl.h>
 #include <psa/crypto.h>
 
@@ -26,6 +27,7 @@
 #include "proto/request.h"
 #include "proto/answer.h"
 #include "proto/http_client.h"
+#include "common/cc_eventlog.h"
 #include "sim_snp.h"
 #include "sim_tdx.h"
 
@@ -36,7 +38,7 @@ static const uint16_t guest_groups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 struct options {
 	const char *host, *port, *ca, *servername, *volume, *provider, *enrol;
 	const char *sim_keydir, *sim_tdx_keydir, *sim_vcek_der, *outblob, *auxblob, *save_prefix, *raw_body, *key_out;
-	const char *client_key_out;
+	const char *client_key_out, *event_log, *rtmr_log;
 	struct sim_snp_opts sim;
 	int bind_other_key, no_client_cert, stall_after_head, print_ekm;
 	int hold_s;
@@ -48,6 +50,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: unlock-client --connect HOST:PORT --ca PEM --volume UUID EVIDENCE [options]\n"
 		"evidence:  --sim-snp KEYDIR | --sim-tdx KEYDIR | --outblob FILE [--auxblob FILE] [--provider P]\n"
+		"TDX:       --event-log FILE (sent; the simulated quote's RTMRs are its replay)\n"
+		"           --rtmr-log FILE (the quote's RTMRs from this log instead)\n"
 		"sim knobs: --sim-debug --sim-vmpl N --sim-other-measurement --sim-bad-signature\n"
 		"           --sim-ucode-delta N --sim-host-data BYTE --sim-sig-algo N --sim-vcek-der FILE\n"
 		"options:   --servername NAME (default localhost) --save-evidence PREFIX --key-out FILE\n"
@@ -82,6 +86,7 @@ static void parse(int argc, char **argv, struct options *o)
 		OPT("--ca", o->ca) OPT("--servername", o->servername) OPT("--volume", o->volume)
 		OPT("--provider", o->provider) OPT("--enrol", o->enrol) OPT("--sim-snp", o->sim_keydir) OPT("--sim-tdx", o->sim_tdx_keydir) OPT("--outblob", o->outblob)
 		OPT("--auxblob", o->auxblob) OPT("--save-evidence", o->save_prefix)
+		OPT("--event-log", o->event_log) OPT("--rtmr-log", o->rtmr_log)
 		OPT("--raw-body", o->raw_body) OPT("--key-out", o->key_out) OPT("--client-key-out", o->client_key_out)
 		FLAG("--sim-debug", o->sim.debug) FLAG("--sim-other-measurement", o->sim.other_measurement)
 		FLAG("--sim-bad-signature", o->sim.bad_signature) FLAG("--bind-other-key", o->bind_other_key)
@@ -115,6 +120,35 @@ static uint8_t *slurp(const char *path, size_t *len)
 	*len = fread(buf, 1, 1 << 20, f);
 	fclose(f);
 	return buf;
+}
+
+/* The simulated TDX module's side: RTMR[mr - 1] = SHA-384(RTMR || digest) for
+ * every extended event of the log in PATH (the broker replays the same way;
+ * the logs come from tests/broker/make-ccel.py). */
+static int extend_rtmr(void *arg, const struct cc_event *e)
+{
+	uint8_t (*rtmr)[48] = arg, cat[96];
+
+	if (e->type == CC_EV_NO_ACTION || e->mr_index == 0) /* MRTD is not extended */
+		return 0;
+	if (e->mr_index > 4)
+		return -1;
+	memcpy(cat, rtmr[e->mr_index - 1], 48);
+	memcpy(cat + 48, e->sha384, 48);
+	return mbedtls_sha512(cat, sizeof(cat), rtmr[e->mr_index - 1], 1);
+}
+
+static int replay_file(const char *path, uint8_t rtmr[4][48])
+{
+	size_t len;
+	uint8_t *log = slurp(path, &len);
+	const char *detail = "";
+	long r = cc_eventlog_walk(log, len, extend_rtmr, rtmr, &detail);
+
+	free(log);
+	if (r < 0)
+		fprintf(stderr, "unlock-client: %s: %s\n", path, r == -1 ? detail : "MR index above 4");
+	return r < 0 ? -1 : 0;
 }
 
 static void spill(const char *path, const void *data, size_t len)
@@ -252,6 +286,8 @@ int main(int argc, char **argv)
 		struct sim_tdx tdx;
 		if (sim_tdx_load(&tdx, o.sim_tdx_keydir, mbedtls_ctr_drbg_random, &drbg))
 			return 3;
+		if ((o.rtmr_log || o.event_log) && replay_file(o.rtmr_log ? o.rtmr_log : o.event_log, tdx.rtmr))
+			return 3;
 		outblob = malloc(32768);
 		outblob_len = sim_tdx_quote(&tdx, o.sim.debug, inblob, outblob, 32768, mbedtls_ctr_drbg_random, &drbg);
 		sim_tdx_free(&tdx);
@@ -284,13 +320,18 @@ int main(int argc, char **argv)
 		body[body_len - 2] = '"';
 		body[body_len - 1] = '}';
 	} else {
-		size_t cap = coco_request_encoded_max(outblob_len, auxblob_len);
+		size_t log_len = 0;
+		uint8_t *log = o.event_log ? slurp(o.event_log, &log_len) : NULL;
+		size_t cap = coco_request_encoded_max(outblob_len, auxblob_len + log_len + 3);
 		struct coco_unlock_request req = {
 			.volume = o.volume, .provider = o.provider, .outblob = outblob,
 			.outblob_len = outblob_len, .auxblob = auxblob, .auxblob_len = auxblob_len, .enrol = o.enrol,
+			.event_log = log, .event_log_len = log_len,
 		};
 		body = malloc(cap);
-		if ((ret = coco_request_encode(&req, body, cap, &body_len))) {
+		ret = coco_request_encode(&req, body, cap, &body_len);
+		free(log);
+		if (ret) {
 			fprintf(stderr, "unlock-client: cannot encode the request (%d)\n", ret);
 			return 3;
 		}

@@ -44,7 +44,7 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug tdx-ccel tdx-ccel-tampered tdx-ccel-bad keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -121,9 +121,80 @@ fi
 if want tdx; then
 	expect_success tdx "rd.cocoboot.timeout=60 e2e.format=tdx_guest"
 	grep -q 'report: provider tdx_guest' "$W/logs/tdx.log" && ok "tdx: evidence was a TDX quote" || bad "tdx: not a TDX quote"
+	# no CCEL table under TCG: the request goes without an event log (the policy pins RTMRs)
+	grep -q 'event log: 0 bytes (no CCEL table: none sent)' "$W/logs/tdx.log" && ok "tdx: no CCEL table, no event log sent" ||
+		bad "tdx: the guest did not say it sent no event log"
 fi
 want tdx-debug && expect_failure tdx-debug "broker-refused: debug" poweroff \
 	"rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=debug=1"
+# TDX with a CCEL event log (docs/measure.md, "TDX: why the event log"): QEMU
+# gets a CCEL ACPI table (-acpitable) whose log area is a reserved 64 KiB
+# (memmap=) holding a hand-built log (tests/broker/make-ccel.py, loaded with
+# -device loader); the simulated provider reports RTMRs = the log's replay.
+# The guest kernel publishes the area, cocoboot sends the events, the broker
+# replays them under a policy that pins the log's kernel/initrd/cmdline.
+if want tdx-ccel || want tdx-ccel-tampered || want tdx-ccel-bad; then
+	mkdir -p "$W/ccel"
+	"$TOP/tests/broker/make-ccel.py" "$W/ccel" >"$W/ccel/values"
+	python3 - "$W/ccel" <<'PY'
+import hashlib, struct, sys
+d = sys.argv[1]
+log = open(d + "/good.bin", "rb").read()
+rtmr = [bytes(48)] * 4
+off = 32 + struct.unpack_from("<I", log, 28)[0]  # after the Spec ID event (SHA-384 only)
+while off + 8 <= len(log) and log[off:off + 8] != b"\xff" * 8:
+    mr, typ = struct.unpack_from("<II", log, off)
+    dig = log[off + 14:off + 62]
+    size = struct.unpack_from("<I", log, off + 62)[0]
+    if typ != 3 and mr != 0:  # EV_NO_ACTION and MRTD events are not extended
+        rtmr[mr - 1] = hashlib.sha384(rtmr[mr - 1] + dig).digest()
+    off += 66 + size
+open(d + "/rtmr", "w").write(b"".join(rtmr).hex())
+# the log areas as OVMF leaves them: the events, then 0xff up to LAML
+for name in ("good", "tampered"):
+    ev = open(d + "/" + name + ".bin", "rb").read().rstrip(b"\xff")
+    open(d + "/area-" + name + ".bin", "wb").write(ev + b"\xff" * (0x10000 - len(ev)))
+# the CCEL table after its ACPI header: CC type 2 (TDX), subtype 0, LAML 64 KiB, LASA 0x5000000
+open(d + "/ccel.dat", "wb").write(struct.pack("<BBHQQ", 2, 0, 0, 0x10000, 0x5000000))
+PY
+	ev() { awk -v n="$1" '$1 == n { print "[\"" $2 "\"]" }' "$W/ccel/values"; }
+	sed "s/\"rtmr1\": \[[^]]*\], \"rtmr2\": \[[^]]*\]/\"kernel\": $(ev kernel), \"initrd\": $(ev initrd), \"cmdline\": $(ev cmdline)/" \
+		"$W/policy.json" >"$W/policy-ccel.json"
+	"$BROKER" volume set-policy --uuid "$UUID" --policy "$W/policy-ccel.json" --config "$W/broker.json" 2>"$W/logs/ccel-policy.log" ||
+		{ bad "tdx-ccel: set-policy"; cat "$W/logs/ccel-policy.log"; }
+	ccel_args() { # LOG
+		echo --qemu-arg -acpitable --qemu-arg "sig=CCEL,rev=1,oem_id=COCOBT,oem_table_id=CCELTEST,data=$W/ccel/ccel.dat" \
+			--qemu-arg -device --qemu-arg "loader,file=$1,addr=0x5000000,force-raw=on"
+	}
+	CCEL_APPEND="rd.cocoboot.timeout=60 e2e.format=tdx_guest e2e.sim=rtmr=$(cat "$W/ccel/rtmr") memmap=64K\$0x5000000"
+	if want tdx-ccel; then
+		# shellcheck disable=SC2046 # word splitting of the argument list is intended
+		expect_success tdx-ccel "$CCEL_APPEND" $(ccel_args "$W/ccel/area-good.bin")
+		grep -q 'event log: [1-9][0-9]* bytes' "$W/logs/tdx-ccel.log" && ok "tdx-ccel: $(grep -m1 -o 'event log: [0-9]* bytes' "$W/logs/tdx-ccel.log") sent" ||
+			bad "tdx-ccel: no event log sent"
+	fi
+	if want tdx-ccel-tampered; then
+		if e2e_boot tdx-ccel-tampered "$W/root.img" "$URL $CCEL_APPEND" 120 --expect "cocoboot: error broker-refused: event-log-mismatch" \
+			--expect "onfail: poweroff" "${FAILMARK[@]}" $(ccel_args "$W/ccel/area-tampered.bin") >"$W/logs/tdx-ccel-tampered.out" 2>&1; then
+			ok "tdx-ccel-tampered: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/tdx-ccel-tampered.log")"
+		else
+			bad "tdx-ccel-tampered"; cat "$W/logs/tdx-ccel-tampered.out"
+		fi
+	fi
+	if want tdx-ccel-bad; then
+		# an area that holds no log: the guest names it and does not retry (the log will not change)
+		head -c 65536 /dev/zero | tr '\0' 'B' >"$W/ccel/area-bad.bin"
+		if e2e_boot tdx-ccel-bad "$W/root.img" "$URL $CCEL_APPEND" 120 --expect "cocoboot: error report: CCEL event log" \
+			--expect "onfail: poweroff" "${FAILMARK[@]}" $(ccel_args "$W/ccel/area-bad.bin") >"$W/logs/tdx-ccel-bad.out" 2>&1 &&
+			! grep -q 'attempt 2' "$W/logs/tdx-ccel-bad.log"; then
+			ok "tdx-ccel-bad: $(grep -m1 -o 'cocoboot: error .*' "$W/logs/tdx-ccel-bad.log"), no second attempt"
+		else
+			bad "tdx-ccel-bad"; cat "$W/logs/tdx-ccel-bad.out"
+		fi
+	fi
+	"$BROKER" volume set-policy --uuid "$UUID" --policy "$W/policy.json" --config "$W/broker.json" 2>>"$W/logs/ccel-policy.log" ||
+		bad "tdx-ccel: policy restored"
+fi
 if want import; then
 	# A user's existing disk (cocobroker(8) volume import): an unencrypted root
 	# encrypted in place with a passphrase, cryptsetup's defaults (argon2id

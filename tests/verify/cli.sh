@@ -61,6 +61,20 @@ expect "debian tdx without collateral or a policy opting in" 1 '^collateral-inva
 expect "debian tdx" 0 '' --provider tdx_guest --outblob "$dt/quote.bin" --at 2023-07-01T01:00:00Z --policy "$tmp/deb-nocoll.json"
 field "debian tdx" mrtd 6363b8043668a3ad953278e10389574d326c6749fb78aa810ecd9336923db86f22fc00b8dcd404bc10d5e119d7215cbb
 field "debian tdx" fmspc 50806f000000
+# the CCEL event log (--event-log): a log that is not this quote's, one with SEV-SNP
+# evidence, a policy of event pins without a log, a log file that is not there
+"$(dirname "$0")/../broker/make-ccel.py" "$tmp" >"$tmp/ccel-values"
+expect "debian tdx, another launch's event log" 1 '^event-log-mismatch: .*RTMR0' --provider tdx_guest --outblob "$dt/quote.bin" \
+	--at 2023-07-01T01:00:00Z --policy "$tmp/deb-nocoll.json" --event-log "$tmp/good.bin"
+expect "debian snp with an event log" 1 '^malformed: an event log comes with TDX evidence only' --provider sev_guest \
+	--outblob "$ds/attestation.bin" --cert "$ds/vcek.der" --at 2022-09-24T01:00:00Z --event-log "$tmp/good.bin"
+ev() { awk -v n="$1" '$1 == n { print "[\"" $2 "\"]" }' "$tmp/ccel-values"; }
+echo "{\"tdx\":{\"allow_no_collateral\":true,\"mrtd\":[\"6363b8043668a3ad953278e10389574d326c6749fb78aa810ecd9336923db86f22fc00b8dcd404bc10d5e119d7215cbb\"],
+ \"kernel\":$(ev kernel),\"initrd\":$(ev initrd),\"cmdline\":$(ev cmdline)}}" >"$tmp/deb-events.json"
+expect "debian tdx, event pins and no log" 1 '^event-log-missing: ' --provider tdx_guest --outblob "$dt/quote.bin" \
+	--at 2023-07-01T01:00:00Z --policy "$tmp/deb-events.json"
+expect "debian tdx, event log file missing" 2 'cannot read event log' --provider tdx_guest --outblob "$dt/quote.bin" \
+	--event-log "$tmp/no-such-log"
 expect "debian tdx, PCK expired" 1 '^chain-invalid: ' --provider tdx_guest --outblob "$dt/quote.bin" --at 2053-07-01T01:00:00Z
 expect "debian tdx collateral: no TCB level" 1 '^tcb-too-old: .*not supported' --provider tdx_guest --outblob "$dt/quote.bin" --collateral "$dt/collateral" --at 2023-07-01T01:00:00Z
 expect "debian tdx collateral stale" 1 '^collateral-invalid: ' --provider tdx_guest --outblob "$dt/quote.bin" --collateral "$dt/collateral" --at 2023-07-20T00:00:00Z

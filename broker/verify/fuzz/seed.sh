@@ -99,5 +99,26 @@ policy)
 	echo '{"tdx":{"allow_any_measurement":true,"allow_no_collateral":true,"td_attributes":{"sept_ve_disable":true,"migratable":false,"pks":false,"perfmon":false,"mask":"0000000000010000","value":"0000000000000000"},"xfam":{"mask":"e000000000000000","value":"e000000000000000"}}}' >"$dir/tdx-attributes.json"
 	printf '%s %s' '{"snp":{"allow_any_measurement":true}}' '{"tdx":{}}' >"$dir/trailing.json"
 	;;
+ccel)
+	# no real CCEL log is in either set: a direct boot as OVMF and the EFI stub log it
+	# (the layout of broker/verify/tests/test-ccel.c), with and without the filler after it
+	$py - "$dir" <<'PY'
+import sys, struct, hashlib
+out = sys.argv[1]
+def ev(mr, t, d, data):
+    return struct.pack("<III", mr, t, 1) + b"\x0c\x00" + d + struct.pack("<I", len(data)) + data
+h = lambda b: hashlib.sha384(b).digest()
+spec = b"Spec ID Event03\0" + struct.pack("<I", 0) + b"\x00\x02\x00\x02" + struct.pack("<I", 1) + b"\x0c\x000\x00" + b"\x00"
+log = struct.pack("<II", 0, 3) + bytes(20) + struct.pack("<I", len(spec)) + spec
+log += ev(1, 0x8000000a, h(b"hob"), b"TD HOB")
+act = b"Calling EFI Application from Boot Option"
+log += ev(2, 0x80000007, h(act), act) + ev(2, 4, h(bytes(4)), bytes(4))
+log += ev(2, 0x80000003, h(b"kernel"), b"\x04\x04 path")
+for tag, label, what in ((0x8f3b22ec, b"Linux initrd\0", b"initrd"), (0x8f3b22ed, b"LOADED_IMAGE::LoadOptions\0", b"cmdline")):
+    log += ev(3, 6, h(what), struct.pack("<II", tag, len(label)) + label)
+open(out + "/direct-boot.bin", "wb").write(log)
+open(out + "/direct-boot-filler.bin", "wb").write(log + b"\xff" * 256)
+PY
+	;;
 *) echo "seed.sh: unknown target $target" >&2; exit 2 ;;
 esac
