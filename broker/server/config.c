@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <cjson/cJSON.h>
@@ -62,6 +63,8 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 		{ "test_snp_ark", &c->test_snp_ark, NULL, 0, 0 },
 		{ "test_snp_ask", &c->test_snp_ask, NULL, 0, 0 },
 		{ "test_tdx_root", &c->test_tdx_root, NULL, 0, 0 },
+		{ "processes", NULL, &c->processes, 1, 1024 },
+		{ "max_handshakes", NULL, &c->max_handshakes, 1, 100000 },
 		{ "workers", NULL, &c->workers, 1, 256 },
 		{ "queue_depth", NULL, &c->queue_depth, 0, 1000000 },
 		{ "max_connections", NULL, &c->max_connections, 1, 1000000 },
@@ -77,6 +80,11 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	char *text, text_err[256];
 
 	memset(c, 0, sizeof(*c));
+	/* one serving process per online CPU (sysconf answers -1 only if it cannot tell) */
+	c->processes = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	if (c->processes > 1024)
+		c->processes = 1024;
+	c->max_handshakes = 4;
 	c->workers = 2;
 	c->queue_depth = 256;
 	c->max_connections = 10000;

@@ -20,7 +20,9 @@ struct broker_config {
 	char *collateral_dir;      /* TDX collateral; optional */
 	/* TEST ONLY: roots of the simulated provider; any set means a loud warning */
 	char *test_snp_ark, *test_snp_ask, *test_tdx_root;
-	int workers;               /* verification threads */
+	int processes;             /* serving processes (default: online CPUs) */
+	int max_handshakes;        /* TLS handshakes in progress per process; the rest wait in the backlog */
+	int workers;               /* verification threads per process */
 	int queue_depth;           /* requests waiting for a worker before 503 */
 	int max_connections;
 	int handshake_timeout_ms;  /* accept -> handshake complete */
