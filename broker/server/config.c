@@ -229,3 +229,14 @@ int config_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *len)
 	}
 	return 0;
 }
+
+void config_take_reloadable(struct broker_config *dst, const struct broker_config *src)
+{
+	dst->max_connections = src->max_connections;
+	dst->max_handshakes = src->max_handshakes;
+	dst->handshake_timeout_ms = src->handshake_timeout_ms;
+	dst->idle_timeout_ms = src->idle_timeout_ms;
+	dst->shutdown_timeout_ms = src->shutdown_timeout_ms;
+	dst->retry_after_s = src->retry_after_s;
+	dst->queue_depth = src->queue_depth;
+}

@@ -34,6 +34,9 @@ struct broker_config {
 /* 0, or -1 with a one-line reason in err. */
 int config_load(struct broker_config *c, const char *path, char *err, size_t errlen);
 void config_free(struct broker_config *c);
+/* The limits and timeouts SIGHUP changes (the rest needs a restart; the
+ * certificate, trust store and directories are the generation's). */
+void config_take_reloadable(struct broker_config *dst, const struct broker_config *src);
 
 /* "ADDR:PORT" -> sockaddr; IPv4 or [IPv6]. 0 or -1. */
 struct sockaddr_storage;

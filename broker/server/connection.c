@@ -91,7 +91,7 @@ static int session_ekm(SSL *ssl, uint8_t ekm[COCO_EKM_LEN])
 }
 
 /* The broker's own view of the session: the inblob the evidence must carry. */
-static void after_handshake(struct server *s, struct conn *c)
+static void after_handshake(struct conn *c)
 {
 	unsigned char *spki;
 	uint8_t ekm[COCO_EKM_LEN];
@@ -118,7 +118,6 @@ static void after_handshake(struct server *s, struct conn *c)
 	}
 	mbedtls_platform_zeroize(ekm, sizeof(ekm));
 	OPENSSL_free(spki);
-	(void)s;
 }
 
 /* The TLS handshake as far as it goes; then ST_READ, or ST_CLOSING on failure. */
@@ -132,7 +131,7 @@ static void drive_handshake(struct server *s, struct conn *c)
 	if (ret == 1) {
 		c->in_handshake = 0;
 		s->handshaking--;
-		after_handshake(s, c);
+		after_handshake(c);
 		c->state = ST_READ;
 		c->deadline = now_s() + s->cfg.idle_timeout_ms / 1e3;
 		listen_resume(s);

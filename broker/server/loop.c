@@ -59,14 +59,7 @@ static void reload(struct server *s)
 		report(s, STATUS_RELOAD_FAILED);
 		return;
 	}
-	/* keep what needs a restart, take the rest */
-	s->cfg.max_connections = cfg.max_connections;
-	s->cfg.max_handshakes = cfg.max_handshakes;
-	s->cfg.handshake_timeout_ms = cfg.handshake_timeout_ms;
-	s->cfg.idle_timeout_ms = cfg.idle_timeout_ms;
-	s->cfg.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
-	s->cfg.retry_after_s = cfg.retry_after_s;
-	s->cfg.queue_depth = cfg.queue_depth;
+	config_take_reloadable(&s->cfg, &cfg);
 	workers_set_queue_depth(s->workers, cfg.queue_depth);
 	config_free(&cfg);
 	generation_unref(s->gen);

@@ -160,6 +160,19 @@ static void start_drain(struct supervisor *v)
 	v->s->listen_fd = -1;
 }
 
+/* A process started later (a replacement) starts with the limits of the
+ * last configuration that loaded, as the running ones have them. */
+static void take_reloadable(struct supervisor *v)
+{
+	struct broker_config cfg;
+	char err[512];
+
+	if (config_load(&cfg, v->s->config_path, err, sizeof(err)))
+		return; /* the serving processes log it */
+	config_take_reloadable(&v->s->cfg, &cfg);
+	config_free(&cfg);
+}
+
 /* 1 when a serving process failed to start. */
 static int handle_signals(struct supervisor *v)
 {
@@ -173,6 +186,7 @@ static int handle_signals(struct supervisor *v)
 			if (v->draining)
 				continue;
 			sd_notify_send("RELOADING=1");
+			take_reloadable(v);
 			if (v->reload_pending == 0)
 				v->reload_failed = 0;
 			v->reload_pending += v->alive;
