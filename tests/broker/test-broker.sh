@@ -642,3 +642,9 @@ bad_config "config: out-of-range number refused" '\\"workers\\" must be an integ
 bad_config "config: missing required key refused" 'are required' '{"listen": "127.0.0.1:1"}'
 bad_config "config: trailing data refused" 'not a JSON object' "{$base} x"
 bad_config "config: bad listen address refused" 'expected ADDR:PORT' '{"listen": "localhost", "cert": "c", "key": "k", "database": "d", "master_key": "m"}'
+bad_config "config: processes out of range refused" '\\"processes\\" must be an integer' "{$base, \"processes\": 0}"
+bad_config "config: max_handshakes out of range refused" '\\"max_handshakes\\" must be an integer' "{$base, \"max_handshakes\": 0}"
+
+# serving processes report sanitizer findings (leaks at exit included) only in the
+# log: serve does not fail for them, so the logs are checked
+check "no sanitizer report in any broker log" test -z "$(grep -l 'Sanitizer' "$W"/*.log 2>/dev/null)"
