@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/version.h>
+#include <openssl/opensslv.h>
 
 #include "commands.h"
 #include "broker/server/config.h"
@@ -50,6 +50,6 @@ int cmd_serve(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	}
 	warn_tdx_without_collateral(config);
-	metrics_set_build_info(cocobroker_version(), MBEDTLS_VERSION_STRING_FULL);
+	metrics_set_build_info(cocobroker_version(), "OpenSSL " OPENSSL_VERSION_STR);
 	return server_run(config);
 }

@@ -11,7 +11,7 @@ SERVICE_KEYS_STAMP := $(BUILD)/keys/.generated
 SERVICE_CFLAGS = $(MBEDTLS_HOST_CFLAGS) -I/usr/include/postgresql
 SERVICE_OBJS := $(patsubst %.c,$(BUILD)/service/%.o,$(SERVICE_SRCS))
 STORE_OBJS_SAN := $(patsubst %.c,$(BUILD)/service-san/%.o,$(sort $(wildcard broker/store/*.c)))
-SERVICE_LIBS := -lsqlite3 -lpq $(PROTO_HOST_LDLIBS) $(COLLATERAL_LIBS) -lpthread
+SERVICE_LIBS := -lsqlite3 -lpq -lssl -lcrypto $(PROTO_HOST_LDLIBS) $(COLLATERAL_LIBS) -lpthread
 
 $(BUILD)/service/%.o: %.c $(SERVICE_HDRS) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(@D)

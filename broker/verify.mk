@@ -11,7 +11,7 @@ VERIFY_DIR      := broker/verify
 VERIFY_SRCS     := $(sort $(wildcard $(VERIFY_DIR)/*.c))
 VERIFY_HDRS     := $(wildcard $(VERIFY_DIR)/*.h) $(COMMON_HDRS)
 VERIFY_CFLAGS    = $(MBEDTLS_HOST_CFLAGS) -DCOCOBOOT_VENDOR_DIR='"$(TOP)/keys/vendor"'
-VERIFY_LDLIBS   := -lcjson -lpthread
+VERIFY_LDLIBS   := -lcjson -lcrypto -lpthread
 VERIFY_LIB      := $(BUILD)/broker/libcbverify.a
 VERIFY_LIB_SAN  := $(BUILD)/broker/libcbverify-san.a
 VERIFY_OBJS     := $(patsubst $(VERIFY_DIR)/%.c,$(BUILD)/broker/verify/%.o,$(VERIFY_SRCS))

@@ -24,6 +24,7 @@ static struct {
 	pthread_cond_t wake;
 	struct broker_config cfg;
 	cb_trust *trust;
+	int fetcher;               /* this process fetches and logs; the others only export the expiry */
 } rf = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
 static void report(void *arg, enum fetch_result res, const char *item, const char *detail)
@@ -68,6 +69,8 @@ static void check_expiry(int warn_days, time_t *last_logged)
 	char line[256];
 
 	expiry_metrics_set(e, n);
+	if (!rf.fetcher)
+		return;
 	if (*last_logged && now - *last_logged < EXPIRY_LOG_SECONDS)
 		return;
 	int logged = 0;
@@ -112,7 +115,7 @@ static void *refresher_main(void *arg)
 	return NULL;
 }
 
-int collateral_refresher_start(const char *config_path)
+int collateral_refresher_start(const char *config_path, int fetcher)
 {
 	char err[512];
 	cb_refusal why;
@@ -125,7 +128,8 @@ int collateral_refresher_start(const char *config_path)
 		config_free(&rf.cfg);
 		return 0;
 	}
-	if (rf.cfg.collateral_fetch) {
+	rf.fetcher = fetcher;
+	if (rf.cfg.collateral_fetch && fetcher) {
 		if (http_init()) {
 			log_event("error", "collateral-refresher", "detail", "libcurl does not initialise", NULL);
 			config_free(&rf.cfg);

@@ -12,8 +12,10 @@
 #define COCOBOOT_BROKER_COLLATERAL_REFRESHER_H
 
 /* Start the thread when there is anything to do (0 also when there is not);
- * -1 with a log line when it cannot start. */
-int collateral_refresher_start(const char *config_path);
+ * -1 with a log line when it cannot start. With several serving processes
+ * (supervisor.c) each runs one for its own metrics; only the one with
+ * fetcher set fetches and logs the expiry. */
+int collateral_refresher_start(const char *config_path, int fetcher);
 /* Stop and join it; a fetch in progress is cancelled (its transfer stops
  * within a second, nothing half-written: files are only renamed whole). */
 void collateral_refresher_stop(void);

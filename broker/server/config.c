@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <cjson/cJSON.h>
@@ -63,6 +64,8 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 		{ "test_snp_ark", &c->test_snp_ark, NULL, 0, 0 },
 		{ "test_snp_ask", &c->test_snp_ask, NULL, 0, 0 },
 		{ "test_tdx_root", &c->test_tdx_root, NULL, 0, 0 },
+		{ "processes", NULL, &c->processes, 1, 1024 },
+		{ "max_handshakes", NULL, &c->max_handshakes, 1, 100000 },
 		{ "workers", NULL, &c->workers, 1, 256 },
 		{ "queue_depth", NULL, &c->queue_depth, 0, 1000000 },
 		{ "max_connections", NULL, &c->max_connections, 1, 1000000 },
@@ -78,6 +81,11 @@ int config_load(struct broker_config *c, const char *path, char *err, size_t err
 	char *text, text_err[256];
 
 	memset(c, 0, sizeof(*c));
+	/* one serving process per online CPU (sysconf answers -1 only if it cannot tell) */
+	c->processes = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	if (c->processes > 1024)
+		c->processes = 1024;
+	c->max_handshakes = 4;
 	c->workers = 2;
 	c->queue_depth = 256;
 	c->max_connections = 10000;
@@ -232,4 +240,15 @@ int config_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *len)
 		*len = sizeof(*a);
 	}
 	return 0;
+}
+
+void config_take_reloadable(struct broker_config *dst, const struct broker_config *src)
+{
+	dst->max_connections = src->max_connections;
+	dst->max_handshakes = src->max_handshakes;
+	dst->handshake_timeout_ms = src->handshake_timeout_ms;
+	dst->idle_timeout_ms = src->idle_timeout_ms;
+	dst->shutdown_timeout_ms = src->shutdown_timeout_ms;
+	dst->retry_after_s = src->retry_after_s;
+	dst->queue_depth = src->queue_depth;
 }

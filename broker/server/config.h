@@ -21,7 +21,9 @@ struct broker_config {
 	struct collateral_fetch_config *collateral_fetch; /* optional (broker/collateral/fetch_config.h) */
 	/* TEST ONLY: roots of the simulated provider; any set means a loud warning */
 	char *test_snp_ark, *test_snp_ask, *test_tdx_root;
-	int workers;               /* verification threads */
+	int processes;             /* serving processes (default: online CPUs) */
+	int max_handshakes;        /* TLS handshakes in progress per process; the rest wait in the backlog */
+	int workers;               /* verification threads per process */
 	int queue_depth;           /* requests waiting for a worker before 503 */
 	int max_connections;
 	int handshake_timeout_ms;  /* accept -> handshake complete */
@@ -33,6 +35,9 @@ struct broker_config {
 /* 0, or -1 with a one-line reason in err. */
 int config_load(struct broker_config *c, const char *path, char *err, size_t errlen);
 void config_free(struct broker_config *c);
+/* The limits and timeouts SIGHUP changes (the rest needs a restart; the
+ * certificate, trust store and directories are the generation's). */
+void config_take_reloadable(struct broker_config *dst, const struct broker_config *src);
 
 /* "ADDR:PORT" -> sockaddr; IPv4 or [IPv6]. 0 or -1. */
 struct sockaddr_storage;

@@ -11,9 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <mbedtls/error.h>
-#include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
+#include <openssl/err.h>
 
 #include "proto/binding.h"
 #include "proto/reasons.h"
@@ -38,28 +37,6 @@ void conn_set_interest(struct server *s, struct conn *c, uint32_t events)
 		c->events = events;
 }
 
-int conn_tls_send(void *ctx, const unsigned char *buf, size_t len)
-{
-	ssize_t n = send(*(int *)ctx, buf, len, MSG_NOSIGNAL);
-
-	if (n >= 0)
-		return (int)n;
-	if (errno == EAGAIN || errno == EINTR)
-		return MBEDTLS_ERR_SSL_WANT_WRITE;
-	return errno == EPIPE || errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
-}
-
-int conn_tls_recv(void *ctx, unsigned char *buf, size_t len)
-{
-	ssize_t n = recv(*(int *)ctx, buf, len, 0);
-
-	if (n >= 0)
-		return (int)n;
-	if (errno == EAGAIN || errno == EINTR)
-		return MBEDTLS_ERR_SSL_WANT_READ;
-	return errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_RECV_FAILED;
-}
-
 void conn_free(struct server *s, struct conn *c)
 {
 	if (c->prev)
@@ -70,7 +47,9 @@ void conn_free(struct server *s, struct conn *c)
 		c->next->prev = c->prev;
 	s->nconns--;
 	if (!c->is_metrics) {
-		mbedtls_ssl_free(&c->ssl);
+		if (c->in_handshake)
+			s->handshaking--;
+		SSL_free(c->ssl);
 		generation_unref(c->gen);
 		metrics_connections(-1);
 	}
@@ -82,47 +61,92 @@ void conn_free(struct server *s, struct conn *c)
 	listen_resume(s);
 }
 
+/* The client's SubjectPublicKeyInfo DER (what mbedTLS calls pk_raw), or 0. */
+static int peer_spki(SSL *ssl, unsigned char **der)
+{
+	X509 *peer = SSL_get0_peer_certificate(ssl);
+	int len;
+
+	*der = NULL;
+	if (!peer || (len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(peer), der)) <= 0) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		return 0;
+	}
+	return len;
+}
+
+/* The exporter value as the guest derives it (proto/binding.h): TLS 1.3
+ * exporters treat an absent and an empty context alike; OpenSSL is given
+ * the empty one, as mbedTLS is. */
+static int session_ekm(SSL *ssl, uint8_t ekm[COCO_EKM_LEN])
+{
+	static const unsigned char empty_context[1];
+
+	return SSL_export_keying_material(ssl, ekm, COCO_EKM_LEN, COCO_EXPORTER_LABEL,
+					  strlen(COCO_EXPORTER_LABEL), empty_context, 0, 1) == 1 ? 0 : -1;
+}
+
 /* The broker's own view of the session: the inblob the evidence must carry. */
 static void after_handshake(struct conn *c)
 {
-	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
+	unsigned char *spki;
+	uint8_t ekm[COCO_EKM_LEN];
+	int spki_len = peer_spki(c->ssl, &spki);
 
-	if (!peer || !peer->pk_raw.p) {
-		c->in.has_client_cert = 0;
+	c->in.has_client_cert = 0;
+	if (!spki_len) {
 		snprintf(c->in.client_key, sizeof(c->in.client_key), "none");
 		return;
 	}
-	if (coco_binding_for_session(&c->ssl, peer->pk_raw.p, peer->pk_raw.len, c->in.inblob)) {
-		c->in.has_client_cert = 0;
-		return;
+	if (session_ekm(c->ssl, ekm) == 0 &&
+	    coco_binding_compute(spki, (size_t)spki_len, ekm, c->in.inblob) == 0 &&
+	    coco_client_key_id(spki, (size_t)spki_len, c->in.client_key) == 0) {
+		c->in.has_client_cert = 1;
+		/* the test configuration shows the exporter, so that a test can compare
+		 * it with the guest's for the same session (never in production) */
+		if (cb_trust_has_test_roots(c->gen->trust)) {
+			char hex[2 * COCO_EKM_LEN + 1];
+
+			for (int i = 0; i < COCO_EKM_LEN; i++)
+				snprintf(hex + 2 * i, 3, "%02X", ekm[i]);
+			log_event("info", "test-session-exporter", "client_key", c->in.client_key, "ekm", hex, NULL);
+		}
 	}
-	if (coco_client_key_id(peer->pk_raw.p, peer->pk_raw.len, c->in.client_key)) {
-		c->in.has_client_cert = 0;
-		return;
-	}
-	c->in.has_client_cert = 1;
+	mbedtls_platform_zeroize(ekm, sizeof(ekm));
+	OPENSSL_free(spki);
 }
 
 /* The TLS handshake as far as it goes; then ST_READ, or ST_CLOSING on failure. */
 static void drive_handshake(struct server *s, struct conn *c)
 {
-	int ret = mbedtls_ssl_handshake(&c->ssl);
-	char msg[96];
+	int ret, why;
+	char msg[160];
 
-	if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
-		conn_set_interest(s, c, ret == MBEDTLS_ERR_SSL_WANT_READ ? EPOLLIN : EPOLLOUT);
+	ERR_clear_error();
+	ret = SSL_do_handshake(c->ssl);
+	if (ret == 1) {
+		c->in_handshake = 0;
+		s->handshaking--;
+		after_handshake(c);
+		c->state = ST_READ;
+		c->deadline = now_s() + s->cfg.idle_timeout_ms / 1e3;
+		listen_resume(s);
 		return;
 	}
-	if (ret) {
-		metrics_handshake_failure();
-		mbedtls_strerror(ret, msg, sizeof(msg));
-		log_event("info", "handshake-failed", "detail", msg, NULL);
-		c->state = ST_CLOSING;
+	why = SSL_get_error(c->ssl, ret);
+	if (why == SSL_ERROR_WANT_READ || why == SSL_ERROR_WANT_WRITE) {
+		conn_set_interest(s, c, why == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT);
 		return;
 	}
-	after_handshake(c);
-	c->state = ST_READ;
-	c->deadline = now_s() + s->cfg.idle_timeout_ms / 1e3;
+	metrics_handshake_failure();
+	if (why == SSL_ERROR_SSL)
+		ERR_error_string_n(ERR_get_error(), msg, sizeof(msg));
+	else
+		snprintf(msg, sizeof(msg), "%s", why == SSL_ERROR_SYSCALL ? "connection closed or reset" : "TLS error");
+	ERR_clear_error();
+	log_event("info", "handshake-failed", "detail", msg, NULL);
+	c->state = ST_CLOSING;
 }
 
 /* Feed received bytes to the HTTP parser; 0 to go on, -1 after answering or to close. */
@@ -167,17 +191,22 @@ static void drive_tls_read(struct server *s, struct conn *c)
 	unsigned char buf[READ_CHUNK];
 
 	for (;;) {
-		int n = mbedtls_ssl_read(&c->ssl, buf, sizeof(buf));
+		int n, why;
+
+		ERR_clear_error();
+		n = SSL_read(c->ssl, buf, sizeof(buf));
 		if (n > 0) {
 			if (feed(s, c, (const char *)buf, (size_t)n))
 				return;
 			continue;
 		}
-		if (n == MBEDTLS_ERR_SSL_WANT_READ) {
+		why = SSL_get_error(c->ssl, n);
+		ERR_clear_error();
+		if (why == SSL_ERROR_WANT_READ) {
 			conn_set_interest(s, c, EPOLLIN);
 			return;
 		}
-		if (n == MBEDTLS_ERR_SSL_WANT_WRITE) {
+		if (why == SSL_ERROR_WANT_WRITE) {
 			conn_set_interest(s, c, EPOLLOUT);
 			return;
 		}
@@ -200,12 +229,19 @@ static ssize_t write_some(struct server *s, struct conn *c)
 		}
 		return n <= 0 ? -1 : n;
 	}
-	n = mbedtls_ssl_write(&c->ssl, (const unsigned char *)c->out + c->out_off, c->out_len - c->out_off);
-	if (n == MBEDTLS_ERR_SSL_WANT_WRITE || n == MBEDTLS_ERR_SSL_WANT_READ) {
-		conn_set_interest(s, c, n == MBEDTLS_ERR_SSL_WANT_WRITE ? EPOLLOUT : EPOLLIN);
-		return 0;
+	ERR_clear_error();
+	n = SSL_write(c->ssl, c->out + c->out_off, (int)(c->out_len - c->out_off));
+	if (n <= 0) {
+		int why = SSL_get_error(c->ssl, (int)n);
+
+		ERR_clear_error();
+		if (why == SSL_ERROR_WANT_WRITE || why == SSL_ERROR_WANT_READ) {
+			conn_set_interest(s, c, why == SSL_ERROR_WANT_WRITE ? EPOLLOUT : EPOLLIN);
+			return 0;
+		}
+		return -1;
 	}
-	return n <= 0 ? -1 : n;
+	return n;
 }
 
 /* The whole answer out, then shut the write side and linger. */
@@ -224,7 +260,8 @@ static void drive_write(struct server *s, struct conn *c)
 	}
 	conn_answer_free(c);   /* all of it is with TLS now: a key answer is wiped at once */
 	if (!c->is_metrics)
-		(void)mbedtls_ssl_close_notify(&c->ssl); /* best effort */
+		(void)SSL_shutdown(c->ssl); /* close_notify, best effort */
+	ERR_clear_error();
 	shutdown(c->fd, SHUT_WR);
 	c->state = ST_LINGER;
 	c->deadline = now_s() + LINGER_S;

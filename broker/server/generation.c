@@ -1,78 +1,133 @@
 #include "generation.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/error.h>
+#include <mbedtls/x509_crt.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "log.h"
 #include "proto/guest_chain.h"
 
-/* TLS 1.3 only; a client certificate is requested and its possession proven
- * (CertificateVerify), but it is not chained to anything: the evidence, which
- * binds its SPKI, is what makes it trustworthy. */
-static int setup_tls(struct generation *g, mbedtls_ctr_drbg_context *rng, char *err, size_t errlen)
+/* The OpenSSL error queue's oldest entry, as one line. */
+static void tls_error(char *msg, size_t len)
 {
-	int ret;
-	char msg[128];
+	unsigned long e = ERR_get_error();
 
-	mbedtls_ssl_config_init(&g->tls);
-	if ((ret = mbedtls_ssl_config_defaults(&g->tls, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
-					       MBEDTLS_SSL_PRESET_DEFAULT))) {
-		mbedtls_strerror(ret, msg, sizeof(msg));
-		return broker_fail(err, errlen, "TLS configuration: %s", msg);
-	}
-	mbedtls_ssl_conf_min_tls_version(&g->tls, MBEDTLS_SSL_VERSION_TLS1_3);
-	mbedtls_ssl_conf_max_tls_version(&g->tls, MBEDTLS_SSL_VERSION_TLS1_3);
-	mbedtls_ssl_conf_rng(&g->tls, mbedtls_ctr_drbg_random, rng);
-	mbedtls_ssl_conf_authmode(&g->tls, MBEDTLS_SSL_VERIFY_OPTIONAL);
-	if ((ret = mbedtls_ssl_conf_own_cert(&g->tls, &g->cert, &g->key))) {
-		mbedtls_strerror(ret, msg, sizeof(msg));
-		return broker_fail(err, errlen, "TLS certificate: %s", msg);
-	}
-	return 0;
+	if (e)
+		ERR_error_string_n(e, msg, len);
+	else
+		snprintf(msg, len, "unknown error");
+	ERR_clear_error();
 }
 
-int generation_new(struct generation **out, const struct broker_config *cfg,
-		   mbedtls_ctr_drbg_context *rng, char *err, size_t errlen)
+/* Any client certificate passes the chain check: it is not chained to
+ * anything, the evidence, which binds its SPKI, is what makes it
+ * trustworthy. Possession of its key is still proven (CertificateVerify),
+ * which OpenSSL checks whatever this callback says. */
+static int accept_any_client_chain(int preverify_ok, X509_STORE_CTX *ctx)
+{
+	(void)preverify_ok;
+	(void)ctx;
+	return 1;
+}
+
+/* An encrypted key file is refused, never prompted for. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
+}
+
+/*
+ * TLS 1.3 only, what the guest's trimmed mbedTLS offers
+ * (init/mbedtls_config_guest.h): key exchange on P-256 (P-384 too), the
+ * broker's ECDSA P-256 certificate; a client certificate is requested but
+ * optional (a request without one is answered no-client-certificate). No
+ * session tickets or resumption: every unlock is a full handshake with a
+ * fresh client key; no early data.
+ */
+static int setup_tls(struct generation *g, const struct broker_config *cfg, char *err, size_t errlen)
+{
+	char msg[160];
+	EVP_PKEY *pkey = NULL;
+	FILE *f;
+	int ret = 0;
+
+	if (!(g->tls = SSL_CTX_new(TLS_server_method())) ||
+	    !SSL_CTX_set_min_proto_version(g->tls, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(g->tls, TLS1_3_VERSION) ||
+	    !SSL_CTX_set1_groups_list(g->tls, "P-256:P-384") ||
+	    !SSL_CTX_set_num_tickets(g->tls, 0)) {
+		tls_error(msg, sizeof(msg));
+		return broker_fail(err, errlen, "TLS configuration: %s", msg);
+	}
+	SSL_CTX_set_options(g->tls, SSL_OP_NO_TICKET | SSL_OP_CLEANSE_PLAINTEXT);
+	SSL_CTX_set_session_cache_mode(g->tls, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(g->tls, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(g->tls, SSL_VERIFY_PEER, accept_any_client_chain);
+	if (SSL_CTX_use_certificate_chain_file(g->tls, cfg->cert) != 1) {
+		tls_error(msg, sizeof(msg));
+		return broker_fail(err, errlen, "%s: %s", cfg->cert, msg);
+	}
+	if (!(f = fopen(cfg->key, "r")) || !(pkey = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL))) {
+		if (f) {
+			fclose(f);
+			tls_error(msg, sizeof(msg));
+		} else {
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		}
+		return broker_fail(err, errlen, "%s: %s", cfg->key, msg);
+	}
+	fclose(f);
+	if (!EVP_PKEY_is_a(pkey, "EC"))
+		ret = broker_fail(err, errlen, "%s: the broker key must be ECDSA", cfg->key);
+	else if (X509_check_private_key(SSL_CTX_get0_certificate(g->tls), pkey) != 1)
+		ret = broker_fail(err, errlen, "%s does not belong to the certificate %s", cfg->key, cfg->cert);
+	else if (SSL_CTX_use_PrivateKey(g->tls, pkey) != 1) {
+		tls_error(msg, sizeof(msg));
+		ret = broker_fail(err, errlen, "%s: %s", cfg->key, msg);
+	}
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	return ret;
+}
+
+/* A chain the guest cannot verify would fail every boot: refuse it here,
+ * with the guest's own rule over the guest's own parser. */
+static int check_guest_can_verify(const char *path, char *err, size_t errlen)
+{
+	mbedtls_x509_crt chain;
+	char msg[128], why[200];
+	int ret;
+
+	mbedtls_x509_crt_init(&chain);
+	if ((ret = mbedtls_x509_crt_parse_file(&chain, path))) {
+		mbedtls_strerror(ret, msg, sizeof(msg));
+		broker_fail(err, errlen, "%s: %s", path, msg);
+	} else if (coco_guest_chain_check(&chain, why, sizeof why)) {
+		broker_fail(err, errlen, "%s: the guest cannot verify this chain: %s", path, why);
+		ret = -1;
+	}
+	mbedtls_x509_crt_free(&chain);
+	return ret ? -1 : 0;
+}
+
+int generation_new(struct generation **out, const struct broker_config *cfg, char *err, size_t errlen)
 {
 	struct generation *g = calloc(1, sizeof(*g));
 	cb_refusal why = { 0 };
-	char msg[128], chain_why[200];
-	int ret;
 
 	*out = NULL;
 	if (!g)
 		return broker_fail(err, errlen, "out of memory");
 	atomic_init(&g->refs, 1);
-	mbedtls_x509_crt_init(&g->cert);
-	mbedtls_pk_init(&g->key);
-	mbedtls_ssl_config_init(&g->tls);
-	if ((ret = mbedtls_x509_crt_parse_file(&g->cert, cfg->cert))) {
-		mbedtls_strerror(ret, msg, sizeof(msg));
-		broker_fail(err, errlen, "%s: %s", cfg->cert, msg);
-		goto fail;
-	}
-	/* A chain the guest cannot verify would fail every boot: refuse it here. */
-	if (coco_guest_chain_check(&g->cert, chain_why, sizeof chain_why)) {
-		broker_fail(err, errlen, "%s: the guest cannot verify this chain: %s", cfg->cert, chain_why);
-		goto fail;
-	}
-	if ((ret = mbedtls_pk_parse_keyfile(&g->key, cfg->key, NULL, mbedtls_ctr_drbg_random, rng))) {
-		mbedtls_strerror(ret, msg, sizeof(msg));
-		broker_fail(err, errlen, "%s: %s", cfg->key, msg);
-		goto fail;
-	}
-	if (!mbedtls_pk_can_do(&g->key, MBEDTLS_PK_ECKEY)) {
-		broker_fail(err, errlen, "%s: the broker key must be ECDSA", cfg->key);
-		goto fail;
-	}
-	if (mbedtls_pk_check_pair(&g->cert.pk, &g->key, mbedtls_ctr_drbg_random, rng)) {
-		broker_fail(err, errlen, "%s does not belong to the certificate %s", cfg->key, cfg->cert);
-		goto fail;
-	}
-	if (setup_tls(g, rng, err, errlen))
+	if (check_guest_can_verify(cfg->cert, err, errlen) || setup_tls(g, cfg, err, errlen))
 		goto fail;
 	if (cb_trust_new(&g->trust, cfg->vendor_dir, &why)) {
 		broker_fail(err, errlen, "trust store: %s", why.detail);
@@ -117,9 +172,7 @@ void generation_unref(struct generation *g)
 {
 	if (!g || atomic_fetch_sub(&g->refs, 1) != 1)
 		return;
-	mbedtls_ssl_config_free(&g->tls);
-	mbedtls_x509_crt_free(&g->cert);
-	mbedtls_pk_free(&g->key);
+	SSL_CTX_free(g->tls);
 	cb_trust_free(g->trust);
 	free(g->snp_cert_dir);
 	free(g->collateral_dir);

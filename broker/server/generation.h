@@ -10,26 +10,20 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/ssl.h>
-#include <mbedtls/x509_crt.h>
+#include <openssl/ssl.h>
 
 #include "broker/verify/verify.h"
 #include "config.h"
 
 struct generation {
 	atomic_int refs;
-	mbedtls_ssl_config tls;
-	mbedtls_x509_crt cert;
-	mbedtls_pk_context key;
+	SSL_CTX *tls;            /* OpenSSL: TLS 1.3 server, certificate and key loaded */
 	cb_trust *trust;
 	char *snp_cert_dir, *collateral_dir;
 };
 
-/* rng: the event loop's DRBG (TLS runs on the event loop only). 0 or -1 with err. */
-int generation_new(struct generation **out, const struct broker_config *cfg,
-		   mbedtls_ctr_drbg_context *rng, char *err, size_t errlen);
+/* 0 or -1 with err. */
+int generation_new(struct generation **out, const struct broker_config *cfg, char *err, size_t errlen);
 struct generation *generation_ref(struct generation *g);
 void generation_unref(struct generation *g);
 

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "proto/request.h"
 #include "generation.h"
 #include "log.h"
@@ -24,6 +26,8 @@ int listener_open(const char *addr, char *err, size_t errlen)
 	if (config_parse_addr(addr, &ss, &len))
 		return broker_fail(err, errlen, "bad address %s", addr);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* SOMAXCONN caps the backlog (4096 on Linux >= 5.4): a storm beyond the
+	 * admitted handshakes waits there, in arrival order */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096)) {
 		broker_fail(err, errlen, "listen on %s: %s", addr, strerror(errno));
@@ -41,11 +45,19 @@ void listen_pause(struct server *s)
 	s->listening = 0;
 }
 
+/* Below both limits: more connections may be accepted. */
+static int may_accept(const struct server *s)
+{
+	return s->nconns < s->cfg.max_connections && s->handshaking < s->cfg.max_handshakes;
+}
+
+/* EPOLLEXCLUSIVE: the socket is shared by every serving process; one
+ * waiting process is woken per connection, not all of them. */
 void listen_resume(struct server *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_LISTEN };
 
-	if (s->listening || s->draining || s->listen_fd < 0 || s->nconns >= s->cfg.max_connections)
+	if (s->listening || s->draining || s->listen_fd < 0 || !may_accept(s))
 		return;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev) == 0)
 		s->listening = 1;
@@ -72,15 +84,17 @@ static struct conn *conn_new(struct server *s, int fd, int is_metrics)
 	coco_http_request_init(&c->req, COCO_UNLOCK_PATH, HTTP_POST);
 	c->state = ST_HANDSHAKE;
 	c->gen = generation_ref(s->gen);
-	mbedtls_ssl_init(&c->ssl);
-	if (mbedtls_ssl_setup(&c->ssl, &c->gen->tls)) {
-		mbedtls_ssl_free(&c->ssl);
+	if (!(c->ssl = SSL_new(c->gen->tls)) || !SSL_set_fd(c->ssl, fd)) {
+		SSL_free(c->ssl);
+		ERR_clear_error();
 		generation_unref(c->gen);
 		close(fd);
 		free(c);
 		return NULL;
 	}
-	mbedtls_ssl_set_bio(&c->ssl, &c->fd, conn_tls_send, conn_tls_recv, NULL);
+	SSL_set_accept_state(c->ssl);
+	c->in_handshake = 1;
+	s->handshaking++;
 	metrics_connections(1);
 	return c;
 }
@@ -100,12 +114,24 @@ static void conn_add(struct server *s, struct conn *c)
 	s->nconns++;
 }
 
+/*
+ * Admission: a process takes no more than max_handshakes connections into
+ * their handshake at once (and max_connections in all). The rest stay in the
+ * kernel's backlog, in arrival order, until a handshake here completes or
+ * another process takes them: a storm is served first come first served
+ * instead of every handshake at once, each slowed down by all the others.
+ */
 void accept_all(struct server *s, int lfd, int is_metrics)
 {
 	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+		int fd, one = 1;
 		struct conn *c;
 
+		if (!is_metrics && !may_accept(s)) {
+			listen_pause(s);
+			return;
+		}
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
 				/* out of descriptors: stop polling the listener (it would fire

@@ -1,12 +1,14 @@
 /*
- * The event loop of `cocobroker serve` (see server.h, server_state.h):
- * epoll events to the listeners, connections, signals and finished jobs;
- * timeouts swept every tenth of a second; SIGHUP reloads, SIGTERM/SIGINT
- * drain.
+ * The event loop of a serving process of `cocobroker serve` (see server.h,
+ * server_state.h): epoll events to the listeners, connections, signals and
+ * finished jobs; timeouts swept every tenth of a second; SIGHUP reloads,
+ * SIGTERM/SIGINT drain. server_run prepares what the processes share and
+ * hands over to the supervisor.
  */
 #include "server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "broker/collateral/refresher.h"
 #include "generation.h"
 #include "log.h"
-#include "sd_notify.h"
 #include "metrics.h"
 #include "server_state.h"
 #include "workers.h"
@@ -33,43 +33,39 @@ double now_s(void)
 
 /* ---------------------------------------------------- signals and reloads */
 
+/* Tell the supervisor how a step ended (supervisor.c: STATUS_*). */
+static void report(struct server *s, char status)
+{
+	(void)!write(s->status_fd, &status, 1);
+}
+
+/* SIGHUP, forwarded by the supervisor to every serving process: each loads
+ * the configuration itself and reports back; the supervisor says "reloaded"
+ * once all have. */
 static void reload(struct server *s)
 {
 	struct broker_config cfg;
 	struct generation *g;
 	char err[512];
 
-	sd_notify_send("RELOADING=1");
 	if (config_load(&cfg, s->config_path, err, sizeof(err))) {
 		log_event("error", "reload-failed", "detail", err, NULL);
-		sd_notify_send("READY=1\nSTATUS=reload failed, serving the previous configuration");
+		report(s, STATUS_RELOAD_FAILED);
 		return;
 	}
-	if (generation_new(&g, &cfg, &s->drbg, err, sizeof(err))) {
+	if (generation_new(&g, &cfg, err, sizeof(err))) {
 		log_event("error", "reload-failed", "detail", err, NULL);
-		sd_notify_send("READY=1\nSTATUS=reload failed, serving the previous configuration");
 		config_free(&cfg);
+		report(s, STATUS_RELOAD_FAILED);
 		return;
 	}
-	if (strcmp(cfg.listen, s->cfg.listen) || strcmp(cfg.database, s->cfg.database) ||
-	    strcmp(cfg.master_key, s->cfg.master_key) || cfg.workers != s->cfg.workers ||
-	    (cfg.metrics_listen == NULL) != (s->cfg.metrics_listen == NULL) ||
-	    (cfg.metrics_listen && strcmp(cfg.metrics_listen, s->cfg.metrics_listen)))
-		log_event("warning", "reload", "detail",
-			  "listen, metrics_listen, database, master_key and workers change only on restart", NULL);
-	/* keep what needs a restart, take the rest */
-	s->cfg.max_connections = cfg.max_connections;
-	s->cfg.handshake_timeout_ms = cfg.handshake_timeout_ms;
-	s->cfg.idle_timeout_ms = cfg.idle_timeout_ms;
-	s->cfg.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
-	s->cfg.retry_after_s = cfg.retry_after_s;
-	s->cfg.queue_depth = cfg.queue_depth;
+	config_take_reloadable(&s->cfg, &cfg);
 	workers_set_queue_depth(s->workers, cfg.queue_depth);
 	config_free(&cfg);
 	generation_unref(s->gen);
 	s->gen = g;
-	log_event("info", "reloaded", "config", s->config_path, NULL);
-	sd_notify_send("READY=1\nSTATUS=serving (reloaded)");
+	listen_resume(s);
+	report(s, STATUS_RELOADED);
 }
 
 static void start_drain(struct server *s)
@@ -81,8 +77,6 @@ static void start_drain(struct server *s)
 	listen_pause(s);
 	close(s->listen_fd);
 	s->listen_fd = -1;
-	log_event("info", "shutdown", "detail", "finishing in-flight requests", NULL);
-	sd_notify_send("STOPPING=1\nSTATUS=finishing in-flight requests");
 }
 
 static void handle_signals(struct server *s)
@@ -181,11 +175,33 @@ static void run_loop(struct server *s)
 	}
 }
 
+/* One serving process (supervisor.c starts them): its workers, TLS and
+ * event loop on the shared listening sockets, until drained. */
+int serve_process(struct server *s, int status_fd)
+{
+	char err[512];
+	int rc = 0;
+
+	s->status_fd = status_fd;
+	/* memory locks are not inherited across fork */
+	lock_all_memory();
+	if (server_start(s, err, sizeof(err))) {
+		log_event("error", "startup", "detail", err, NULL);
+		rc = 1;
+	} else {
+		report(s, STATUS_READY);
+		run_loop(s);
+	}
+	server_stop(s);
+	config_free(&s->cfg);
+	return rc;
+}
+
 int server_run(const char *config_path)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	char err[512];
-	int rc = 0;
+	char err[512] = "";
+	int rc;
 
 	if (!s)
 		return 1;
@@ -204,19 +220,19 @@ int server_run(const char *config_path)
 	/* secrets must never reach swap; buffers of connections hold keys briefly.
 	 * (Not under AddressSanitizer: locking its shadow mappings would fail them.) */
 	lock_all_memory();
-	if (server_start(s, err, sizeof(err))) {
+	if (metrics_share() || server_prepare(s, err, sizeof(err))) {
+		if (!err[0])
+			snprintf(err, sizeof(err), "cannot share the metrics: %s", strerror(errno));
 		log_event("error", "startup", "detail", err, NULL);
 		rc = 1;
 	} else {
-		log_event("info", "listening", "listen", s->cfg.listen,
-			  "metrics", s->cfg.metrics_listen ? s->cfg.metrics_listen : "off", NULL);
-		sd_notify_send("READY=1\nSTATUS=serving");
-		collateral_refresher_start(config_path);
-		run_loop(s);
-		collateral_refresher_stop();
-		log_event("info", "stopped", NULL);
+		rc = supervise(s);
 	}
-	server_stop(s);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->metrics_fd >= 0)
+		close(s->metrics_fd);
+	config_free(&s->cfg);
 	free(s);
 	return rc;
 }

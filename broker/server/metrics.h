@@ -1,11 +1,17 @@
 /*
  * Counters for /metrics (Prometheus text format 0.0.4). Updated with atomics
- * from the event loop and the workers; rendered by the event loop.
+ * from the event loops and the workers of every serving process, in one
+ * shared mapping; rendered by the process that accepted the scrape.
  */
 #ifndef COCOBOOT_BROKER_METRICS_H
 #define COCOBOOT_BROKER_METRICS_H
 
 #include <stddef.h>
+
+/* Before the serving processes start: counters in one shared mapping. 0 or -1. */
+int metrics_share(void);
+/* In serving process i (0-based): its gauges' slot, zeroed. */
+void metrics_slot(int i);
 
 void metrics_request(int http_status);
 void metrics_release(double seconds);

@@ -1,9 +1,10 @@
 /*
- * cocobroker serve: one event loop thread (epoll, non-blocking sockets and
- * non-blocking mbedTLS) does all network I/O, TLS and HTTP framing for every
- * connection; a bounded pool of worker threads does the verification and the
- * store access. TLS stays on one thread because mbedTLS's PSA key slots are
- * not thread-safe without MBEDTLS_THREADING_C, which the host build leaves off.
+ * cocobroker serve: a supervisor (supervisor.c) starts one serving process
+ * per core on listening sockets they share. In each, one event loop thread
+ * (epoll, non-blocking sockets, OpenSSL) does the network I/O, TLS and HTTP
+ * framing of its connections, taking at most max_handshakes into their
+ * handshake at once; a bounded pool of worker threads does the verification
+ * and the store access.
  */
 #ifndef COCOBOOT_BROKER_SERVER_H
 #define COCOBOOT_BROKER_SERVER_H

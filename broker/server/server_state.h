@@ -8,7 +8,8 @@
  *   dispatch.c    a complete request: to the workers, and their result back
  *   answer.c      queueing an answer (head from proto/http_server.h), and
  *                 freeing it: a key answer lives in secret memory
- * Everything here runs on the event loop thread only.
+ *   supervisor.c  one such process per core, started and watched by the first
+ * Everything here runs on the event loop thread of one serving process.
  */
 #ifndef COCOBOOT_BROKER_SERVER_STATE_H
 #define COCOBOOT_BROKER_SERVER_STATE_H
@@ -16,9 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/ssl.h>
+#include <openssl/ssl.h>
 
 #include "common/secret.h"
 #include "proto/http_server.h"
@@ -34,9 +33,10 @@ struct conn {
 	int fd;
 	int is_metrics;          /* plain HTTP /metrics listener */
 	enum conn_state state;
+	int in_handshake;        /* counted in server.handshaking */
 	uint32_t events;         /* current epoll interest */
 	double deadline;
-	mbedtls_ssl_context ssl;
+	SSL *ssl;
 	struct generation *gen;
 	struct coco_http_request req;
 	struct job *job;         /* between submit and completion */
@@ -51,9 +51,9 @@ struct server {
 	struct broker_config cfg;
 	const char *config_path;
 	int epfd, listen_fd, metrics_fd, sig_fd;
+	int status_fd;           /* to the supervisor: STATUS_* bytes */
 	int listening;           /* listen_fd in the epoll set */
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
+	int handshaking;         /* connections in ST_HANDSHAKE: admission (max_handshakes) */
 	struct generation *gen;
 	struct workers *workers;
 	struct conn *conns;
@@ -61,13 +61,28 @@ struct server {
 	double drain_deadline;
 };
 
+/* What a serving process reports to the supervisor, one byte each. */
+enum { STATUS_READY = 'R', STATUS_RELOADED = 'H', STATUS_RELOAD_FAILED = 'F' };
+
 /* epoll user data: small integers for the fixed descriptors, pointers for connections */
 enum { TAG_LISTEN = 1, TAG_METRICS, TAG_SIGNAL, TAG_DONE };
 
 /* Seconds on the monotonic clock. */
 double now_s(void);
 
+/* loop.c */
+/* A serving process: start, serve until drained, stop. Returns its exit code. */
+int serve_process(struct server *s, int status_fd);
+
+/* supervisor.c */
+/* Start cfg.processes serving processes, replace those that die, forward
+ * SIGHUP and SIGTERM, notify systemd. Returns the exit code of serve. */
+int supervise(struct server *s);
+
 /* startup.c */
+/* Before the serving processes: the store probed (master key, schema) and
+ * the listening sockets opened. 0, or -1 with the reason in err. */
+int server_prepare(struct server *s, char *err, size_t errlen);
 /* 0 when the process is undumpable (no core can carry a key). */
 int forbid_core_dumps(void);
 /* mlockall when RLIMIT_MEMLOCK allows it; else only key buffers are locked. */
@@ -78,6 +93,8 @@ int server_start(struct server *s, char *err, size_t errlen);
 void server_stop(struct server *s);
 
 /* listener.c */
+/* The listening sockets are opened once, before the serving processes start,
+ * and shared by all of them: one kernel queue, served first come first served. */
 int listener_open(const char *addr, char *err, size_t errlen);
 void listen_pause(struct server *s);
 /* Accept again when below the limits; called as connections close and by the sweep. */
@@ -90,8 +107,6 @@ void conn_set_interest(struct server *s, struct conn *c, uint32_t events);
 /* Drive a connection as far as it goes, and release it once it is done. */
 void conn_step(struct server *s, struct conn *c);
 void conn_free(struct server *s, struct conn *c);
-int conn_tls_send(void *ctx, const unsigned char *buf, size_t len);
-int conn_tls_recv(void *ctx, unsigned char *buf, size_t len);
 
 /* dispatch.c */
 /* A complete request: answer it at once or hand it to a worker. */

@@ -1,8 +1,10 @@
 /*
  * Start and stop of `cocobroker serve` (see server_state.h): the process
- * made undumpable and its memory locked, the DRBG, the master key (only long
- * enough to open the store and start the workers), the TLS generation, the
- * signal descriptor and the listening sockets in the epoll set.
+ * made undumpable and its memory locked; before the serving processes start,
+ * the store probed with the master key and the listening sockets opened; in
+ * each serving process the master key (only long enough to start the
+ * workers), the TLS generation, the signal descriptor and the sockets in its
+ * epoll set.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,7 +17,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <mbedtls/entropy.h>
 #include <psa/crypto.h>
 
 #include "common/secret.h"
@@ -63,26 +64,13 @@ int forbid_core_dumps(void)
 	return 0;
 }
 
-static int seed_drbg(struct server *s, char *err, size_t errlen)
-{
-	psa_status_t ps;
-
-	if ((ps = psa_crypto_init()) != PSA_SUCCESS)
-		return broker_fail(err, errlen, "psa_crypto_init failed (%d)", (int)ps);
-	mbedtls_entropy_init(&s->entropy);
-	mbedtls_ctr_drbg_init(&s->drbg);
-	if (mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->entropy,
-				  (const unsigned char *)"cocobroker", 10))
-		return broker_fail(err, errlen, "cannot seed the DRBG");
-	return 0;
-}
-
-/* The master key, in locked memory only while the store is probed and the workers open it. */
-static int open_store(struct server *s, char *err, size_t errlen)
+/* The master key, in locked memory only while it is used: the probe (parent)
+ * or the workers' store connections (each serving process). */
+static int with_master_key(struct server *s, int probe, char *err, size_t errlen)
 {
 	struct secret master;
 	int created = 0, ret;
-	struct store *probe;
+	struct store *st;
 
 	char note[512];
 
@@ -93,23 +81,37 @@ static int open_store(struct server *s, char *err, size_t errlen)
 		log_event("warning", "master-key-settled", "detail", note, NULL);
 	if (secret_alloc(&master, MASTER_KEY_LEN))
 		return broker_fail(err, errlen, "cannot lock memory for the master key: %s", strerror(errno));
-	if (master_key_load(s->cfg.master_key, 1, master.data, &created, err, errlen)) {
+	if (master_key_load(s->cfg.master_key, probe, master.data, &created, err, errlen)) {
 		secret_free(&master);
 		return -1;
 	}
 	if (created)
 		log_event("info", "master-key-created", "path", s->cfg.master_key, NULL);
-	/* a wrong master key stops the broker here, before it listens */
-	ret = store_open(&probe, s->cfg.database, master.data, err, errlen);
-	if (ret == STORE_OK) {
-		if (store_notice(probe)[0])
-			log_event("info", "store-migrated", "detail", store_notice(probe), NULL);
-		store_close(probe);
+	if (probe) {
+		/* a wrong master key stops the broker here, before it listens; the
+		 * schema is created or upgraded once, before the processes start */
+		ret = store_open(&st, s->cfg.database, master.data, err, errlen);
+		if (ret == STORE_OK) {
+			if (store_notice(st)[0])
+				log_event("info", "store-migrated", "detail", store_notice(st), NULL);
+			store_close(st);
+		}
+	} else {
 		ret = workers_start(&s->workers, s->cfg.workers, s->cfg.queue_depth, s->cfg.database,
 				    master.data, err, errlen);
 	}
 	secret_free(&master);
 	return ret ? -1 : 0;
+}
+
+int server_prepare(struct server *s, char *err, size_t errlen)
+{
+	s->listen_fd = s->metrics_fd = -1;
+	if (with_master_key(s, 1, err, errlen) || (s->listen_fd = listener_open(s->cfg.listen, err, errlen)) < 0)
+		return -1;
+	if (s->cfg.metrics_listen && (s->metrics_fd = listener_open(s->cfg.metrics_listen, err, errlen)) < 0)
+		return -1;
+	return 0;
 }
 
 static void poll_fd(struct server *s, int fd, uint64_t tag)
@@ -132,13 +134,9 @@ static int open_descriptors(struct server *s, char *err, size_t errlen)
 	signal(SIGPIPE, SIG_IGN);
 	s->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if ((s->listen_fd = listener_open(s->cfg.listen, err, errlen)) < 0)
-		return -1;
-	s->metrics_fd = -1;
-	if (s->cfg.metrics_listen && (s->metrics_fd = listener_open(s->cfg.metrics_listen, err, errlen)) < 0)
-		return -1;
-	poll_fd(s, s->listen_fd, TAG_LISTEN);
-	s->listening = 1;
+	if (s->sig_fd < 0 || s->epfd < 0)
+		return broker_fail(err, errlen, "epoll/signalfd: %s", strerror(errno));
+	listen_resume(s);
 	if (s->metrics_fd >= 0)
 		poll_fd(s, s->metrics_fd, TAG_METRICS);
 	poll_fd(s, s->sig_fd, TAG_SIGNAL);
@@ -148,8 +146,12 @@ static int open_descriptors(struct server *s, char *err, size_t errlen)
 
 int server_start(struct server *s, char *err, size_t errlen)
 {
-	if (seed_drbg(s, err, errlen) || open_store(s, err, errlen) ||
-	    generation_new(&s->gen, &s->cfg, &s->drbg, err, errlen))
+	psa_status_t ps;
+
+	/* mbedTLS still parses the vendor roots and the evidence's certificates */
+	if ((ps = psa_crypto_init()) != PSA_SUCCESS)
+		return broker_fail(err, errlen, "psa_crypto_init failed (%d)", (int)ps);
+	if (with_master_key(s, 0, err, errlen) || generation_new(&s->gen, &s->cfg, err, errlen))
 		return -1;
 	return open_descriptors(s, err, errlen);
 }
@@ -172,7 +174,4 @@ void server_stop(struct server *s)
 		close(s->sig_fd);
 	if (s->epfd >= 0)
 		close(s->epfd);
-	mbedtls_ctr_drbg_free(&s->drbg);
-	mbedtls_entropy_free(&s->entropy);
-	config_free(&s->cfg);
 }

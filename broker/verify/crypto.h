@@ -1,6 +1,7 @@
 /*
- * Signature primitives over mbedTLS, written so that keys shared between
- * threads (trust-store roots, cached VCEK/PCK keys) are only ever read.
+ * Signature primitives: certificates and CRLs parsed by mbedTLS, ECDSA
+ * checked by OpenSSL (crypto.c says why), written so that keys shared
+ * between threads (trust-store roots, cached VCEK/PCK keys) are only ever read.
  */
 #ifndef COCOBOOT_BROKER_VERIFY_CRYPTO_H
 #define COCOBOOT_BROKER_VERIFY_CRYPTO_H

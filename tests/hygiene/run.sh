@@ -214,6 +214,10 @@ fi
 soft=$(awk '/^Max core file size/ { print $5 }' "/proc/$BPID/limits")
 # Dumpable is not in /proc/PID/status; whether the broker turned it off shows
 # in whether it dumps core on a fatal signal.
+# The serving processes (children of serve, docs/broker.md) are the ones that
+# held keys: each gets the signal first, then serve itself.
+for k in $(pgrep -P "$BPID"); do kill -SEGV "$k"; done
+sleep 0.5
 kill -SEGV "$BPID"; wait "$BPID" 2>/dev/null; BPID=
 core=$(find "$W/cores/broker" -maxdepth 1 -name 'core*' | head -n 1)
 if [ $observable -eq 1 ]; then
