@@ -45,6 +45,7 @@ trap cleanup EXIT
 # ---- the machine
 echo "bench: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench: servers pinned to CPU $SCPU, the generator to CPU $GCPU (taskset); $(nproc) cores in all, shared with other work: numbers are noisy, compare within one run"
+echo "bench: cocobroker with ${BENCH_BROKER_PROCESSES:-1} serving process(es) (BENCH_BROKER_PROCESSES): the servers share one core, as the anchor's one process does"
 echo "bench: priority of servers and generator: nice ${BENCH_NICE:-$(nice)}${BENCH_NICE:+ (BENCH_NICE)}"
 
 # ---- PKI, broker configuration and one enrolled volume (as bench-bootstorm did)
@@ -61,7 +62,8 @@ cat >"$W/broker.json" <<JSON
   "cert": "$W/server.pem", "key": "$W/server.key",
   "database": "$W/keys.db", "master_key": "$W/master.key",
   "test_snp_ark": "$KEYS/snp/ark.pem", "test_snp_ask": "$KEYS/snp/ask.pem",
-  "max_connections": 20000, "handshake_timeout_ms": 120000, "idle_timeout_ms": 120000 }
+  "max_connections": 20000, "handshake_timeout_ms": 120000, "idle_timeout_ms": 120000,
+  "processes": ${BENCH_BROKER_PROCESSES:-1} }
 JSON
 echo "{\"snp\": {\"products\": [\"test\"], \"measurements\": [\"$(printf 'a5%.0s' $(seq 48))\"]}}" >"$W/policy.json"
 VOL=0f4c2a1e-5b6d-4e8f-9a0b-1c2d3e4f5a6b
