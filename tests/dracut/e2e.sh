@@ -125,7 +125,7 @@ for cfg in "${CONFIGS[@]}"; do
 	}
 	timeline() { # CASE: wall time and guest times of unlock and of the action
 		echo "$(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-$1.out"); $(
-			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] unlocked' "$W/logs/$cfg-$1.log" | tr -d '[]' |
+			grep -m1 -o 'cocoboot: \[ *[0-9.]*\] .* opened as /dev/mapper/' "$W/logs/$cfg-$1.log" | tr -d '[]' |
 			awk '{ print "unlocked at " $2 " s" }'), $(
 			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] emergency path' "$W/logs/$cfg-$1.log" | tr -d '[]' |
 			awk '{ print "emergency path at " $2 " s" }')"
@@ -133,7 +133,7 @@ for cfg in "${CONFIGS[@]}"; do
 	want success &&
 	if boot success "" --expect E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic'; then
 		ok "$cfg: success ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-success.out"); $(
-			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$W/logs/$cfg-success.log" | tr -d '[]' |
+			grep -m1 -o 'cocoboot: \[ *[0-9.]*\]' "$W/logs/$cfg-success.log" | tr -d '[]' |
 			awk '{ print "unlock starts at " $2 " s" }'), root at $(
 			grep -m1 -o 'e2e-root: \[[0-9.]*\]' "$W/logs/$cfg-success.log" | tr -d '[]' | awk '{ print $2 }') s)"
 	else
