@@ -152,7 +152,7 @@ for cfg in "${CONFIGS[@]}"; do
 	if want corrupt; then
 		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
 		if disk=$W/disk-$cfg.img boot corrupt "" "${NO_SHELL[@]}" \
-			--expect "unlocked /dev/mapper/$NAME" --expect 'emergency path: ' \
+			--expect "opened as /dev/mapper/$NAME" --expect 'emergency path: ' \
 			--expect 'no shell in a cocoboot initrd: onfail=poweroff' --expect 'reboot: Power down' \
 			--fail-on E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic' &&
 			! prompt_at_end "$W/logs/$cfg-corrupt.log"; then
@@ -168,7 +168,7 @@ for cfg in "${CONFIGS[@]}"; do
 	if want corrupt-shell && [ "$kernel" = project ]; then
 		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
 		if disk=$W/disk-$cfg.img boot corrupt-shell "rd.cocoboot.onfail=shell" "${SHELL_STOPS[@]}" \
-			--expect "unlocked /dev/mapper/$NAME" --expect 'rd.cocoboot.onfail=shell: opening the emergency shell' \
+			--expect "opened as /dev/mapper/$NAME" --expect 'rd.cocoboot.onfail=shell: opening the emergency shell' \
 			--fail-on E2E-ROOT-OK --fail-on 'reboot: Power down' --fail-on 'Kernel panic' &&
 			shown=$(for m in "${SHELL_MARKERS[@]}"; do grep -F -m1 -o -- "$m" "$W/logs/$cfg-corrupt-shell.log"; done; true) &&
 			[ -n "$shown" ]; then
