@@ -97,7 +97,7 @@ def main():
             add(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 0.5):.1f}" height="{bar_h}" fill="{COLOURS[kind]}" '
                 f'stroke="white" stroke-width="0.5"><title>{escape(LABELS[kind])}: {a:.2f} - {b:.2f} s '
                 f'({b - a:.2f} s)</title></rect>')
-            if kind != "boot" and w > 34:
+            if kind != "boot" and w > 26:
                 add(f'<text x="{x + w / 2:.1f}" y="{y + bar_h / 2 + 4}" text-anchor="middle">{b - a:.2f} s</text>')
         add(f'<text x="{left}" y="{y + bar_h + 15}" fill="#333">unlock (network online \u2192 root mounted) '
             f'{float(row[1]):.2f} s; root\'s init at {float(row[7]):.2f} s; {row[9]} processes started in the '
