@@ -1,6 +1,7 @@
 /* Locked, undumpable, wiped memory for key material (see secret.h). */
 #include <errno.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -16,7 +17,8 @@ void (*secret_before_unmap)(const uint8_t *data, size_t map_len);
 
 int secret_alloc(struct secret *s, size_t cap)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* the kernel's page size as it told the process; musl's sysconf would add 1 KB to the guest */
+	size_t page = (size_t)getauxval(AT_PAGESZ);
 	void *p;
 	int saved;
 

@@ -96,7 +96,7 @@ static int parse_one(mbedtls_x509_crt *ca, const char *at, int pos, const char *
 
 int cb_ca_bundle_load(mbedtls_x509_crt *ca, const char *path, struct cb_err *err)
 {
-	size_t len, used;
+	size_t len, used = 0;
 	char *pem = read_bundle(path, &len, err), *at, why[200];
 	int pos = 0;
 

@@ -33,7 +33,7 @@ struct cb_config {
 	char rootflags[CB_VALUE_MAX + 1];
 	char init[CB_VALUE_MAX + 1];
 	int root_readonly;              /* the kernel's ro/rw; read-only unless rw */
-	int wait_for_devices;           /* PID 1: block devices may still be probing */
+	int wait_for_devices;           /* PID 1, unlock --wait: block devices may still be probing */
 	/* rd.cocoboot.keyhash: the released key must match this commitment (T17) */
 	int has_keyhash;
 	struct coco_keycommit keyhash;

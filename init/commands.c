@@ -23,8 +23,11 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 static const char unlock_usage[] =
 	"usage: cocoboot unlock [--url URL]... [--volume DEV] [--name NAME] [--ca FILE]\n"
 	"                       [--timeout SECONDS] [--keyhash SALT:HASH] [--no-cmdline]\n"
+	"                       [--defaults FILE] [--wait]\n"
 	"Attest, fetch the volume key and open the LUKS2 volume as /dev/mapper/NAME, then exit.\n"
-	"Options override rd.cocoboot.* from /proc/cmdline (ignored with --no-cmdline).\n"
+	"Options override rd.cocoboot.* from /proc/cmdline (ignored with --no-cmdline), which\n"
+	"override those in the --defaults FILE. --wait: wait for the volume to appear (up to\n"
+	"the timeout) instead of failing at once.\n"
 	"See cocoboot(8) and cocoboot.cmdline(7).\n";
 
 static const char report_usage[] =
@@ -38,14 +41,17 @@ int cb_cmd_unlock(int argc, char **argv)
 		{ "url", required_argument, NULL, 'u' }, { "volume", required_argument, NULL, 'v' },
 		{ "name", required_argument, NULL, 'n' }, { "ca", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' }, { "no-cmdline", no_argument, NULL, 'N' },
-		{ "keyhash", required_argument, NULL, 'k' },
+		{ "keyhash", required_argument, NULL, 'k' }, { "defaults", required_argument, NULL, 'D' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct cb_config cfg;
 	struct cb_err err = { 0 };
+	const char *defaults = NULL;
+	unsigned default_urls;
 	int use_cmdline = 1, urls_given = 0, c;
 
-	/* First pass: --help, and whether the kernel command line is wanted. */
+	/* First pass: --help, the defaults file and whether the kernel command line is wanted. */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(unlock_usage, stdout);
@@ -53,10 +59,25 @@ int cb_cmd_unlock(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--no-cmdline"))
 			use_cmdline = 0;
+		else if (!strcmp(argv[i], "--defaults") && i + 1 < argc)
+			defaults = argv[++i];
+		else if (!strncmp(argv[i], "--defaults=", 11))
+			defaults = argv[i] + 11;
+		else if (!strcmp(argv[i], "--"))
+			break;
 	}
 	cb_config_defaults(&cfg);
+	/* e.g. dracut's /etc/cmdline.d/91-cocoboot.conf, baked into the image */
+	if (defaults && cb_config_from_file(&cfg, defaults, &err) < 0)
+		goto fail;
+	default_urls = cfg.n_urls;
 	if (use_cmdline && cb_config_from_kernel(&cfg, &err) < 0)
 		goto fail;
+	if (default_urls && cfg.n_urls > default_urls) {
+		/* the kernel command line's URLs replace the defaults' */
+		memmove(cfg.urls, cfg.urls + default_urls, (cfg.n_urls - default_urls) * sizeof(cfg.urls[0]));
+		cfg.n_urls -= default_urls;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		const char *key;
@@ -72,6 +93,10 @@ int cb_cmd_unlock(int argc, char **argv)
 		case 'c': key = "ca"; break;
 		case 't': key = "timeout"; break;
 		case 'k': key = "keyhash"; break;
+		case 'w':
+			cfg.wait_for_devices = 1;
+			continue;
+		case 'D':
 		case 'N':
 		case 'h': continue;
 		default:

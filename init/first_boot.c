@@ -33,7 +33,7 @@ static const char encrypt_args[] =
 static int encrypt_in_place(const char *dev, const char *uuid, const struct secret *key, struct cb_err *err)
 {
 	const char *cs = cb_find_cryptsetup();
-	char args[sizeof(encrypt_args)], kp[24], *argv[32], *save = NULL;
+	char args[sizeof(encrypt_args)], kp[32], *argv[32], *save = NULL;
 	int fd = memfd_create("cocoboot", 0), rc = -1, n = 0;
 
 	if (cs && fd >= 0 && pwrite(fd, key->data, key->len, 0) == (ssize_t)key->len) {

@@ -15,24 +15,30 @@
 #include "unlock.h"
 #include "volume.h"
 
-int cb_config_from_kernel(struct cb_config *cfg, struct cb_err *err)
+int cb_config_from_file(struct cb_config *cfg, const char *path, struct cb_err *err)
 {
 	char line[4096];
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	unsigned first_unknown = cfg->n_unknown;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
-		return cb_fail(err, CB_ERR_SETUP, "cannot read /proc/cmdline");
+		return cb_fail(err, CB_ERR_SETUP, "cannot read %s: %s", path, strerror(errno));
 	n = read(fd, line, sizeof(line) - 1);
 	close(fd);
 	if (n < 0)
-		return cb_fail(err, CB_ERR_SETUP, "cannot read /proc/cmdline");
+		return cb_fail(err, CB_ERR_SETUP, "cannot read %s: %s", path, strerror(errno));
 	line[n] = '\0';
 	if (cb_cmdline_parse(line, cfg, err) < 0)
 		return -1;
-	for (unsigned i = 0; i < cfg->n_unknown; i++)
-		cb_log("warning: unknown parameter %s ignored (see cocoboot.cmdline(7))", cfg->unknown[i]);
+	for (unsigned i = first_unknown; i < cfg->n_unknown; i++)
+		cb_log("warning: unknown parameter %s ignored (%s; see cocoboot.cmdline(7))", cfg->unknown[i], path);
 	return 0;
+}
+
+int cb_config_from_kernel(struct cb_config *cfg, struct cb_err *err)
+{
+	return cb_config_from_file(cfg, "/proc/cmdline", err);
 }
 
 int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err)

@@ -10,6 +10,8 @@ int cb_attest_and_unlock(const struct cb_config *cfg, struct cb_err *err);
 
 /* Read /proc/cmdline into CFG (on top of defaults), reporting unknown keys. */
 int cb_config_from_kernel(struct cb_config *cfg, struct cb_err *err);
+/* The same from PATH: the command line's syntax, lines are spaces (4 KiB at most). */
+int cb_config_from_file(struct cb_config *cfg, const char *path, struct cb_err *err);
 
 int cb_cmd_boot(void);
 int cb_cmd_unlock(int argc, char **argv);

@@ -5,12 +5,13 @@
 
 #include "log.h"
 
-double cb_uptime(void)
+/* Milliseconds since boot: integers, so the guest links no floating-point formatting (init/format.c). */
+static unsigned long long uptime_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
 }
 
 unsigned long long cb_now_ms(void)
@@ -23,6 +24,7 @@ unsigned long long cb_now_ms(void)
 
 void cb_log(const char *fmt, ...)
 {
+	unsigned long long up;
 	char line[512];
 	va_list ap;
 
@@ -30,7 +32,8 @@ void cb_log(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One write per line: the console is shared with the kernel's messages. */
-	fprintf(stderr, "cocoboot: [%8.3f] %s\n", cb_uptime(), line);
+	up = uptime_ms();
+	fprintf(stderr, "cocoboot: [%4llu.%03llu] %s\n", up / 1000, up % 1000, line);
 	fflush(stderr);
 }
 

@@ -11,8 +11,6 @@
 void cb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The one-line failure report. */
 void cb_log_error(const struct cb_err *err);
-/* Seconds since boot (CLOCK_BOOTTIME). */
-double cb_uptime(void);
 /* Milliseconds on the monotonic clock, for deadlines. */
 unsigned long long cb_now_ms(void);
 

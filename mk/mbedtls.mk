@@ -1,7 +1,10 @@
 # mbedTLS 3.6 LTS, built twice from the pinned Debian source tarball:
 #  - host:  default configuration, for the broker and the tests;
 #  - musl:  static, -Os, for the guest; init/mbedtls_config_guest.h replaces
-#           the default mbedtls_config.h in that tree.
+#           the default mbedtls_config.h in that tree. -flto: cocoboot's link
+#           optimises it with the guest's own code (init/init.mk);
+#           -ffat-lto-objects keeps plain code beside it for the size map
+#           and for the musl test binaries.
 # Each build exports <PREFIX>_CFLAGS and <PREFIX>_LIBS and a stamp to depend on.
 
 MBEDTLS_VERSION := 3.6.6
@@ -25,7 +28,7 @@ MBEDTLS_MUSL_DIR    := $(BUILD)/mbedtls-musl
 MBEDTLS_MUSL_STAMP  := $(MBEDTLS_MUSL_DIR)/.built
 MBEDTLS_MUSL_CFLAGS := -I$(MBEDTLS_MUSL_DIR)/include
 MBEDTLS_MUSL_LIBS   := $(MBEDTLS_MUSL_DIR)/library/libmbedtls.a $(MBEDTLS_MUSL_DIR)/library/libmbedx509.a $(MBEDTLS_MUSL_DIR)/library/libmbedcrypto.a
-$(eval $(call mbedtls_build,musl,$(MUSL_CC),-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables,$(MBEDTLS_GUEST_CONFIG)))
+$(eval $(call mbedtls_build,musl,$(MUSL_CC),-Os -flto -ffat-lto-objects -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables,$(MBEDTLS_GUEST_CONFIG)))
 
 mbedtls-host: $(MBEDTLS_HOST_STAMP)
 mbedtls-musl: $(MBEDTLS_MUSL_STAMP)

@@ -4,6 +4,8 @@
  * through the attestation (the evidence binds the SHA-256 of its SPKI), not
  * through a CA, so the certificate's names and validity carry no meaning;
  * the validity window is maximal because the guest clock is host-controlled.
+ * The certificate is a fixed DER template with the serial, the key and the
+ * signature filled in (client_cert.c), so the guest links no X.509 writer.
  */
 #ifndef COCOBOOT_PROTO_CLIENT_CERT_H
 #define COCOBOOT_PROTO_CLIENT_CERT_H

@@ -1,12 +1,9 @@
 #!/bin/sh
-# cocoboot-dracut: the glue between dracut and `cocoboot unlock`, shared by the
-# shell and systemd flavours.
-#   try            shell initrd: unlock if the network and the volume are
-#                  ready; exit 0 when unlocked or not ready yet (the initqueue
-#                  comes back), otherwise apply rd.cocoboot.onfail
-#   wait           systemd initrd: wait for the volume, unlock; exit non-zero
-#                  on failure (the unit's OnFailure= applies the action); an
-#                  opened volume without a filesystem goes to `emergency`
+# cocoboot-dracut: what dracut's side of a failure needs, shared by the shell
+# and systemd flavours. The unlock itself is `cocoboot unlock --wait` run
+# directly (cocoboot.service, cocoboot-settled.sh): no shell before it.
+#   opened         systemd initrd, after cocoboot: an opened volume without a
+#                  filesystem goes to `emergency` (builtins and one blkid)
 #   onfail REASON  print REASON and perform rd.cocoboot.onfail
 #   emergency WHERE
 #                  one of dracut's or systemd's emergency paths was taken
@@ -19,6 +16,30 @@
 # Exit 2 means "the operator asked for a shell": the caller, which owns the
 # console (dracut's init loop), opens it. Not `set -eu`: dracut-lib.sh is not
 # written for it and every status here is checked by hand.
+
+# systemd initrd: udev never marks an opened crypt device without an
+# identified filesystem ready (99-systemd.rules: SYSTEMD_READY=0), so a root
+# whose superblock the host corrupted would hang the boot for ever, open.
+# Fail closed instead, like the shell flavour's failed mount does. On the
+# success path: the name from the baked-in defaults and the kernel command
+# line (the last one wins, as for cocoboot) with builtins, then one blkid.
+if [ "${1:-}" = opened ]; then
+    _n=cocoboot-root
+    set -f # the words are the command line's, not patterns
+    for _f in /etc/cmdline.d/91-cocoboot.conf /proc/cmdline; do
+        [ -r "$_f" ] || continue
+        while read -r _l || [ -n "$_l" ]; do
+            for _w in $_l; do
+                case $_w in rd.cocoboot.name=*) _n=${_w#rd.cocoboot.name=} ;; esac
+            done
+        done < "$_f"
+    done
+    set +f
+    if [ ! -b "/dev/mapper/$_n" ] || [ -n "$(blkid -p -o value -s TYPE "/dev/mapper/$_n" 2> /dev/null)" ]; then
+        exit 0
+    fi
+    set -- emergency-opened "$_n"
+fi
 command -v getarg > /dev/null || . /lib/dracut-lib.sh
 
 say() {
@@ -132,76 +153,12 @@ emergency_unit_shell() {
     exit 0
 }
 
-# The TSM report ABI must be there before cocoboot asks for evidence.
-prepare_tsm() {
-    modprobe -q configfs 2> /dev/null
-    mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config 2> /dev/null
-    modprobe -q tsm 2> /dev/null
-    # Providers usually load from their modalias; this covers the rest. The
-    # one that does not match the hardware just fails to probe.
-    modprobe -q sev-guest 2> /dev/null
-    modprobe -q tdx-guest 2> /dev/null
-}
-
-# Run cocoboot unlock with the settings dracut sees (the kernel command line
-# and /etc/cmdline.d, including the module's baked-in defaults).
-unlock() {
-    set --
-    for _u in $(getargs rd.cocoboot.url=); do set -- "$@" --url "$_u"; done
-    _v=$(getarg rd.cocoboot.volume=) && [ -n "$_v" ] && set -- "$@" --volume "$_v"
-    _n=$(getarg rd.cocoboot.name=) && [ -n "$_n" ] && set -- "$@" --name "$_n"
-    prepare_tsm
-    : > /tmp/cocoboot.ran
-    say "running cocoboot unlock $*"
-    /usr/sbin/cocoboot unlock "$@"
-    _rc=$?
-    if [ $_rc -eq 0 ]; then
-        : > /tmp/cocoboot.done
-        say "unlocked /dev/mapper/$(getarg rd.cocoboot.name=)"
-    fi
-    return $_rc
-}
-
 cmd=${1:-}
 case $cmd in
-    try)
-        [ -e /tmp/cocoboot.done ] && exit 0
-        [ "$(missing)" = nothing ] || exit 0
-        unlock && exit 0
-        onfail "cocoboot unlock exited with status $?"
-        exit $?
-        ;;
-    wait)
-        [ -n "$(getargs rd.cocoboot.url=)" ] || {
-            say "no rd.cocoboot.url= given: nothing to do"
-            exit 0
-        }
-        _t=$(getarg rd.cocoboot.timeout=)
-        _t=${_t:-300}
-        _i=0
-        while ! volume_present; do
-            [ $_i -ge $((_t * 2)) ] && {
-                say "timed out after ${_t}s waiting for volume $(getarg rd.cocoboot.volume=)"
-                exit 1
-            }
-            [ $_i -eq 0 ] && say "waiting for volume $(getarg rd.cocoboot.volume=)"
-            sleep 0.5
-            _i=$((_i + 1))
-        done
-        unlock || exit $?
-        # systemd waits for the root device only once udev marks it ready,
-        # and its rules never mark an opened crypt device without an
-        # identified filesystem (99-systemd.rules: SYSTEMD_READY=0): a root
-        # whose superblock the host corrupted would hang the boot for ever,
-        # open. Fail closed now instead, like the shell flavour's failed
-        # mount does.
-        _n=$(getarg rd.cocoboot.name=)
-        _n=${_n:-cocoboot-root}
-        if [ -b "/dev/mapper/$_n" ] && [ -z "$(blkid -p -o value -s TYPE "/dev/mapper/$_n" 2> /dev/null)" ]; then
-            emergency "/dev/mapper/$_n holds no filesystem blkid recognises, the root cannot mount"
-            # onfail=shell: systemd's way in, i.e. the drop-ins' dracut-emergency
-            systemctl --no-block emergency
-        fi
+    emergency-opened)
+        emergency "/dev/mapper/$2 holds no filesystem blkid recognises, the root cannot mount"
+        # onfail=shell: systemd's way in, i.e. the drop-ins' dracut-emergency
+        systemctl --no-block emergency
         exit 0
         ;;
     onfail)
@@ -216,7 +173,7 @@ case $cmd in
         missing
         ;;
     *)
-        echo "usage: cocoboot-dracut try|wait|onfail REASON|emergency WHERE|missing" >&2
+        echo "usage: cocoboot-dracut opened|onfail REASON|emergency WHERE|missing" >&2
         exit 2
         ;;
 esac

@@ -118,8 +118,14 @@ install() {
         return 1
     fi
     inst_simple "$_ca" /etc/cocoboot/ca.pem || return 1
-    # Defaults such as rd.cocoboot.url= in dracut's own cmdline.d format.
-    [[ -s $_cl ]] && inst_simple "$_cl" /etc/cmdline.d/91-cocoboot.conf
+    # Defaults such as rd.cocoboot.url= in dracut's own cmdline.d format;
+    # `cocoboot unlock --defaults` reads the file, so it is there (empty)
+    # when there are none.
+    if [[ -s $_cl ]]; then
+        inst_simple "$_cl" /etc/cmdline.d/91-cocoboot.conf || return 1
+    else
+        mkdir -p "$initdir/etc/cmdline.d" && : > "$initdir/etc/cmdline.d/91-cocoboot.conf"
+    fi
 
     inst_multiple blkid modprobe mountpoint cryptsetup
     inst_multiple -o poweroff reboot halt

@@ -18,8 +18,15 @@ INIT_TEST_check-volume := init/check_volume.c init/luks2_digest.c init/errors.c
 INIT_TEST_luks2-digest := init/luks2_digest.c init/errors.c
 INIT_TEST_dm-crypt := init/dm_crypt.c init/luks2_digest.c init/errors.c init/log.c
 INIT_TEST_event-log := init/event_log.c init/errors.c
-INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime luks2-digest dm-crypt event-log
+# format: the host build checks the expectations against the host libc; the
+# musl build below is the guest's own vfprintf (init/format.c)
+INIT_TEST_format  :=
+INIT_TESTS := cmdline keycommit json luks2 check-volume secret backoff verdict errors certtime luks2-digest dm-crypt event-log format
 INIT_TEST_HDRS := $(wildcard init/*.h proto/*.h) $(COMMON_HDRS) tests/lib/check.h
+
+$(INIT_TEST_DIR)/test-format-musl: init/tests/test-format.c init/format.c tests/lib/check.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(MUSL_CC) $(GUEST_CFLAGS) -DCOCOBOOT_FORMAT -o $@ init/tests/test-format.c init/format.c $(GUEST_LDFLAGS)
 
 define init_test
 $(INIT_TEST_DIR)/test-$(1): init/tests/test-$(1).c $$(INIT_TEST_$(1)) $(INIT_TEST_HDRS) $(COMMON_HOST_A) $(MBEDTLS_HOST_STAMP) | $(DEPS_STAMP)
@@ -37,7 +44,8 @@ $(LUKS2_FIXTURES)/.made: init/tests/make-luks2-fixtures.sh init/tests/luks2-rewr
 	@init/tests/make-luks2-fixtures.sh $(LUKS2_FIXTURES)
 	@touch $@
 
-INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TEST_DIR)/test-$(t)-asan)
+INIT_TEST_BINS := $(foreach t,$(INIT_TESTS),$(INIT_TEST_DIR)/test-$(t) $(INIT_TEST_DIR)/test-$(t)-asan) \
+	$(INIT_TEST_DIR)/test-format-musl
 # cryptsetup's own test headers, when ../shared has them (test-luks2 skips them, with a reason, otherwise).
 CRYPTSETUP_PEER_VECTORS ?= $(abspath $(TOP)/../shared/peer-vectors/cryptsetup)
 # (notdir: the worktree's own path may contain "luks2")

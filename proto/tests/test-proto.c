@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
 
 #include "tests/lib/check.h"
 #include "common/hex.h"
@@ -221,20 +223,31 @@ static void test_identity(void)
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	struct coco_client_identity a, b;
-	unsigned char der[256];
-	int n;
+	unsigned char point[65], hash[32];
+	size_t n = 0;
 
 	mbedtls_entropy_init(&entropy);
 	mbedtls_ctr_drbg_init(&drbg);
 	CHECK(mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0) == 0, "drbg");
 	CHECK(coco_client_identity_generate(&a, mbedtls_ctr_drbg_random, &drbg) == 0, "identity a");
 	CHECK(coco_client_identity_generate(&b, mbedtls_ctr_drbg_random, &drbg) == 0, "identity b");
-	n = mbedtls_pk_write_pubkey_der(&a.key, der, sizeof(der));
-	CHECK(n > 0 && a.cert.pk_raw.len == (size_t)n && !memcmp(a.cert.pk_raw.p, der + sizeof(der) - n, (size_t)n),
-	      "certificate SPKI is the key's SPKI DER");
+	CHECK(mbedtls_ecp_write_public_key(mbedtls_pk_ec(a.key), MBEDTLS_ECP_PF_UNCOMPRESSED, &n, point, sizeof(point)) == 0 &&
+	      n == sizeof(point), "public point");
+	/* the SPKI DER of a P-256 key: 26 bytes of algorithm and BIT STRING header, then the point */
+	CHECK(a.cert.pk_raw.len == 91 && !memcmp(a.cert.pk_raw.p + 26, point, sizeof(point)),
+	      "certificate SPKI carries the key's public point");
 	CHECK(a.cert.pk_raw.len == b.cert.pk_raw.len && memcmp(a.cert.pk_raw.p, b.cert.pk_raw.p, a.cert.pk_raw.len),
 	      "fresh key each time");
+	CHECK(a.cert.serial.len == 16 && memcmp(a.cert.serial.p, b.cert.serial.p, 16), "fresh 16-byte serial each time");
 	CHECK(mbedtls_pk_get_bitlen(&a.cert.pk) == 256, "P-256");
+	CHECK(a.cert.version == 3 && a.cert.MBEDTLS_PRIVATE(sig_md) == MBEDTLS_MD_SHA256 && a.cert.MBEDTLS_PRIVATE(sig_pk) == MBEDTLS_PK_ECDSA,
+	      "v3, ecdsa-with-SHA256");
+	CHECK(mbedtls_sha256(a.cert.tbs.p, a.cert.tbs.len, hash, 0) == 0 &&
+	      mbedtls_pk_verify(&a.cert.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), a.cert.MBEDTLS_PRIVATE(sig).p, a.cert.MBEDTLS_PRIVATE(sig).len) == 0,
+	      "self-signature verifies");
+	hash[0] ^= 1;
+	CHECK(mbedtls_pk_verify(&a.cert.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), a.cert.MBEDTLS_PRIVATE(sig).p, a.cert.MBEDTLS_PRIVATE(sig).len) != 0,
+	      "signature does not verify another hash");
 	coco_client_identity_free(&a);
 	coco_client_identity_free(&b);
 	mbedtls_ctr_drbg_free(&drbg);

@@ -13,7 +13,8 @@
 # and its unlocker is a /bin/sh script using bash syntax, so on Debian (dash)
 # the shell initrd panics (latchset/clevis#456); cocoboot works in both.
 # Prints numbers, never pass/fail; exits non-zero only when the setup breaks.
-# Raw data and build/compare-dracut/results.md stay in build/compare-dracut.
+# Raw data and build/compare-dracut/results.md stay in build/compare-dracut;
+# timeline-svg.py draws the median boots as docs/boot-timeline.svg.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
@@ -143,3 +144,8 @@ done
 
 dracut_results >"$OUT/results.md"
 cat "$OUT/results.md"
+# The picture of this run (docs/performance.md shows docs/boot-timeline.svg).
+if python3 "$here/timeline-svg.py" "$OUT/boots.txt" "$OUT/boot-timeline.svg"; then
+	cp "$OUT/boot-timeline.svg" "$TOP/docs/boot-timeline.svg"
+	echo "timeline drawn: $OUT/boot-timeline.svg, copied to docs/boot-timeline.svg"
+fi

@@ -125,7 +125,7 @@ for cfg in "${CONFIGS[@]}"; do
 	}
 	timeline() { # CASE: wall time and guest times of unlock and of the action
 		echo "$(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-$1.out"); $(
-			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] unlocked' "$W/logs/$cfg-$1.log" | tr -d '[]' |
+			grep -m1 -o 'cocoboot: \[ *[0-9.]*\] .* opened as /dev/mapper/' "$W/logs/$cfg-$1.log" | tr -d '[]' |
 			awk '{ print "unlocked at " $2 " s" }'), $(
 			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] emergency path' "$W/logs/$cfg-$1.log" | tr -d '[]' |
 			awk '{ print "emergency path at " $2 " s" }')"
@@ -133,7 +133,7 @@ for cfg in "${CONFIGS[@]}"; do
 	want success &&
 	if boot success "" --expect E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic'; then
 		ok "$cfg: success ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-success.out"); $(
-			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$W/logs/$cfg-success.log" | tr -d '[]' |
+			grep -m1 -o 'cocoboot: \[ *[0-9.]*\]' "$W/logs/$cfg-success.log" | tr -d '[]' |
 			awk '{ print "unlock starts at " $2 " s" }'), root at $(
 			grep -m1 -o 'e2e-root: \[[0-9.]*\]' "$W/logs/$cfg-success.log" | tr -d '[]' | awk '{ print $2 }') s)"
 	else
@@ -152,7 +152,7 @@ for cfg in "${CONFIGS[@]}"; do
 	if want corrupt; then
 		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
 		if disk=$W/disk-$cfg.img boot corrupt "" "${NO_SHELL[@]}" \
-			--expect "unlocked /dev/mapper/$NAME" --expect 'emergency path: ' \
+			--expect "opened as /dev/mapper/$NAME" --expect 'emergency path: ' \
 			--expect 'no shell in a cocoboot initrd: onfail=poweroff' --expect 'reboot: Power down' \
 			--fail-on E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic' &&
 			! prompt_at_end "$W/logs/$cfg-corrupt.log"; then
@@ -168,7 +168,7 @@ for cfg in "${CONFIGS[@]}"; do
 	if want corrupt-shell && [ "$kernel" = project ]; then
 		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
 		if disk=$W/disk-$cfg.img boot corrupt-shell "rd.cocoboot.onfail=shell" "${SHELL_STOPS[@]}" \
-			--expect "unlocked /dev/mapper/$NAME" --expect 'rd.cocoboot.onfail=shell: opening the emergency shell' \
+			--expect "opened as /dev/mapper/$NAME" --expect 'rd.cocoboot.onfail=shell: opening the emergency shell' \
 			--fail-on E2E-ROOT-OK --fail-on 'reboot: Power down' --fail-on 'Kernel panic' &&
 			shown=$(for m in "${SHELL_MARKERS[@]}"; do grep -F -m1 -o -- "$m" "$W/logs/$cfg-corrupt-shell.log"; done; true) &&
 			[ -n "$shown" ]; then

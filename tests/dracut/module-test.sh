@@ -106,7 +106,7 @@ check_config() { # KERNEL FLAVOUR [noboot]
 		--expect "reboot: Power down" --fail-on "Entering emergency mode" --fail-on "Kernel panic" \
 		>"$W/$k-$f-boot.out" 2>&1; then
 		ok "$k/$f: unreachable broker -> poweroff ($(grep -o 'boot: [0-9.]* s wall' "$W/$k-$f-boot.out"); $(
-			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$W/$k-$f-boot.log" | tr -d '[]' |
+			grep -m1 -o 'cocoboot: \[ *[0-9.]*\]' "$W/$k-$f-boot.log" | tr -d '[]' |
 			awk '{ print "cocoboot started at " $2 " s" }'))"
 	else bad "$k/$f: unreachable broker"; cat "$W/$k-$f-boot.out"; fi
 
