@@ -73,7 +73,7 @@ if command -v cryptsetup >/dev/null; then
 	"$bin" check-volume "$tmp/v.img" | grep -q "^uuid: *$(cryptsetup luksUUID "$tmp/v.img")$" && ok ||
 		bad "check-volume: UUID line: $("$bin" check-volume "$tmp/v.img")"
 	cp "$tmp/v.img" "$tmp/discards.img"
-	"$(dirname "$0")/../init/luks2-rewrite.py" "$tmp/discards.img" --sub '"keyslots_size":"16744448"}' \
+	"$(dirname "$0")/../../init/tests/luks2-rewrite.py" "$tmp/discards.img" --sub '"keyslots_size":"16744448"}' \
 		'"keyslots_size":"16744448","flags":["allow-discards"]}'
 	expect_rc 1 "check-volume of a header with allow-discards" -- check-volume "$tmp/discards.img"
 	"$bin" check-volume "$tmp/discards.img" | grep -q "refused: luks2-forbidden: persistent activation flag 'allow-discards'" &&
