@@ -27,8 +27,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 e2e_pki() {
 	local d=$W/pki name
 	mkdir -p "$d"
-	[ -s "$d/server.pem" ] && [ -s "$d/rogue-server.pem" ] && return 0
-	printf 'subjectAltName=IP:10.0.2.2,IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+	# broker.test: the name the host-name cases put into the initramfs's /etc/hosts
+	[ -s "$d/server.pem" ] && [ -s "$d/rogue-server.pem" ] &&
+		openssl x509 -in "$d/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q 'DNS:broker.test' && return 0
+	printf 'subjectAltName=IP:10.0.2.2,IP:127.0.0.1,DNS:localhost,DNS:broker.test\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
 	for name in "" rogue-; do
 		openssl ecparam -name prime256v1 -genkey -noout -out "$d/${name}ca.key" 2>/dev/null
 		openssl req -x509 -new -key "$d/${name}ca.key" -subj "/CN=cocoboot TEST ${name}broker CA" -days 30 \
@@ -135,7 +137,8 @@ e2e_tool_files() {
 e2e_cryptsetup_files() { e2e_tool_files cryptsetup; }
 
 # e2e_initramfs OUT CA [MODE [EXTRA...]]: without MODE, the production layout
-# (`make initramfs`): cocoboot as /init and the pinned CA, nothing else
+# (`make initramfs`): cocoboot as /init and the pinned CA, nothing else but
+# /etc/hosts when COCOBOOT_URL names a broker by host name
 # (cocoboot activates dm-crypt itself). With MODE, a TEST flavour with the
 # simulated provider: "sim" has the static C /init tests/e2e/sim-init.c (loads
 # the provider, execs cocoboot: what `make demo` boots); other modes (unlock,
@@ -148,7 +151,15 @@ e2e_initramfs() {
 	[ $# -gt 0 ] && shift
 	# The boot's own CA check: a bundle the guest cannot use is refused here.
 	"$COCOBOOT" check-ca "$ca" >/dev/null || return 1
-	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644")
+	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644") hosts
+	# The broker names of COCOBOOT_URL, resolved at build time into the
+	# initramfs's /etc/hosts (the builders' shared helper; cocoboot does no DNS).
+	# shellcheck disable=SC2086  # a list of URLs
+	hosts=$("$TOP/dracut-module/91cocoboot/cocoboot-broker-hosts.sh" ${COCOBOOT_URL:-}) || return 1
+	if [ -n "$hosts" ]; then
+		printf '%s\n' "$hosts" >"$out.hosts"
+		args+=(--file "$out.hosts:/etc/hosts:0644")
+	fi
 	if [ -z "$mode" ]; then
 		args+=(--init "$COCOBOOT")
 		"$TOP/tests/qemu/mkinitramfs.sh" "${args[@]}"
