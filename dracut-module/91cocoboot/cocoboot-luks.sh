@@ -33,4 +33,12 @@ elif [ -s "$_cb_rules" ]; then
     } > "$_cb_rules.cocoboot" && mv "$_cb_rules.cocoboot" "$_cb_rules"
     info "cocoboot: $_cb_uuid left out of dracut's crypt rules (cocoboot unlocks it)"
 fi
-unset _cb_rules _cb_vol _cb_uuid
+# systemd's cryptsetup generator reads rd.luks.uuid= itself (before any
+# hook): a unit for cocoboot's own volume would ask for its passphrase.
+if [ -n "$_cb_uuid" ] && [ -d /run/systemd/system ]; then
+    for _cb_l in $(getargs rd.luks.uuid=); do
+        [ "${_cb_l#luks-}" = "$_cb_uuid" ] &&
+            warn "cocoboot: rd.luks.uuid=$_cb_l names cocoboot's own volume: systemd-cryptsetup will ask for its passphrase too; remove it from the command line"
+    done
+fi
+unset _cb_rules _cb_vol _cb_uuid _cb_l

@@ -86,28 +86,31 @@ JSON
 # `volume confirm` activates the volume once the image's header holds it.
 # e2e_plain_root UUID OUT: the unencrypted root (ext4 with root-init and a
 # marker naming UUID) followed by 16 MiB of room for a LUKS2 header.
+# EXTRA (optional): a directory copied over the tree (the crypttab root).
 e2e_plain_root() {
-	local uuid=$1 out=$2 root=$W/rootfs
+	local uuid=$1 out=$2 extra=${3:-} root=$W/rootfs
 	rm -rf "$root" "$out" && mkdir -p "$root"/{sbin,proc,sys,dev,run,etc,tmp}
 	cp "$BUILD/e2e/root-init" "$root/sbin/init"
 	echo "unlocked root $uuid" >"$root/etc/e2e-marker"
 	# systemd's switch-root (dracut's systemd flavour) wants an OS tree.
 	printf 'ID=cocoboot-e2e\nNAME="cocoboot e2e root"\n' >"$root/etc/os-release"
-	truncate -s 8M "$out"
+	[ -z "$extra" ] || cp -a "$extra/." "$root/"
+	truncate -s $((8 + $(du -sm "$root" | cut -f1)))M "$out"
 	mkfs.ext4 -q -F -b 4096 -L e2e-root -d "$root" "$out" >/dev/null
 	resize2fs -M "$out" >/dev/null 2>&1
 	truncate -s +16M "$out"
 }
 
+# e2e_root_image UUID OUT [POLICY [EXTRA]]: POLICY defaults to $W/policy.json.
 e2e_root_image() {
-	local uuid=$1 out=$2 pass
-	e2e_plain_root "$uuid" "$out"
+	local uuid=$1 out=$2 policy=${3:-$W/policy.json} extra=${4:-} pass
+	e2e_plain_root "$uuid" "$out" "$extra"
 	mkdir -p "$W/store"
 	# The keyslot passphrase is random and thrown away: only the broker can unlock.
 	pass=$(mktemp "$W/pass.XXXXXX")
 	head -c 32 /dev/urandom >"$pass"
 	set -o pipefail
-	"$BROKER" volume add --uuid "$uuid" --policy "$W/policy.json" --config "$W/broker.json" 2>>"$W/enrol.log" |
+	"$BROKER" volume add --uuid "$uuid" --policy "$policy" --config "$W/broker.json" 2>>"$W/enrol.log" |
 		cryptsetup reencrypt --encrypt --type luks2 --batch-mode --force-offline-reencrypt --uuid "$uuid" \
 			--volume-key-file /dev/stdin --key-size 512 --sector-size 4096 --pbkdf pbkdf2 \
 			--pbkdf-force-iterations 1000 --reduce-device-size 16M --key-file "$pass" "$out" >>"$W/enrol.log" 2>&1
