@@ -43,6 +43,10 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 	fi
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
+keyhash_of() { # UUID ENROL-LOG: the commitment printed after "volume UUID added"
+	awk -v u="volume $1 added" 'index($0, u) { f = 1 }
+		f && match($0, /rd\.cocoboot\.keyhash=[0-9a-f:]+/) { print substr($0, RSTART, RLENGTH); exit }' "$2"
+}
 CASES=("$@")
 [ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable broker-name crypttab-generator crypttab crypttab-refused import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
 
@@ -190,7 +194,10 @@ if want crypttab || want crypttab-refused; then
 		! e2e_root_image "$DATA_UUID" "$W/data.img" "$W/policy.json"; then
 		bad "crypttab: images (see $W/enrol.log)"
 	else
-		CT_APPEND="$URL rd.cocoboot.volume=UUID=$CT_UUID rd.cocoboot.timeout=60"
+		# The root's key commitment on the command line too: it is the root's
+		# alone, the data volume (another key) must still open.
+		CT_APPEND="$URL rd.cocoboot.volume=UUID=$CT_UUID rd.cocoboot.timeout=60 $(keyhash_of "$CT_UUID" "$W/enrol.log")"
+		[[ $CT_APPEND == *rd.cocoboot.keyhash=*:* ]] || bad "crypttab: no key commitment printed for the root $CT_UUID"
 		if want crypttab; then
 			if e2e_boot crypttab "$W/ct-root.img" "$CT_APPEND" 150 --disk "$W/data.img" \
 				--expect "E2E-CRYPTTAB data marker: unlocked root $DATA_UUID" --expect "E2E-CRYPTTAB root marker: unlocked root $CT_UUID" \
@@ -477,10 +484,6 @@ if want activate-cryptsetup; then
 fi
 # Key commitment (T17): the rd.cocoboot.keyhash= that `cocobroker volume add`
 # printed (stderr) when it enrolled this run's root.
-keyhash_of() { # UUID ENROL-LOG: the commitment printed after "volume UUID added"
-	awk -v u="volume $1 added" 'index($0, u) { f = 1 }
-		f && match($0, /rd\.cocoboot\.keyhash=[0-9a-f:]+/) { print substr($0, RSTART, RLENGTH); exit }' "$2"
-}
 if want keyhash || want keyhash-thief; then
 	KEYHASH=$(keyhash_of "$UUID" "$W/enrol.log")
 	[[ $KEYHASH =~ ^rd\.cocoboot\.keyhash=[0-9a-f]{64}:[0-9a-f]{64}$ ]] && ok "keyhash: volume add printed $KEYHASH" ||
