@@ -7,10 +7,12 @@
 # boots whatever happens to the data volume. Busybox applets as symlinks.
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
-mountpoint -q /proc || mount -t proc proc /proc
-mountpoint -q /sys || mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
-mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+# cocoboot moved /proc, /sys (with configfs) and /dev here; mount what is missing.
+[ -e /proc/self/mounts ] || mount -t proc proc /proc
+mounted() { grep -q " $1 " /proc/self/mounts; }
+mounted /sys || mount -t sysfs sysfs /sys
+mounted /dev || mount -t devtmpfs devtmpfs /dev
+mounted /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
 read -r up _ </proc/uptime
 echo "E2E-CRYPTTAB [$up] root running, entries: $(/usr/lib/cocoboot/cocoboot-crypttab list | tr '\n' ' ')"
 /usr/lib/cocoboot/cocoboot-crypttab open data

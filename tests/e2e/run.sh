@@ -185,7 +185,7 @@ if want crypttab || want crypttab-refused; then
 	x=$W/crypttab-tree
 	rm -rf "$x" && mkdir -p "$x"/{bin,sbin,mnt,usr/sbin,usr/lib/cocoboot,etc/cocoboot}
 	cp /bin/busybox "$x/bin/busybox"
-	for a in sh mount mountpoint umount cat ls tr awk grep sed basename poweroff sync; do ln -s busybox "$x/bin/$a"; done
+	for a in sh mount umount cat ls tr awk grep sed basename poweroff sync; do ln -s busybox "$x/bin/$a"; done
 	cp "$here/crypttab-root-init.sh" "$x/sbin/init"
 	cp "$COCOBOOT" "$x/usr/sbin/cocoboot"
 	cp "$TOP/crypttab/cocoboot-crypttab" "$x/usr/lib/cocoboot/"
@@ -221,12 +221,12 @@ if want crypttab || want crypttab-refused; then
 			"$BROKER" volume set-policy --uuid "$DATA_UUID" --policy "$W/refuse-policy.json" --config "$W/broker.json" \
 				>>"$W/enrol.log" 2>&1 || bad "crypttab-refused: set-policy"
 			if e2e_boot crypttab-refused "$W/ct-root.img" "$CT_APPEND" 150 --disk "$W/data.img" \
-				--expect 'E2E-CRYPTTAB open data exit=' --expect "E2E-CRYPTTAB root marker: unlocked root $CT_UUID" \
+				--expect '] open data exit=' --expect "E2E-CRYPTTAB root marker: unlocked root $CT_UUID" \
 				--fail-on 'Kernel panic' >"$W/logs/crypttab-refused.out" 2>&1; then
 				log=$W/logs/crypttab-refused.txt
 				tr -d '\r' <"$W/logs/crypttab-refused.log" >"$log"
 				grep -q 'cocoboot: error broker-refused: measurement-mismatch' "$log" &&
-					grep -q 'E2E-CRYPTTAB open data exit=[1-9]' "$log" && grep -q 'data: not unlocked (cocoboot unlock exited' "$log" &&
+					grep -q 'E2E-CRYPTTAB \[[0-9.]*\] open data exit=[1-9]' "$log" && grep -q 'data: not unlocked (cocoboot unlock exited' "$log" &&
 					grep -q 'E2E-CRYPTTAB mapped: cocoboot-root $' "$log" && ! grep -q 'data marker' "$log" &&
 					ok "crypttab-refused: root booted, data volume locked: $(grep -m1 -o 'cocoboot: error .*' "$log")" ||
 					{ bad "crypttab-refused"; grep 'E2E-CRYPTTAB\|cocoboot' "$log" | tail -n 12; }
