@@ -24,8 +24,7 @@ static const char unlock_usage[] =
 	"usage: cocoboot unlock [--url URL]... [--volume DEV] [--name NAME] [--ca FILE]\n"
 	"                       [--timeout SECONDS] [--keyhash SALT:HASH] [--no-cmdline]\n"
 	"Attest, fetch the volume key and open the LUKS2 volume as /dev/mapper/NAME, then exit.\n"
-	"Options override rd.cocoboot.* from /proc/cmdline (ignored with --no-cmdline);\n"
-	"With --volume naming another volume, rd.cocoboot.keyhash (the root's) does not apply.\n"
+	"Options override rd.cocoboot.* from /proc/cmdline (ignored with --no-cmdline).\n"
 	"See cocoboot(8) and cocoboot.cmdline(7).\n";
 
 static const char report_usage[] =
@@ -44,8 +43,7 @@ int cb_cmd_unlock(int argc, char **argv)
 	};
 	struct cb_config cfg;
 	struct cb_err err = { 0 };
-	char cmdline_volume[sizeof(cfg.volume)];
-	int use_cmdline = 1, urls_given = 0, volume_given = 0, keyhash_given = 0, c;
+	int use_cmdline = 1, urls_given = 0, c;
 
 	/* First pass: --help, and whether the kernel command line is wanted. */
 	for (int i = 1; i < argc; i++) {
@@ -59,7 +57,6 @@ int cb_cmd_unlock(int argc, char **argv)
 	cb_config_defaults(&cfg);
 	if (use_cmdline && cb_config_from_kernel(&cfg, &err) < 0)
 		goto fail;
-	memcpy(cmdline_volume, cfg.volume, sizeof(cmdline_volume));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		const char *key;
@@ -70,11 +67,11 @@ int cb_cmd_unlock(int argc, char **argv)
 				cfg.n_urls = 0;  /* --url replaces the command line's URLs */
 			key = "url";
 			break;
-		case 'v': key = "volume"; volume_given = 1; break;
+		case 'v': key = "volume"; break;
 		case 'n': key = "name"; break;
 		case 'c': key = "ca"; break;
 		case 't': key = "timeout"; break;
-		case 'k': key = "keyhash"; keyhash_given = 1; break;
+		case 'k': key = "keyhash"; break;
 		case 'N':
 		case 'h': continue;
 		default:
@@ -87,14 +84,6 @@ int cb_cmd_unlock(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("unlock", "unexpected argument '%s'", argv[optind]);
-	/*
-	 * rd.cocoboot.keyhash commits the key of the command line's volume (the
-	 * root). Another volume named with --volume (a data volume of
-	 * /etc/crypttab) has its own key: only its own --keyhash applies to it.
-	 * The same volume passed again (the dracut glue does) keeps it.
-	 */
-	if (volume_given && !keyhash_given && strcmp(cfg.volume, cmdline_volume) != 0)
-		cfg.has_keyhash = 0;
 	if (cb_attest_and_unlock(&cfg, &err) < 0)
 		goto fail;
 	return 0;
