@@ -32,7 +32,7 @@ install-cocoboot: $(COCOBOOT) install-dracut-module
 	@# generator name, the template unit (paths follow PREFIX)
 	install -D -m 0755 crypttab/cocoboot-crypttab $(DESTDIR)$(PREFIX)/lib/cocoboot/cocoboot-crypttab
 	install -d $(DESTDIR)$(SYSTEMDGENERATORDIR)
-	ln -sf $(PREFIX)/lib/cocoboot/cocoboot-crypttab $(DESTDIR)$(SYSTEMDGENERATORDIR)/cocoboot-crypttab-generator
+	ln -sfr $(DESTDIR)$(PREFIX)/lib/cocoboot/cocoboot-crypttab $(DESTDIR)$(SYSTEMDGENERATORDIR)/cocoboot-crypttab-generator
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed -e 's|/usr/lib/cocoboot/|$(PREFIX)/lib/cocoboot/|' crypttab/cocoboot-unlock@.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/cocoboot-unlock@.service
