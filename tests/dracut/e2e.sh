@@ -118,7 +118,6 @@ for cfg in "${CONFIGS[@]}"; do
 	img=$W/$cfg.img
 	if ! "$here/mkinitrd.sh" --flavour "$flavour" --kernel "$kernel" --out "$img" --cocoboot "$W/cocoboot" \
 		--ca "$W/pki/ca.pem" --include "$KEYS/snp/tsm-sim.material" /etc/tsm/snp.material \
-		--include "$W/second.key" /etc/cocoboot-test/second.key \
 		>"$W/logs/$cfg-mkinitrd.out" 2>&1; then
 		bad "$cfg: dracut"; tail -n 20 "$W/logs/$cfg-mkinitrd.out"; continue
 	fi
@@ -167,11 +166,23 @@ for cfg in "${CONFIGS[@]}"; do
 	# handed to them. systemd flavour (systemd-cryptsetup's rd.luks.key=
 	# UUID=FILE syntax); the console shows its unit.
 	if want second-luks && [ "$flavour" = systemd ]; then
-		if boot second-luks "rd.luks.uuid=$SECOND rd.luks.key=$SECOND=/etc/cocoboot-test/second.key" \
+		# dracut's crypt unlocks through systemd-cryptsetup in this flavour,
+		# which the minimal module set above leaves out: an image with it.
+		if "$here/mkinitrd.sh" --flavour "$flavour" --kernel "$kernel" --out "$W/$cfg-cs.img" --cocoboot "$W/cocoboot" \
+			--ca "$W/pki/ca.pem" --include "$KEYS/snp/tsm-sim.material" /etc/tsm/snp.material \
+			--include "$W/second.key" /etc/cocoboot-test/second.key --add systemd-cryptsetup \
+			>"$W/logs/$cfg-cs-mkinitrd.out" 2>&1; then :
+		else bad "$cfg: dracut with systemd-cryptsetup"; tail -n 20 "$W/logs/$cfg-cs-mkinitrd.out"; fi
+		if img=$W/$cfg-cs.img boot second-luks "rd.luks.uuid=$SECOND rd.luks.key=$SECOND=/etc/cocoboot-test/second.key" \
 			--disk "$W/second.img" \
-			--expect E2E-ROOT-OK --expect "unlocked /dev/mapper/$NAME" --expect "Cryptography Setup for luks-$SECOND" \
-			--fail-on "Cryptography Setup for luks-$UUID" --fail-on 'cocoboot: error' --fail-on 'Kernel panic'; then
-			ok "$cfg: second LUKS device: unlocked by dracut ($(grep -m1 -o "[A-Za-z]* systemd-cryptsetup@[^ ]*.service - Cryptography Setup for luks-$SECOND" "$W/logs/$cfg-second-luks.log" | head -n 1)), root by cocoboot ($(timeline second-luks))"
+			--expect E2E-ROOT-OK --expect "unlocked /dev/mapper/$NAME" --expect 'systemd-cryptsetup@luks' \
+			--fail-on 'cocoboot: error' --fail-on 'Kernel panic' &&
+			# systemd colours and shortens the unit's name on the console:
+			# colours off, then its UUID's last group
+			sed 's/\x1b\[[0-9;]*[mK]//g' "$W/logs/$cfg-second-luks.log" >"$W/logs/$cfg-second-luks.txt" &&
+			grep -q "Finished systemd-cryptsetup@luks.*${SECOND##*-}" "$W/logs/$cfg-second-luks.txt" &&
+			! grep -q "systemd-cryptsetup@luks.*${UUID##*-}" "$W/logs/$cfg-second-luks.txt"; then
+			ok "$cfg: second LUKS device: unlocked by dracut's systemd-cryptsetup (luks-...${SECOND##*-}), root by cocoboot only ($(timeline second-luks))"
 		else
 			bad "$cfg: second LUKS device"; cat "$W/logs/$cfg-second-luks.out"
 		fi
