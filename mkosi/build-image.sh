@@ -45,6 +45,22 @@ install -m 0755 "$top"/dracut-module/91cocoboot/*.sh "$mod/"
 install -m 0644 "$top"/dracut-module/91cocoboot/*.service "$mod/"
 install -D -m 0755 "$top/build/cocoboot" "$extra/usr/sbin/cocoboot"
 install -D -m 0644 "$ca" "$extra/etc/cocoboot/ca.pem"
+# Broker host names: resolved here, on the build host, by the helper every
+# builder shares (cocoboot does no DNS), and handed to the dracut module in
+# the image as explicit addresses, so the image's own initramfs builds (now
+# and at kernel updates) need no resolver. A name that does not resolve
+# stops the build; COCOBOOT_BROKER_ADDR=NAME=ADDRESS gives one explicitly.
+# shellcheck disable=SC2086  # a list of URLs
+hosts=$("$top/dracut-module/91cocoboot/cocoboot-broker-hosts.sh" $urls) || exit 1
+if [ -n "$hosts" ]; then
+	install -d "$extra/etc/dracut.conf.d"
+	{
+		echo "# written by mkosi/build-image.sh: the broker names' addresses at build time"
+		echo "cocoboot_url=\"${urls# }\""
+		echo "cocoboot_broker_addr=\"$(echo "$hosts" | awk '{ printf "%s%s=%s", sep, $2, $1; sep = " " }')\""
+	} >"$extra/etc/dracut.conf.d/50-cocoboot-broker.conf"
+	echo "build-image: broker names: $(echo "$hosts" | tr '\n' ';')" >&2
+fi
 cmdline="root=/dev/mapper/$name rd.cocoboot.volume=UUID=$uuid rd.cocoboot.name=$name"
 for u in $urls; do cmdline="$cmdline rd.cocoboot.url=$u"; done
 if [ -n "$test" ]; then

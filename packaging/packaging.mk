@@ -1,7 +1,7 @@
 # Installation and Debian packages (docs/packages.md).
 #   make install [DESTDIR=/stage] [PREFIX=/usr/local]
 #       cocoboot (static binary, dracut module, initramfs-tools hooks, man
-#       pages) and cocobroker (binary, systemd unit, sysusers.d, tmpfiles.d,
+#       pages, the crypttab generator and unit) and cocobroker (binary, systemd unit, sysusers.d, tmpfiles.d,
 #       man page, example configuration); install-cocoboot / install-cocobroker
 #       for one of them. dracut and initramfs-tools read their directories
 #       only under /usr, whatever PREFIX says (DRACUT_MODDIR, INITRAMFS_TOOLS_DIR).
@@ -17,6 +17,7 @@ SBINDIR = $(PREFIX)/sbin
 MANDIR = $(PREFIX)/share/man
 DOCDIR = $(PREFIX)/share/doc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMDGENERATORDIR ?= $(PREFIX)/lib/systemd/system-generators
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
@@ -27,6 +28,15 @@ install-cocoboot: $(COCOBOOT) install-dracut-module
 	install -D -m 0644 docs/cocoboot.8 $(DESTDIR)$(MANDIR)/man8/cocoboot.8
 	install -D -m 0644 docs/cocoboot.cmdline.7 $(DESTDIR)$(MANDIR)/man7/cocoboot.cmdline.7
 	$(foreach f,$(INITRAMFS_TOOLS_FILES),install -D -m 0755 $(f) $(DESTDIR)$(INITRAMFS_TOOLS_DIR)/$(f:initramfs-tools/%=%);)
+	@# data volumes of /etc/crypttab (docs/crypttab.md): the script, its
+	@# generator name, the template unit (paths follow PREFIX)
+	install -D -m 0755 crypttab/cocoboot-crypttab $(DESTDIR)$(PREFIX)/lib/cocoboot/cocoboot-crypttab
+	install -d $(DESTDIR)$(SYSTEMDGENERATORDIR)
+	ln -sfr $(DESTDIR)$(PREFIX)/lib/cocoboot/cocoboot-crypttab $(DESTDIR)$(SYSTEMDGENERATORDIR)/cocoboot-crypttab-generator
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|/usr/lib/cocoboot/|$(PREFIX)/lib/cocoboot/|' crypttab/cocoboot-unlock@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/cocoboot-unlock@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/cocoboot-unlock@.service
 
 install-cocobroker: $(BUILD)/cocobroker
 	install -D -m 0755 $(BUILD)/cocobroker $(DESTDIR)$(BINDIR)/cocobroker

@@ -8,9 +8,9 @@ if [ -n "$(getargs rd.cocoboot.url=)" ]; then
     : > /tmp/cocoboot.active
     # The broker is only reachable over the network.
     getargbool 0 rd.neednet || echo "rd.neednet=1" > /etc/cmdline.d/90-cocoboot-net.conf
-    # Without this, crypt's udev rules would prompt for a passphrase for the
-    # same LUKS device; an explicit rd.luks= on the command line still wins.
-    [ -z "$(getarg rd.luks)" ] && echo "rd.luks=0" > /etc/cmdline.d/90-cocoboot-luks.conf
+    # dracut's crypt handling stays on for every other LUKS device (rd.luks.uuid=,
+    # rd.auto, the initramfs's crypttab): only cocoboot's own volume is taken
+    # out of its udev rules, by cocoboot-luks.sh after parse-crypt wrote them.
     info "cocoboot: will unlock $(getarg rd.cocoboot.volume=) as /dev/mapper/$(getarg rd.cocoboot.name=)"
 fi
 

@@ -7,6 +7,14 @@
 #   cocoboot_ca=PATH       the broker CA to pin (default /etc/cocoboot/ca.pem)
 #   cocoboot_cmdline=PATH  optional rd.cocoboot.* defaults baked into the
 #                          initramfs (default /etc/cocoboot/cmdline.conf)
+#   cocoboot_url="URL..."  broker URLs given only on the kernel command line
+#                          (also $COCOBOOT_URL): their host names go into the
+#                          initramfs's /etc/hosts like those of cmdline.conf
+#                          (cocoboot-broker-hosts.sh)
+#   cocoboot_broker_addr="NAME=ADDRESS..."  addresses given explicitly instead
+#                          of resolving (also $COCOBOOT_BROKER_ADDR)
+#   cocoboot_hosts_file=PATH  a hosts file read instead of the build host's
+#                          resolver, for tests (also $COCOBOOT_HOSTS_FILE)
 
 # The binary this initramfs will carry.
 cocoboot_find_binary() {
@@ -43,6 +51,11 @@ check() {
     # same: here, not in install(), whose failure dracut does not stop for.
     _why=$("$(cocoboot_find_binary)" check-ca "$_ca" 2>&1) || {
         derror "cocoboot: $_why"
+        return 1
+    }
+    # A broker name the build cannot resolve: an image that refuses every boot.
+    _why=$(cocoboot_hosts_lines 2>&1 > /dev/null) || {
+        derror "${_why:-cocoboot: broker host names do not resolve}"
         return 1
     }
     require_binaries cryptsetup blkid || return 1
@@ -103,6 +116,22 @@ cocoboot_no_shell() {
     done
 }
 
+# cocoboot does no DNS: the broker names of the URLs this build knows
+# (cmdline.conf, cocoboot_url / COCOBOOT_URL) are resolved at build time and
+# written to the initramfs's /etc/hosts, which cocoboot reads. Prints the
+# lines; fails (with the helper's reason on stderr) for a name that does not
+# resolve. Called in check(), whose failure stops dracut (install()'s does
+# not), and again in install() to write the lines.
+cocoboot_hosts_lines() {
+    local _cl=${cocoboot_cmdline:-$dracutsysrootdir/etc/cocoboot/cmdline.conf}
+    local _urls="${cocoboot_url:-} ${COCOBOOT_URL:-}"
+    [[ -s $_cl ]] && _urls="$_urls $(sed -e 's/#.*//' "$_cl")"
+    # shellcheck disable=SC2086  # a list of words
+    COCOBOOT_BROKER_ADDR=${cocoboot_broker_addr:-${COCOBOOT_BROKER_ADDR:-}} \
+        COCOBOOT_HOSTS_FILE=${cocoboot_hosts_file:-${COCOBOOT_HOSTS_FILE:-}} \
+        "$moddir/cocoboot-broker-hosts.sh" $_urls
+}
+
 # called by dracut
 install() {
     local _bin _ca _cl
@@ -126,14 +155,23 @@ install() {
     else
         mkdir -p "$initdir/etc/cmdline.d" && : > "$initdir/etc/cmdline.d/91-cocoboot.conf"
     fi
+    local _hosts
+    _hosts=$(cocoboot_hosts_lines) || return 1
+    if [[ $_hosts ]]; then
+        mkdir -p "$initdir/etc"
+        printf '%s\n' "$_hosts" >> "$initdir/etc/hosts"
+        dinfo "cocoboot: broker names in /etc/hosts: $(echo "$_hosts" | tr '\n' ' ')"
+    fi
 
     inst_multiple blkid modprobe mountpoint cryptsetup
     inst_multiple -o poweroff reboot halt
     inst_script "$moddir/cocoboot-dracut.sh" /usr/sbin/cocoboot-dracut
 
-    # Both flavours: decide on rd.neednet / rd.luks before network and crypt
+    # Both flavours: decide on rd.neednet before network and crypt
     # read them (under systemd the hooks run in dracut-cmdline.service).
     inst_hook cmdline 05 "$moddir/cocoboot-cmdline.sh"
+    # After crypt's parse-crypt (30): cocoboot's volume out of its udev rules.
+    inst_hook cmdline 31 "$moddir/cocoboot-luks.sh"
     cocoboot_no_shell
     if dracut_module_included "systemd"; then
         inst_simple "$moddir/cocoboot.service" "$systemdsystemunitdir/cocoboot.service"

@@ -112,6 +112,18 @@ en=$(in_root systemctl is-enabled cocobroker.service 2>&1)
 [ "$en" = disabled ] && ok "cocobroker.service installed, not enabled (needs a configuration first)" || bad "cocobroker.service is $en"
 in_root systemd-analyze verify --man=no /usr/lib/systemd/system/cocobroker.service >"$W/verify.out" 2>&1 &&
 	ok "systemd-analyze verify cocobroker.service" || { bad "systemd-analyze verify"; cat "$W/verify.out"; }
+# The crypttab pieces (docs/crypttab.md) as installed: the template unit
+# verifies with the root's systemd, and the generator wires an x-cocoboot,_netdev
+# entry of a sample crypttab to it.
+in_root sh -c 'cp /usr/lib/systemd/system/cocoboot-unlock@.service /tmp/cocoboot-unlock@data.service &&
+	systemd-analyze verify --man=no /tmp/cocoboot-unlock@data.service' >"$W/verify-crypttab.out" 2>&1 &&
+	ok "systemd-analyze verify cocoboot-unlock@data.service" || { bad "systemd-analyze verify cocoboot-unlock@"; cat "$W/verify-crypttab.out"; }
+g=$(in_root sh -c 'printf "data UUID=1 none x-cocoboot,_netdev\n" >/tmp/crypttab && rm -rf /tmp/gen &&
+	COCOBOOT_CRYPTTAB=/tmp/crypttab /usr/lib/systemd/system-generators/cocoboot-crypttab-generator /tmp/gen /tmp/e /tmp/l &&
+	readlink /tmp/gen/systemd-cryptsetup@data.service.wants/cocoboot-unlock@data.service' 2>&1)
+[ "$g" = /usr/lib/systemd/system/cocoboot-unlock@.service ] &&
+	ok "cocoboot-crypttab-generator: systemd-cryptsetup@data.service wants cocoboot-unlock@data.service" ||
+	bad "cocoboot-crypttab-generator in the scratch root: '$g'"
 in_root cocobroker --help >"$W/help.out" 2>&1; grep -q 'run the key broker' "$W/help.out" &&
 	ok "cocobroker runs in the scratch root (its libraries resolve)" || { bad "cocobroker --help"; cat "$W/help.out"; }
 v=$(in_root cocoboot --version 2>&1)

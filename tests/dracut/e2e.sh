@@ -15,6 +15,9 @@
 #             systemd: the module's check right after the unlock, as systemd
 #             would wait for the unrecognised device for ever); the guest
 #             must power off without a shell prompt ever reaching the console
+#   second-luks (systemd flavour) a second LUKS2 disk listed with rd.luks.uuid=
+#             and a key file: dracut unlocks it, cocoboot the root (no global
+#             rd.luks=0 any more)
 #   corrupt-shell (project kernel only) the same with
 #             rd.cocoboot.onfail=shell: the operator asked for the shell and
 #             gets it
@@ -92,6 +95,15 @@ done
 prompt_at_end() { tail -c 300 "$1" | tr -d '\r' | tail -n 1 | grep -qE '[#$] ?$'; }
 want() { [ -z "${DRACUT_CASES:-}" ] || [[ " $DRACUT_CASES " == *" $1 "* ]]; }
 
+# A second LUKS2 disk for dracut's own crypt handling (case second-luks): a
+# passphrase-formatted volume whose key file goes into the initramfs (TEST
+# only), as a user's existing key-file setup would.
+rm -f "$W/second.img" && truncate -s 24M "$W/second.img"
+head -c 32 /dev/urandom >"$W/second.key"
+cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+	--key-file "$W/second.key" "$W/second.img" >/dev/null 2>&1 || bad "second LUKS2 disk"
+SECOND=$(cryptsetup luksUUID "$W/second.img")
+
 NAME=cocoboot-root
 # A snapshot of the binary: the initramfs must carry exactly these bytes,
 # whatever rebuilds build/cocoboot meanwhile.
@@ -148,6 +160,33 @@ for cfg in "${CONFIGS[@]}"; do
 		bad "$cfg: refused"; cat "$W/logs/$cfg-refused.out"
 	fi
 
+	# No global rd.luks=0: another LUKS device the command line lists
+	# (rd.luks.uuid=, here with a key file) is still unlocked by dracut's
+	# crypt/systemd-cryptsetup, next to cocoboot's root, which is not
+	# handed to them. systemd flavour (systemd-cryptsetup's rd.luks.key=
+	# UUID=FILE syntax); the console shows its unit.
+	if want second-luks && [ "$flavour" = systemd ]; then
+		# dracut's crypt unlocks through systemd-cryptsetup in this flavour,
+		# which the minimal module set above leaves out: an image with it.
+		if "$here/mkinitrd.sh" --flavour "$flavour" --kernel "$kernel" --out "$W/$cfg-cs.img" --cocoboot "$W/cocoboot" \
+			--ca "$W/pki/ca.pem" --include "$KEYS/snp/tsm-sim.material" /etc/tsm/snp.material \
+			--include "$W/second.key" /etc/cocoboot-test/second.key --add systemd-cryptsetup \
+			>"$W/logs/$cfg-cs-mkinitrd.out" 2>&1; then :
+		else bad "$cfg: dracut with systemd-cryptsetup"; tail -n 20 "$W/logs/$cfg-cs-mkinitrd.out"; fi
+		if img=$W/$cfg-cs.img boot second-luks "rd.luks.uuid=$SECOND rd.luks.key=$SECOND=/etc/cocoboot-test/second.key" \
+			--disk "$W/second.img" \
+			--expect E2E-ROOT-OK --expect "unlocked /dev/mapper/$NAME" --expect 'systemd-cryptsetup@luks' \
+			--fail-on 'cocoboot: error' --fail-on 'Kernel panic' &&
+			# systemd colours and shortens the unit's name on the console:
+			# colours off, then its UUID's last group
+			sed 's/\x1b\[[0-9;]*[mK]//g' "$W/logs/$cfg-second-luks.log" >"$W/logs/$cfg-second-luks.txt" &&
+			grep -q "Finished systemd-cryptsetup@luks.*${SECOND##*-}" "$W/logs/$cfg-second-luks.txt" &&
+			! grep -q "systemd-cryptsetup@luks.*${UUID##*-}" "$W/logs/$cfg-second-luks.txt"; then
+			ok "$cfg: second LUKS device: unlocked by dracut's systemd-cryptsetup (luks-...${SECOND##*-}), root by cocoboot only ($(timeline second-luks))"
+		else
+			bad "$cfg: second LUKS device"; cat "$W/logs/$cfg-second-luks.out"
+		fi
+	fi
 	# A fresh copy for every boot: nothing the guest writes carries over.
 	if want corrupt; then
 		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"

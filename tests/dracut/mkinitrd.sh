@@ -2,15 +2,18 @@
 # mkinitrd.sh --flavour shell|systemd --kernel project|debian --out FILE
 #             [--without-module] [--cocoboot BIN] [--ca PEM] [--cmdline CONF]
 #             [--include SRC DST]... [--add MODULE]...
+#             [--url URL]... [--hosts-file FILE]
 # Build a dracut initramfs with the trixie build root's dracut (mkosi/buildroot.sh)
 # for the project's kernel or Debian's cloud kernel, with the cocoboot module
 # (or, --without-module, the same initramfs minus cocoboot, to measure its
 # cost). The test provider tsm_sim is added when present for that kernel.
 # --add puts another dracut module in (tests/compare: clevis's).
+# --url names a broker URL whose host goes into the initramfs's /etc/hosts,
+# resolved from --hosts-file (the module's cocoboot_url, cocoboot_hosts_file).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-flavour= kernel= out= with=1 bin=$top/build/cocoboot ca= cmdline= includes= adds=
+flavour= kernel= out= with=1 bin=$top/build/cocoboot ca= cmdline= includes= adds= urls= hosts=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=$2; shift 2 ;;
@@ -22,6 +25,8 @@ while [ $# -gt 0 ]; do
 	--cmdline) cmdline=$2; shift 2 ;;
 	--include) includes="$includes $2 $3"; shift 3 ;;
 	--add) adds="$adds $2"; shift 2 ;;
+	--url) urls="$urls $2"; shift 2 ;;
+	--hosts-file) hosts=$2; shift 2 ;;
 	*) echo "mkinitrd: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -64,6 +69,8 @@ conf=$work/$flavour.conf
 	echo "cocoboot_binary=$(in_root "$bin")"
 	[ -n "$ca" ] && echo "cocoboot_ca=$(in_root "$ca")"
 	[ -n "$cmdline" ] && echo "cocoboot_cmdline=$(in_root "$cmdline")"
+	[ -n "$urls" ] && echo "cocoboot_url=\"${urls# }\""
+	[ -n "$hosts" ] && echo "cocoboot_hosts_file=$(in_root "$hosts")"
 	true
 } >"$conf"
 

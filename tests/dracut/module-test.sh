@@ -68,6 +68,11 @@ check_config() { # KERNEL FLAVOUR [noboot]
 			grep -qx systemd-networkd "$x/usr/lib/dracut/modules.txt"
 	fi && ok "$k/$f: hooks and network" || bad "$k/$f: hooks and network"
 	grep -qx crypt "$x/usr/lib/dracut/modules.txt" && ok "$k/$f: crypt" || bad "$k/$f: crypt"
+	# dracut's crypt handling stays on for other LUKS devices: no global
+	# rd.luks=0, only cocoboot's volume taken out of its rules (hook 31).
+	[ -f "$x/usr/lib/dracut/hooks/cmdline/31-cocoboot-luks.sh" ] && ! grep -rqs 'rd\.luks=0' "$x/etc/cmdline.d" &&
+		! grep -qs '"rd.luks=0"' "$x/usr/lib/dracut/hooks/cmdline/05-cocoboot-cmdline.sh" &&
+		ok "$k/$f: no global rd.luks=0; cmdline/31-cocoboot-luks.sh" || bad "$k/$f: rd.luks handling"
 	# No shell after unlock: rd.shell=0 baked in, the emergency hooks; under
 	# systemd the emergency/rescue drop-ins and the masked shell units.
 	local miss= u
@@ -154,6 +159,25 @@ if "$here/mkinitrd.sh" --kernel project --flavour shell --cocoboot "$COCOBOOT" -
 elif grep -q "Module 'cocoboot' cannot be installed" "$W/rsa.out" &&
 	grep -q "pinned CA bundle .*certificate 1: its" "$W/rsa.out"; then ok "an RSA CA: dracut refuses it, saying why"
 else bad "an RSA CA: dracut failed without the reason"; tail -n 20 "$W/rsa.out"; fi
+
+# Broker host names (cocoboot does no DNS): the module resolves the URLs'
+# names at build time into the initramfs's /etc/hosts, here from a hosts file
+# of the test's own (cocoboot_hosts_file; the machine's resolution is not
+# touched); a name that does not resolve stops dracut, saying why.
+printf '# module-test\n192.0.2.7 broker.test\n' >"$W/hosts"
+if "$here/mkinitrd.sh" --kernel project --flavour shell --cocoboot "$COCOBOOT" --ca "$W/ca.pem" \
+	--url "https://broker.test:8443" --hosts-file "$W/hosts" --out "$W/names.img" >"$W/names.out" 2>&1 &&
+	zcat "$W/names.img" | (mkdir -p "$W/names.x" && cd "$W/names.x" && cpio -id --quiet etc/hosts 2>/dev/null) &&
+	grep -qx '192.0.2.7 broker.test' "$W/names.x/etc/hosts"; then
+	ok "host name: the initramfs's /etc/hosts carries '192.0.2.7 broker.test'"
+else bad "host name: /etc/hosts"; tail -n 20 "$W/names.out"; cat "$W/names.x/etc/hosts" 2>/dev/null; fi
+if "$here/mkinitrd.sh" --kernel project --flavour shell --cocoboot "$COCOBOOT" --ca "$W/ca.pem" \
+	--url "https://nowhere.test:8443" --hosts-file "$W/hosts" --out "$W/noname.img" >"$W/noname.out" 2>&1; then
+	bad "unresolvable host name: dracut built an image"
+elif grep -q "Module 'cocoboot' cannot be installed" "$W/noname.out" &&
+	grep -q 'broker host nowhere.test (from https://nowhere.test:8443) does not resolve at build time' "$W/noname.out"; then
+	ok "unresolvable host name: dracut stops ($(grep -m1 -o 'broker host nowhere.test[^:]*' "$W/noname.out"))"
+else bad "unresolvable host name: dracut failed without the reason"; tail -n 20 "$W/noname.out"; fi
 
 check_config project shell
 check_config debian shell

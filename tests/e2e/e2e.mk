@@ -12,12 +12,16 @@ INITRAMFS := $(BUILD)/initramfs.cpio.gz
 COCOBOOT_CA ?= $(E2E_DIR)/pki/ca.pem
 COCOBOOT_TEST_BUILD ?= 0
 export COCOBOOT_TEST_BUILD
-# Which CA (path and contents) the last build pinned: a different choice
-# rebuilds even when the new CA file is older than the artefact.
+# `make initramfs COCOBOOT_URL=https://broker.example:8443`: the broker's host
+# name goes into the initramfs's /etc/hosts, resolved now (COCOBOOT_BROKER_ADDR=
+# NAME=ADDRESS gives it explicitly); without COCOBOOT_URL, IP literals only.
+INITRAMFS_URL = $(if $(filter command line environment,$(origin COCOBOOT_URL)),$(COCOBOOT_URL))
+# Which CA (path and contents) and URL the last build pinned: a different
+# choice rebuilds even when the new CA file is older than the artefact.
 CA_CHOICE := $(BUILD)/.pinned-ca
 $(CA_CHOICE): FORCE
 	@mkdir -p $(dir $@)
-	@c="$(abspath $(COCOBOOT_CA)) $$(sha256sum <$(COCOBOOT_CA) 2>/dev/null | cut -c1-64) test=$(COCOBOOT_TEST_BUILD)"; \
+	@c="$(abspath $(COCOBOOT_CA)) $$(sha256sum <$(COCOBOOT_CA) 2>/dev/null | cut -c1-64) test=$(COCOBOOT_TEST_BUILD) url=$(INITRAMFS_URL)"; \
 		[ "$$(cat $@ 2>/dev/null)" = "$$c" ] || echo "$$c" >$@
 FORCE:
 .PHONY: FORCE
@@ -49,7 +53,7 @@ $(E2E_DIR)/pki/ca.pem: tests/e2e/lib.sh | $(DEPS_STAMP)
 $(INITRAMFS): $(COCOBOOT) $(COCOBOOT_CA) $(CA_CHOICE) tests/e2e/lib.sh tests/qemu/mkinitramfs.sh $(KERNEL)
 	@COCOBOOT_TARGET=initramfs mk/pinned-ca.sh $(COCOBOOT_CA)
 	@echo "  CPIO    $@"
-	@bash -c '. tests/e2e/lib.sh && e2e_initramfs $@ $(COCOBOOT_CA)'
+	@COCOBOOT_URL='$(INITRAMFS_URL)' bash -c '. tests/e2e/lib.sh && e2e_initramfs $@ $(COCOBOOT_CA)'
 	@stat -c %s $@ | awk '{ printf "  initramfs: %d bytes gzip (issue 17 target <= 524288: %s)\n", $$1, $$1 <= 524288 ? "met" : "OVER" }'
 initramfs: $(INITRAMFS)
 .PHONY: initramfs

@@ -27,8 +27,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 e2e_pki() {
 	local d=$W/pki name
 	mkdir -p "$d"
-	[ -s "$d/server.pem" ] && [ -s "$d/rogue-server.pem" ] && return 0
-	printf 'subjectAltName=IP:10.0.2.2,IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+	# broker.test: the name the host-name cases put into the initramfs's /etc/hosts
+	[ -s "$d/server.pem" ] && [ -s "$d/rogue-server.pem" ] &&
+		openssl x509 -in "$d/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q 'DNS:broker.test' && return 0
+	printf 'subjectAltName=IP:10.0.2.2,IP:127.0.0.1,DNS:localhost,DNS:broker.test\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
 	for name in "" rogue-; do
 		openssl ecparam -name prime256v1 -genkey -noout -out "$d/${name}ca.key" 2>/dev/null
 		openssl req -x509 -new -key "$d/${name}ca.key" -subj "/CN=cocoboot TEST ${name}broker CA" -days 30 \
@@ -84,28 +86,31 @@ JSON
 # `volume confirm` activates the volume once the image's header holds it.
 # e2e_plain_root UUID OUT: the unencrypted root (ext4 with root-init and a
 # marker naming UUID) followed by 16 MiB of room for a LUKS2 header.
+# EXTRA (optional): a directory copied over the tree (the crypttab root).
 e2e_plain_root() {
-	local uuid=$1 out=$2 root=$W/rootfs
+	local uuid=$1 out=$2 extra=${3:-} root=$W/rootfs
 	rm -rf "$root" "$out" && mkdir -p "$root"/{sbin,proc,sys,dev,run,etc,tmp}
 	cp "$BUILD/e2e/root-init" "$root/sbin/init"
 	echo "unlocked root $uuid" >"$root/etc/e2e-marker"
 	# systemd's switch-root (dracut's systemd flavour) wants an OS tree.
 	printf 'ID=cocoboot-e2e\nNAME="cocoboot e2e root"\n' >"$root/etc/os-release"
-	truncate -s 8M "$out"
+	[ -z "$extra" ] || cp -a "$extra/." "$root/"
+	truncate -s $((8 + $(du -sm "$root" | cut -f1)))M "$out"
 	mkfs.ext4 -q -F -b 4096 -L e2e-root -d "$root" "$out" >/dev/null
 	resize2fs -M "$out" >/dev/null 2>&1
 	truncate -s +16M "$out"
 }
 
+# e2e_root_image UUID OUT [POLICY [EXTRA]]: POLICY defaults to $W/policy.json.
 e2e_root_image() {
-	local uuid=$1 out=$2 pass
-	e2e_plain_root "$uuid" "$out"
+	local uuid=$1 out=$2 policy=${3:-$W/policy.json} extra=${4:-} pass
+	e2e_plain_root "$uuid" "$out" "$extra"
 	mkdir -p "$W/store"
 	# The keyslot passphrase is random and thrown away: only the broker can unlock.
 	pass=$(mktemp "$W/pass.XXXXXX")
 	head -c 32 /dev/urandom >"$pass"
 	set -o pipefail
-	"$BROKER" volume add --uuid "$uuid" --policy "$W/policy.json" --config "$W/broker.json" 2>>"$W/enrol.log" |
+	"$BROKER" volume add --uuid "$uuid" --policy "$policy" --config "$W/broker.json" 2>>"$W/enrol.log" |
 		cryptsetup reencrypt --encrypt --type luks2 --batch-mode --force-offline-reencrypt --uuid "$uuid" \
 			--volume-key-file /dev/stdin --key-size 512 --sector-size 4096 --pbkdf pbkdf2 \
 			--pbkdf-force-iterations 1000 --reduce-device-size 16M --key-file "$pass" "$out" >>"$W/enrol.log" 2>&1
@@ -135,7 +140,8 @@ e2e_tool_files() {
 e2e_cryptsetup_files() { e2e_tool_files cryptsetup; }
 
 # e2e_initramfs OUT CA [MODE [EXTRA...]]: without MODE, the production layout
-# (`make initramfs`): cocoboot as /init and the pinned CA, nothing else
+# (`make initramfs`): cocoboot as /init and the pinned CA, nothing else but
+# /etc/hosts when COCOBOOT_URL names a broker by host name
 # (cocoboot activates dm-crypt itself). With MODE, a TEST flavour with the
 # simulated provider: "sim" has the static C /init tests/e2e/sim-init.c (loads
 # the provider, execs cocoboot: what `make demo` boots); other modes (unlock,
@@ -148,7 +154,15 @@ e2e_initramfs() {
 	[ $# -gt 0 ] && shift
 	# The boot's own CA check: a bundle the guest cannot use is refused here.
 	"$COCOBOOT" check-ca "$ca" >/dev/null || return 1
-	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644")
+	local args=(-o "$out" --file "$ca:/etc/cocoboot/ca.pem:0644") hosts
+	# The broker names of COCOBOOT_URL, resolved at build time into the
+	# initramfs's /etc/hosts (the builders' shared helper; cocoboot does no DNS).
+	# shellcheck disable=SC2086  # a list of URLs
+	hosts=$("$TOP/dracut-module/91cocoboot/cocoboot-broker-hosts.sh" ${COCOBOOT_URL:-}) || return 1
+	if [ -n "$hosts" ]; then
+		printf '%s\n' "$hosts" >"$out.hosts"
+		args+=(--file "$out.hosts:/etc/hosts:0644")
+	fi
 	if [ -z "$mode" ]; then
 		args+=(--init "$COCOBOOT")
 		"$TOP/tests/qemu/mkinitramfs.sh" "${args[@]}"

@@ -43,8 +43,12 @@ expect_success() { # NAME APPEND [boot.sh markers...]
 	fi
 }
 want() { [ $# -eq 0 ] || [[ " ${CASES[*]} " == *" $1 "* ]]; }
+keyhash_of() { # UUID ENROL-LOG: the commitment printed after "volume UUID added"
+	awk -v u="volume $1 added" 'index($0, u) { f = 1 }
+		f && match($0, /rd\.cocoboot\.keyhash=[0-9a-f:]+/) { print substr($0, RSTART, RLENGTH); exit }' "$2"
+}
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug tdx-ccel tdx-ccel-tampered tdx-ccel-bad keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
+[ ${#CASES[@]} -eq 0 ] && CASES=(success measurement debug cipher-null untrusted two-urls late-broker unreachable unresolvable broker-name crypttab-generator crypttab crypttab-refused import swapped-disk unknown-volume foreign-same-uuid halt shell tls12-server ebusy relay-honest replay other-key plain unlock tdx tdx-debug tdx-ccel tdx-ccel-tampered tdx-ccel-bad keyhash keyhash-thief activate-table digest-refused activate-cryptsetup)
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 
@@ -117,6 +121,121 @@ if want unresolvable; then
 	else
 		bad "unresolvable"; cat "$W/logs/unresolvable.out"
 	fi
+fi
+if want broker-name; then
+	# The broker by host name: the initramfs builder resolves it (here from a
+	# hosts file of the test's own, COCOBOOT_HOSTS_FILE: the machine's
+	# resolution is not touched) into the initramfs's /etc/hosts, and the
+	# guest reaches https://broker.test:PORT through it (the certificate
+	# names broker.test). A name the builder cannot resolve fails the build.
+	printf '# e2e: the broker as the guest sees it\n10.0.2.2 broker.test\n' >"$W/hosts"
+	if COCOBOOT_HOSTS_FILE=$W/hosts COCOBOOT_URL=https://broker.test:$PORT \
+		e2e_initramfs "$W/initramfs-name.cpio.gz" "$W/pki/ca.pem" sim 2>"$W/logs/broker-name-build.out" &&
+		[ "$(cat "$W/initramfs-name.cpio.gz.hosts")" = "10.0.2.2 broker.test" ]; then
+		ok "broker-name: the build wrote '10.0.2.2 broker.test' into the initramfs's /etc/hosts"
+	else
+		bad "broker-name: build"; cat "$W/logs/broker-name-build.out"
+	fi
+	if E2E_INITRD=$W/initramfs-name.cpio.gz e2e_boot broker-name "$W/root.img" \
+		"rd.cocoboot.url=https://broker.test:$PORT rd.cocoboot.timeout=60" 120 --expect E2E-ROOT-OK \
+		--expect "attempt 1: https://broker.test:$PORT" --fail-on 'cocoboot: error' --fail-on 'Kernel panic' \
+		>"$W/logs/broker-name.out" 2>&1; then
+		ok "broker-name: the guest reached https://broker.test:$PORT by name ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/broker-name.out"))"
+	else
+		bad "broker-name: boot"; cat "$W/logs/broker-name.out"
+	fi
+	if COCOBOOT_HOSTS_FILE=$W/hosts COCOBOOT_URL=https://nowhere.test:$PORT \
+		e2e_initramfs "$W/initramfs-noname.cpio.gz" "$W/pki/ca.pem" 2>"$W/logs/broker-noname.out"; then
+		bad "broker-name: an unresolvable name built an initramfs"
+	elif grep -q 'broker host nowhere.test (from https://nowhere.test:[0-9]*) does not resolve at build time' "$W/logs/broker-noname.out"; then
+		ok "broker-name: unresolvable name -> the build fails: $(grep -m1 -o 'broker host nowhere.test[^:]*:[^:]*' "$W/logs/broker-noname.out")"
+	else
+		bad "broker-name: the failed build does not say why"; cat "$W/logs/broker-noname.out"
+	fi
+	rm -f "$W/initramfs-name.cpio.gz" "$W/initramfs-noname.cpio.gz"
+fi
+if want crypttab-generator; then
+	# The generator on the host (no QEMU): which crypttab lines become
+	# systemd-cryptsetup@NAME.service -> cocoboot-unlock@NAME.service wants.
+	g=$W/generator && rm -rf "$g" && mkdir -p "$g"
+	printf '%s\n' '# comment' '' 'plain UUID=1 none luks' 'data UUID=2 none x-cocoboot,_netdev,headless' \
+		'local UUID=3 none x-cocoboot' 'by-label LABEL=x none _netdev,x-cocoboot' >"$g/crypttab"
+	ln -s "$TOP/crypttab/cocoboot-crypttab" "$g/cocoboot-crypttab-generator"
+	COCOBOOT_CRYPTTAB=$g/crypttab "$g/cocoboot-crypttab-generator" "$g/out" "$g/early" "$g/late" 2>"$g/stderr"
+	links=$(cd "$g/out" && find . -type l | sort | tr '\n' ' ')
+	[ "$links" = "./systemd-cryptsetup@data.service.wants/cocoboot-unlock@data.service " ] &&
+		ok "crypttab-generator: x-cocoboot,_netdev entries only: $links" || bad "crypttab-generator: links '$links'"
+	grep -q "entry 'local' has x-cocoboot but not _netdev" "$g/stderr" &&
+		ok "crypttab-generator: x-cocoboot without _netdev reported, not wired" || { bad "crypttab-generator: no _netdev message"; cat "$g/stderr"; }
+	grep -q "entry 'by-label': device 'LABEL=x' not supported" "$g/stderr" &&
+		ok "crypttab-generator: a LABEL= device reported, not wired" || { bad "crypttab-generator: no LABEL= message"; cat "$g/stderr"; }
+	COCOBOOT_CRYPTTAB=$g/crypttab "$TOP/crypttab/cocoboot-crypttab" open by-label 2>"$g/open.err"
+	[ $? -eq 2 ] && grep -q "by-label: device 'LABEL=x' not supported" "$g/open.err" &&
+		ok "crypttab-generator: open of a LABEL= entry: exit 2, $(cat "$g/open.err")" || { bad "crypttab-generator: LABEL= entry"; cat "$g/open.err"; }
+	COCOBOOT_CRYPTTAB=$g/crypttab "$TOP/crypttab/cocoboot-crypttab" open plain 2>"$g/open.err"
+	[ $? -eq 2 ] && grep -q "no entry 'plain' with x-cocoboot" "$g/open.err" &&
+		ok "crypttab-generator: an entry without x-cocoboot is not cocoboot's" || { bad "crypttab-generator: plain entry"; cat "$g/open.err"; }
+fi
+if want crypttab || want crypttab-refused; then
+	# A root and a data volume, each enrolled with its own UUID (and policy).
+	# The root's /etc/crypttab lists the data volume with x-cocoboot,_netdev;
+	# the root's init (crypttab-root-init.sh) opens it as
+	# cocoboot-unlock@data.service would: cocoboot-crypttab open data.
+	CT_UUID=$(cat /proc/sys/kernel/random/uuid) DATA_UUID=$(cat /proc/sys/kernel/random/uuid)
+	x=$W/crypttab-tree
+	rm -rf "$x" && mkdir -p "$x"/{bin,sbin,mnt,usr/sbin,usr/lib/cocoboot,etc/cocoboot}
+	cp /bin/busybox "$x/bin/busybox"
+	for a in sh mount umount cat ls tr awk grep sed basename poweroff sync; do ln -s busybox "$x/bin/$a"; done
+	cp "$here/crypttab-root-init.sh" "$x/sbin/init"
+	cp "$COCOBOOT" "$x/usr/sbin/cocoboot"
+	cp "$TOP/crypttab/cocoboot-crypttab" "$x/usr/lib/cocoboot/"
+	cp "$W/pki/ca.pem" "$x/etc/cocoboot/ca.pem"
+	printf '# <name> <device> <key> <options>\ndata UUID=%s none x-cocoboot,_netdev,headless\n' "$DATA_UUID" >"$x/etc/crypttab"
+	sed 's/"measurements": \["[0-9a-f]*"\]/"measurements": ["'"$(printf 'ee%.0s' $(seq 48))"'"]/' "$W/policy.json" >"$W/refuse-policy.json"
+	if ! grep -q eeee "$W/refuse-policy.json" || ! e2e_root_image "$CT_UUID" "$W/ct-root.img" "$W/policy.json" "$x" ||
+		! e2e_root_image "$DATA_UUID" "$W/data.img" "$W/policy.json"; then
+		bad "crypttab: images (see $W/enrol.log)"
+	else
+		# The root's key commitment on the command line too: it is the root's
+		# alone, the data volume (another key) must still open.
+		CT_APPEND="$URL rd.cocoboot.volume=UUID=$CT_UUID rd.cocoboot.timeout=60 $(keyhash_of "$CT_UUID" "$W/enrol.log")"
+		[[ $CT_APPEND == *rd.cocoboot.keyhash=*:* ]] || bad "crypttab: no key commitment printed for the root $CT_UUID"
+		if want crypttab; then
+			if e2e_boot crypttab "$W/ct-root.img" "$CT_APPEND" 150 --disk "$W/data.img" \
+				--expect "E2E-CRYPTTAB data marker: unlocked root $DATA_UUID" --expect "E2E-CRYPTTAB root marker: unlocked root $CT_UUID" \
+				--fail-on 'cocoboot: error' --fail-on 'Kernel panic' >"$W/logs/crypttab.out" 2>&1; then
+				log=$W/logs/crypttab.txt
+				tr -d '\r' <"$W/logs/crypttab.log" >"$log"
+				ok "crypttab: root and data volume unlocked (root at $(grep -m1 -o 'E2E-CRYPTTAB \[[0-9.]*\] root' "$log" | tr -d '[]' | awk '{ print $2 }') s, data attest from $(
+					grep -m1 -o '\[[0-9.]*\] data: attesting' "$log" | tr -d '[]' | awk '{ print $1 }') s to $(
+					grep -m1 -o '\[[0-9.]*\] data: unlocked' "$log" | tr -d '[]' | awk '{ print $1 }') s guest time; $(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/crypttab.out"))"
+				grep -q "E2E-CRYPTTAB mapped: cocoboot-root data $" "$log" && ok "crypttab: mapped: cocoboot-root data" ||
+					bad "crypttab: mapped $(grep -m1 -o 'E2E-CRYPTTAB mapped: .*' "$log")"
+			else
+				bad "crypttab"; cat "$W/logs/crypttab.out"
+			fi
+		fi
+		if want crypttab-refused; then
+			# The data volume's own policy refuses this guest (another
+			# measurement): the root still boots, the data volume stays locked.
+			"$BROKER" volume set-policy --uuid "$DATA_UUID" --policy "$W/refuse-policy.json" --config "$W/broker.json" \
+				>>"$W/enrol.log" 2>&1 || bad "crypttab-refused: set-policy"
+			if e2e_boot crypttab-refused "$W/ct-root.img" "$CT_APPEND" 150 --disk "$W/data.img" \
+				--expect '] open data exit=' --expect "E2E-CRYPTTAB root marker: unlocked root $CT_UUID" \
+				--fail-on 'Kernel panic' >"$W/logs/crypttab-refused.out" 2>&1; then
+				log=$W/logs/crypttab-refused.txt
+				tr -d '\r' <"$W/logs/crypttab-refused.log" >"$log"
+				grep -q 'cocoboot: error broker-refused: measurement-mismatch' "$log" &&
+					grep -q 'E2E-CRYPTTAB \[[0-9.]*\] open data exit=[1-9]' "$log" && grep -q 'data: not unlocked (cocoboot unlock exited' "$log" &&
+					grep -q 'E2E-CRYPTTAB mapped: cocoboot-root $' "$log" && ! grep -q 'data marker' "$log" &&
+					ok "crypttab-refused: root booted, data volume locked: $(grep -m1 -o 'cocoboot: error .*' "$log")" ||
+					{ bad "crypttab-refused"; grep 'E2E-CRYPTTAB\|cocoboot' "$log" | tail -n 12; }
+			else
+				bad "crypttab-refused"; cat "$W/logs/crypttab-refused.out"
+			fi
+		fi
+	fi
+	rm -rf "$x" "$W/ct-root.img" "$W/data.img"
 fi
 if want tdx; then
 	expect_success tdx "rd.cocoboot.timeout=60 e2e.format=tdx_guest"
@@ -438,10 +557,6 @@ if want activate-cryptsetup; then
 fi
 # Key commitment (T17): the rd.cocoboot.keyhash= that `cocobroker volume add`
 # printed (stderr) when it enrolled this run's root.
-keyhash_of() { # UUID ENROL-LOG: the commitment printed after "volume UUID added"
-	awk -v u="volume $1 added" 'index($0, u) { f = 1 }
-		f && match($0, /rd\.cocoboot\.keyhash=[0-9a-f:]+/) { print substr($0, RSTART, RLENGTH); exit }' "$2"
-}
 if want keyhash || want keyhash-thief; then
 	KEYHASH=$(keyhash_of "$UUID" "$W/enrol.log")
 	[[ $KEYHASH =~ ^rd\.cocoboot\.keyhash=[0-9a-f]{64}:[0-9a-f]{64}$ ]] && ok "keyhash: volume add printed $KEYHASH" ||

@@ -85,6 +85,20 @@ else bad "an RSA CA: mkinitramfs failed without the reason"; tail -5 "$W/logs/rs
 
 # Configured: the CA, update-initramfs
 cp "$W/pki/ca.pem" "$U/etc/cocoboot/ca.pem"
+# Broker host names: the hook resolves them at build time into the
+# initramfs's /etc/hosts, here from a hosts file of the test's own
+# (COCOBOOT_HOSTS_FILE; the machine's resolution is not touched). A name that
+# does not resolve fails the build, saying why.
+printf '# initramfs-tools test\n10.0.2.2 broker.test\n' >"$U/etc/cocoboot/test-hosts"
+printf 'COCOBOOT_HOSTS_FILE=/etc/cocoboot/test-hosts\nCOCOBOOT_URL=https://nowhere.test:%s\n' "$PORT" \
+	>"$U/etc/cocoboot/initramfs.conf"
+if in_root mkinitramfs -o "$rel/noname.img" "$kver" >"$W/logs/noname.out" 2>&1; then
+	bad "an unresolvable broker name: mkinitramfs built an image"
+elif grep -q 'broker host nowhere.test (from https://nowhere.test:[0-9]*) does not resolve at build time' "$W/logs/noname.out"; then
+	ok "an unresolvable broker name: mkinitramfs fails ($(grep -m1 -o 'broker host nowhere.test[^:]*' "$W/logs/noname.out"))"
+else bad "an unresolvable broker name: mkinitramfs failed without the reason"; tail -5 "$W/logs/noname.out"; fi
+printf 'COCOBOOT_HOSTS_FILE=/etc/cocoboot/test-hosts\nCOCOBOOT_URL=https://broker.test:%s\n' "$PORT" \
+	>"$U/etc/cocoboot/initramfs.conf"
 t0=$(date +%s.%N)
 if in_root update-initramfs -c -k "$kver" >"$W/logs/with.out" 2>&1 && cp "$U/boot/initrd.img-$kver" "$W/with.img"; then
 	t=$(echo "$(date +%s.%N) - $t0" | bc)
@@ -100,15 +114,19 @@ done
 	bad "the image lacks$miss"
 grep -q '/dm-crypt.ko' "$W/logs/with.list" && grep -q '/tsm.ko' "$W/logs/with.list" &&
 	ok "the image carries dm-crypt.ko and tsm.ko" || bad "modules dm-crypt / tsm missing"
+hosts=$(in_root sh -c "rm -rf /tmp/x && unmkinitramfs '$rel/with.img' /tmp/x && cat /tmp/x/main/etc/hosts /tmp/x/etc/hosts 2>/dev/null")
+[[ $hosts == *"10.0.2.2 broker.test"* ]] && ok "the image's /etc/hosts carries '10.0.2.2 broker.test'" ||
+	bad "the image's /etc/hosts: '$hosts'"
 
 e2e_start_broker "$W/broker.json" || { bad "broker start"; exit; }
 NAME=cocoboot-root
-BASE="root=/dev/mapper/$NAME rootfstype=ext4 rd.cocoboot.url=https://10.0.2.2:$PORT rd.cocoboot.volume=UUID=$UUID rd.cocoboot.name=$NAME rd.cocoboot.timeout=90 tsm_sim.format=sev_guest tsm_sim.material=/etc/tsm/snp.material"
+BASE="root=/dev/mapper/$NAME rootfstype=ext4 rd.cocoboot.volume=UUID=$UUID rd.cocoboot.name=$NAME rd.cocoboot.timeout=90 tsm_sim.format=sev_guest tsm_sim.material=/etc/tsm/snp.material"
 VMLINUZ=$("$top/tests/dracut/debian-kernel.sh" vmlinuz)
 boot() { # CASE APPEND MARKERS...
 	local c=$1 a=$2; shift 2
 	"$top/tests/qemu/boot.sh" --kernel "$VMLINUZ" --initrd "$W/with.img" --log "$W/logs/$c.log" \
-		--timeout "${E2E_ITOOLS_TIMEOUT:-300}" --mem 1024 --disk "$W/root.img" --net --append "$BASE $a" "$@" \
+		--timeout "${E2E_ITOOLS_TIMEOUT:-300}" --mem 1024 --disk "$W/root.img" --net \
+		--append "${url:-rd.cocoboot.url=https://10.0.2.2:$PORT} $BASE $a" "$@" \
 		>"$W/logs/$c.out" 2>&1
 }
 at() { grep -m1 -o "cocoboot-initramfs: \[[0-9.]*\] $2" "$W/logs/$1.log" | tr -d '[]' | awk '{ print $2 }'; }
@@ -116,6 +134,11 @@ if boot success "" --expect E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'K
 	ok "success: unlocked and switched root ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/success.out"); network at $(at success configuring) s, unlock starts at $(at success running) s, unlocked at $(at success unlocked) s, root at $(
 		grep -m1 -o 'e2e-root: \[[0-9.]*\]' "$W/logs/success.log" | tr -d '[]' | awk '{ print $2 }') s)"
 else bad "success"; cat "$W/logs/success.out"; fi
+# The broker by name, through the line the hook wrote.
+if url=rd.cocoboot.url=https://broker.test:$PORT boot by-name "" --expect E2E-ROOT-OK \
+	--expect "attempt 1: https://broker.test:$PORT" --fail-on 'cocoboot: error' --fail-on 'Kernel panic' --fail-on '(initramfs)'; then
+	ok "by name: reached https://broker.test:$PORT through the initramfs's /etc/hosts ($(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/by-name.out"))"
+else bad "by name"; cat "$W/logs/by-name.out"; fi
 if boot refused "tsm_sim.measurement=$(printf 'ee%.0s' $(seq 48))" \
 	--expect 'cocoboot: error broker-refused: measurement-mismatch' --expect 'onfail=poweroff' --expect 'reboot: Power down' \
 	--fail-on E2E-ROOT-OK --fail-on 'Kernel panic' --fail-on '(initramfs)' --stop-on '(initramfs)'; then
