@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +19,6 @@
 #include "admin_cli.h"
 #include "commands.h"
 #include "broker/store/master_key.h"
-
-/* A rename in path's directory survives a crash only once the directory is synced. */
-static int sync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1, rc = -1;
-
-	free(copy);
-	if (fd >= 0) {
-		rc = fsync(fd);
-		close(fd);
-	}
-	return rc;
-}
 
 static int backup_usage(FILE *f)
 {
@@ -178,7 +163,7 @@ int cmd_restore(int argc, char **argv)
 		store_close(c);
 		c = NULL;
 	}
-	if (rc == 0 && (rename(tmp, paths.database) || sync_dir(paths.database))) {
+	if (rc == 0 && (rename(tmp, paths.database) || sync_parent_dir(paths.database))) {
 		fprintf(stderr, "cocobroker restore: %s: %s\n", paths.database, strerror(errno));
 		rc = 1;
 	}

@@ -10,8 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A rename or unlink in path's directory survives a crash only once the directory is synced. */
-static int sync_dir_of(const char *path)
+int sync_parent_dir(const char *path)
 {
 	char *copy = strdup(path);
 	int fd, rc = -1;
@@ -62,7 +61,7 @@ static int create_key_file(const char *path, uint8_t key[MASTER_KEY_LEN], char *
 		return -1;
 	}
 	close(fd);
-	if (sync_dir_of(path)) {
+	if (sync_parent_dir(path)) {
 		snprintf(err, errlen, "sync the directory of %s: %s", path, strerror(errno));
 		unlink(path);
 		return -1;
@@ -85,7 +84,7 @@ int master_key_commit(const char *path, char *err, size_t errlen)
 	char next[4096];
 
 	master_key_new_path(next, sizeof(next), path);
-	if (rename(next, path) || sync_dir_of(path)) {
+	if (rename(next, path) || sync_parent_dir(path)) {
 		snprintf(err, errlen, "rename %s to %s: %s", next, path, strerror(errno));
 		return -1;
 	}
@@ -99,7 +98,7 @@ int master_key_discard(const char *path)
 	master_key_new_path(next, sizeof(next), path);
 	if (unlink(next) && errno != ENOENT)
 		return -1;
-	return sync_dir_of(path);
+	return sync_parent_dir(path);
 }
 
 int master_key_load(const char *path, int create, uint8_t key[MASTER_KEY_LEN],

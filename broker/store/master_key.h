@@ -28,6 +28,8 @@ int master_key_load(const char *path, int create, uint8_t key[MASTER_KEY_LEN],
  * opens with it (the transaction committed), removed if the store opens with
  * PATH (it did not).
  */
+/* fsync the directory that holds path: a rename, link or unlink there survives a crash only then. 0 or -1. */
+int sync_parent_dir(const char *path);
 int master_key_create(const char *path, uint8_t key[MASTER_KEY_LEN], char *err, size_t errlen);
 void master_key_new_path(char *out, size_t len, const char *path);
 /* rename PATH.new over PATH and sync the directory. 0, or -1 with err. */
