@@ -175,7 +175,7 @@ for cfg in "${CONFIGS[@]}"; do
 		else bad "$cfg: dracut with systemd-cryptsetup"; tail -n 20 "$W/logs/$cfg-cs-mkinitrd.out"; fi
 		if img=$W/$cfg-cs.img boot second-luks "rd.luks.uuid=$SECOND rd.luks.key=$SECOND=/etc/cocoboot-test/second.key" \
 			--disk "$W/second.img" \
-			--expect E2E-ROOT-OK --expect "unlocked /dev/mapper/$NAME" --expect 'systemd-cryptsetup@luks' \
+			--expect E2E-ROOT-OK --expect "opened as /dev/mapper/$NAME" --expect 'systemd-cryptsetup@luks' \
 			--fail-on 'cocoboot: error' --fail-on 'Kernel panic' &&
 			# systemd colours and shortens the unit's name on the console:
 			# colours off, then its UUID's last group
