@@ -48,9 +48,11 @@
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
-/* No precomputed table for the P-256 generator (-2 KB): the guest does four
- * or five multiplications by G per boot, each then builds its table first */
-#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+/* The precomputed table for the P-256 generator (+2 KB): the guest does four
+ * or five multiplications by G per boot (key generation, ECDHE, its signature),
+ * and without the table each builds it first: 5.7 instead of 2.6 ms of
+ * host CPU for key generation + sign + verify, several times that under TCG */
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 1
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_PK_C
