@@ -11,8 +11,6 @@
 
 #include <mbedtls/constant_time.h>
 
-#define AUDIT_COLUMNS "time, volume, client_key, provider, measurement, decision, reason"
-
 int store_audit_head(struct store *s, int64_t *id, uint8_t mac[AUDIT_MAC_LEN])
 {
 	sqlite3_stmt *st;

@@ -16,8 +16,6 @@
 
 #include <mbedtls/platform_util.h>
 
-#define AUDIT_COLUMNS "time, volume, client_key, provider, measurement, decision, reason"
-
 struct wrapped_row {
 	char *uuid, *policy;
 	uint8_t wrapped[VOLUME_KEY_LEN + WRAP_OVERHEAD];

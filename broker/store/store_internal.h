@@ -62,6 +62,9 @@ int store_migrate_v3(struct store *s);
 	"CREATE UNIQUE INDEX IF NOT EXISTS volumes_one_per_instance ON volumes (policy)" \
 	"  WHERE substr(policy, 1, 1) = '@' AND instr(policy, ' ') > 0;"
 
+/* The audit table's fields in chain order (seal.h), as SQL column names. */
+#define AUDIT_COLUMNS "time, volume, client_key, provider, measurement, decision, reason"
+
 /* The audit table of schema 3 under name (migrate.c rebuilds it to change its CHECK). */
 #define STORE_AUDIT_TABLE(name) \
 	"CREATE TABLE IF NOT EXISTS " name " (" \
