@@ -13,12 +13,21 @@
 
 struct crypto_shash;
 
-/* An ECDSA private key on a NIST curve, with its public point (X||Y, big-endian). */
+/* Nonces made ready when the module loads (sim_ecdsa.c says why). */
+#define SIM_PRESIGN 2
+
+/*
+ * An ECDSA private key on a NIST curve, with its public point (X||Y,
+ * big-endian) and PRE_LEFT unused nonces k with r = (k*G).x mod n.
+ */
 struct sim_key {
 	unsigned int curve_id;
 	unsigned int ndigits;
 	u64 d[ECC_MAX_DIGITS];
 	u8 pub[2 * ECC_MAX_BYTES];
+	u64 pre_k[SIM_PRESIGN][ECC_MAX_DIGITS];
+	u64 pre_r[SIM_PRESIGN][ECC_MAX_DIGITS];
+	unsigned int pre_left;
 };
 
 struct sim_snp {
@@ -79,15 +88,15 @@ int sim_hex_alloc(const char *name, const char *hex, u8 **out, size_t *len);
 /* sim_ecdsa.c */
 int sim_key_load(const char *name, const char *hex, unsigned int curve_id,
 		 unsigned int ndigits, struct sim_key *key);
-int sim_ecdsa_sign(const struct sim_key *key, const u8 *digest, u8 *r_be, u8 *s_be);
+int sim_ecdsa_sign(struct sim_key *key, const u8 *digest, u8 *r_be, u8 *s_be);
 
 /* sim_snp.c */
 int sim_snp_certs(struct sim_snp *snp, const u8 *vcek, size_t vcek_len,
 		  const u8 *ask, size_t ask_len, const u8 *ark, size_t ark_len);
-int sim_snp_report(const struct sim_state *st, struct tsm_report *report);
+int sim_snp_report(struct sim_state *st, struct tsm_report *report);
 
 /* sim_tdx.c */
-int sim_tdx_quote(const struct sim_state *st, struct tsm_report *report);
+int sim_tdx_quote(struct sim_state *st, struct tsm_report *report);
 
 int sim_digest(struct crypto_shash *tfm, const void *data, size_t len, u8 *out);
 

@@ -127,9 +127,9 @@ static void put_le_field(u8 *field, const u8 *be, size_t len)
 		field[i] = be[len - 1 - i];
 }
 
-int sim_snp_report(const struct sim_state *st, struct tsm_report *report)
+int sim_snp_report(struct sim_state *st, struct tsm_report *report)
 {
-	const struct sim_snp *snp = &st->snp;
+	struct sim_snp *snp = &st->snp;
 	u8 digest[48], r[48], s[48];
 	u8 *rep, *aux;
 	int rc;

@@ -55,9 +55,9 @@ static const u8 qe_mrsigner_intel[32] = {
 #define QE_ISVPRODID_TD_QE	2
 #define QE_ISVSVN_DEFAULT	8
 
-int sim_tdx_quote(const struct sim_state *st, struct tsm_report *report)
+int sim_tdx_quote(struct sim_state *st, struct tsm_report *report)
 {
-	const struct sim_tdx *q = &st->tdx_q;
+	struct sim_tdx *q = &st->tdx_q;
 	size_t cert6_len = QE_REPORT_SIZE + 64 + 2 + QE_AUTH_SIZE + 2 + 4 + q->pck_chain_len;
 	size_t sig_len = 64 + 64 + 2 + 4 + cert6_len;
 	size_t total = QUOTE_SIGNED_SIZE + 4 + sig_len;
