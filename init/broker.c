@@ -20,10 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/psa_util.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #include <psa/crypto.h>
@@ -54,8 +53,6 @@ static const char *enrol_fleet;
 #define ANSWER_MAX (COCO_MAX_BODY + 8192)
 
 struct session_env {
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
 	mbedtls_x509_crt ca;
 	struct coco_client_identity id;
 	mbedtls_ssl_config conf;
@@ -71,23 +68,17 @@ static int verify_times(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *f
 
 static int env_init(struct session_env *env, const struct cb_config *cfg, struct cb_err *err)
 {
-	static const char pers[] = "cocoboot";
 	int rc;
 
 	memset(env, 0, sizeof(*env));
-	mbedtls_entropy_init(&env->entropy);
-	mbedtls_ctr_drbg_init(&env->drbg);
 	mbedtls_x509_crt_init(&env->ca);
 	mbedtls_ssl_config_init(&env->conf);
+	/* One random generator for everything: PSA's (TLS 1.3 uses it anyway), seeded from getrandom(). */
 	if (psa_crypto_init() != PSA_SUCCESS)
-		return cb_fail(err, CB_ERR_KEYGEN, "PSA crypto initialisation failed");
-	rc = mbedtls_ctr_drbg_seed(&env->drbg, mbedtls_entropy_func, &env->entropy, (const unsigned char *)pers,
-				   sizeof(pers) - 1);
-	if (rc)
-		return cb_fail(err, CB_ERR_KEYGEN, "random generator seeding failed (-0x%04x)", (unsigned)-rc);
+		return cb_fail(err, CB_ERR_KEYGEN, "PSA crypto initialisation (random generator seeding) failed");
 	if (cb_ca_bundle_load(&env->ca, cfg->ca, err) < 0)
 		return -1;
-	rc = coco_client_identity_generate(&env->id, mbedtls_ctr_drbg_random, &env->drbg);
+	rc = coco_client_identity_generate(&env->id, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
 	if (rc)
 		return cb_fail(err, CB_ERR_KEYGEN, "ephemeral key/certificate generation failed (-0x%04x)", (unsigned)-rc);
 
@@ -100,7 +91,7 @@ static int env_init(struct session_env *env, const struct cb_config *cfg, struct
 	mbedtls_ssl_conf_authmode(&env->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&env->conf, &env->ca, NULL);
 	mbedtls_ssl_conf_verify(&env->conf, verify_times, NULL);
-	mbedtls_ssl_conf_rng(&env->conf, mbedtls_ctr_drbg_random, &env->drbg);
+	mbedtls_ssl_conf_rng(&env->conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
 	rc = mbedtls_ssl_conf_own_cert(&env->conf, &env->id.cert, &env->id.key);
 	if (rc)
 		return cb_fail(err, CB_ERR_KEYGEN, "client certificate setup failed (-0x%04x)", (unsigned)-rc);
@@ -112,8 +103,7 @@ static void env_free(struct session_env *env)
 	mbedtls_ssl_config_free(&env->conf);
 	coco_client_identity_free(&env->id);
 	mbedtls_x509_crt_free(&env->ca);
-	mbedtls_ctr_drbg_free(&env->drbg);
-	mbedtls_entropy_free(&env->entropy);
+	mbedtls_psa_crypto_free();
 }
 
 static void describe_verify_failure(uint32_t flags, char *out, size_t cap)
@@ -347,14 +337,14 @@ static void gave_up(struct cb_err *err, unsigned attempts)
 }
 
 /* Jittered exponential backoff (at least Retry-After), never past the deadline. */
-static void wait_to_retry(struct session_env *env, struct cb_backoff *backoff, unsigned retry_after_ms,
+static void wait_to_retry(struct cb_backoff *backoff, unsigned retry_after_ms,
 			  unsigned long long deadline_ms, unsigned attempts, const struct cb_err *err)
 {
 	unsigned long long now = cb_now_ms();
 	uint32_t random = 0;
 	unsigned delay;
 
-	mbedtls_ctr_drbg_random(&env->drbg, (unsigned char *)&random, sizeof(random));
+	mbedtls_psa_get_random(MBEDTLS_PSA_RANDOM_STATE, (unsigned char *)&random, sizeof(random));
 	delay = cb_backoff_next_ms(backoff, random, retry_after_ms, now >= deadline_ms ? 0 : (unsigned)(deadline_ms - now));
 	cb_log("attempt %u failed (%s: %s); next in %u ms", attempts, cb_error_name(err->code), err->detail, delay);
 	if (delay)
@@ -379,7 +369,7 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 	for (unsigned i = 0; i < cfg->n_urls; i++)
 		if (!cb_host_resolvable(cfg->urls[i].host)) {
 			cb_fail(err, CB_ERR_CMDLINE,
-				"broker host %s is neither an IP address nor in the initramfs's /etc/hosts (cocoboot does no DNS)",
+				"broker host %s is neither an IP address nor in /etc/hosts (cocoboot does no DNS)",
 				cfg->urls[i].host);
 			free(env);
 			return -1;
@@ -409,7 +399,7 @@ int cb_broker_fetch_key(const struct cb_config *cfg, const char *uuid, unsigned 
 		}
 		if (v == CB_VERDICT_FINAL)
 			break;
-		wait_to_retry(env, &backoff, retry_after_ms, deadline_ms, attempts, err);
+		wait_to_retry(&backoff, retry_after_ms, deadline_ms, attempts, err);
 	}
 out:
 	env_free(env);
