@@ -3,7 +3,7 @@
  * issues SNP_LAUNCH_UPDATE:
  *   1. the firmware image, NORMAL pages, mapped to end at 4 GiB;
  *   2. the SEV metadata sections in the order the firmware lists them:
- *      SNP_SEC_MEM and SVSM_CAA as ZERO pages, SNP_SECRETS as the SECRETS
+ *      SNP_SEC_MEM (GCE: UNMEASURED) and SVSM_CAA as ZERO pages, SNP_SECRETS as the SECRETS
  *      page, CPUID as the CPUID page (EC2: after all other sections), and
  *      SNP_KERNEL_HASHES as a NORMAL page holding the SEV hashes table at its
  *      offset when a kernel is given, else as ZERO pages;
@@ -88,6 +88,14 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 		     (unsigned long long)l->guest_features);
 		return -1;
 	}
+	if (l->vmm != VMM_QEMU && l->vmm != VMM_EC2 && l->vmm != VMM_GCE) {
+		measure_fail(err, errlen, "unknown VMM type %d", (int)l->vmm);
+		return -1;
+	}
+	if (!vmm_version_valid(l->vmm, l->vmm_version)) {
+		measure_fail(err, errlen, "VMM version %u does not exist for this VMM", l->vmm_version);
+		return -1;
+	}
 	if (ovmf_parse(l->fw, l->fw_len, &o, err, errlen) != 0 || check_image(l->fw_len, err, errlen) != 0)
 		return -1;
 	if (!o.has_metadata) {
@@ -117,6 +125,12 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 		const struct ovmf_section *s = &o.sections[i];
 		switch (s->type) {
 		case OVMF_SEC_SNP_SEC_MEM:
+			/* GCE accepts the pre-validated memory as UNMEASURED pages. */
+			if (l->vmm == VMM_GCE)
+				snp_ld_unmeasured_pages(&ld, s->gpa, s->size);
+			else
+				snp_ld_zero_pages(&ld, s->gpa, s->size);
+			break;
 		case OVMF_SEC_SVSM_CAA:
 			snp_ld_zero_pages(&ld, s->gpa, s->size);
 			break;
@@ -144,8 +158,8 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 		measure_cpuid(&ld, &o);
 
 	uint8_t bsp[SNP_PAGE_SIZE], ap[SNP_PAGE_SIZE];
-	vmsa_build(bsp, BSP_EIP, l->guest_features, l->vcpu_sig, l->vmm);
-	vmsa_build(ap, o.reset_eip, l->guest_features, l->vcpu_sig, l->vmm);
+	vmsa_build(bsp, BSP_EIP, l->guest_features, l->vcpu_sig, l->vmm, l->vmm_version);
+	vmsa_build(ap, o.reset_eip, l->guest_features, l->vcpu_sig, l->vmm, l->vmm_version);
 	for (unsigned i = 0; i < l->vcpus; i++)
 		snp_ld_vmsa_page(&ld, i == 0 ? bsp : ap);
 	memcpy(out, ld.digest, SNP_LD_LEN);
