@@ -30,11 +30,14 @@ static void measure_usage(FILE *f)
 		"         --vcpus N [--vcpu-type NAME | --vcpu-sig VALUE |\n"
 		"         --vcpu-family N --vcpu-model N --vcpu-stepping N]\n"
 		"         [--vmm-type qemu|ec2|gce [--vmm-version N]] [--guest-features VALUE]\n"
+		"         [--snp-ovmf-hash HEX]\n"
 		"Prints the SEV-SNP launch digest (48 bytes as 96 hex digits) of that launch.\n"
 		"The vCPU type is required with qemu (its signature goes into the VMSA), optional\n"
 		"with ec2 and gce. VALUEs are 0x-prefixed hex, 0o octal, 0b binary or decimal.\n"
 		"--guest-features defaults to 0x1 (SNPActive); --vmm-type to qemu; --vmm-version to\n"
 		"the VMM's latest (ec2: 2; 1 is EC2 before its 2026 VMSA change).\n"
+		"--snp-ovmf-hash: the digest after the firmware pages (sev-snp-measure --mode\n"
+		"snp:ovmf-hash), used instead of hashing them; the SEV metadata still comes from FILE.\n"
 		"vCPU types:");
 	for (const char *const *n = cpu_type_names(); *n; n++)
 		fprintf(f, " %s", *n);
@@ -150,7 +153,7 @@ static int parse_auto(const char *s, unsigned long long max, unsigned long long 
 
 struct snp_args {
 	const char *firmware, *kernel, *initrd, *append, *vcpus, *vcpu_type, *vcpu_sig, *vcpu_family, *vcpu_model,
-		*vcpu_stepping, *vmm_type, *vmm_version, *guest_features;
+		*vcpu_stepping, *vmm_type, *vmm_version, *guest_features, *ovmf_hash;
 };
 
 static int parse_vmm(const char *name, enum vmm_type *vmm)
@@ -211,7 +214,8 @@ static int measure_snp(int argc, char **argv)
 		{ "vcpu-sig", required_argument, 0, 's' },     { "vcpu-family", required_argument, 0, 'F' },
 		{ "vcpu-model", required_argument, 0, 'M' },   { "vcpu-stepping", required_argument, 0, 'S' },
 		{ "vmm-type", required_argument, 0, 'm' },     { "vmm-version", required_argument, 0, 'V' },
-		{ "guest-features", required_argument, 0, 'g' }, { "help", no_argument, 0, 'h' },
+		{ "guest-features", required_argument, 0, 'g' }, { "snp-ovmf-hash", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct snp_args a = { 0 };
@@ -234,6 +238,7 @@ static int measure_snp(int argc, char **argv)
 		case 'm': slot = &a.vmm_type; break;
 		case 'V': slot = &a.vmm_version; break;
 		case 'g': slot = &a.guest_features; break;
+		case 'o': slot = &a.ovmf_hash; break;
 		case 'h': measure_usage(stdout); return CB_EXIT_OK;
 		case ':': return bad("%s needs a value", argv[optind - 1]);
 		default: return bad("unknown option %s (see --help)", argv[optind - 1]);
@@ -290,6 +295,13 @@ static int measure_snp(int argc, char **argv)
 		if (!(v & 1))
 			return bad("--guest-features %s lacks bit 0 (SNPActive), which every SEV-SNP VMSA sets",
 				   a.guest_features);
+	}
+
+	uint8_t fw_digest[SNP_LD_LEN];
+	if (a.ovmf_hash) {
+		if (hex_decode(fw_digest, SNP_LD_LEN, a.ovmf_hash) != 0)
+			return bad("--snp-ovmf-hash \"%s\" is not 96 hex digits (a SHA-384 launch digest)", a.ovmf_hash);
+		l.fw_digest = fw_digest;
 	}
 
 	char err[512];

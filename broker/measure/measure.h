@@ -137,8 +137,11 @@ void vmsa_build(uint8_t page[SNP_PAGE_SIZE], uint32_t eip, uint64_t sev_features
 /* ---- the whole launch ---- */
 
 struct snp_launch {
-	const uint8_t *fw;       /* firmware image */
+	const uint8_t *fw;       /* firmware image (its SEV metadata is always read from it) */
 	size_t fw_len;
+	/* NULL, or the digest after the firmware pages, given instead of
+	 * hashing them (sev-snp-measure --snp-ovmf-hash; snp_firmware_digest). */
+	const uint8_t *fw_digest;
 	const struct sev_hashes *hashes; /* NULL: no kernel (not measured direct boot) */
 	unsigned vcpus;
 	uint32_t vcpu_sig;

@@ -1,7 +1,8 @@
 /*
  * The SEV-SNP launch digest of a QEMU (or EC2) launch, in the order the VMM
  * issues SNP_LAUNCH_UPDATE:
- *   1. the firmware image, NORMAL pages, mapped to end at 4 GiB;
+ *   1. the firmware image, NORMAL pages, mapped to end at 4 GiB (or, given
+ *      the digest after those pages, that digest);
  *   2. the SEV metadata sections in the order the firmware lists them:
  *      SNP_SEC_MEM (GCE: UNMEASURED) and SVSM_CAA as ZERO pages, SNP_SECRETS as the SECRETS
  *      page, CPUID as the CPUID page (EC2: after all other sections), and
@@ -119,7 +120,10 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 
 	struct snp_ld ld;
 	snp_ld_init(&ld);
-	snp_ld_normal_pages(&ld, o.gpa, l->fw, l->fw_len);
+	if (l->fw_digest)
+		memcpy(ld.digest, l->fw_digest, SNP_LD_LEN);
+	else
+		snp_ld_normal_pages(&ld, o.gpa, l->fw, l->fw_len);
 
 	for (size_t i = 0; i < o.n_sections; i++) {
 		const struct ovmf_section *s = &o.sections[i];

@@ -64,6 +64,14 @@ if [ -f "$amd" ] && [ -f "$x64" ]; then
 	expect_digest "gce, 4 vCPUs" \
 		5c5debf100fc339f90276e761ee1f1658d08922c3b20e2a2e6c7a6c3370b2452a15a00eae11886a93d6fd1e7ab81e29d \
 		--firmware "$amd" --kernel /dev/null --initrd /dev/null --vcpus 4 --vmm-type gce --vmm-version 1
+	expect_digest "--snp-ovmf-hash: the firmware's own digest gives the same launch digest" \
+		329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198 \
+		--firmware "$amd" --kernel /dev/null --initrd /dev/null --append "" --vcpus 1 --vcpu-type EPYC-v4 \
+		--guest-features 0x21 \
+		--snp-ovmf-hash 086E2E9149EBF45ABDC3445FBA5B2DA8270BDBB04094D7A2C37FAAA4B24AF3AA16AFF8C374C2A55C467A50DA6D466B74
+	out=$("$bin" measure snp --firmware "$amd" --vcpus 1 --vcpu-type EPYC-v4 --snp-ovmf-hash "$(printf '%096d' 0)")
+	[[ $out =~ ^[0-9a-f]{96}$ ]] && [ "$out" != 19358ba9a7615534a9a1e2f0dfc29384dcd4dcb7062ff9c6013b26869a5fc6ecabe033c48dd6f6db5d6d76e7c5df632d ] &&
+		ok || ko "--snp-ovmf-hash is used instead of the firmware pages: '$out'"
 	# Spellings sev-snp-measure accepts for the same launch.
 	expect_digest "guest features in decimal (33 = 0x21), as int(x, 0) reads them" \
 		803f691094946e42068aaa3a8f9e26a5c89f36f7b73ecfb28c653360fe4b3aba7e534442e7e1e17895dfe778d0228977 \
@@ -119,6 +127,8 @@ if [ -f "$amd" ] && [ -f "$x64" ]; then
 	expect_bad "unknown vCPU type with ec2 (still checked)" 'unknown vCPU type "EPYC-Zen9"' --firmware "$amd" --vcpus 1 --vmm-type ec2 --vcpu-type EPYC-Zen9
 	expect_bad "qemu has no version 2" "version 1 only" --firmware "$amd" --vcpus 1 --vcpu-type EPYC-v4 --vmm-version 2
 	expect_bad "ec2 has no version 3" "versions 1 and 2" --firmware "$amd" --vcpus 1 --vmm-type ec2 --vmm-version 3
+	expect_bad "--snp-ovmf-hash too short" "not 96 hex digits" --firmware "$amd" --vcpus 1 --vcpu-type EPYC-v4 --snp-ovmf-hash 086e2e91
+	expect_bad "--snp-ovmf-hash not hex" "not 96 hex digits" --firmware "$amd" --vcpus 1 --vcpu-type EPYC-v4 --snp-ovmf-hash "$(printf 'z%.0s' $(seq 96))"
 	expect_bad "initrd with an empty kernel" "only with --kernel" --firmware "$amd" --kernel "" --initrd /dev/null --vcpus 1 --vcpu-type EPYC-v4
 	expect_bad "guest features without SNPActive" "SNPActive" --firmware "$amd" --vcpus 1 --vcpu-type EPYC-v4 --guest-features 0x20
 	expect_bad "missing kernel file" "cannot open /nonexistent/vmlinuz" --firmware "$amd" --kernel /nonexistent/vmlinuz --vcpus 1 --vcpu-type EPYC-v4
@@ -132,7 +142,7 @@ if [ -f "$amd" ] && [ -f "$x64" ]; then
 	expect_bad "truncated firmware (tail)" "4 KiB pages|outside|does not fit" --firmware "$tmp/tail.bin" --vcpus 1 --vcpu-type EPYC-v4
 else
 	echo "SKIP published vectors through the CLI: firmware fixtures not found in $fx"
-	skip=$((skip + 45))
+	skip=$((skip + 49))
 fi
 
 # Firmware-independent bad input
@@ -266,6 +276,11 @@ if [ -f "$amd" ] && [ -f "$x64" ]; then
 		--vcpu-stepping 1
 	cross "decimal guest features" --firmware "$amd" "${ki[@]}" --vcpus 2 --vcpu-type EPYC-v4 --guest-features 33
 	cross "ec2 without a vCPU type" --firmware "$amd" "${ki[@]}" --vcpus 4 --vmm-type ec2
+	cross "precomputed firmware digest" --firmware "$amd" "${ki[@]}" --vcpus 2 --vcpu-type EPYC-v4 \
+		--snp-ovmf-hash 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+else
+	echo "SKIP cross-check over the fixtures (61 launches): firmware fixtures not found in $fx"
+	skip=$((skip + 61))
 fi
 # The image's own direct-boot artefacts (make image; make firmware).
 build=$(dirname "$bin")
