@@ -1,12 +1,12 @@
 /*
- * The SEV-SNP launch digest of a QEMU (or EC2) launch, in the order the VMM
+ * The SEV-SNP launch digest of a QEMU (or EC2, or GCE) launch, in the order the VMM
  * issues SNP_LAUNCH_UPDATE:
  *   1. the firmware image, NORMAL pages, mapped to end at 4 GiB (or, given
  *      the digest after those pages, that digest);
  *   2. the SEV metadata sections in the order the firmware lists them:
- *      SNP_SEC_MEM (GCE: UNMEASURED) and SVSM_CAA as ZERO pages, SNP_SECRETS as the SECRETS
- *      page, CPUID as the CPUID page (EC2: after all other sections), and
- *      SNP_KERNEL_HASHES as a NORMAL page holding the SEV hashes table at its
+ *      SNP_SEC_MEM (GCE: UNMEASURED pages) and SVSM_CAA as ZERO pages,
+ *      SNP_SECRETS as the SECRETS page, CPUID as the CPUID page (EC2: after
+ *      all other sections), and SNP_KERNEL_HASHES as a NORMAL page holding the SEV hashes table at its
  *      offset when a kernel is given, else as ZERO pages;
  *   3. one VMSA per vCPU: the BSP at the reset vector, the APs at the
  *      firmware's SEV-ES reset address.
