@@ -6,8 +6,9 @@
  *   2. the SEV metadata sections in the order the firmware lists them:
  *      SNP_SEC_MEM (GCE: UNMEASURED pages) and SVSM_CAA as ZERO pages,
  *      SNP_SECRETS as the SECRETS page, CPUID as the CPUID page (EC2: after
- *      all other sections), and SNP_KERNEL_HASHES as a NORMAL page holding the SEV hashes table at its
- *      offset when a kernel is given, else as ZERO pages;
+ *      all other sections), and SNP_KERNEL_HASHES as a NORMAL page holding
+ *      the SEV hashes table at its offset when a kernel is given, else as
+ *      ZERO pages;
  *   3. one VMSA per vCPU: the BSP at the reset vector, the APs at the
  *      firmware's SEV-ES reset address.
  */
