@@ -214,6 +214,15 @@ elif command -v sev-snp-measure >/dev/null; then
 	ssm=(sev-snp-measure)
 fi
 cross_skipped=0
+# What the installed version knows (its --help): older ones lack gce (0.0.12),
+# EC2's 2026 state and --vmm-version (0.0.13), EPYC-Turin. A launch it cannot
+# express is skipped with the reason; EC2 without --vmm-version is version 1.
+ssm_help= ssm_ec2_v1=0
+if [ ${#ssm[@]} -gt 0 ]; then
+	ssm_help=$("${ssm[@]}" --help 2>&1 | tr -d " \n") # argparse wraps names at hyphens
+	echo "cross-check against: $("${ssm[@]}" --version 2>&1 | head -n 1) (${ssm[*]})"
+	case $ssm_help in *--vmm-version*) ;; *) ssm_ec2_v1=1 ;; esac
+fi
 # cross NAME ARGS...: ARGS in our syntax
 cross() {
 	local name=$1 a ours theirs ours_rc theirs_rc
@@ -222,11 +231,20 @@ cross() {
 		cross_skipped=$((cross_skipped + 1))
 		return
 	fi
-	local their_args=(--mode snp)
+	local their_args=(--mode snp) our_args=("$@") prev=
 	for a in "$@"; do
 		case $a in --firmware) their_args+=(--ovmf) ;; *) their_args+=("$a") ;; esac
+		if [ "$prev" = --vmm-type ] || [ "$prev" = --vcpu-type ]; then
+			case $ssm_help in *"$a"*) ;; *)
+				echo "SKIP cross-check $name: the installed sev-snp-measure does not know $a"
+				skip=$((skip + 1))
+				return ;;
+			esac
+			[ "$a" = ec2 ] && [ $ssm_ec2_v1 = 1 ] && our_args+=(--vmm-version 1)
+		fi
+		prev=$a
 	done
-	ours=$("$bin" measure snp "$@" 2>"$tmp/ours.err"); ours_rc=$?
+	ours=$("$bin" measure snp "${our_args[@]}" 2>"$tmp/ours.err"); ours_rc=$?
 	theirs=$("${ssm[@]}" "${their_args[@]}" 2>"$tmp/theirs.err"); theirs_rc=$?
 	if [ $ours_rc -eq 0 ] && [ $theirs_rc -eq 0 ] && [ "$ours" = "$theirs" ] && [[ $ours =~ ^[0-9a-f]{96}$ ]]; then
 		ok
@@ -246,7 +264,7 @@ cmd="console=ttyS0 root=/dev/mapper/root rw quiet"
 if [ -f "$amd" ] && [ -f "$x64" ]; then
 	# Every vCPU type both accept (sev-snp-measure's list), through QEMU.
 	for t in EPYC EPYC-v1 EPYC-v2 EPYC-IBPB EPYC-v3 EPYC-v4 EPYC-Rome EPYC-Rome-v1 EPYC-Rome-v2 EPYC-Rome-v3 \
-		EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Genoa EPYC-Genoa-v1; do
+		EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Genoa EPYC-Genoa-v1 EPYC-Turin; do
 		cross "type $t" --firmware "$amd" "${ki[@]}" --append "$cmd" --vcpus 2 --vcpu-type "$t"
 	done
 	# VMM types x vCPU counts x guest features.
@@ -279,8 +297,8 @@ if [ -f "$amd" ] && [ -f "$x64" ]; then
 	cross "precomputed firmware digest" --firmware "$amd" "${ki[@]}" --vcpus 2 --vcpu-type EPYC-v4 \
 		--snp-ovmf-hash 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 else
-	echo "SKIP cross-check over the fixtures (61 launches): firmware fixtures not found in $fx"
-	skip=$((skip + 61))
+	echo "SKIP cross-check over the fixtures (62 launches): firmware fixtures not found in $fx"
+	skip=$((skip + 62))
 fi
 # The image's own direct-boot artefacts (make image; make firmware).
 build=$(dirname "$bin")
