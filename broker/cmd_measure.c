@@ -292,9 +292,12 @@ static int measure_snp(int argc, char **argv)
 		if (parse_auto(a.guest_features, UINT64_MAX, &v) != 0)
 			return bad("--guest-features \"%s\" is not a 64-bit value (0x hex, or decimal)", a.guest_features);
 		l.guest_features = v;
+		/* sev-snp-measure computes it; KVM sets SNPActive in every SNP
+		 * VMSA, so no launch reports this digest: say so, and compute it. */
 		if (!(v & 1))
-			return bad("--guest-features %s lacks bit 0 (SNPActive), which every SEV-SNP VMSA sets",
-				   a.guest_features);
+			fprintf(stderr, "cocobroker measure snp: warning: --guest-features %s lacks bit 0 (SNPActive), "
+					"which KVM sets in every SEV-SNP VMSA: no launch has this digest\n",
+				a.guest_features);
 	}
 
 	uint8_t fw_digest[SNP_LD_LEN];

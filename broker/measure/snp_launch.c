@@ -85,11 +85,6 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 		measure_fail(err, errlen, "vCPU count %u is out of range (1..%d)", l->vcpus, SNP_MAX_VCPUS);
 		return -1;
 	}
-	if (!(l->guest_features & 1)) {
-		measure_fail(err, errlen, "guest features 0x%llx lack bit 0 (SNPActive), which every SEV-SNP VMSA sets",
-		     (unsigned long long)l->guest_features);
-		return -1;
-	}
 	if (l->vmm != VMM_QEMU && l->vmm != VMM_EC2 && l->vmm != VMM_GCE) {
 		measure_fail(err, errlen, "unknown VMM type %d", (int)l->vmm);
 		return -1;
