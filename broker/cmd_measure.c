@@ -169,8 +169,8 @@ static int parse_vmm(const char *name, enum vmm_type *vmm)
 	return 0;
 }
 
-/* The CPUID signature from one of the three ways to name the vCPU; 1 when
- * none is given. */
+/* The CPUID signature from one of the three ways to name the vCPU. Returns
+ * 0, 1 when none is given, or CB_EXIT_USAGE after the message. */
 static int vcpu_signature(const struct snp_args *a, uint32_t *sig)
 {
 	unsigned long long v;
@@ -282,7 +282,7 @@ static int measure_snp(int argc, char **argv)
 		l.vmm_version = (unsigned)v;
 	}
 	int rc = vcpu_signature(&a, &l.vcpu_sig);
-	if (rc > 1)
+	if (rc == CB_EXIT_USAGE)
 		return rc;
 	/* Only QEMU puts the signature into the VMSA. */
 	if (rc == 1 && l.vmm == VMM_QEMU)
