@@ -87,6 +87,8 @@ void snp_ld_update(struct snp_ld *ld, uint8_t page_type, uint64_t gpa, const uin
 /* len must be a multiple of 4096 (callers check). */
 void snp_ld_normal_pages(struct snp_ld *ld, uint64_t gpa, const uint8_t *data, size_t len);
 void snp_ld_zero_pages(struct snp_ld *ld, uint64_t gpa, uint64_t len);
+/* UNMEASURED pages: the type and address are measured, not the contents. */
+void snp_ld_unmeasured_pages(struct snp_ld *ld, uint64_t gpa, uint64_t len);
 void snp_ld_vmsa_page(struct snp_ld *ld, const uint8_t page[SNP_PAGE_SIZE]);
 
 /* ---- SEV hashes table (QEMU's layout for measured direct boot) ---- */
@@ -110,7 +112,15 @@ void sev_hashes_table(const struct sev_hashes *h, uint8_t out[SEV_HASHES_TABLE_P
 
 /* ---- vCPU types and the VMSA ---- */
 
-enum vmm_type { VMM_QEMU = 1, VMM_EC2 = 2 };
+/* The VMM that sets up the launch: QEMU/KVM, Amazon EC2, Google Compute
+ * Engine. They differ in the initial vCPU state and in how a few metadata
+ * sections are added (docs/measure.md). */
+enum vmm_type { VMM_QEMU = 1, VMM_EC2 = 2, VMM_GCE = 3 };
+/* Versions of a VMM's launch state: EC2 changed its initial RDX in 2026
+ * (version 2, the default); version 1 is the state before that. QEMU and
+ * GCE have one version. 0 means the latest. */
+#define VMM_VERSION_LATEST 0
+int vmm_version_valid(enum vmm_type vmm, unsigned version);
 
 /* CPUID Fn0000_0001_EAX for family/model/stepping (AMD pub. 25481). */
 uint32_t cpu_sig(unsigned family, unsigned model, unsigned stepping);
@@ -119,20 +129,25 @@ int cpu_type_sig(const char *name, uint32_t *sig);
 /* The known names, NULL-terminated, for messages. */
 const char *const *cpu_type_names(void);
 
-/* The initial VMSA of a vCPU starting at eip, as the VMM sets it up. */
+/* The initial VMSA of a vCPU starting at eip, as the VMM sets it up.
+ * vcpu_sig reaches the VMSA only under QEMU. */
 void vmsa_build(uint8_t page[SNP_PAGE_SIZE], uint32_t eip, uint64_t sev_features, uint32_t vcpu_sig,
-		enum vmm_type vmm);
+		enum vmm_type vmm, unsigned vmm_version);
 
 /* ---- the whole launch ---- */
 
 struct snp_launch {
-	const uint8_t *fw;       /* firmware image */
+	const uint8_t *fw;       /* firmware image (its SEV metadata is always read from it) */
 	size_t fw_len;
+	/* NULL, or the digest after the firmware pages, given instead of
+	 * hashing them (sev-snp-measure --snp-ovmf-hash; snp_firmware_digest). */
+	const uint8_t *fw_digest;
 	const struct sev_hashes *hashes; /* NULL: no kernel (not measured direct boot) */
 	unsigned vcpus;
 	uint32_t vcpu_sig;
 	uint64_t guest_features;
 	enum vmm_type vmm;
+	unsigned vmm_version;    /* VMM_VERSION_LATEST or a valid version */
 };
 
 #define SNP_MAX_VCPUS 4096

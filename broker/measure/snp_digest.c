@@ -65,6 +65,13 @@ void snp_ld_zero_pages(struct snp_ld *ld, uint64_t gpa, uint64_t len)
 		snp_ld_update(ld, SNP_PAGE_ZERO, gpa + off, zeros);
 }
 
+void snp_ld_unmeasured_pages(struct snp_ld *ld, uint64_t gpa, uint64_t len)
+{
+	static const uint8_t zeros[SNP_LD_LEN];
+	for (uint64_t off = 0; off + SNP_PAGE_SIZE <= len; off += SNP_PAGE_SIZE)
+		snp_ld_update(ld, SNP_PAGE_UNMEASURED, gpa + off, zeros);
+}
+
 void snp_ld_vmsa_page(struct snp_ld *ld, const uint8_t page[SNP_PAGE_SIZE])
 {
 	uint8_t h[SNP_LD_LEN];

@@ -1,12 +1,14 @@
 /*
- * The SEV-SNP launch digest of a QEMU (or EC2) launch, in the order the VMM
+ * The SEV-SNP launch digest of a QEMU (or EC2, or GCE) launch, in the order the VMM
  * issues SNP_LAUNCH_UPDATE:
- *   1. the firmware image, NORMAL pages, mapped to end at 4 GiB;
+ *   1. the firmware image, NORMAL pages, mapped to end at 4 GiB (or, given
+ *      the digest after those pages, that digest);
  *   2. the SEV metadata sections in the order the firmware lists them:
- *      SNP_SEC_MEM and SVSM_CAA as ZERO pages, SNP_SECRETS as the SECRETS
- *      page, CPUID as the CPUID page (EC2: after all other sections), and
- *      SNP_KERNEL_HASHES as a NORMAL page holding the SEV hashes table at its
- *      offset when a kernel is given, else as ZERO pages;
+ *      SNP_SEC_MEM (GCE: UNMEASURED pages) and SVSM_CAA as ZERO pages,
+ *      SNP_SECRETS as the SECRETS page, CPUID as the CPUID page (EC2: after
+ *      all other sections), and SNP_KERNEL_HASHES as a NORMAL page holding
+ *      the SEV hashes table at its offset when a kernel is given, else as
+ *      ZERO pages;
  *   3. one VMSA per vCPU: the BSP at the reset vector, the APs at the
  *      firmware's SEV-ES reset address.
  */
@@ -83,9 +85,12 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 		measure_fail(err, errlen, "vCPU count %u is out of range (1..%d)", l->vcpus, SNP_MAX_VCPUS);
 		return -1;
 	}
-	if (!(l->guest_features & 1)) {
-		measure_fail(err, errlen, "guest features 0x%llx lack bit 0 (SNPActive), which every SEV-SNP VMSA sets",
-		     (unsigned long long)l->guest_features);
+	if (l->vmm != VMM_QEMU && l->vmm != VMM_EC2 && l->vmm != VMM_GCE) {
+		measure_fail(err, errlen, "unknown VMM type %d", (int)l->vmm);
+		return -1;
+	}
+	if (!vmm_version_valid(l->vmm, l->vmm_version)) {
+		measure_fail(err, errlen, "VMM version %u does not exist for this VMM", l->vmm_version);
 		return -1;
 	}
 	if (ovmf_parse(l->fw, l->fw_len, &o, err, errlen) != 0 || check_image(l->fw_len, err, errlen) != 0)
@@ -111,12 +116,21 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 
 	struct snp_ld ld;
 	snp_ld_init(&ld);
-	snp_ld_normal_pages(&ld, o.gpa, l->fw, l->fw_len);
+	if (l->fw_digest)
+		memcpy(ld.digest, l->fw_digest, SNP_LD_LEN);
+	else
+		snp_ld_normal_pages(&ld, o.gpa, l->fw, l->fw_len);
 
 	for (size_t i = 0; i < o.n_sections; i++) {
 		const struct ovmf_section *s = &o.sections[i];
 		switch (s->type) {
 		case OVMF_SEC_SNP_SEC_MEM:
+			/* GCE accepts the pre-validated memory as UNMEASURED pages. */
+			if (l->vmm == VMM_GCE)
+				snp_ld_unmeasured_pages(&ld, s->gpa, s->size);
+			else
+				snp_ld_zero_pages(&ld, s->gpa, s->size);
+			break;
 		case OVMF_SEC_SVSM_CAA:
 			snp_ld_zero_pages(&ld, s->gpa, s->size);
 			break;
@@ -144,8 +158,8 @@ int snp_launch_digest(const struct snp_launch *l, uint8_t out[SNP_LD_LEN], char 
 		measure_cpuid(&ld, &o);
 
 	uint8_t bsp[SNP_PAGE_SIZE], ap[SNP_PAGE_SIZE];
-	vmsa_build(bsp, BSP_EIP, l->guest_features, l->vcpu_sig, l->vmm);
-	vmsa_build(ap, o.reset_eip, l->guest_features, l->vcpu_sig, l->vmm);
+	vmsa_build(bsp, BSP_EIP, l->guest_features, l->vcpu_sig, l->vmm, l->vmm_version);
+	vmsa_build(ap, o.reset_eip, l->guest_features, l->vcpu_sig, l->vmm, l->vmm_version);
 	for (unsigned i = 0; i < l->vcpus; i++)
 		snp_ld_vmsa_page(&ld, i == 0 ? bsp : ap);
 	memcpy(out, ld.digest, SNP_LD_LEN);

@@ -33,21 +33,37 @@ static void seg(uint8_t *page, int off, uint16_t selector, uint16_t attrib, uint
 	put64(page + off + 8, base);
 }
 
-void vmsa_build(uint8_t page[SNP_PAGE_SIZE], uint32_t eip, uint64_t sev_features, uint32_t vcpu_sig,
-		enum vmm_type vmm)
+int vmm_version_valid(enum vmm_type vmm, unsigned version)
 {
-	/* QEMU and the EC2 VMM differ in the accessed bits of CS/SS/TR, in RDX
-	 * (QEMU: the CPUID signature, EC2: 0) and in the FPU reset state
-	 * (QEMU sets MXCSR and FCW to their architectural reset values). */
+	unsigned latest = vmm == VMM_EC2 ? 2 : 1;
+	return version <= latest;
+}
+
+void vmsa_build(uint8_t page[SNP_PAGE_SIZE], uint32_t eip, uint64_t sev_features, uint32_t vcpu_sig,
+		enum vmm_type vmm, unsigned vmm_version)
+{
+	/* QEMU (KVM_SEV_INIT2) sets MXCSR and FCW to their architectural
+	 * reset values and RDX to the CPUID signature of the vCPU model. */
 	uint16_t cs_attr = 0x9b, ss_attr = 0x93, tr_attr = 0x8b, fcw = 0x37f;
-	uint32_t rdx = vcpu_sig, mxcsr = 0x1f80;
+	uint32_t mxcsr = 0x1f80;
+	uint64_t rdx = vcpu_sig, g_pat = 0x0007040600070406ull; /* PAT reset value, APM vol. 2 A.3 */
 	if (vmm == VMM_EC2) {
+		/* EC2: the CS accessed bit clear on the BSP, SS/TR without it,
+		 * a zero FPU state, and RDX = 0x600 (family 6) since the 2026
+		 * hypervisor update; 0 before it (VMM version 1). */
 		cs_attr = eip == BSP_EIP ? 0x9a : 0x9b;
 		ss_attr = 0x92;
 		tr_attr = 0x83;
-		rdx = 0;
+		rdx = vmm_version == 1 ? 0 : 0x600;
 		mxcsr = 0;
 		fcw = 0;
+	} else if (vmm == VMM_GCE) {
+		/* GCE: QEMU's segments, but RDX = 0x600, a zero FPU state and
+		 * the hypervisor's own PAT. */
+		rdx = 0x600;
+		mxcsr = 0;
+		fcw = 0;
+		g_pat = 0x00070106;
 	}
 	memset(page, 0, SNP_PAGE_SIZE);
 	seg(page, VMSA_ES, 0, 0x93, 0xffff, 0);
@@ -67,7 +83,7 @@ void vmsa_build(uint8_t page[SNP_PAGE_SIZE], uint32_t eip, uint64_t sev_features
 	put64(page + VMSA_DR6, 0xffff0ff0);
 	put64(page + VMSA_RFLAGS, 0x2);
 	put64(page + VMSA_RIP, eip & 0xffff);
-	put64(page + VMSA_G_PAT, 0x0007040600070406ull); /* PAT reset value, APM vol. 2 A.3 */
+	put64(page + VMSA_G_PAT, g_pat);
 	put64(page + VMSA_RDX, rdx);
 	put64(page + VMSA_SEV_FEATURES, sev_features);
 	put64(page + VMSA_XCR0, 0x1);

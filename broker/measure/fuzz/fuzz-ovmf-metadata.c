@@ -35,6 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.hashes = &h;
 	l.vmm = VMM_EC2;
 	(void)snp_launch_digest(&l, ld, err, sizeof err);
+	l.vmm = VMM_GCE; /* SNP_SEC_MEM as UNMEASURED pages */
+	(void)snp_launch_digest(&l, ld, err, sizeof err);
 	(void)snp_firmware_digest(fw, len, ld, err, sizeof err);
 	return 0;
 }

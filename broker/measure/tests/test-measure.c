@@ -59,16 +59,26 @@ static uint64_t rd64(const uint8_t *p)
 static void test_vmsa(void)
 {
 	uint8_t p[SNP_PAGE_SIZE];
-	vmsa_build(p, 0xfffffff0, 0x21, 0x800f12, VMM_QEMU);
+	vmsa_build(p, 0xfffffff0, 0x21, 0x800f12, VMM_QEMU, 0);
 	CHECK(rd64(p + 0x310) == 0x800f12, "QEMU RDX holds the CPUID signature");
 	CHECK(rd64(p + 0x3b0) == 0x21, "sev_features");
 	CHECK(rd64(p + 0x178) == 0xfff0, "BSP RIP");
 	CHECK(rd64(p + 0x18) == 0xffff0000, "BSP CS base");
 	CHECK(p[0x12] == 0x9b && p[0x408] == 0x80 && p[0x409] == 0x1f && p[0x410] == 0x7f, "QEMU CS attr/MXCSR/FCW");
-	vmsa_build(p, 0xfffffff0, 0x1, 0x800f12, VMM_EC2);
-	CHECK(rd64(p + 0x310) == 0 && p[0x12] == 0x9a && p[0x408] == 0 && p[0x410] == 0, "EC2 BSP VMSA");
-	vmsa_build(p, 0xffffe000, 0x1, 0x800f12, VMM_EC2);
-	CHECK(p[0x12] == 0x9b && rd64(p + 0x178) == 0xe000, "EC2 AP VMSA");
+	CHECK(rd64(p + 0x268) == 0x0007040600070406ull, "QEMU PAT");
+	vmsa_build(p, 0xfffffff0, 0x1, 0x800f12, VMM_EC2, 1);
+	CHECK(rd64(p + 0x310) == 0 && p[0x12] == 0x9a && p[0x408] == 0 && p[0x410] == 0, "EC2 v1 BSP VMSA");
+	vmsa_build(p, 0xfffffff0, 0x1, 0x800f12, VMM_EC2, 0);
+	CHECK(rd64(p + 0x310) == 0x600 && p[0x12] == 0x9a, "EC2 (latest) RDX 0x600, not the signature");
+	vmsa_build(p, 0xfffffff0, 0x1, 0x800f12, VMM_GCE, 0);
+	CHECK(rd64(p + 0x310) == 0x600 && p[0x12] == 0x9b && p[0x22] == 0x93 && p[0x92] == 0x8b &&
+		      rd64(p + 0x268) == 0x00070106 && p[0x408] == 0 && p[0x410] == 0,
+	      "GCE VMSA: QEMU segments, RDX 0x600, its PAT, zero FPU state");
+	CHECK(vmm_version_valid(VMM_EC2, 2) && vmm_version_valid(VMM_EC2, 1) && !vmm_version_valid(VMM_EC2, 3) &&
+		      vmm_version_valid(VMM_QEMU, 1) && !vmm_version_valid(VMM_QEMU, 2) && !vmm_version_valid(VMM_GCE, 2),
+	      "VMM versions");
+	vmsa_build(p, 0xffffe000, 0x1, 0x800f12, VMM_EC2, 0);
+	CHECK(p[0x12] == 0x9b && rd64(p + 0x178) == 0xe000 && rd64(p + 0x310) == 0x600, "EC2 AP VMSA");
 	int nonzero = 0;
 	for (unsigned i = 0x670; i < SNP_PAGE_SIZE; i++)
 		nonzero |= p[i];
@@ -83,33 +93,45 @@ struct vector {
 	uint64_t features;
 	enum vmm_type vmm;
 	const char *want;
+	unsigned vmm_version; /* 0: the latest */
 };
 
 static const struct vector vectors[] = {
 	{ "snp_default (kernel, append)", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "console=ttyS0 loglevel=7",
-	  0x21, VMM_QEMU, "803f691094946e42068aaa3a8f9e26a5c89f36f7b73ecfb28c653360fe4b3aba7e534442e7e1e17895dfe778d0228977" },
+	  0x21, VMM_QEMU, "803f691094946e42068aaa3a8f9e26a5c89f36f7b73ecfb28c653360fe4b3aba7e534442e7e1e17895dfe778d0228977", 0 },
 	{ "snp_guest_feature_snp_only", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "console=ttyS0 loglevel=7",
-	  0x1, VMM_QEMU, "6d287813eb5222d770f75005c664e34c204f385ce832cc2ce7d0d6f354454362f390ef83a92046c042e706363b4b08fa" },
+	  0x1, VMM_QEMU, "6d287813eb5222d770f75005c664e34c204f385ce832cc2ce7d0d6f354454362f390ef83a92046c042e706363b4b08fa", 0 },
 	{ "snp_ovmf_hash_gen_default (empty append)", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "",
-	  0x21, VMM_QEMU, "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198" },
+	  0x21, VMM_QEMU, "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198", 0 },
 	{ "snp_ovmf_hash_gen_feature_snp_only", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "",
-	  0x1, VMM_QEMU, "ddc5224521617a536ee7ce9dd6224d1b58a8d4fda1c741f3ac99fc4bfa04ba6e9fc98646d4a07a9079397fa3852819b5" },
+	  0x1, VMM_QEMU, "ddc5224521617a536ee7ce9dd6224d1b58a8d4fda1c741f3ac99fc4bfa04ba6e9fc98646d4a07a9079397fa3852819b5", 0 },
+	/* EC2 since its 2026 VMSA change (sev-snp-measure 0.0.13, PR #60: RDX 0x600)... */
 	{ "snp_ec2_default", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "",
-	  0x21, VMM_EC2, "6ae80856486b1396af8c82a40351d6ed76a20c785e9c7fa4ffa27c22d5d6313b4b3b458cd3c9968e6f89fb5d8450d7a6" },
+	  0x21, VMM_EC2, "0ce9ccc06bab55eebe8abc234f3df6514883977a68a591b71052498ab52b2f1aa415db338033946ef93aa8278c0d67fb", 0 },
 	{ "snp_ec2_feature_snp_only", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "",
-	  0x1, VMM_EC2, "7d3756157c805bf6adf617064c8552e8c1688fa1c8756f11cbf56ba5d25c9270fb69c0505c1cbe1c5c66c0e34c6ed3be" },
+	  0x1, VMM_EC2, "0883bd0eeb716e65b7b977a321c278d1e51b33b5c655fab985443bbcc65c086b9c15e8a0bd8811050dec7e24964e5056", 0 },
+	/* ... and before it (--vmm-version 1; sev-snp-measure 0.0.12 and earlier) */
+	{ "snp_ec2_v1_default", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "",
+	  0x21, VMM_EC2, "6ae80856486b1396af8c82a40351d6ed76a20c785e9c7fa4ffa27c22d5d6313b4b3b458cd3c9968e6f89fb5d8450d7a6", 1 },
+	{ "snp_ec2_v1_feature_snp_only", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "",
+	  0x1, VMM_EC2, "7d3756157c805bf6adf617064c8552e8c1688fa1c8756f11cbf56ba5d25c9270fb69c0505c1cbe1c5c66c0e34c6ed3be", 1 },
+	/* GCE (sev-snp-measure 0.0.12, PR #56): SNP_SEC_MEM as UNMEASURED pages, its own VMSA */
+	{ "snp_gce_default", "ovmf_AmdSev_suffix.bin", 1, "/dev/null", "/dev/null", "",
+	  0x1, VMM_GCE, "5da7106cf14cf46b1725ebab123eb9e53bd46a1e9f400cd0c08e7827b04b688ea8b4e403c8404efed4397ea5d5d0722e", 0 },
+	{ "snp_gce_with_multiple_vcpus_default", "ovmf_AmdSev_suffix.bin", 4, "/dev/null", "/dev/null", "",
+	  0x1, VMM_GCE, "5c5debf100fc339f90276e761ee1f1658d08922c3b20e2a2e6c7a6c3370b2452a15a00eae11886a93d6fd1e7ab81e29d", 0 },
 	{ "snp_without_kernel_default", "ovmf_AmdSev_suffix.bin", 1, NULL, NULL, NULL,
-	  0x21, VMM_QEMU, "e1e1ca029dd7973ab9513295be68198472dcd4fc834bd9af9b63f6e8a1674dbf281a9278a4a2ebe0eed9f22adbcd0e2b" },
+	  0x21, VMM_QEMU, "e1e1ca029dd7973ab9513295be68198472dcd4fc834bd9af9b63f6e8a1674dbf281a9278a4a2ebe0eed9f22adbcd0e2b", 0 },
 	{ "snp_without_kernel_feature_snp_only", "ovmf_AmdSev_suffix.bin", 1, NULL, NULL, NULL,
-	  0x1, VMM_QEMU, "19358ba9a7615534a9a1e2f0dfc29384dcd4dcb7062ff9c6013b26869a5fc6ecabe033c48dd6f6db5d6d76e7c5df632d" },
+	  0x1, VMM_QEMU, "19358ba9a7615534a9a1e2f0dfc29384dcd4dcb7062ff9c6013b26869a5fc6ecabe033c48dd6f6db5d6d76e7c5df632d", 0 },
 	{ "snp_with_multiple_vcpus_default", "ovmf_AmdSev_suffix.bin", 4, "/dev/null", "/dev/null", "",
-	  0x21, VMM_QEMU, "4953b1fb416fa874980e8442b3706d345926d5f38879134e00813c5d7abcbe78eafe7b422907be0b4698e2414a631942" },
+	  0x21, VMM_QEMU, "4953b1fb416fa874980e8442b3706d345926d5f38879134e00813c5d7abcbe78eafe7b422907be0b4698e2414a631942", 0 },
 	{ "snp_with_multiple_vcpus_feature_snp_only", "ovmf_AmdSev_suffix.bin", 4, "/dev/null", "/dev/null", "",
-	  0x1, VMM_QEMU, "5061fffb019493a903613d56d54b94912a1a2f9e4502385f5c194616753720a92441310ba6c4933de877c36e23046ad5" },
+	  0x1, VMM_QEMU, "5061fffb019493a903613d56d54b94912a1a2f9e4502385f5c194616753720a92441310ba6c4933de877c36e23046ad5", 0 },
 	{ "snp_with_ovmfx64_without_default", "ovmf_OvmfX64_suffix.bin", 1, NULL, NULL, NULL,
-	  0x21, VMM_QEMU, "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b493d8a64c385" },
+	  0x21, VMM_QEMU, "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b493d8a64c385", 0 },
 	{ "snp_with_ovmfx64_without_kernel_feature_snp_only", "ovmf_OvmfX64_suffix.bin", 1, NULL, NULL, NULL,
-	  0x1, VMM_QEMU, "da0296de8193586a5512078dcd719eccecbd87e2b825ad4148c44f665dc87df21e5b49e21523a9ad993afdb6a30b4005" },
+	  0x1, VMM_QEMU, "da0296de8193586a5512078dcd719eccecbd87e2b825ad4148c44f665dc87df21e5b49e21523a9ad993afdb6a30b4005", 0 },
 };
 
 static void test_vectors(void)
@@ -119,7 +141,11 @@ static void test_vectors(void)
 	uint8_t *x64 = load("ovmf_OvmfX64_suffix.bin", &x64_len);
 	if (!amd || !x64) {
 		printf("SKIP published vectors: firmware fixtures not found in %s\n", SNP_MEASURE_DIR);
-		skipped += (int)(sizeof vectors / sizeof vectors[0]) + 4;
+		/* as many as the checks below: 4 for the firmware digest, one per
+		 * vector (two with a kernel), 3 after the loop */
+		skipped += 7;
+		for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
+			skipped += vectors[i].kernel ? 2 : 1;
 		return;
 	}
 	char err[512], got[2 * SNP_LD_LEN + 1];
@@ -131,12 +157,28 @@ static void test_vectors(void)
 	CHECK(strcmp(got, "086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c467a50da6d466b74") == 0,
 	      "AmdSev firmware digest %s", got);
 
+	/* The same digest given instead of the firmware pages (--snp-ovmf-hash):
+	 * test_snp_ovmf_hash_gen_default. */
+	{
+		uint8_t fwd[SNP_LD_LEN];
+		struct sev_hashes h;
+		memcpy(fwd, ld, SNP_LD_LEN);
+		sev_hashes_compute(&h, "/dev/null", "/dev/null", "", err, sizeof err);
+		struct snp_launch l = { .fw = amd, .fw_len = amd_len, .fw_digest = fwd, .vcpus = 1, .vcpu_sig = 0x800f12,
+					.guest_features = 0x21, .vmm = VMM_QEMU, .hashes = &h };
+		CHECK(snp_launch_digest(&l, ld, err, sizeof err) == 0, "%s", err);
+		hex_encode(got, ld, SNP_LD_LEN);
+		CHECK(strcmp(got, "329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198") == 0,
+		      "launch from the firmware digest: %s", got);
+	}
+
 	for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
 		const struct vector *v = &vectors[i];
 		int is_amd = strcmp(v->fw, "ovmf_AmdSev_suffix.bin") == 0;
 		struct sev_hashes h;
 		struct snp_launch l = { .fw = is_amd ? amd : x64, .fw_len = is_amd ? amd_len : x64_len,
-					.vcpus = v->vcpus, .guest_features = v->features, .vmm = v->vmm };
+					.vcpus = v->vcpus, .guest_features = v->features, .vmm = v->vmm,
+					.vmm_version = v->vmm_version };
 		cpu_type_sig("EPYC-v4", &l.vcpu_sig);
 		if (v->kernel) {
 			CHECK(sev_hashes_compute(&h, v->kernel, v->initrd, v->append, err, sizeof err) == 0, "%s", err);
@@ -366,8 +408,14 @@ static void test_synthetic(void)
 	CHECK(launch(s->fw, FW_LEN, 0, 0, err, sizeof err, ld) != 0 && strstr(err, "vCPU count"), "zero vCPUs: %s", err);
 	CHECK(launch(s->fw, FW_LEN, 0, SNP_MAX_VCPUS + 1, err, sizeof err, ld) != 0, "too many vCPUs");
 	{
-		struct snp_launch l = { .fw = s->fw, .fw_len = FW_LEN, .vcpus = 1, .vcpu_sig = 1, .guest_features = 0x20 };
-		CHECK(snp_launch_digest(&l, ld, err, sizeof err) != 0 && strstr(err, "SNPActive"), "features: %s", err);
+		/* Features without SNPActive: no KVM launch has them, but the digest
+		 * is what sev-snp-measure computes for them (the CLI warns). */
+		struct snp_launch l = { .fw = s->fw, .fw_len = FW_LEN, .vcpus = 1, .vcpu_sig = 1, .guest_features = 0x20,
+					.vmm = VMM_QEMU };
+		CHECK(snp_launch_digest(&l, ld, err, sizeof err) == 0, "features 0x20: %s", err);
+		l.guest_features = 0x21;
+		CHECK(snp_launch_digest(&l, ld2, err, sizeof err) == 0 && memcmp(ld, ld2, SNP_LD_LEN) != 0,
+		      "SNPActive reaches the digest: %s", err);
 	}
 	synth_build(t, good_sections, n - 1); /* no KERNEL_HASHES */
 	CHECK(launch(t->fw, FW_LEN, 0, 1, err, sizeof err, ld) == 0, "no kernel, no hashes section: %s", err);
