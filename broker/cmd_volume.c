@@ -474,7 +474,8 @@ static int check_key(void *ctx, const uint8_t key[VOLUME_KEY_LEN], char *err, si
 	if (!p->is_key) {
 		if (luks2_key_matches(&p->header, key, VOLUME_KEY_LEN, &why) == 1)
 			return 0;
-		snprintf(err, errlen, "%s", why.detail);
+		snprintf(err, errlen, "%s%s", why.detail,
+			 why.fault == LUKS2_INVALID ? ": the format did not use the key `volume add` printed" : "");
 		return -1;
 	}
 	if (p->key.len == VOLUME_KEY_LEN && !mbedtls_ct_memcmp(p->key.data, key, VOLUME_KEY_LEN))

@@ -43,15 +43,14 @@ int luks2_key_matches(const struct luks2_info *info, const uint8_t *key, size_t 
 
 	if (md == MBEDTLS_MD_NONE || d->iterations < 1 || d->iterations > LUKS2_MAX_ITERATIONS || !salt_len ||
 	    want_len < 16)
-		return luks2_fail(err, LUKS2_FORBIDDEN, "the header's key digest is not one confirm can check (pbkdf2 "
-				  "with sha1, sha256 or sha512, a salt, a digest of 16..64 bytes, at most %ld iterations)",
+		return luks2_fail(err, LUKS2_FORBIDDEN, "the header's key digest cannot be checked (pbkdf2 with sha1, "
+				  "sha256 or sha512, a salt, a 16..64-byte digest, at most %ld iterations)",
 				  (long)LUKS2_MAX_ITERATIONS);
 	rc = mbedtls_pkcs5_pbkdf2_hmac_ext(md, key, key_len, salt, salt_len, (unsigned int)d->iterations,
 					   (uint32_t)want_len, got);
 	rc = rc == 0 && !mbedtls_ct_memcmp(got, want, want_len);
 	mbedtls_platform_zeroize(got, sizeof(got));
 	if (!rc)
-		luks2_fail(err, LUKS2_INVALID, "the key is not the volume key of this LUKS2 header (the data segment's "
-			   "digest does not match): the format did not use the key `volume add` printed");
+		luks2_fail(err, LUKS2_INVALID, "the key is not the volume key of this LUKS2 header (its digest does not match)");
 	return rc;
 }
