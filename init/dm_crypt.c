@@ -171,25 +171,47 @@ static int check_live(int ctl, const char *name, const char *uuid, uint64_t sect
  * /dev/mapper/NAME for the new device. Without udev (cocoboot as PID 1)
  * cocoboot makes the node, as libdevmapper does with DM_DISABLE_UDEV. With
  * udev running, its rules make the link on the resume's change event (and it
- * would refuse to replace a node of ours): wait for it, as libdevmapper waits
- * for udev, so the caller can use the path on return; make the node only if
- * udev has not within 5 s.
+ * would refuse to replace a node of ours): wait, as libdevmapper waits for
+ * udev, for udev's record of that event (its database entry naming the
+ * link), so the caller can use the path on return; make the node only if
+ * udev has not within 10 s.
+ *
+ * That record also says whether systemd will ever use the device: its
+ * 99-systemd.rules leave a crypt device without an identified filesystem
+ * SYSTEMD_READY=0, and sysroot.mount would then wait for it for ever, with
+ * the volume open (say the host corrupted the superblock). Refused here in
+ * an initrd, where cocoboot opens the root, so the mapping is removed and
+ * the onfail action runs; a shell initrd's mount fails instead, and without
+ * systemd the flag is never set. A data volume (crypttab) may be raw.
  */
-static void make_node(const char *name, uint64_t dev)
+int cb_dm_wait_for_udev(const char *name, uint64_t dev, struct cb_err *err)
 {
-	char path[160];
+	char path[160], link[160], rec[8192];
 
-	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
-	if (access("/run/udev/control", F_OK) == 0) {
-		for (int i = 0; i < 250 && access(path, F_OK) < 0; i++)
-			usleep(20000);
-		if (access(path, F_OK) == 0)
-			return;
-		cb_log("warning: udev made no %s within 5 s, making the node", path);
+	snprintf(path, sizeof(path), "/run/udev/data/b%u:%u", major((dev_t)dev), minor((dev_t)dev));
+	snprintf(link, sizeof(link), "\nS:mapper/%s\n", name);
+	for (int i = 0; access("/run/udev/control", F_OK) == 0 && i < 500; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, rec + 1, sizeof(rec) - 2);
+
+		if (fd >= 0)
+			close(fd);
+		rec[0] = '\n';
+		rec[n > 0 ? n + 1 : 1] = '\0';
+		if (strstr(rec, link)) {
+			if (strstr(rec, "\nE:SYSTEMD_READY=0\n") && access("/etc/initrd-release", F_OK) == 0)
+				return cb_fail(err, CB_ERR_ROOT_MOUNT, "no filesystem on /dev/mapper/%s (udev: SYSTEMD_READY=0)", name);
+			return 0;
+		}
+		usleep(20000);
 	}
+	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
+	if (access("/run/udev/control", F_OK) == 0)
+		cb_log("warning: udev made no %s within 10 s, making the node", path);
 	mkdir("/dev/mapper", 0755);
 	if (mknod(path, S_IFBLK | 0600, (dev_t)dev) < 0 && errno != EEXIST)
 		cb_log("warning: mknod %s: %s", path, strerror(errno));
+	return 0;
 }
 
 /*
@@ -296,9 +318,9 @@ int cb_dm_crypt_activate(const char *dev, const char *name, struct secret *key, 
 	}
 	memcpy(buf.data + params_at, want.data, (size_t)len + 1);
 	if (load_table(ctl, name, &buf, sectors, err) < 0 || resume_device(ctl, name, err) < 0 ||
-	    check_live(ctl, name, uuid, sectors, (const char *)want.data, &buf, err) < 0)
+	    check_live(ctl, name, uuid, sectors, (const char *)want.data, &buf, err) < 0 ||
+	    cb_dm_wait_for_udev(name, devnum, err) < 0)
 		goto out;
-	make_node(name, devnum);
 	cb_log("%s opened as /dev/mapper/%s (dm-crypt, %llu sectors)", dev, name, (unsigned long long)sectors);
 	rc = 0;
 out:

@@ -29,6 +29,13 @@ int cb_dm_crypt_params(const struct luks2_info *info, const uint8_t *key, size_t
 		       size_t cap);
 
 /*
+ * After NAME (device number DEV) went live: wait for udev's record of it and
+ * refuse a device systemd would never mount (see dm_crypt.c); without udev,
+ * make /dev/mapper/NAME. 0, or -1 with ERR.
+ */
+int cb_dm_wait_for_udev(const char *name, uint64_t dev, struct cb_err *err);
+
+/*
  * Check KEY against the header's digest, then create /dev/mapper/NAME over
  * DEV (a block device: the one INFO was read from, still of the size INFO
  * says), load the table, resume, and compare the live table the kernel

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dm_crypt.h"
 #include "log.h"
 #include "unlock.h"
 
@@ -110,7 +112,8 @@ int cb_unlock_volume(const char *dev, const char *name, struct secret *key, cons
 		     struct cb_err *err)
 {
 	const char *cs = cb_find_cryptsetup();
-	char key_path[32];
+	char key_path[32], node[160];
+	struct stat st;
 	int kp[2], rc;
 	ssize_t n;
 
@@ -146,7 +149,10 @@ int cb_unlock_volume(const char *dev, const char *name, struct secret *key, cons
 	close(kp[0]);
 	if (rc != 0)
 		return cb_fail(err, CB_ERR_UNLOCK, "cryptsetup open %s %s exited %d", dev, name, rc);
-	if (check_active(cs, name, info, err) < 0) {
+	/* cryptsetup waited for udev: the node is there (a test's bare initramfs: made by libdevmapper) */
+	snprintf(node, sizeof(node), "/dev/mapper/%s", name);
+	if (check_active(cs, name, info, err) < 0 ||
+	    (stat(node, &st) == 0 && cb_dm_wait_for_udev(name, st.st_rdev, err) < 0)) {
 		char *argv[] = { (char *)cs, "close", (char *)name, NULL };
 
 		cb_run(argv, -1, NULL, 0);

@@ -2,8 +2,6 @@
 # cocoboot-dracut: what dracut's side of a failure needs, shared by the shell
 # and systemd flavours. The unlock itself is `cocoboot unlock --wait` run
 # directly (cocoboot.service, cocoboot-settled.sh): no shell before it.
-#   opened         systemd initrd, after cocoboot: an opened volume without a
-#                  filesystem goes to `emergency` (builtins and one blkid)
 #   onfail REASON  print REASON and perform rd.cocoboot.onfail
 #   emergency WHERE
 #                  one of dracut's or systemd's emergency paths was taken
@@ -17,29 +15,6 @@
 # console (dracut's init loop), opens it. Not `set -eu`: dracut-lib.sh is not
 # written for it and every status here is checked by hand.
 
-# systemd initrd: udev never marks an opened crypt device without an
-# identified filesystem ready (99-systemd.rules: SYSTEMD_READY=0), so a root
-# whose superblock the host corrupted would hang the boot for ever, open.
-# Fail closed instead, like the shell flavour's failed mount does. On the
-# success path: the name from the baked-in defaults and the kernel command
-# line (the last one wins, as for cocoboot) with builtins, then one blkid.
-if [ "${1:-}" = opened ]; then
-    _n=cocoboot-root
-    set -f # the words are the command line's, not patterns
-    for _f in /etc/cmdline.d/91-cocoboot.conf /proc/cmdline; do
-        [ -r "$_f" ] || continue
-        while read -r _l || [ -n "$_l" ]; do
-            for _w in $_l; do
-                case $_w in rd.cocoboot.name=*) _n=${_w#rd.cocoboot.name=} ;; esac
-            done
-        done < "$_f"
-    done
-    set +f
-    if [ ! -b "/dev/mapper/$_n" ] || [ -n "$(blkid -p -o value -s TYPE "/dev/mapper/$_n" 2> /dev/null)" ]; then
-        exit 0
-    fi
-    set -- emergency-opened "$_n"
-fi
 command -v getarg > /dev/null || . /lib/dracut-lib.sh
 
 say() {
@@ -107,7 +82,10 @@ onfail() {
     say "root volume not unlocked ($1); onfail=$_act"
     if is_systemd; then
         case $_act in
-            shell) systemctl --no-block emergency ;;
+            # Not `systemctl emergency`: isolating would stop this unit,
+            # whose start job is irreversible (OnFailureJobMode), so systemd
+            # refuses the whole transaction and no shell ever comes.
+            shell) systemctl --no-block start emergency.service ;;
             *) systemctl --no-block "$_act" ;;
         esac
         return 0
@@ -155,12 +133,6 @@ emergency_unit_shell() {
 
 cmd=${1:-}
 case $cmd in
-    emergency-opened)
-        emergency "/dev/mapper/$2 holds no filesystem blkid recognises, the root cannot mount"
-        # onfail=shell: systemd's way in, i.e. the drop-ins' dracut-emergency
-        systemctl --no-block emergency
-        exit 0
-        ;;
     onfail)
         onfail "${2:-failure}"
         exit $?
@@ -173,7 +145,7 @@ case $cmd in
         missing
         ;;
     *)
-        echo "usage: cocoboot-dracut opened|onfail REASON|emergency WHERE|missing" >&2
+        echo "usage: cocoboot-dracut onfail REASON|emergency WHERE|missing" >&2
         exit 2
         ;;
 esac

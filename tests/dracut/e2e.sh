@@ -12,8 +12,9 @@
 #             after enrolment: the header is intact, so the broker releases
 #             and the volume opens, but the root does not mount (shell
 #             flavour: dracut's emergency_shell after the failed mount;
-#             systemd: the module's check right after the unlock, as systemd
-#             would wait for the unrecognised device for ever); the guest
+#             systemd: cocoboot refuses the device udev left
+#             SYSTEMD_READY=0, which systemd would wait for for ever, and
+#             closes it); the guest
 #             must power off without a shell prompt ever reaching the console
 #   second-luks (systemd flavour) a second LUKS2 disk listed with rd.luks.uuid=
 #             and a key file: dracut unlocks it, cocoboot the root (no global
@@ -135,12 +136,14 @@ for cfg in "${CONFIGS[@]}"; do
 			--timeout "${E2E_DRACUT_TIMEOUT:-240}" --mem 1024 --disk "${disk:-$W/root.img}" --net --append "$BASE $a ${E2E_DRACUT_APPEND:-}" "$@" \
 			>"$W/logs/$cfg-$c.out" 2>&1
 	}
-	timeline() { # CASE: wall time and guest times of unlock and of the action
-		echo "$(grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-$1.out"); $(
+	timeline() { # CASE: wall time and guest times of unlock and of the action (those that happened)
+		{
+			grep -m1 -o 'boot: [0-9.]* s wall' "$W/logs/$cfg-$1.out"
 			grep -m1 -o 'cocoboot: \[ *[0-9.]*\] .* opened as /dev/mapper/' "$W/logs/$cfg-$1.log" | tr -d '[]' |
-			awk '{ print "unlocked at " $2 " s" }'), $(
-			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] emergency path' "$W/logs/$cfg-$1.log" | tr -d '[]' |
-			awk '{ print "emergency path at " $2 " s" }')"
+				awk '{ print "unlocked at " $2 " s" }'
+			grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] \(emergency path\|root volume not unlocked\)' \
+				"$W/logs/$cfg-$1.log" | tr -d '[]' | awk '{ print ($3 == "emergency" ? "emergency path" : "onfail") " at " $2 " s" }'
+		} | paste -sd';' | sed 's/;/; /g'
 	}
 	want success &&
 	if boot success "" --expect E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic'; then
@@ -187,16 +190,28 @@ for cfg in "${CONFIGS[@]}"; do
 			bad "$cfg: second LUKS device"; cat "$W/logs/$cfg-second-luks.out"
 		fi
 	fi
+	# The corrupt root, by flavour: the shell initrd opens it and its mount
+	# fails (an emergency path); under systemd, cocoboot refuses the device
+	# udev marked SYSTEMD_READY=0 (sysroot.mount would wait for ever) and
+	# closes it again, and its unit fails into the onfail action.
+	if [ "$flavour" = systemd ]; then
+		CORRUPT_SEEN=(--expect "cocoboot: error root-mount: no filesystem on /dev/mapper/$NAME (udev: SYSTEMD_READY=0)")
+		CORRUPT_POWEROFF=(--expect 'onfail=poweroff' --fail-on "opened as /dev/mapper/$NAME")
+	else
+		CORRUPT_SEEN=(--expect "opened as /dev/mapper/$NAME")
+		CORRUPT_POWEROFF=(--expect 'emergency path: ' --expect 'no shell in a cocoboot initrd: onfail=poweroff'
+			--fail-on 'cocoboot: error')
+	fi
 	# A fresh copy for every boot: nothing the guest writes carries over.
 	if want corrupt; then
 		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
 		if disk=$W/disk-$cfg.img boot corrupt "" "${NO_SHELL[@]}" \
-			--expect "opened as /dev/mapper/$NAME" --expect 'emergency path: ' \
-			--expect 'no shell in a cocoboot initrd: onfail=poweroff' --expect 'reboot: Power down' \
-			--fail-on E2E-ROOT-OK --fail-on 'cocoboot: error' --fail-on 'Kernel panic' &&
+			"${CORRUPT_SEEN[@]}" "${CORRUPT_POWEROFF[@]}" --expect 'reboot: Power down' \
+			--fail-on E2E-ROOT-OK --fail-on 'Kernel panic' &&
 			! prompt_at_end "$W/logs/$cfg-corrupt.log"; then
-			ok "$cfg: corrupt superblock -> unlocked, mount fails, powered off, no shell ($(timeline corrupt); $(
-				grep -m1 -o 'emergency path: [^;]*' "$W/logs/$cfg-corrupt.log"))"
+			ok "$cfg: corrupt superblock -> unlocked, $([ "$flavour" = systemd ] &&
+				echo "refused and closed by cocoboot" || echo "mount fails"), powered off, no shell ($(timeline corrupt); $(
+				grep -m1 -o 'emergency path: [^;]*\|cocoboot: error [^(]*' "$W/logs/$cfg-corrupt.log"))"
 		else
 			bad "$cfg: corrupt superblock"; cat "$W/logs/$cfg-corrupt.out"
 			prompt_at_end "$W/logs/$cfg-corrupt.log" && echo "(a prompt waits on the console's last line)"
@@ -207,7 +222,7 @@ for cfg in "${CONFIGS[@]}"; do
 	if want corrupt-shell && [ "$kernel" = project ]; then
 		cp "$W/root-corrupt.img" "$W/disk-$cfg.img"
 		if disk=$W/disk-$cfg.img boot corrupt-shell "rd.cocoboot.onfail=shell" "${SHELL_STOPS[@]}" \
-			--expect "opened as /dev/mapper/$NAME" --expect 'rd.cocoboot.onfail=shell: opening the emergency shell' \
+			"${CORRUPT_SEEN[@]}" --expect 'rd.cocoboot.onfail=shell: opening the emergency shell' \
 			--fail-on E2E-ROOT-OK --fail-on 'reboot: Power down' --fail-on 'Kernel panic' &&
 			shown=$(for m in "${SHELL_MARKERS[@]}"; do grep -F -m1 -o -- "$m" "$W/logs/$cfg-corrupt-shell.log"; done; true) &&
 			[ -n "$shown" ]; then
