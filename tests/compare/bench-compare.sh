@@ -98,7 +98,8 @@ boot_one() { # METHOD ROUND -> appends "METHOD unlock_s wall_s" to $OUT/boots.tx
 		b=$(tr -d '\r' <"$log" | awk '/^COMPARE: t_before/ { print $3 }')
 		a=$(tr -d '\r' <"$log" | awk '/^COMPARE: t_after/ { print $3 }')
 		wall=$(grep -o 'boot: [0-9.]* s wall' "$OUT/logs/$m-$r.out" | awk '{ print $2 }')
-		u=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a - b }')
+		u=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", (a - b) / 1e9 }')
+		b=$(awk -v b="$b" 'BEGIN { printf "%.3f", b / 1e9 }')
 		echo "$m $u $wall $b" >>"$OUT/boots.txt"
 		echo "  $m #$r: unlock $u s (guest clock), boot to power-off ${wall} s wall"
 	else
