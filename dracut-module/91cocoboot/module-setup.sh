@@ -155,6 +155,11 @@ install() {
     else
         mkdir -p "$initdir/etc/cmdline.d" && : > "$initdir/etc/cmdline.d/91-cocoboot.conf"
     fi
+    # dm-crypt is certain to be needed: loaded by dracut-pre-udev, before the
+    # network is up, instead of on demand inside the unlock (kmod's modprobe
+    # for dm_mod and dm_crypt took 0.5 s of the unlock under TCG).
+    mkdir -p "$initdir/etc/cmdline.d"
+    echo "rd.driver.pre=dm_crypt" > "$initdir/etc/cmdline.d/90-cocoboot-modules.conf"
     local _hosts
     _hosts=$(cocoboot_hosts_lines) || return 1
     if [[ $_hosts ]]; then
