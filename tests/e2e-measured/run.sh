@@ -56,6 +56,27 @@ if [ ${#M1} -eq 96 ] && [ "$M1" != "$M2" ]; then
 else
 	bad "measure: '$M1' / '$M2' (want two different 96-digit digests)"
 fi
+# The same launch, this image's own artefacts, through an independent
+# implementation (virtee/sev-snp-measure), when installed: on PATH, or
+# SEV_SNP_MEASURE naming it, as in tests/measure/cli.sh.
+ssm=()
+if [ -n "${SEV_SNP_MEASURE:-}" ]; then
+	read -r -a ssm <<<"$SEV_SNP_MEASURE"
+elif command -v sev-snp-measure >/dev/null; then
+	ssm=(sev-snp-measure)
+fi
+if [ ${#ssm[@]} -eq 0 ]; then
+	skip "this launch through sev-snp-measure: not installed (not in Debian, PyPI unreachable here)"
+else
+	for c in "$CMDLINE" "$CHANGED"; do
+		T=$("${ssm[@]}" --mode snp --ovmf "$FIRMWARE" --kernel "$KERNEL" --initrd "$INITRD" --append "$c" \
+			--vcpus 1 --vcpu-type "$VCPU_TYPE" 2>&1)
+		want=$M1 && [ "$c" = "$CHANGED" ] && want=$M2
+		what="this launch" && [ "$c" = "$CHANGED" ] && what="the changed launch"
+		if [ "$T" = "$want" ]; then ok "sev-snp-measure agrees on $what: $T"
+		else bad "sev-snp-measure on $what: '$T', cocobroker measure: '$want'"; fi
+	done
+fi
 
 # The policy as `make image` makes it (mkosi/policy.sh), for this launch only,
 # plus what the TEST provider needs: product "test", its TCB.

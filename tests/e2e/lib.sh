@@ -203,10 +203,12 @@ e2e_start_broker() {
 # stop the broker and print the result line that tests/run-suites.sh adds up.
 # A bare `exit` in the trap would return the status from before the trap.
 e2e_tally() {
-	pass=0 fail=0
-	ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-	bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-	trap 'e2e_stop_broker; echo "$pass passed, $fail failed"; [ $fail -eq 0 ]; exit $?' EXIT
+	pass=0 fail=0 skipped=0
+	ok()   { pass=$((pass + 1)); echo "ok   $*"; }
+	bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
+	skip() { skipped=$((skipped + 1)); echo "SKIP $*"; }
+	trap 'e2e_stop_broker; echo "$pass passed, $fail failed$([ $skipped -eq 0 ] || echo ", $skipped skipped")"
+		[ $fail -eq 0 ]; exit $?' EXIT
 }
 
 e2e_stop_broker() {
