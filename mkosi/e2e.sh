@@ -87,12 +87,12 @@ boot() { # NAME MARKERS...: boot from the disk through OVMF and systemd-boot
 	done
 	return 0
 }
-timeline() { # LOG: kernel start -> cocoboot -> unlocked -> root marker (guest uptime)
+timeline() { # LOG: kernel start -> cocoboot's first line -> volume opened -> root marker (guest uptime)
 	local log=$1
 	printf 'wall %s; cocoboot at %s s, unlocked at %s s, root marker at %s s' \
 		"$(cat "$log.wall" | awk '{ print $2 }')s" \
-		"$(grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] running' "$log" | tr -d '[]' | awk '{ print $2 }')" \
-		"$(grep -m1 -o 'cocoboot-dracut: \[[0-9.]*\] unlocked' "$log" | tr -d '[]' | awk '{ print $2 }')" \
+		"$(grep -m1 -o 'cocoboot: \[ *[0-9.]*\]' "$log" | tr -d '[]' | awk '{ print $2 }')" \
+		"$(grep -m1 -o 'cocoboot: \[ *[0-9.]*\] .* opened as /dev/mapper/' "$log" | tr -d '[]' | awk '{ print $2 }')" \
 		"$(grep -m1 -o 'MKOSI-ROOT-OK \[[0-9.]*\]' "$log" | tr -d '[]' | awk '{ print $2 }')"
 }
 
