@@ -57,16 +57,12 @@ else
 	bad "measure: '$M1' / '$M2' (want two different 96-digit digests)"
 fi
 # The same launch, this image's own artefacts, through an independent
-# implementation (virtee/sev-snp-measure), when installed: on PATH, or
-# SEV_SNP_MEASURE naming it, as in tests/measure/cli.sh.
-ssm=()
-if [ -n "${SEV_SNP_MEASURE:-}" ]; then
-	read -r -a ssm <<<"$SEV_SNP_MEASURE"
-elif command -v sev-snp-measure >/dev/null; then
-	ssm=(sev-snp-measure)
-fi
+# implementation (virtee/sev-snp-measure) when installed.
+# shellcheck source=tests/lib/sev-snp-measure.sh
+. "$top/tests/lib/sev-snp-measure.sh"
+ssm_find || bad "$ssm_why"
 if [ ${#ssm[@]} -eq 0 ]; then
-	skip "this launch through sev-snp-measure: not installed (not in Debian, PyPI unreachable here)"
+	skip "this launch through sev-snp-measure: $ssm_why"
 else
 	for c in "$CMDLINE" "$CHANGED"; do
 		T=$("${ssm[@]}" --mode snp --ovmf "$FIRMWARE" --kernel "$KERNEL" --initrd "$INITRD" --append "$c" \

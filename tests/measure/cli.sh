@@ -8,6 +8,7 @@
 # direct-boot artefacts (build/mkosi/image, build/edk2/OVMF.amdsev.fd).
 set -u
 bin=$1 fx=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
 pass=0 fail=0 skip=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -201,22 +202,13 @@ else
 fi
 
 # ---- The same launches through an independent implementation ----------------
-# virtee/sev-snp-measure (not in Debian; PyPI is unreachable here), when
-# installed: on PATH, or SEV_SNP_MEASURE naming it (a command, possibly with
-# arguments, e.g. "python3 /src/sev-snp-measure/sev-snp-measure.py"). Each
+# virtee/sev-snp-measure when installed (tests/lib/sev-snp-measure.sh). Each
 # launch is given to both in our argument syntax (their --ovmf is our
 # --firmware; VMM names as they spell them: QEMU, ec2, gce); the digests must
 # be equal, or both tools must refuse the launch.
-ssm=() ssm_why="sev-snp-measure not installed (not in Debian, PyPI unreachable here)"
-if [ -n "${SEV_SNP_MEASURE:-}" ]; then
-	read -r -a ssm <<<"$SEV_SNP_MEASURE"
-	if ! command -v "${ssm[0]}" >/dev/null; then
-		ko "SEV_SNP_MEASURE=$SEV_SNP_MEASURE is not a command"
-		ssm=() ssm_why="SEV_SNP_MEASURE is not a command"
-	fi
-elif command -v sev-snp-measure >/dev/null; then
-	ssm=(sev-snp-measure)
-fi
+# shellcheck source=tests/lib/sev-snp-measure.sh
+. "$top/tests/lib/sev-snp-measure.sh"
+ssm_find || ko "$ssm_why"
 cross_skipped=0
 # What the installed version knows (its --help): older ones lack gce (0.0.12),
 # EC2's 2026 state and --vmm-version (0.0.13), EPYC-Turin. A launch it cannot
